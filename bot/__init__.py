@@ -1,0 +1,1 @@
+"""The chat side, the composition root and the command line."""

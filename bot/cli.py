@@ -1,0 +1,167 @@
+"""The ``loa`` command line (also ``python -m bot``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from dotenv import load_dotenv
+from rich.console import Console
+from rich.table import Table
+
+from campaign.clock import SystemClock
+from campaign.config import Config, load_config
+from campaign.content import scan_content
+from campaign.errors import InputError, LoaError
+from campaign.plan import build_plan, plan_warnings
+from campaign.queries import stored_states
+from campaign.store.db import Store
+from campaign.sync import sync as run_sync
+
+app = typer.Typer(
+    help="Loa — lịch truyền thông chiến dịch cho Telegram và Zalo / campaign communications scheduler.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # path:line: lines stay whole for editors
+
+ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Tệp cấu hình / config file.", envvar="LOA_CONFIG")]
+ContentOpt = Annotated[
+    Path | None, typer.Option("--content", help="Thư mục bài viết (mặc định theo config) / content folder.")
+]
+
+
+def load(config: Path, content: Path | None) -> Config:
+    load_dotenv(config.parent / ".env")
+    try:
+        return load_config(config, content_dir=content)
+    except InputError as exc:
+        _fail(exc)
+        raise
+
+
+def _fail(exc: LoaError) -> None:
+    problems = getattr(exc, "problems", None)
+    for line in [str(p) for p in problems] if problems else [str(exc)]:
+        err.print(line, markup=False)
+    raise typer.Exit(1)
+
+
+@app.command()
+def check(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) -> None:
+    """Kiểm tra config và mọi bài viết / validate config and every post (exit 1 on errors)."""
+    cfg = load(config, content)
+    scan = scan_content(cfg)
+    for p in scan.problems:
+        err.print(str(p), markup=False)
+    rows = build_plan(cfg, scan.posts, {}, SystemClock().now())
+    warnings = [w for w in plan_warnings(rows) if "deadline" not in w.message]
+    for w in warnings:
+        out.print(f"[yellow]{w.path}: cảnh báo / warning: {w.message}[/]")
+    if scan.problems:
+        err.print(f"{len(scan.problems)} lỗi / errors in {len(scan.files)} tệp / files")
+        raise typer.Exit(1)
+    out.print(
+        f"[green]OK[/] {len(scan.posts)} bài / posts, {len(cfg.milestones)} mốc / milestones, "
+        f"{len(cfg.channels)} kênh / channels, {len(warnings)} cảnh báo / warnings — {cfg.name}"
+    )
+
+
+@app.command()
+def plan(
+    config: ConfigOpt = Path("config.toml"),
+    content: ContentOpt = None,
+    from_: Annotated[str | None, typer.Option("--from", help="Từ ngày / from date YYYY-MM-DD or DD/MM/YYYY.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Đến hết ngày / to date (inclusive).")] = None,
+    channel: Annotated[list[str] | None, typer.Option("--channel", help="Chỉ kênh này / only this channel (repeatable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In JSON / print JSON.")] = False,
+) -> None:
+    """Lịch đăng theo mốc / the timeline grouped by milestone, with approval state and warnings."""
+    cfg = load(config, content)
+    scan = scan_content(cfg)
+    store = open_store(cfg)
+    rows = build_plan(cfg, scan.posts, stored_states(store), SystemClock().now())
+    start = _local_day(from_, cfg, "--from")
+    end = _local_day(to, cfg, "--to")
+    rows = [
+        r for r in rows
+        if (start is None or r.at >= start) and (end is None or r.at < end + timedelta(days=1))
+        and (not channel or set(channel) & set(r.channels))
+    ]
+    if as_json:
+        out.print_json(json.dumps({"campaign": cfg.name, "timezone": cfg.zone_name, "posts": [r.as_json() for r in rows],
+                                   "problems": [str(p) for p in scan.problems]}, ensure_ascii=False))
+        return
+    titles = {m.id: f"{m.title} ({m.span.first_day:%d/%m}–{m.span.last_day:%d/%m/%Y})" for m in cfg.milestones}
+    groups: dict[str | None, list] = {}
+    for r in rows:
+        groups.setdefault(r.milestone, []).append(r)
+    for mid, items in groups.items():
+        table = Table(title=titles.get(mid or "", "Không thuộc mốc / no milestone"), title_justify="left", expand=False)
+        for col in ("Giờ / time", "Bài / post", "Kênh / channels", "Duyệt / approval", "Trạng thái / status"):
+            table.add_column(col)
+        for r in items:
+            title = r.title + "".join(f"\n[yellow]⚠ {w}[/]" for w in r.warnings)
+            table.add_row(f"{r.at:%d/%m %H:%M}", title, ", ".join(r.channels), r.approval, r.status)
+        out.print(table)
+    for p in scan.problems:
+        err.print(str(p), markup=False)
+    out.print(f"{len(rows)} bài / posts ({cfg.zone_name})")
+
+
+@app.command()
+def sync(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) -> None:
+    """Nạp bài viết vào kho dữ liệu / load content files into the store and print what changed."""
+    cfg = load(config, content)
+    report = run_sync(open_store(cfg), cfg, SystemClock())
+    for label, keys in (("thêm / added", report.added), ("sửa / changed", report.changed),
+                        ("đổi giờ / rescheduled", report.rescheduled), ("rút / withdrawn", report.withdrawn),
+                        ("khôi phục / restored", report.restored),
+                        ("sửa sau khi đăng / changed after publishing", report.changed_after_publish)):
+        for key in keys:
+            out.print(f"{label}: {key}")
+    for p in report.problems:
+        err.print(str(p), markup=False)
+    out.print(f"{report.changes} thay đổi / changes, {report.unchanged} không đổi / unchanged, {len(report.problems)} lỗi / errors")
+    if report.problems:
+        raise typer.Exit(1)
+
+
+def open_store(cfg: Config) -> Store:
+    try:
+        return Store(cfg.database_url)
+    except Exception as exc:  # the driver's own error says what is wrong; keep the URL's password out
+        err.print(f"không mở được cơ sở dữ liệu / cannot open the database: {type(exc).__name__}: {exc}", markup=False)
+        raise typer.Exit(2) from None
+
+
+def _local_day(text: str | None, cfg: Config, option: str) -> datetime | None:
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d/%m"):
+        try:
+            d = datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar day, zone attached below
+        except ValueError:
+            continue
+        if fmt == "%d/%m":
+            d = date(_default_year(cfg), d.month, d.day)
+        return datetime.combine(d, time(0), tzinfo=cfg.tz)
+    err.print(f"{option} '{text}': dùng YYYY-MM-DD hoặc DD/MM/YYYY / use YYYY-MM-DD or DD/MM/YYYY")
+    raise typer.Exit(2)
+
+
+def _default_year(cfg: Config) -> int:
+    return cfg.milestones[0].span.first_day.year if cfg.milestones else date.today().year  # noqa: DTZ011
+
+
+def main() -> None:
+    try:
+        app()
+    except LoaError as exc:
+        err.print(str(exc), markup=False)
+        sys.exit(1)

@@ -1,0 +1,456 @@
+"""config.toml -> a validated, immutable ``Config``.
+
+``tomllib`` parses; it reports syntax errors with a line but keeps no positions for keys, so
+``_KeyLines`` (a small line scanner, written by hand for that reason) finds the line of each key
+for semantic errors. Every problem is collected, so an admin fixes them all in one pass.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from campaign.errors import ConfigError, Problem, TimeExpressionError
+from campaign.timeexpr import Offset, Span, make_span, parse_clock, parse_duration, parse_offset, parse_point
+
+CHANNEL_KINDS = ("telegram", "zalo_oa_group", "zalo_oa_broadcast", "zalo_bot", "console")
+PHASES = ("before", "during", "after")
+ROLES = ("admin", "approver")
+LANGUAGES = ("vi", "en")
+TELEGRAM_API = "https://api.telegram.org/bot"
+TELEGRAM_FILE_API = "https://api.telegram.org/file/bot"
+ZALO_OA_API = "https://openapi.zalo.me"
+ZALO_OAUTH_API = "https://oauth.zaloapp.com"
+ZALO_BOT_API = "https://bot-api.zapps.me"
+_KEY_RE = re.compile(r"[a-z0-9_]+")
+_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+@dataclass(frozen=True)
+class Milestone:
+    id: str
+    title: str
+    phase: str
+    span: Span
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    key: str
+    kind: str
+    target: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Person:
+    key: str
+    name: str
+    roles: frozenset[str]
+    telegram: int | None = None
+    zalo: str | None = None
+    language: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+    @property
+    def is_approver(self) -> bool:
+        return "approver" in self.roles or self.is_admin
+
+
+@dataclass(frozen=True)
+class ApprovalPolicy:
+    required: int = 1
+    deadline: timedelta = timedelta(hours=2)
+    reminders: tuple[timedelta, ...] = ()
+    chats: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    offsets: tuple[tuple[str, Offset], ...] = ()
+    channels: tuple[str, ...] = ()
+    digest: time | None = None
+    digest_chats: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token_env: str = "TELEGRAM_BOT_TOKEN"
+    api_base: str = TELEGRAM_API
+    file_base: str = TELEGRAM_FILE_API
+    webhook_secret_env: str = "TELEGRAM_WEBHOOK_SECRET"
+
+
+@dataclass(frozen=True)
+class ZaloSettings:
+    oa_token_env: str = "ZALO_OA_ACCESS_TOKEN"
+    refresh_token_env: str = "ZALO_OA_REFRESH_TOKEN"
+    app_id_env: str = "ZALO_APP_ID"
+    secret_key_env: str = "ZALO_APP_SECRET"
+    bot_token_env: str = "ZALO_BOT_TOKEN"
+    bot_webhook_secret_env: str = "ZALO_BOT_WEBHOOK_SECRET"
+    oa_api_base: str = ZALO_OA_API
+    oauth_base: str = ZALO_OAUTH_API
+    bot_api_base: str = ZALO_BOT_API
+    broadcast_lead: timedelta = timedelta(0)
+    broadcast_quota_per_day: int | None = None
+    broadcast_quota_per_month: int | None = None
+    image_max_bytes: int = 1_000_000
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    max_attempts: int = 6
+    backoff: timedelta = timedelta(seconds=2)
+    backoff_max: timedelta = timedelta(minutes=5)
+    sweep_every: timedelta = timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    name: str
+    tz: tzinfo
+    language: str
+    content_dir: Path
+    catch_up: timedelta
+    anchors: dict[str, date]
+    milestones: tuple[Milestone, ...]
+    channels: dict[str, ChannelConfig]
+    default_channels: tuple[str, ...]
+    people: dict[str, Person]
+    approval: ApprovalPolicy
+    reminders: ReminderPolicy
+    alert_chats: tuple[str, ...]
+    telegram: TelegramSettings
+    zalo: ZaloSettings
+    delivery: DeliverySettings
+    database_url: str
+    milestone_lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+    def milestone(self, milestone_id: str) -> Milestone | None:
+        return next((m for m in self.milestones if m.id == milestone_id), None)
+
+    def person_by_telegram(self, user_id: int) -> Person | None:
+        return next((p for p in self.people.values() if p.telegram == user_id), None)
+
+    def person_by_zalo(self, user_id: str) -> Person | None:
+        return next((p for p in self.people.values() if p.zalo == user_id), None)
+
+    @property
+    def zone_name(self) -> str:
+        return str(self.tz)
+
+
+def load_config(path: Path | str, *, content_dir: Path | str | None = None, env: dict[str, str] | None = None) -> Config:
+    """Read and validate config.toml; raise ``ConfigError`` listing every problem with its line."""
+    path = Path(path)
+    env = os.environ if env is None else env
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([Problem(path, None, f"không đọc được tệp / cannot read the file: {exc.strerror}")]) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+)", str(exc))
+        raise ConfigError([Problem(path, int(m.group(1)) if m else None, f"TOML không hợp lệ / invalid TOML: {exc}")]) from None
+    return _Builder(path, raw, _KeyLines(text), content_dir, env).build()
+
+
+class _KeyLines:
+    """Line numbers of tables and keys in a TOML text, for error messages."""
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[tuple[str, ...], int] = {}
+        table: tuple[str, ...] = ()
+        counts: dict[tuple[str, ...], int] = {}
+        for no, line in enumerate(text.splitlines(), start=1):
+            s = line.strip()
+            if m := re.match(r"\[\[\s*([^\]]+?)\s*\]\]", s):
+                name = tuple(_split_key(m.group(1)))
+                counts[name] = counts.get(name, -1) + 1
+                table = (*name, str(counts[name]))
+                self.lines.setdefault(table, no)
+            elif m := re.match(r"\[\s*([^\]]+?)\s*\]", s):
+                table = tuple(_split_key(m.group(1)))
+                self.lines.setdefault(table, no)
+            elif m := re.match(r"""((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""", s):
+                self.lines.setdefault((*table, *_split_key(m.group(1))), no)
+
+    def of(self, *key: str | int) -> int | None:
+        parts = tuple(str(k) for k in key)
+        while parts:
+            if parts in self.lines:
+                return self.lines[parts]
+            parts = parts[:-1]
+        return None
+
+
+def _split_key(key: str) -> list[str]:
+    return [p.strip().strip("\"'") for p in re.findall(r"""(?:"[^"]*"|'[^']*'|[^.]+)""", key)]
+
+
+class _Builder:
+    def __init__(self, path: Path, raw: dict[str, Any], lines: _KeyLines, content_dir: Path | str | None, env: Any) -> None:
+        self.path, self.raw, self.lines, self.env = path, raw, lines, env
+        self.content_override = Path(content_dir) if content_dir else None
+        self.problems: list[Problem] = []
+
+    def err(self, message: str, *key: str | int) -> None:
+        self.problems.append(Problem(self.path, self.lines.of(*key), message))
+
+    def table(self, name: str, allowed: set[str], *, required: bool = False) -> dict[str, Any]:
+        value = self.raw.get(name, {})
+        if name not in self.raw and required:
+            self.err(f"thiếu bảng [{name}] / missing table [{name}]")
+        if not isinstance(value, dict):
+            self.err(f"[{name}] phải là một bảng / must be a table", name)
+            return {}
+        self.unknown(value, allowed, name)
+        return value
+
+    def unknown(self, value: dict[str, Any], allowed: set[str], *key: str | int) -> None:
+        for k in value:
+            if k not in allowed:
+                where = ".".join(str(x) for x in (*key, k))
+                self.err(f"khóa không được hỗ trợ '{where}' / unknown key '{where}' (allowed: {', '.join(sorted(allowed))})", *key, k)
+
+    def get(self, value: dict[str, Any], key: str, kind: type | tuple[type, ...], default: Any, *where: str | int) -> Any:
+        if key not in value:
+            return default
+        v = value[key]
+        if not isinstance(v, kind) or (kind is int and isinstance(v, bool)):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            self.err(f"'{key}' phải là {names} / '{key}' must be {names}", *where, key)
+            return default
+        return v
+
+    def parsed(self, parse: Callable[[str], Any], value: dict[str, Any], key: str, default: Any, *where: str | int) -> Any:
+        text = self.get(value, key, str, None, *where)
+        if text is None:
+            return default
+        try:
+            return parse(text)
+        except TimeExpressionError as exc:
+            self.err(f"'{key}': {exc}", *where, key)
+            return default
+
+    def build(self) -> Config:
+        for k in self.raw:
+            if k not in _TOP_LEVEL:
+                self.err(f"bảng không được hỗ trợ [{k}] / unknown table [{k}] (allowed: {', '.join(_TOP_LEVEL)})", k)
+        c = self.table("campaign", {"name", "timezone", "language", "content_dir", "catch_up"}, required=True)
+        name = self.get(c, "name", str, "", "campaign") or ""
+        if not name:
+            self.err("thiếu tên chiến dịch / missing campaign.name", "campaign")
+        tz_name = self.get(c, "timezone", str, "Asia/Ho_Chi_Minh", "campaign")
+        try:
+            tz: tzinfo = ZoneInfo(tz_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.err(f"múi giờ không tồn tại '{tz_name}' / unknown time zone '{tz_name}'", "campaign", "timezone")
+            tz = ZoneInfo("Asia/Ho_Chi_Minh")
+        language = self.get(c, "language", str, "vi", "campaign")
+        if language not in LANGUAGES:
+            self.err(f"ngôn ngữ phải là vi hoặc en / language must be vi or en, not '{language}'", "campaign", "language")
+        base = self.path.parent
+        content_dir = self.content_override or base / self.get(c, "content_dir", str, "content", "campaign")
+        catch_up = self.parsed(parse_duration, c, "catch_up", timedelta(minutes=30), "campaign")
+
+        anchors = self.anchors()
+        milestones, milestone_lines = self.milestones(anchors, tz)
+        channels = self.channels()
+        defaults = self.table("defaults", {"channels"})
+        default_channels = self.channel_list(defaults, "channels", channels, "defaults") or tuple(channels)[:1]
+        people = self.people()
+        approval = self.approval(channels)
+        reminders = self.reminders(channels)
+        alerts = self.table("alerts", {"chats"})
+        alert_chats = self.channel_list(alerts, "chats", channels, "alerts")
+        telegram = self.settings("telegram", TelegramSettings)
+        zalo = self.settings("zalo", ZaloSettings)
+        delivery = self.settings("delivery", DeliverySettings)
+        db = self.table("database", {"url"})
+        url = self.env.get("LOA_DATABASE_URL") or self.get(db, "url", str, "", "database") or f"sqlite:///{base / 'data' / 'loa.db'}"
+        if self.problems:
+            raise ConfigError(self.problems)
+        return Config(
+            path=self.path, name=name, tz=tz, language=language, content_dir=content_dir.resolve(),
+            catch_up=catch_up, anchors=anchors, milestones=milestones, channels=channels,
+            default_channels=default_channels, people=people, approval=approval, reminders=reminders,
+            alert_chats=alert_chats, telegram=telegram, zalo=zalo, delivery=delivery, database_url=url,
+            milestone_lines=milestone_lines,
+        )
+
+    def anchors(self) -> dict[str, date]:
+        anchors: dict[str, date] = {}
+        for k, v in self.raw.get("anchors", {}).items():
+            if isinstance(v, date) and not hasattr(v, "hour"):
+                anchors[k] = v
+            elif isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+                try:
+                    anchors[k] = date.fromisoformat(v)
+                except ValueError:
+                    self.err(f"ngày không hợp lệ '{v}' / invalid date '{v}'", "anchors", k)
+            else:
+                self.err(f"mốc neo '{k}' phải là ngày YYYY-MM-DD / anchor '{k}' must be a date YYYY-MM-DD", "anchors", k)
+        return anchors
+
+    def milestones(self, anchors: dict[str, date], tz: tzinfo) -> tuple[tuple[Milestone, ...], dict[str, int]]:
+        out: list[Milestone] = []
+        lines: dict[str, int] = {}
+        items = self.raw.get("milestones", [])
+        if not isinstance(items, list):
+            self.err("'milestones' phải là [[milestones]] / must be an array of tables", "milestones")
+            return (), {}
+        for i, m in enumerate(items):
+            where = ("milestones", i)
+            self.unknown(m, {"id", "title", "phase", "start", "end", "description"}, *where)
+            mid = self.get(m, "id", str, "", *where)
+            if not _ID_RE.fullmatch(mid or ""):
+                self.err(f"id của mốc phải gồm a-z, 0-9, '-' / milestone id must match [a-z0-9-]+, got '{mid}'", *where, "id")
+                continue
+            if mid in lines:
+                self.err(f"id mốc trùng '{mid}' / duplicate milestone id '{mid}'", *where, "id")
+                continue
+            phase = self.get(m, "phase", str, "during", *where)
+            if phase not in PHASES:
+                self.err(f"phase phải là before, during hoặc after / phase must be before, during or after, not '{phase}'", *where, "phase")
+            if "start" not in m:
+                self.err(f"mốc '{mid}' thiếu 'start' / milestone '{mid}' has no 'start'", *where)
+                continue
+            points = {}
+            for key in ("start", "end"):
+                try:
+                    points[key] = parse_point(m.get(key, m["start"]), anchors, tz)
+                except TimeExpressionError as exc:
+                    self.err(f"'{key}': {exc}", *where, key)
+            if len(points) < 2:
+                continue
+            try:
+                span = make_span(points["start"], points["end"], tz)
+            except TimeExpressionError as exc:
+                self.err(f"mốc '{mid}': {exc}", *where, "end")
+                continue
+            lines[mid] = self.lines.of(*where) or 0
+            out.append(Milestone(mid, self.get(m, "title", str, mid, *where), phase, span, self.get(m, "description", str, "", *where)))
+        out.sort(key=lambda ms: ms.span.start)
+        return tuple(out), lines
+
+    def channels(self) -> dict[str, ChannelConfig]:
+        out: dict[str, ChannelConfig] = {}
+        raw = self.raw.get("channels", {})
+        if not raw:
+            self.err("cần ít nhất một kênh trong [channels.<khóa>] / at least one [channels.<key>] is needed")
+        for key, c in raw.items():
+            if not isinstance(c, dict):
+                self.err(f"[channels.{key}] phải là một bảng / must be a table", "channels", key)
+                continue
+            self.unknown(c, {"kind", "target", "label"}, "channels", key)
+            if not _KEY_RE.fullmatch(key):
+                self.err(f"khóa kênh '{key}' chỉ gồm a-z, 0-9, _ / channel key must match [a-z0-9_]+", "channels", key)
+            kind = self.get(c, "kind", str, "", "channels", key)
+            if kind not in CHANNEL_KINDS:
+                self.err(f"loại kênh '{kind}' không hỗ trợ / unknown channel kind '{kind}' (allowed: {', '.join(CHANNEL_KINDS)})", "channels", key, "kind")
+                continue
+            target = c.get("target", "")
+            if isinstance(target, bool) or not isinstance(target, (str, int)) or (kind != "console" and target == ""):
+                self.err(f"kênh '{key}' thiếu 'target' / channel '{key}' needs a 'target'", "channels", key, "target")
+                continue
+            out[key] = ChannelConfig(key, kind, str(target), self.get(c, "label", str, key, "channels", key))
+        return out
+
+    def channel_list(self, value: dict[str, Any], key: str, channels: dict[str, ChannelConfig], *where: str) -> tuple[str, ...]:
+        items = self.get(value, key, list, [], *where)
+        for ch in items:
+            if ch not in channels:
+                self.err(f"kênh chưa khai báo '{ch}' / unknown channel '{ch}' (known: {', '.join(channels)})", *where, key)
+        return tuple(ch for ch in items if ch in channels)
+
+    def people(self) -> dict[str, Person]:
+        out: dict[str, Person] = {}
+        for key, p in self.raw.get("people", {}).items():
+            if not isinstance(p, dict):
+                self.err(f"[people.{key}] phải là một bảng / must be a table", "people", key)
+                continue
+            self.unknown(p, {"name", "roles", "telegram", "zalo", "language"}, "people", key)
+            roles = self.get(p, "roles", list, [], "people", key)
+            for r in roles:
+                if r not in ROLES:
+                    self.err(f"vai trò '{r}' không hợp lệ / unknown role '{r}' (allowed: admin, approver)", "people", key, "roles")
+            language = self.get(p, "language", str, None, "people", key)
+            if language is not None and language not in LANGUAGES:
+                self.err("ngôn ngữ phải là vi hoặc en / language must be vi or en", "people", key, "language")
+            zalo = p.get("zalo")
+            out[key] = Person(
+                key, self.get(p, "name", str, key, "people", key), frozenset(r for r in roles if r in ROLES),
+                self.get(p, "telegram", int, None, "people", key), str(zalo) if zalo is not None else None, language,
+            )
+        return out
+
+    def approval(self, channels: dict[str, ChannelConfig]) -> ApprovalPolicy:
+        a = self.table("approval", {"required", "deadline", "reminders", "chats"})
+        required = self.get(a, "required", int, 1, "approval")
+        if required < 1:
+            self.err("'required' phải ≥ 1 / must be at least 1", "approval", "required")
+        reminders: list[timedelta] = []
+        for r in self.get(a, "reminders", list, [], "approval"):
+            try:
+                reminders.append(parse_duration(str(r).lstrip("-")))
+            except TimeExpressionError as exc:
+                self.err(f"'reminders': {exc}", "approval", "reminders")
+        return ApprovalPolicy(
+            required=required,
+            deadline=self.parsed(parse_duration, a, "deadline", timedelta(hours=2), "approval"),
+            reminders=tuple(sorted(reminders, reverse=True)),
+            chats=self.channel_list(a, "chats", channels, "approval"),
+        )
+
+    def reminders(self, channels: dict[str, ChannelConfig]) -> ReminderPolicy:
+        r = self.table("reminders", {"offsets", "channels", "digest", "digest_chats"})
+        offsets: list[tuple[str, Offset]] = []
+        for text in self.get(r, "offsets", list, [], "reminders"):
+            try:
+                offsets.append((str(text), parse_offset(str(text), what="reminder offset")))
+            except TimeExpressionError as exc:
+                self.err(f"'offsets': {exc}", "reminders", "offsets")
+        return ReminderPolicy(
+            offsets=tuple(offsets),
+            channels=self.channel_list(r, "channels", channels, "reminders"),
+            digest=self.parsed(parse_clock, r, "digest", None, "reminders"),
+            digest_chats=self.channel_list(r, "digest_chats", channels, "reminders"),
+        )
+
+    def settings(self, name: str, cls: type) -> Any:
+        """A flat settings table whose keys are the dataclass's fields (durations given as "2h")."""
+        defaults = cls()
+        fields = {f: getattr(defaults, f) for f in cls.__dataclass_fields__}
+        raw = self.table(name, set(fields))
+        values: dict[str, Any] = {}
+        for key, default in fields.items():
+            if key not in raw:
+                continue
+            if isinstance(default, timedelta):
+                values[key] = self.parsed(parse_duration, raw, key, default, name)
+            elif key.endswith(("quota_per_day", "quota_per_month")) or isinstance(default, int):
+                values[key] = self.get(raw, key, int, default, name)
+            else:
+                values[key] = self.get(raw, key, str, default, name).rstrip("/") if key.endswith("base") else self.get(raw, key, str, default, name)
+        return cls(**values)
+
+
+_TOP_LEVEL = (
+    "campaign", "anchors", "milestones", "channels", "defaults", "people", "approval",
+    "reminders", "alerts", "telegram", "zalo", "delivery", "database",
+)

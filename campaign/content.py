@@ -1,0 +1,272 @@
+"""content/**.md -> validated ``PostSource`` objects with resolved times, renderings and hashes.
+
+Front matter is read with python-frontmatter, but through YAML's *base* loader: every scalar stays
+a string, so ``time: 20:00`` is not YAML 1.1's sexagesimal 1200 and ``no`` is not ``False``.
+Types are then checked here, where the error can name the file and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+
+from campaign.config import Config
+from campaign.errors import Problem, TimeExpressionError
+from campaign.render import Rendered, check_fits, render_markdown
+from campaign.timeexpr import resolve_post_time
+
+FRONT_MATTER_KEYS = ("title", "milestone", "time", "channels", "media", "approvals", "author", "pin", "silent", "preview")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif")
+TELEGRAM_PHOTO_MAX_BYTES = 10 * 1024 * 1024
+TELEGRAM_DOCUMENT_MAX_BYTES = 50 * 1024 * 1024
+_TRUE = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+_Loader: type = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
+
+class _StringsYAML(frontmatter.YAMLHandler):
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return yaml.load(fm, Loader=_Loader)  # noqa: S506 - the base loader builds only str/list/dict
+
+
+_HANDLER = _StringsYAML()
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    path: str  # relative to content/, POSIX
+    size: int
+    mtime_ns: int
+
+    @property
+    def is_image(self) -> bool:
+        return self.path.lower().endswith(IMAGE_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class PostSource:
+    key: str
+    path: Path
+    title: str
+    milestone: str | None
+    time_text: str
+    scheduled_at: datetime  # aware UTC
+    channels: tuple[str, ...]
+    media: tuple[MediaFile, ...]
+    approvals: int
+    author: str | None
+    pin: bool
+    silent: bool
+    preview: bool
+    body: str
+    rendered: Rendered
+    content_hash: str
+    file_hash: str
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
+
+    def options(self) -> dict[str, Any]:
+        return {"pin": self.pin, "silent": self.silent, "preview": self.preview}
+
+
+@dataclass
+class ContentScan:
+    posts: list[PostSource]
+    problems: list[Problem]
+    files: dict[str, Path]  # key -> path for every .md seen, broken or not
+
+
+def post_key(path: Path, content_dir: Path) -> str:
+    return path.relative_to(content_dir).with_suffix("").as_posix()
+
+
+def iter_post_files(content_dir: Path) -> list[Path]:
+    """Every Markdown file under content/, in a stable order (hidden folders skipped)."""
+    out: list[Path] = []
+    for root, dirs, files in os.walk(content_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        out.extend(Path(root) / f for f in sorted(files) if f.endswith(".md") and not f.startswith("."))
+    return out
+
+
+def scan_content(config: Config) -> ContentScan:
+    posts: list[PostSource] = []
+    problems: list[Problem] = []
+    files: dict[str, Path] = {}
+    if not config.content_dir.is_dir():
+        return ContentScan([], [Problem(config.content_dir, None, "thư mục nội dung không tồn tại / content folder does not exist")], {})
+    for path in iter_post_files(config.content_dir):
+        files[post_key(path, config.content_dir)] = path
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(path, None, f"không đọc được / cannot read: {exc.strerror}"))
+            continue
+        post, found = load_post(path, raw, config)
+        problems.extend(found)
+        if post is not None:
+            posts.append(post)
+    return ContentScan(posts, problems, files)
+
+
+def load_post(path: Path, raw: bytes, config: Config) -> tuple[PostSource | None, list[Problem]]:
+    """Parse one post file; returns the post (or None) and every problem found in it."""
+    problems: list[Problem] = []
+
+    def err(message: str, key: str | None = None, *, line: int | None = None) -> None:
+        problems.append(Problem(path, line or lines.get(key or "", 1), message))
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(path, raw[: exc.start].count(b"\n") + 1, "tệp không phải UTF-8 / file is not UTF-8")]
+    lines = _front_matter_lines(text)
+    try:
+        meta, body = frontmatter.parse(text, handler=_HANDLER)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        return None, [Problem(path, line, f"front matter YAML không hợp lệ / invalid front matter YAML: {getattr(exc, 'problem', exc)}")]
+    if not isinstance(meta, dict):
+        return None, [Problem(path, 1, "front matter phải là các cặp khóa: giá trị / front matter must be key: value pairs")]
+    if not text.startswith("---"):
+        err("thiếu front matter (--- … ---) ở đầu tệp / missing front matter (--- … ---) at the top", line=1)
+        return None, problems
+    for k in meta:
+        if k not in FRONT_MATTER_KEYS:
+            err(f"khóa không được hỗ trợ '{k}' / unknown key '{k}' (allowed: {', '.join(FRONT_MATTER_KEYS)})", k)
+
+    title = _scalar(meta, "title", err) or ""
+    if not title:
+        err("thiếu 'title' / missing 'title'", line=1)
+    milestone_id = _scalar(meta, "milestone", err)
+    milestone = config.milestone(milestone_id) if milestone_id else None
+    if milestone_id and milestone is None:
+        err(f"mốc chưa khai báo '{milestone_id}' / unknown milestone '{milestone_id}' "
+            f"(known: {', '.join(m.id for m in config.milestones)})", "milestone")
+    time_text = _scalar(meta, "time", err)
+    scheduled: datetime | None = None
+    if time_text is None:
+        err("thiếu 'time' / missing 'time'", line=1)
+    elif milestone is not None or not milestone_id:
+        try:
+            scheduled = resolve_post_time(time_text, milestone.span if milestone else None, config.tz).astimezone(UTC)
+        except TimeExpressionError as exc:
+            err(str(exc), "time")
+
+    channels = _str_list(meta, "channels", err)
+    if channels is None:
+        channels = list(config.default_channels)
+    for ch in channels:
+        if ch not in config.channels:
+            err(f"kênh chưa khai báo '{ch}' / unknown channel '{ch}' (known: {', '.join(config.channels)})", "channels")
+    if not channels:
+        err("bài không có kênh nào / the post has no channels", "channels")
+    media = _media(path, config, _str_list(meta, "media", err) or [], lambda m: err(m, "media"))
+
+    approvals = config.approval.required
+    if (a := _scalar(meta, "approvals", err)) is not None:
+        if a.isdigit() and int(a) >= 1:
+            approvals = int(a)
+        else:
+            err(f"'approvals' phải là số nguyên ≥ 1 / 'approvals' must be a whole number ≥ 1, got '{a}'", "approvals")
+    author = _scalar(meta, "author", err)
+    if author is not None and author not in config.people:
+        err(f"tác giả '{author}' không có trong [people] / author '{author}' is not in [people]", "author")
+    flags = {k: _flag(meta, k, d, err) for k, d in (("pin", False), ("silent", False), ("preview", True))}
+
+    body = body.strip()
+    body_line = len(text[: text.find(body)].splitlines()) + 1 if body else len(text.splitlines())
+    if not body:
+        err("nội dung bài trống / the post body is empty", line=body_line)
+    rendered = render_markdown(body, title=title or None)
+    kinds = {config.channels[c].kind for c in channels if c in config.channels}
+    for message in check_fits(rendered, kinds=kinds, media_count=len(media)):
+        err(message, line=body_line)
+    if problems or scheduled is None:
+        return None, problems
+
+    key = post_key(path, config.content_dir)
+    normalized = {k: meta[k] for k in sorted(meta)}
+    h = hashlib.sha256(json.dumps(normalized, ensure_ascii=False, sort_keys=True).encode())
+    h.update(b"\0" + body.encode())
+    for m in media:
+        h.update(b"\0" + m.path.encode() + b"\0" + (config.content_dir / m.path).read_bytes())
+    post = PostSource(
+        key=key, path=path, title=title, milestone=milestone_id, time_text=time_text or "", scheduled_at=scheduled,
+        channels=tuple(dict.fromkeys(channels)), media=tuple(media), approvals=approvals, author=author,
+        pin=flags["pin"], silent=flags["silent"], preview=flags["preview"], body=body, rendered=rendered,
+        content_hash=h.hexdigest(), file_hash=hashlib.sha256(raw).hexdigest(),
+    )
+    return post, []
+
+
+def _front_matter_lines(text: str) -> dict[str, int]:
+    """Line of each top-level front-matter key (the YAML base loader keeps no positions we can map cheaply)."""
+    out: dict[str, int] = {}
+    for no, line in enumerate(text.splitlines()[1:], start=2):
+        if re.match(r"^-{3,}\s*$", line):
+            break
+        if m := re.match(r"^([A-Za-z_][\w-]*)\s*:", line):
+            out.setdefault(m.group(1), no)
+    return out
+
+
+def _scalar(meta: dict[str, Any], key: str, err: Any) -> str | None:
+    v = meta.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, str):
+        err(f"'{key}' phải là một giá trị đơn / '{key}' must be a single value", key)
+        return None
+    return v.strip() or None
+
+
+def _str_list(meta: dict[str, Any], key: str, err: Any) -> list[str] | None:
+    v = meta.get(key)
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return [v.strip()] if v.strip() else []
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        err(f"'{key}' phải là danh sách / '{key}' must be a list, e.g. [a, b]", key)
+        return []
+    return [x.strip() for x in v]
+
+
+def _flag(meta: dict[str, Any], key: str, default: bool, err: Any) -> bool:
+    v = _scalar(meta, key, err)
+    if v is None:
+        return default
+    if v.lower() not in _TRUE:
+        err(f"'{key}' phải là true hoặc false / '{key}' must be true or false", key)
+        return default
+    return _TRUE[v.lower()]
+
+
+def _media(path: Path, config: Config, items: list[str], err: Any) -> list[MediaFile]:
+    root = config.content_dir
+    out: list[MediaFile] = []
+    for item in items:
+        target = (path.parent / item).resolve()
+        if not target.is_relative_to(root):
+            err(f"tệp media '{item}' nằm ngoài thư mục content/ / media '{item}' is outside content/")
+            continue
+        try:
+            st = target.stat()
+        except OSError:
+            err(f"không tìm thấy tệp media '{item}' / media file '{item}' not found")
+            continue
+        rel = target.relative_to(root).as_posix()
+        limit = TELEGRAM_PHOTO_MAX_BYTES if rel.lower().endswith(IMAGE_SUFFIXES) else TELEGRAM_DOCUMENT_MAX_BYTES
+        if st.st_size > limit:
+            err(f"tệp media '{item}' quá lớn ({st.st_size} byte, tối đa {limit}) / media '{item}' too large ({st.st_size} bytes, limit {limit})")
+        out.append(MediaFile(rel, st.st_size, st.st_mtime_ns))
+    return out

@@ -1,0 +1,67 @@
+"""The plan view: every post on the timeline with its approval state and the warnings admins need."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from campaign.config import Config
+from campaign.content import PostSource
+from campaign.errors import Problem
+
+
+@dataclass
+class PlanRow:
+    key: str
+    title: str
+    milestone: str | None
+    at: datetime  # local
+    channels: tuple[str, ...]
+    approval: str
+    status: str
+    path: str
+    warnings: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "key": self.key, "title": self.title, "milestone": self.milestone, "at": self.at.isoformat(),
+            "channels": list(self.channels), "approval": self.approval, "status": self.status,
+            "path": self.path, "warnings": self.warnings,
+        }
+
+
+@dataclass(frozen=True)
+class StoredState:
+    approval: str
+    status: str
+    approved: bool
+
+
+def build_plan(config: Config, posts: list[PostSource], stored: dict[str, StoredState], now: datetime) -> list[PlanRow]:
+    """Rows in time order, each carrying its own warnings."""
+    rows: list[PlanRow] = []
+    by_channel: dict[str, list[tuple[datetime, PlanRow]]] = defaultdict(list)
+    for post in sorted(posts, key=lambda p: (p.scheduled_at, p.key)):
+        state = stored.get(post.key)
+        row = PlanRow(
+            key=post.key, title=post.title, milestone=post.milestone, at=post.scheduled_at.astimezone(config.tz),
+            channels=post.channels, approval=state.approval if state else f"chờ duyệt / pending 0/{post.approvals}",
+            status=state.status if state else "new", path=str(post.path),
+        )
+        if not any(m.span.contains(row.at) for m in config.milestones):
+            row.warnings.append("ngoài mọi mốc / outside every milestone")
+        deadline = post.scheduled_at - config.approval.deadline
+        if (state is None or not state.approved) and row.status in ("new", "scheduled") and now >= deadline:
+            row.warnings.append("đã quá hạn duyệt / approval deadline passed")
+        for ch in post.channels:
+            for other_at, other in by_channel[ch]:
+                if abs(post.scheduled_at - other_at) < timedelta(minutes=1):
+                    row.warnings.append(f"cùng kênh {ch} trong vòng 1 phút với {other.key} / same channel within a minute")
+            by_channel[ch].append((post.scheduled_at, row))
+        rows.append(row)
+    return rows
+
+
+def plan_warnings(rows: list[PlanRow]) -> list[Problem]:
+    return [Problem(r.path, None, w, severity="warning") for r in rows for w in r.warnings]

@@ -1,0 +1,1 @@
+"""The store: sqlmodel tables, one engine/session module, repositories and alembic migrations."""

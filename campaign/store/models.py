@@ -1,0 +1,148 @@
+"""Tables. Small classes, one per thing the campaign remembers; all times aware UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Text, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in and out, on SQLite (which keeps no zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _utc(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json() -> Any:
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Post(SQLModel, table=True):
+    __tablename__ = "posts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True, max_length=300)
+    source_path: str
+    title: str
+    milestone: str | None = None
+    time_text: str = ""
+    scheduled_at: datetime = _utc(index=True)
+    channels: list[str] = _json()
+    media: list[dict[str, Any]] = _json()
+    options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    approvals_required: int = 1
+    author: str | None = None
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    telegram_html: str = Field(sa_column=Column(Text, nullable=False))
+    plain_text: str = Field(sa_column=Column(Text, nullable=False))
+    content_hash: str = Field(max_length=64)
+    file_hash: str = Field(max_length=64)
+    status: str = Field(default="scheduled", index=True, max_length=20)
+    published_hash: str | None = Field(default=None, max_length=64)
+    source_error: str | None = None
+    updated_at: datetime = _utc()
+
+    @property
+    def changed_after_publish(self) -> bool:
+        return self.published_hash is not None and self.published_hash != self.content_hash
+
+
+class Approval(SQLModel, table=True):
+    __tablename__ = "approvals"
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="posts.id", index=True)
+    content_hash: str = Field(max_length=64)
+    person: str
+    decision: str = Field(max_length=10)  # approve | reject
+    reason: str | None = None
+    at: datetime = _utc()
+    voided_at: datetime | None = _utc(nullable=True)
+
+
+class Delivery(SQLModel, table=True):
+    """One message to one channel: a post, a milestone reminder, a digest or an alert."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("ref", "channel", name="uq_delivery_ref_channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(index=True, max_length=300)
+    post_id: int | None = Field(default=None, foreign_key="posts.id", index=True)
+    channel: str = Field(max_length=100)
+    status: str = Field(default="pending", index=True, max_length=20)
+    due_at: datetime = _utc()
+    next_attempt_at: datetime = _utc(index=True)
+    attempts: int = 0
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    content_hash: str | None = Field(default=None, max_length=64)
+    message_ids: list[str] = _json()
+    last_error: str | None = None
+    sent_at: datetime | None = _utc(nullable=True)
+    created_at: datetime = _utc()
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc(index=True)
+    actor: str
+    action: str = Field(index=True, max_length=50)
+    post_id: int | None = Field(default=None, index=True)
+    ref: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ApprovalRequest(SQLModel, table=True):
+    """A request message shown to approvers, so it can be edited after a decision."""
+
+    __tablename__ = "approval_requests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="posts.id", index=True)
+    content_hash: str = Field(max_length=64)
+    channel: str
+    message_ids: list[str] = _json()
+    at: datetime = _utc()
+    closed: bool = False
+
+
+class Setting(SQLModel, table=True):
+    __tablename__ = "settings"
+
+    key: str = Field(primary_key=True, max_length=100)
+    value: str
+
+
+class ZaloToken(SQLModel, table=True):
+    """The OA token pair: refresh tokens are single-use, so the pair is saved before use."""
+
+    __tablename__ = "zalo_tokens"
+
+    id: int = Field(default=1, primary_key=True)
+    access_token: str = Field(sa_column=Column(Text, nullable=False))
+    refresh_token: str = Field(sa_column=Column(Text, nullable=False))
+    expires_at: datetime = _utc()
+    updated_at: datetime = _utc()
+    generation: int = 0

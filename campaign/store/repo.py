@@ -1,0 +1,143 @@
+"""Repositories: every query the rest of Loa needs, so no SQL lives anywhere else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from campaign.store.models import Approval, ApprovalRequest, AuditEvent, Delivery, Post, Setting
+
+# --- settings ---------------------------------------------------------------------------------
+
+
+def get_setting(s: Session, key: str, default: str | None = None) -> str | None:
+    row = s.get(Setting, key)
+    return row.value if row else default
+
+
+def set_setting(s: Session, key: str, value: str) -> None:
+    row = s.get(Setting, key)
+    if row:
+        row.value = value
+    else:
+        s.add(Setting(key=key, value=value))
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+def audit(s: Session, at: datetime, actor: str, action: str, *, post_id: int | None = None,
+          ref: str | None = None, **detail: Any) -> None:
+    s.add(AuditEvent(at=at, actor=actor, action=action, post_id=post_id, ref=ref, detail=detail))
+
+
+def audit_events(s: Session, *, post_id: int | None = None, since: datetime | None = None) -> Sequence[AuditEvent]:
+    q = select(AuditEvent).order_by(col(AuditEvent.at), col(AuditEvent.id))
+    if post_id is not None:
+        q = q.where(AuditEvent.post_id == post_id)
+    if since is not None:
+        q = q.where(col(AuditEvent.at) >= since)
+    return s.exec(q).all()
+
+
+# --- posts ------------------------------------------------------------------------------------
+
+
+def post_by_key(s: Session, key: str) -> Post | None:
+    return s.exec(select(Post).where(Post.key == key)).first()
+
+
+def posts_by_key(s: Session) -> dict[str, Post]:
+    return {p.key: p for p in s.exec(select(Post)).all()}
+
+
+def posts_between(s: Session, start: datetime | None, end: datetime | None, *,
+                  statuses: Iterable[str] | None = None) -> Sequence[Post]:
+    q = select(Post).order_by(col(Post.scheduled_at), col(Post.key))
+    if start is not None:
+        q = q.where(col(Post.scheduled_at) >= start)
+    if end is not None:
+        q = q.where(col(Post.scheduled_at) < end)
+    if statuses is not None:
+        q = q.where(col(Post.status).in_(list(statuses)))
+    return s.exec(q).all()
+
+
+def due_posts(s: Session, now: datetime) -> Sequence[Post]:
+    """Posts whose time has come and that have not gone out (scheduled or held)."""
+    q = select(Post).where(col(Post.status).in_(["scheduled", "held"]), col(Post.scheduled_at) <= now)
+    return s.exec(q.order_by(col(Post.scheduled_at))).all()
+
+
+# --- approvals --------------------------------------------------------------------------------
+
+
+def live_approvals(s: Session, post_id: int) -> Sequence[Approval]:
+    q = select(Approval).where(Approval.post_id == post_id, col(Approval.voided_at).is_(None))
+    return s.exec(q.order_by(col(Approval.at))).all()
+
+
+def approvals_for(s: Session, post_ids: Sequence[int]) -> dict[int, list[Approval]]:
+    out: dict[int, list[Approval]] = {}
+    if not post_ids:
+        return out
+    q = select(Approval).where(col(Approval.post_id).in_(list(post_ids)), col(Approval.voided_at).is_(None))
+    for a in s.exec(q).all():
+        out.setdefault(a.post_id, []).append(a)
+    return out
+
+
+def void_approvals(s: Session, post_id: int, at: datetime) -> int:
+    res = s.execute(
+        update(Approval).where(col(Approval.post_id) == post_id, col(Approval.voided_at).is_(None)).values(voided_at=at)
+    )
+    return res.rowcount or 0
+
+
+def open_requests(s: Session, post_id: int) -> Sequence[ApprovalRequest]:
+    q = select(ApprovalRequest).where(ApprovalRequest.post_id == post_id, ApprovalRequest.closed == False)  # noqa: E712
+    return s.exec(q).all()
+
+
+# --- deliveries -------------------------------------------------------------------------------
+
+
+def deliveries_for(s: Session, ref: str) -> Sequence[Delivery]:
+    return s.exec(select(Delivery).where(Delivery.ref == ref).order_by(col(Delivery.id))).all()
+
+
+def delivery_counts(s: Session) -> dict[str, int]:
+    rows = s.exec(select(Delivery.status, func.count()).group_by(Delivery.status)).all()
+    return {status: n for status, n in rows}
+
+
+def ready_deliveries(s: Session, now: datetime, limit: int = 500) -> Sequence[Delivery]:
+    q = select(Delivery).where(Delivery.status == "pending", col(Delivery.next_attempt_at) <= now)
+    return s.exec(q.order_by(col(Delivery.next_attempt_at), col(Delivery.id)).limit(limit)).all()
+
+
+def next_pending_at(s: Session) -> datetime | None:
+    return s.exec(select(func.min(Delivery.next_attempt_at)).where(Delivery.status == "pending")).first()
+
+
+def claim_delivery(s: Session, delivery_id: int) -> bool:
+    """pending -> sending, atomically; False if someone else has it (exactly-once hinges on this)."""
+    res = s.execute(
+        update(Delivery).where(col(Delivery.id) == delivery_id, col(Delivery.status) == "pending")
+        .values(status="sending", attempts=Delivery.attempts + 1)
+    )
+    s.commit()
+    return res.rowcount == 1
+
+
+def mark_stale_sending_unknown(s: Session) -> list[Delivery]:
+    """Rows left in 'sending' by a crash: the message may or may not be out, so never resend."""
+    rows = list(s.exec(select(Delivery).where(Delivery.status == "sending")).all())
+    for d in rows:
+        d.status = "unknown"
+        d.last_error = "process stopped while sending; resend or mark sent"
+    return rows

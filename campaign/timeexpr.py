@@ -1,0 +1,189 @@
+"""Time expressions on the campaign timeline.
+
+The grammar is small and written by hand (a regular expression per form) because no library
+speaks "day 2 08:30" or "start -1d 20:00"; every rejection lists the allowed forms.
+All local times are in the campaign's zone; results are aware datetimes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from campaign.errors import TimeExpressionError
+
+POST_TIME_FORMS = (
+    '"2021-01-26 08:00" (giờ địa phương tuyệt đối / absolute local time)',
+    '"08:30" (ngày đầu của mốc / first day of the milestone)',
+    '"day 2 08:30" (ngày thứ 2 của mốc / day 2 of the milestone)',
+    '"start -1d 20:00", "start +2h" (so với lúc bắt đầu mốc / from the milestone start)',
+    '"end +2h", "end 17:00" (so với lúc kết thúc mốc / from the milestone end)',
+)
+DATE_FORMS = (
+    "2021-01-26 (TOML date)",
+    '"2021-01-26" or "2021-01-26 08:00"',
+    '"<anchor>", "<anchor> -6d", "<anchor> +1d 08:00"',
+)
+
+_UNIT = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1), "s": timedelta(seconds=1)}
+_DURATION = re.compile(r"(\d+)([dhms])")
+_DURATION_FULL = re.compile(r"(?:\d+[dhms])+")
+_CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def parse_duration(text: str) -> timedelta:
+    """ "30m", "2h", "1d12h", "90s" -> timedelta (no sign)."""
+    s = text.strip().replace(" ", "")
+    if not _DURATION_FULL.fullmatch(s):
+        raise TimeExpressionError(
+            f"'{text}' không phải khoảng thời gian; dùng ví dụ 30m, 2h, 1d, 1d12h / "
+            f"'{text}' is not a duration; use e.g. 30m, 2h, 1d, 1d12h"
+        )
+    return sum((int(n) * _UNIT[u] for n, u in _DURATION.findall(s)), timedelta())
+
+
+def parse_clock(text: str) -> time:
+    m = _CLOCK.fullmatch(text.strip())
+    if not m:
+        raise TimeExpressionError(f"'{text}' không phải giờ HH:MM / is not a HH:MM time")
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+@dataclass(frozen=True)
+class Offset:
+    """A signed shift, optionally landing on a clock time (then the shift is whole days)."""
+
+    delta: timedelta
+    clock: time | None = None
+
+    def apply(self, base_day: date, base_instant: datetime, tz: tzinfo) -> datetime:
+        if self.clock is None:
+            return (base_instant.astimezone(tz) + self.delta).astimezone(tz)
+        day = base_day + timedelta(days=self.delta.days)
+        return datetime.combine(day, self.clock, tzinfo=tz)
+
+
+_OFFSET = re.compile(r"(?:(?P<sign>[+-])\s*(?P<dur>(?:\d+[dhms])+))?\s*(?P<clock>\d{1,2}:\d{2})?")
+
+
+def parse_offset(text: str, *, what: str = "offset") -> Offset:
+    """ "-1d 20:00", "+2h", "-1h", "17:00" -> Offset."""
+    s = text.strip()
+    m = _OFFSET.fullmatch(s)
+    if not s or not m:
+        raise TimeExpressionError(
+            f"{what} '{text}' không hợp lệ; dùng ví dụ \"-1d 20:00\", \"-1h\", \"+2h\", \"17:00\" / "
+            f"invalid {what} '{text}'; use e.g. \"-1d 20:00\", \"-1h\", \"+2h\", \"17:00\""
+        )
+    delta = parse_duration(m.group("dur")) if m.group("dur") else timedelta()
+    if m.group("sign") == "-":
+        delta = -delta
+    clock = parse_clock(m.group("clock")) if m.group("clock") else None
+    if clock is not None and delta % timedelta(days=1):
+        raise TimeExpressionError(
+            f"'{text}': khi có giờ HH:MM, độ lệch phải là số ngày nguyên (ví dụ -1d 20:00) / "
+            f"with a HH:MM time the shift must be whole days (e.g. -1d 20:00)"
+        )
+    return Offset(delta, clock)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A milestone's extent: first/last local day and the start/end instants (end exclusive)."""
+
+    first_day: date
+    last_day: date
+    start: datetime
+    end: datetime
+
+    def contains(self, when: datetime) -> bool:
+        return self.start <= when < self.end
+
+
+def parse_point(value: object, anchors: dict[str, date], tz: tzinfo) -> tuple[date, datetime | None]:
+    """A milestone start/end: a date (whole day) or a local date-time, possibly anchor-relative."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            raise TimeExpressionError("dùng giờ địa phương, không kèm múi giờ / use local time without an offset")
+        return value.date(), value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return value, None
+    if not isinstance(value, str):
+        raise TimeExpressionError(_date_forms_message(repr(value)))
+    s = value.strip()
+    m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}:\d{2}))?", s)
+    if m:
+        day = _parse_date(m.group(1), s)
+        return (day, datetime.combine(day, parse_clock(m.group(2)), tzinfo=tz)) if m.group(2) else (day, None)
+    m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\s*(.*)", s)
+    if not m:
+        raise TimeExpressionError(_date_forms_message(s))
+    name, rest = m.group(1), m.group(2)
+    if name not in anchors:
+        known = ", ".join(sorted(anchors)) or "(none)"
+        raise TimeExpressionError(f"mốc neo '{name}' chưa khai báo trong [anchors] / unknown anchor '{name}' (known: {known})")
+    base = anchors[name]
+    if not rest:
+        return base, None
+    off = parse_offset(rest, what="date")
+    if off.delta % timedelta(days=1):
+        raise TimeExpressionError(f"'{s}': độ lệch của mốc neo phải là số ngày / anchor shifts are whole days")
+    day = base + timedelta(days=off.delta.days)
+    return (day, datetime.combine(day, off.clock, tzinfo=tz)) if off.clock else (day, None)
+
+
+def make_span(start: tuple[date, datetime | None], end: tuple[date, datetime | None], tz: tzinfo) -> Span:
+    first_day, start_at = start
+    last_day, end_at = end
+    start_at = start_at or datetime.combine(first_day, time(0), tzinfo=tz)
+    end_at = end_at or datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=tz)
+    if end_at <= start_at:
+        raise TimeExpressionError("'end' phải sau 'start' / 'end' must be after 'start'")
+    return Span(first_day, last_day, start_at, end_at)
+
+
+def resolve_post_time(text: object, span: Span | None, tz: tzinfo) -> datetime:
+    """A post's ``time`` -> aware local datetime. ``span`` is its milestone (None if it has none)."""
+    if isinstance(text, datetime):
+        return text.replace(tzinfo=tz) if text.tzinfo is None else text
+    s = str(text).strip()
+    m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})", s)
+    if m:
+        return datetime.combine(_parse_date(m.group(1), s), parse_clock(m.group(2)), tzinfo=tz)
+    if span is None:
+        raise TimeExpressionError(
+            f"'{s}' cần một mốc (milestone) hoặc giờ tuyệt đối \"YYYY-MM-DD HH:MM\" / "
+            f"'{s}' needs a milestone or an absolute \"YYYY-MM-DD HH:MM\""
+        )
+    if _CLOCK.fullmatch(s):
+        return datetime.combine(span.first_day, parse_clock(s), tzinfo=tz)
+    m = re.fullmatch(r"day\s+(\d+)\s+(\d{1,2}:\d{2})", s, flags=re.IGNORECASE)
+    if m:
+        n = int(m.group(1))
+        days = (span.last_day - span.first_day).days + 1
+        if not 1 <= n <= days:
+            raise TimeExpressionError(f"'{s}': mốc chỉ có {days} ngày / the milestone has {days} day(s)")
+        return datetime.combine(span.first_day + timedelta(days=n - 1), parse_clock(m.group(2)), tzinfo=tz)
+    m = re.fullmatch(r"(start|end)\b\s*(.*)", s, flags=re.IGNORECASE)
+    if m:
+        rest = m.group(2)
+        off = parse_offset(rest, what="time") if rest else Offset(timedelta())
+        if m.group(1).lower() == "start":
+            return off.apply(span.first_day, span.start, tz)
+        return off.apply(span.last_day, span.end, tz)
+    raise TimeExpressionError(
+        f"thời gian '{s}' không hợp lệ / invalid time '{s}'. Cho phép / allowed: " + "; ".join(POST_TIME_FORMS)
+    )
+
+
+def _parse_date(text: str, whole: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise TimeExpressionError(f"ngày không hợp lệ '{whole}' / invalid date '{whole}'") from None
+
+
+def _date_forms_message(s: str) -> str:
+    return f"ngày '{s}' không hợp lệ / invalid date '{s}'. Cho phép / allowed: " + "; ".join(DATE_FORMS)

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from campaign.content import scan_content
+from tests.conftest import Campaign, post_text
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def only_post(campaign: Campaign, **kw: str):
+    campaign.write("a.md", post_text(**kw))
+    scan = scan_content(campaign.config())
+    assert not scan.problems, scan.problems
+    [post] = scan.posts
+    return post
+
+
+def problems(campaign: Campaign, text: str, rel: str = "a.md") -> list[str]:
+    path = campaign.write(rel, text)
+    scan = scan_content(campaign.config())
+    assert not scan.posts
+    assert all(str(p).startswith(f"{path}:") for p in scan.problems)
+    return [str(p) for p in scan.problems]
+
+
+@pytest.mark.parametrize(
+    ("milestone", "expr", "expected"),
+    [
+        ("khai-mac", "2021-01-25 21:15", datetime(2021, 1, 25, 21, 15, tzinfo=TZ)),
+        ("cao-diem", "08:30", datetime(2021, 1, 20, 8, 30, tzinfo=TZ)),
+        ("cao-diem", "20:00", datetime(2021, 1, 20, 20, 0, tzinfo=TZ)),  # not YAML's sexagesimal 1200
+        ("cao-diem", "day 2 08:30", datetime(2021, 1, 21, 8, 30, tzinfo=TZ)),
+        ("cao-diem", "day 6 18:00", datetime(2021, 1, 25, 18, 0, tzinfo=TZ)),
+        ("khai-mac", "start -1d 20:00", datetime(2021, 1, 25, 20, 0, tzinfo=TZ)),
+        ("khai-mac", "start +2h", datetime(2021, 1, 26, 2, 0, tzinfo=TZ)),
+        ("khai-mac", "end +2h", datetime(2021, 1, 27, 2, 0, tzinfo=TZ)),
+        ("cao-diem", "end 17:00", datetime(2021, 1, 25, 17, 0, tzinfo=TZ)),
+        ("cao-diem", "end -1d 09:00", datetime(2021, 1, 24, 9, 0, tzinfo=TZ)),
+    ],
+)
+def test_time_expressions(campaign: Campaign, milestone: str, expr: str, expected: datetime) -> None:
+    post = only_post(campaign, milestone=milestone, time=expr)
+    assert post.scheduled_at == expected
+    assert post.scheduled_at.tzinfo is not None
+
+
+def test_unquoted_time_is_read_as_written(campaign: Campaign) -> None:
+    campaign.write("a.md", "---\ntitle: T\nmilestone: cao-diem\ntime: 20:00\n---\nBody\n")
+    [post] = scan_content(campaign.config()).posts
+    assert post.scheduled_at == datetime(2021, 1, 20, 20, 0, tzinfo=TZ)
+
+
+@pytest.mark.parametrize("expr", ["tomorrow", "day 9 08:00", "25:00", "start -1h 20:00", "2021-02-30 08:00"])
+def test_bad_time_lists_allowed_forms_with_line(campaign: Campaign, expr: str) -> None:
+    [msg] = problems(campaign, post_text(time=expr))
+    assert ":4:" in msg  # line of "time:" in the file
+    if expr == "tomorrow":
+        assert "day 2 08:30" in msg and "start -1d 20:00" in msg
+
+
+def test_defaults_and_options(campaign: Campaign) -> None:
+    post = only_post(campaign, pin="true", silent="yes", approvals="2", author="lan")
+    assert post.key == "a" and post.channels == ("tg",)
+    assert post.pin and post.silent and post.preview
+    assert post.approvals == 2 and post.author == "lan"
+    assert "<b>đậm</b>" in post.rendered.telegram_html and "đậm" in post.rendered.plain
+
+
+def test_unknown_milestone(campaign: Campaign) -> None:
+    [msg] = problems(campaign, post_text(milestone="be-mac"))
+    assert ":3:" in msg and "unknown milestone 'be-mac'" in msg and "cao-diem" in msg
+
+
+def test_unknown_channel(campaign: Campaign) -> None:
+    [msg] = problems(campaign, post_text(channels="[tg, facebook]"))
+    assert ":5:" in msg and "unknown channel 'facebook'" in msg
+
+
+def test_unknown_front_matter_key(campaign: Campaign) -> None:
+    [msg] = problems(campaign, post_text(colour="red"))
+    assert ":5:" in msg and "unknown key 'colour'" in msg
+
+
+def test_missing_media(campaign: Campaign) -> None:
+    [msg] = problems(campaign, post_text(media="[anh/khong-co.png]"))
+    assert ":5:" in msg and "'anh/khong-co.png' not found" in msg
+
+
+def test_media_outside_content(campaign: Campaign) -> None:
+    (campaign.root / "secret.png").write_bytes(b"x")
+    [msg] = problems(campaign, post_text(media="[../secret.png]"))
+    assert ":5:" in msg and "outside content/" in msg
+
+
+def test_media_inside_content_is_hashed(campaign: Campaign) -> None:
+    (campaign.content / "anh").mkdir()
+    (campaign.content / "anh" / "a.png").write_bytes(b"one")
+    first = only_post(campaign, media="[anh/a.png]")
+    (campaign.content / "anh" / "a.png").write_bytes(b"two")
+    second = scan_content(campaign.config()).posts[0]
+    assert first.media[0].path == "anh/a.png"
+    assert first.content_hash != second.content_hash
+
+
+def test_too_long_for_telegram(campaign: Campaign) -> None:
+    [msg] = problems(campaign, post_text(body="chữ " * 1100))
+    assert ":6:" in msg and "4096" in msg
+
+
+def test_caption_limit_with_media(campaign: Campaign) -> None:
+    (campaign.content / "a.png").write_bytes(b"img")
+    [msg] = problems(campaign, post_text(body="x" * 1100, media="[a.png]"))
+    assert "1024" in msg
+
+
+def test_too_long_for_zalo(campaign: Campaign) -> None:
+    [msg] = problems(campaign, post_text(body="y" * 2100, channels="[zalo]"))
+    assert "2000" in msg
+
+
+def test_broken_yaml_names_the_line(campaign: Campaign) -> None:
+    [msg] = problems(campaign, '---\ntitle: "ok"\nmilestone: [unclosed\ntime: "08:00"\n---\nBody\n')
+    assert "invalid front matter YAML" in msg
+    assert msg.split(":")[1] in {"3", "4", "5"}
+
+
+def test_missing_front_matter(campaign: Campaign) -> None:
+    msgs = problems(campaign, "Just text\n")
+    assert msgs == [f"{campaign.content / 'a.md'}:1: thiếu front matter (--- … ---) ở đầu tệp / missing front matter (--- … ---) at the top"]
+
+
+def test_one_broken_file_does_not_hide_the_others(campaign: Campaign) -> None:
+    campaign.write("good.md", post_text())
+    campaign.write("bad.md", post_text(milestone="nope"))
+    scan = scan_content(campaign.config())
+    assert [p.key for p in scan.posts] == ["good"]
+    assert len(scan.problems) == 1 and "bad.md" in str(scan.problems[0])
+
+
+def test_hash_covers_body_and_front_matter(campaign: Campaign) -> None:
+    a = only_post(campaign)
+    campaign.write("a.md", post_text(time="09:00"))
+    b = scan_content(campaign.config()).posts[0]
+    campaign.write("a.md", post_text(body="Khác"))
+    c = scan_content(campaign.config()).posts[0]
+    assert len({a.content_hash, b.content_hash, c.content_hash}) == 3

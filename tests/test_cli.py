@@ -1,0 +1,73 @@
+"""The ``loa`` commands as an admin runs them."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.conftest import Campaign, post_text
+
+runner = CliRunner()
+
+
+def run(campaign: Campaign, *args: str):
+    return runner.invoke(app, [*args, "--config", str(campaign.config_path)],
+                         env={"LOA_DATABASE_URL": f"sqlite:///{campaign.root / 'loa.db'}"})
+
+
+def test_check_ok_prints_summary(campaign: Campaign) -> None:
+    campaign.write("a.md", post_text())
+    result = run(campaign, "check")
+    assert result.exit_code == 0, result.output
+    assert "OK 1 bài / posts, 2 mốc / milestones" in result.output
+
+
+def test_check_errors_exit_1_with_path_and_line(campaign: Campaign) -> None:
+    path = campaign.write("a.md", post_text(milestone="nope"))
+    result = run(campaign, "check")
+    assert result.exit_code == 1
+    assert f"{path}:3: " in result.output and "unknown milestone 'nope'" in result.output
+
+
+def test_check_bad_config_exit_1(campaign: Campaign) -> None:
+    campaign.config_path.write_text(campaign.config_path.read_text() + "\n[oops]\n")
+    result = run(campaign, "check")
+    assert result.exit_code == 1 and "unknown table [oops]" in result.output
+
+
+def test_plan_json_filters_and_warnings(campaign: Campaign) -> None:
+    campaign.write("a.md", post_text(title="A", time="08:30"))
+    campaign.write("b.md", post_text(title="B", time="2021-01-26 08:30"))
+    campaign.write("c.md", post_text(title="C", milestone="cao-diem", time="09:00", channels="[nhom]"))
+    campaign.write("d.md", post_text(title="D", time="2021-03-01 09:00"))
+    result = run(campaign, "plan", "--json")
+    assert result.exit_code == 0, result.output
+    rows = {r["title"]: r for r in json.loads(result.output)["posts"]}
+    assert rows["A"]["at"] == "2021-01-26T08:30:00+07:00"
+    assert any("same channel within a minute" in w for w in rows["B"]["warnings"])
+    assert any("outside every milestone" in w for w in rows["D"]["warnings"])
+    assert rows["A"]["approval"].endswith("pending 0/1")
+    only = json.loads(run(campaign, "plan", "--json", "--channel", "nhom").output)["posts"]
+    assert [r["title"] for r in only] == ["C"]
+    window = json.loads(run(campaign, "plan", "--json", "--from", "26/01/2021", "--to", "2021-01-26").output)["posts"]
+    assert sorted(r["title"] for r in window) == ["A", "B"]
+
+
+def test_plan_table_groups_by_milestone(campaign: Campaign) -> None:
+    campaign.write("a.md", post_text(title="Khai mạc"))
+    result = run(campaign, "plan")
+    assert result.exit_code == 0
+    assert "Khai mạc (26/01–26/01/2021)" in result.output
+
+
+def test_sync_reports_changes(campaign: Campaign) -> None:
+    campaign.write("a.md", post_text())
+    first = run(campaign, "sync")
+    assert first.exit_code == 0 and "thêm / added: a" in first.output
+    again = run(campaign, "sync")
+    assert "0 thay đổi / changes, 1 không đổi / unchanged" in again.output
+    campaign.write("b.md", post_text(milestone="nope"))
+    broken = run(campaign, "sync")
+    assert broken.exit_code == 1 and "b.md:3:" in broken.output
