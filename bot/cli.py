@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from datetime import date, datetime, time, timedelta
@@ -21,6 +22,7 @@ from campaign.plan import build_plan, plan_warnings
 from campaign.queries import stored_states
 from campaign.store.db import Store
 from campaign.sync import sync as run_sync
+from campaign.timeexpr import parse_duration
 
 app = typer.Typer(
     help="Loa — lịch truyền thông chiến dịch cho Telegram và Zalo / campaign communications scheduler.",
@@ -130,6 +132,56 @@ def sync(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) ->
     out.print(f"{report.changes} thay đổi / changes, {report.unchanged} không đổi / unchanged, {len(report.problems)} lỗi / errors")
     if report.problems:
         raise typer.Exit(1)
+
+
+@app.command()
+def run(
+    config: ConfigOpt = Path("config.toml"),
+    content: ContentOpt = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Mọi kênh in ra màn hình, không cần token / every channel prints to the console; no token needed.")] = False,
+    run_for: Annotated[str | None, typer.Option("--for", help="Dừng sau khoảng này, ví dụ 30s, 2h / stop after this long.")] = None,
+    watch: Annotated[bool, typer.Option("--watch/--no-watch", help="Theo dõi content/ và đồng bộ lại / watch content/ and resync.")] = True,
+) -> None:
+    """Chạy lịch đăng / run: sync, schedule, publish, watch content/ (Ctrl-C stops cleanly)."""
+    from bot.app import Runner, build_adapters
+    from bot.logs import setup_logging
+
+    cfg = load(config, content)
+    setup_logging(cfg)
+    try:
+        adapters = build_adapters(cfg, offline=offline)
+        duration = parse_duration(run_for) if run_for else None
+        asyncio.run(Runner(cfg, open_store(cfg), adapters, run_for=duration, watch=watch, console=out).run())
+    except LoaError as exc:
+        _fail(exc)
+
+
+@app.command()
+def simulate(
+    config: ConfigOpt = Path("config.toml"),
+    content: ContentOpt = None,
+    from_: Annotated[str, typer.Option("--from", help="Ngày bắt đầu / start date YYYY-MM-DD or DD/MM/YYYY.")] = "",
+    to: Annotated[str, typer.Option("--to", help="Ngày kết thúc (hết ngày) / end date (inclusive).")] = "",
+    speed: Annotated[float, typer.Option("--speed", help="Giây ảo mỗi giây thật; 0 = nhanh nhất / virtual seconds per real second; 0 = as fast as possible.")] = 0,
+    approved: Annotated[bool, typer.Option("--approved", help="Coi mọi bài là đã duyệt / treat every post as approved.")] = False,
+) -> None:
+    """Chạy thử chiến dịch trên đồng hồ ảo / replay the campaign on a virtual clock (console output, nothing is sent)."""
+    from bot.simulation import simulate as run_simulation
+
+    cfg = load(config, content)
+    scan = scan_content(cfg)
+    first = min((p.scheduled_at for p in scan.posts), default=None)
+    start = _local_day(from_, cfg, "--from") or (first.astimezone(cfg.tz).replace(hour=0, minute=0) if first else None)
+    end_day = _local_day(to, cfg, "--to")
+    if start is None:
+        err.print("không có bài nào để chạy thử / nothing to simulate")
+        raise typer.Exit(1)
+    end = end_day + timedelta(days=1) if end_day else max(p.scheduled_at for p in scan.posts) + timedelta(hours=1)
+    try:
+        asyncio.run(run_simulation(cfg, start, end, speed=speed, approved=approved, console=out,
+                                   approvals_from=cfg.database_url))
+    except LoaError as exc:
+        _fail(exc)
 
 
 def open_store(cfg: Config) -> Store:

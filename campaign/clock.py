@@ -33,3 +33,13 @@ class FakeClock:
 
     def advance(self, delta: timedelta | float) -> None:
         self._now += delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
+
+
+class ShiftedClock:
+    """Real time moved by a fixed offset: runs at real speed, but in another day (tests, demos)."""
+
+    def __init__(self, start: datetime) -> None:
+        self._offset = start.astimezone(UTC) - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset

@@ -146,15 +146,22 @@ def _is_send_method(method: str) -> bool:
 class Limits:
     """Telegram's flood limits; scale them in tests instead of sending hundreds of messages.
 
-    ``grace_seconds`` tolerates network jitter: a request is let through if the bucket
-    would hold a token that much later (the debt is kept, so the long-run rate still
-    holds).  Without it a perfectly paced client would see rare spurious 429s.
+    Each limit is a token bucket whose burst equals one window's worth (30 at once, then
+    30/s; 20 at once per group, then 20/min; 1 per private chat, then 1/s), which is
+    exactly what a leaky-bucket client such as ``aiolimiter.AsyncLimiter(30, 1)`` emits.
+
+    ``grace_seconds`` tolerates client-side jitter: a request passes if the bucket would
+    hold a token that much later, and the debt is kept, so the long-run rate is still
+    exact.  It is needed because the first request of a burst often reaches the server
+    ~0.1 s after the client's limiter released it while later ones arrive promptly; the
+    cost is that an instantaneous burst may exceed the capacity by ``rate * grace``
+    (7 at 30/s).  Use ``grace_seconds=0`` for exact accounting.
     """
 
     global_per_sec: float = 30.0
     group_per_min: float = 20.0
     private_per_sec: float = 1.0
-    grace_seconds: float = 0.05
+    grace_seconds: float = 0.25
 
 
 DEFAULT_LIMITS = Limits()
@@ -360,7 +367,7 @@ def _parse_html(src: str) -> tuple[str, list[JSON]]:
         closing, tag, raw_attrs = m.group(1) == "/", m.group(2).lower(), m.group(3)
         if closing:
             if not stack:
-                raise _ParseError(f'Unexpected end tag at byte offset {_byte_offset(src, i)}')
+                raise _ParseError(f"Unexpected end tag at byte offset {_byte_offset(src, i)}")
             open_tag, entity, start, _ = stack.pop()
             if open_tag != tag:
                 raise _ParseError(
@@ -449,7 +456,9 @@ def _parse_markdown_v2(src: str) -> tuple[str, list[JSON]]:
                 i += 1
                 continue
             if quote_start is not None:  # the quote ended with the previous line
-                entities.append({"type": "blockquote", "offset": quote_start, "length": out.pos - 1 - quote_start})
+                entities.append(
+                    {"type": "blockquote", "offset": quote_start, "length": out.pos - 1 - quote_start}
+                )
                 quote_start = None
         if c == "\\":
             if i + 1 >= len(src):
@@ -572,7 +581,9 @@ _BOOL_FIELDS = frozenset(
 )  # fmt: skip
 
 
-def _parse_request(content_type: str, body: bytes, query: str) -> tuple[dict[str, Any], dict[str, UploadedFile]]:
+def _parse_request(
+    content_type: str, body: bytes, query: str
+) -> tuple[dict[str, Any], dict[str, UploadedFile]]:
     """Decode any of the three encodings Telegram accepts (plus a query string)."""
     params: dict[str, Any] = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
     files: dict[str, UploadedFile] = {}
@@ -651,6 +662,7 @@ class _Handler(BaseHTTPRequestHandler):
     """Thin I/O shell; all Telegram behaviour lives in TelegramEmulator._process."""
 
     protocol_version = "HTTP/1.1"  # keep-alive, like api.telegram.org
+    disable_nagle_algorithm = True  # headers and body go out as separate writes; avoid 40 ms stalls
     server_version = "nginx/1.18.0"
     timeout = 60
     server: _Server
@@ -681,9 +693,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         emulator = self.server.emulator
         body = self._read_body()
+        if emulator._stopping.is_set():  # kept-alive connections outlive stop(); refuse them
+            self.close_connection = True
+            return
         path, _, query = self.path.partition("?")
         outcome = emulator._process(
-            urllib.parse.unquote(path), self.headers.get("Content-Type", ""), body, query, self.command
+            urllib.parse.unquote(path), self.headers.get("Content-Type", ""), body, query
         )
         if outcome.action != "respond":
             if outcome.action == "hang":
@@ -700,7 +715,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):  # client gave up (e.g. its read timeout)
+        except OSError:  # client gave up (e.g. its read timeout) and closed the socket
             self.close_connection = True
 
 
@@ -758,7 +773,20 @@ class _FaultRule:
 
 
 class TelegramEmulator:
-    """In-process fake of api.telegram.org for one bot token; thread-safe."""
+    """In-process fake of api.telegram.org for one bot token; thread-safe.
+
+    Test-facing API, by purpose:
+
+    * lifecycle: ``start()``/``stop()`` or ``with``; ``base_url``, ``base_file_url``, ``port``
+    * what the bot did: ``calls``, ``calls_to(method)``, ``messages(chat)``,
+      ``last_message(chat)``, ``deleted``, ``sent_count(chat=None)``, ``answers``,
+      ``commands()``, ``webhook_deliveries``, ``pending_updates``
+    * what users do: ``user_message(...)``, ``press_button(...)``
+    * how Telegram misbehaves: ``limits``, ``inject(kind, ...)``, ``fault_rate(p, ...)``,
+      ``kick(chat)``, ``hang_seconds``, ``fault_retry_after``
+    * setup: ``add_chat(...)``, ``add_file(...)``, ``chat_id_for(chat)``, ``bot_info``
+    * waiting: ``wait_until(pred)``, ``await wait_for(pred)``
+    """
 
     def __init__(
         self,
@@ -792,7 +820,9 @@ class TelegramEmulator:
         self._server: _Server | None = None
         self._threads: list[threading.Thread] = []
         self._methods = {
-            name[len("_api_") :].lower(): name[len("_api_") :] for name in dir(self) if name.startswith("_api_")
+            name[len("_api_") :].lower(): name[len("_api_") :]
+            for name in dir(self)
+            if name.startswith("_api_")
         }
         # records
         self._calls: list[Call] = []
@@ -817,6 +847,7 @@ class TelegramEmulator:
         self._webhook: JSON | None = None  # {"url", "secret_token", "allowed_updates", "max_connections"}
         self._webhook_queue: deque[JSON] = deque()
         self._webhook_error: tuple[int, str] | None = None
+        self._webhook_description = ""  # Telegram adds e.g. "Webhook was set" to the answer
         self._commands: dict[tuple[str, str], list[JSON]] = {}
         # faults and limits
         self._rules: list[_FaultRule] = []
@@ -829,12 +860,12 @@ class TelegramEmulator:
     # ---- lifecycle -------------------------------------------------------------------
 
     def start(self) -> TelegramEmulator:
-        """Bind a free port on 127.0.0.1 and serve from daemon threads."""
+        """Bind a free port on 127.0.0.1 and serve from daemon threads (single use)."""
         if self._server is not None:
             raise RuntimeError("emulator already started")
         self._server = _Server(self)
         serve = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="tg-emulator", daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="tg-emulator", daemon=True
         )
         webhook = threading.Thread(target=self._webhook_loop, name="tg-emulator-webhook", daemon=True)
         self._threads = [serve, webhook]
@@ -888,7 +919,9 @@ class TelegramEmulator:
             self._limits = limits
             self._chat_buckets: dict[int, _TokenBucket] = {}
             self._global_bucket = (
-                _TokenBucket(limits.global_per_sec, limits.global_per_sec, time.monotonic()) if limits else None
+                _TokenBucket(limits.global_per_sec, limits.global_per_sec, time.monotonic())
+                if limits
+                else None
             )
 
     def inject(
@@ -909,7 +942,7 @@ class TelegramEmulator:
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {sorted(FAULT_KINDS)}")
         with self._lock:
-            target = self._chat_for(chat_id).id if chat_id is not None else None
+            target = self._test_chat(chat_id).id if chat_id is not None else None
             canonical = method if method in (None, "*") else self._methods.get(method.lower(), method)
             self._rules.append(_FaultRule(kind, canonical, target, count, retry_after))
 
@@ -925,14 +958,19 @@ class TelegramEmulator:
     def kick(self, chat_id: int | str) -> None:
         """From now on the bot has no access to this chat: every request for it is 403."""
         with self._lock:
-            self._chat_for(chat_id).kicked = True
+            self._test_chat(chat_id).kicked = True
 
     def add_chat(
-        self, chat_id: int | str, *, type: str | None = None, title: str | None = None, username: str | None = None
+        self,
+        chat_id: int | str,
+        *,
+        type: str | None = None,
+        title: str | None = None,
+        username: str | None = None,
     ) -> int:
         """Declare a chat explicitly (e.g. a channel known by numeric id); returns its id."""
         with self._lock:
-            chat = self._chat_for(chat_id)
+            chat = self._test_chat(chat_id)
             if type is not None:
                 chat.type = type
             if title is not None:
@@ -981,12 +1019,12 @@ class TelegramEmulator:
     def chat_id_for(self, chat_id: int | str) -> int:
         """The numeric id Telegram uses for ``chat_id`` (stable for @usernames)."""
         with self._lock:
-            return self._chat_for(chat_id).id
+            return self._test_chat(chat_id).id
 
     def messages(self, chat_id: int | str, *, include_user: bool = False) -> list[JSON]:
         """Live (not deleted) messages the bot posted in a chat, oldest first."""
         with self._lock:
-            chat = self._chat_for(chat_id)
+            chat = self._test_chat(chat_id)
             return [copy.deepcopy(m) for m in chat.messages.values() if include_user or m["from_bot"]]
 
     def last_message(self, chat_id: int | str) -> JSON | None:
@@ -999,7 +1037,7 @@ class TelegramEmulator:
         with self._lock:
             if chat_id is None:
                 return len(self._sent)
-            target = self._chat_for(chat_id).id
+            target = self._test_chat(chat_id).id
             return sum(1 for c in self._sent if c == target)
 
     def commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON]:
@@ -1028,7 +1066,7 @@ class TelegramEmulator:
         """A user writes to the bot (private chat by default); returns the queued Update."""
         with self._lock:
             user = self._remember_user(user_id, first_name, language_code, username)
-            chat = self._chat_for(chat_id if chat_id is not None else user_id)
+            chat = self._test_chat(chat_id if chat_id is not None else user_id)
             record = self._new_record(chat, from_bot=False, user_id=user_id, reply_to=reply_to_message_id)
             record.update(text=text, plain=text, entities=_command_entities(text))
             message = self._message_json(record)
@@ -1051,7 +1089,7 @@ class TelegramEmulator:
         exist — a real user could not press it either.
         """
         with self._lock:
-            chat = self._chat_for(chat_id)
+            chat = self._test_chat(chat_id)
             record = chat.messages.get(message_id)
             if record is None:
                 raise ValueError(f"no live message {message_id} in chat {chat.id}")
@@ -1088,7 +1126,7 @@ class TelegramEmulator:
 
     # ---- request processing ------------------------------------------------------------
 
-    def _process(self, path: str, content_type: str, body: bytes, query: str, http_method: str) -> _Outcome:
+    def _process(self, path: str, content_type: str, body: bytes, query: str) -> _Outcome:
         """Route one HTTP request: auth, faults, flood control, then the method itself."""
         at = time.monotonic()
         if path.startswith("/file/bot"):
@@ -1122,12 +1160,15 @@ class TelegramEmulator:
                 return self._finish(call, self._fault_outcome(fault, chat))
             if chat is not None and chat.kicked:
                 raise _ApiError(403, _forbidden_text(chat.type))
+            buckets: list[_TokenBucket] = []
             if _is_send_method(method):
-                retry_after = self._check_flood(chat)
+                retry_after, buckets = self._check_flood(chat)
                 if retry_after is not None:
                     call.fault = "flood"
                     raise _flood(retry_after)
             result = getattr(self, f"_api_{method}")(params, call.files, chat)
+            for bucket in buckets:  # only accepted requests spend flood tokens
+                bucket.take()
             body: JSON = {"ok": True, "result": result}
             if method in ("setWebhook", "deleteWebhook"):
                 body["description"] = self._webhook_description
@@ -1169,11 +1210,11 @@ class TelegramEmulator:
         }[fault.kind]
         return _Outcome("respond", error.status, error.body())
 
-    def _check_flood(self, chat: _Chat | None) -> int | None:
-        """Take a token from the global and the chat bucket, or say how long to wait."""
+    def _check_flood(self, chat: _Chat | None) -> tuple[int | None, list[_TokenBucket]]:
+        """Say how long to wait (None: go ahead) and which buckets the send will spend."""
         limits = self._limits
         if limits is None or self._global_bucket is None:
-            return None
+            return None, []
         now = time.monotonic()
         buckets = [self._global_bucket]
         if chat is not None:
@@ -1187,10 +1228,8 @@ class TelegramEmulator:
             buckets.append(bucket)
         wait = max(b.wait_time(now, limits.grace_seconds) for b in buckets)
         if wait > 0:
-            return max(1, math.ceil(wait))
-        for b in buckets:
-            b.take()
-        return None
+            return max(1, math.ceil(wait)), []
+        return None, buckets
 
     def _download(self, rest: str) -> _Outcome:
         token, _, file_path = rest.partition("/")
@@ -1228,8 +1267,20 @@ class TelegramEmulator:
                 chat.first_name = self._users[ref]["first_name"]
         return chat
 
+    def _test_chat(self, ref: int | str) -> _Chat:
+        """_chat_for for test-side helpers: a bad chat id is the test's bug, not Telegram's."""
+        try:
+            return self._chat_for(ref)
+        except _ApiError as err:
+            raise ValueError(f"invalid chat id {ref!r}") from err
+
     def _remember_user(self, user_id: int, first_name: str, language_code: str, username: str | None) -> JSON:
-        user: JSON = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language_code}
+        user: JSON = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": first_name,
+            "language_code": language_code,
+        }
         if username:
             user["username"] = username
         self._users[user_id] = user
@@ -1260,12 +1311,8 @@ class TelegramEmulator:
 
     def _resolve_media(self, kind: str, ref: Any, files: dict[str, UploadedFile], field_name: str) -> JSON:
         """Turn an upload, attach:// reference, URL or file_id into a stored media item."""
-        upload: UploadedFile | None = None
-        if ref is None:
-            upload = files.get(field_name)
-        elif isinstance(ref, str) and ref.startswith("attach://"):
-            upload = files.get(ref[len("attach://") :])
-        if ref is None or upload is not None or (isinstance(ref, str) and ref.startswith("attach://")):
+        if ref is None or (isinstance(ref, str) and ref.startswith("attach://")):
+            upload = files.get(field_name if ref is None else ref[len("attach://") :])
             if upload is None:
                 raise _ApiError(400, f"Bad Request: there is no {kind} in the request")
             if upload.size == 0:
@@ -1481,7 +1528,7 @@ class TelegramEmulator:
                 while not self._stopping.is_set() and not (self._webhook and self._webhook_queue):
                     self._cond.wait(0.5)
                 if self._stopping.is_set() or self._webhook is None:
-                    return
+                    return  # (the wait above only ends without a webhook when stopping)
                 update = self._webhook_queue[0]
                 hook = dict(self._webhook)
             request = urllib.request.Request(
@@ -1500,10 +1547,14 @@ class TelegramEmulator:
                 error = f"Connection failed: {exc}"
             delivered = status is not None and 200 <= status < 300
             with self._cond:
-                self._deliveries.append(WebhookDelivery(update["update_id"], hook["url"], status, error, time.monotonic()))
+                self._deliveries.append(
+                    WebhookDelivery(update["update_id"], hook["url"], status, error, time.monotonic())
+                )
                 if delivered:
                     if self._webhook_queue and self._webhook_queue[0] is update:
                         self._webhook_queue.popleft()
+                    elif update in self._updates:  # webhook deleted meanwhile; don't deliver twice
+                        self._updates.remove(update)
                     backoff = 0.05
                 else:
                     self._webhook_error = (int(time.time()), error or "")
@@ -1564,7 +1615,7 @@ class TelegramEmulator:
         chat = self._require_chat(chat)
         media = p.get("media")
         if not isinstance(media, list) or not media:
-            raise _ApiError(400, "Bad Request: parameter \"media\" is required")
+            raise _ApiError(400, 'Bad Request: parameter "media" is required')
         if len(media) > 10:
             raise _ApiError(400, "Bad Request: too much messages to send as an album")
         if len(media) < 2:  # wording approximate; Telegram refuses single-item albums
@@ -1579,7 +1630,9 @@ class TelegramEmulator:
         # Validate everything first: Telegram sends an album entirely or not at all.
         prepared = []
         for item in media:
-            plain, entities = self._render(item.get("caption"), item.get("parse_mode"), item.get("caption_entities"))
+            plain, entities = self._render(
+                item.get("caption"), item.get("parse_mode"), item.get("caption_entities")
+            )
             if _utf16_len(plain) > TELEGRAM_CAPTION_LIMIT:
                 raise _ApiError(400, CAPTION_TOO_LONG)
             stored = self._resolve_media(item["type"], item.get("media"), files, "")
@@ -1641,11 +1694,14 @@ class TelegramEmulator:
         )
         return self._message_json(record)
 
-    def _api_editMessageReplyMarkup(self, p: JSON, files: dict[str, UploadedFile], chat: _Chat | None) -> JSON:
+    def _api_editMessageReplyMarkup(
+        self, p: JSON, files: dict[str, UploadedFile], chat: _Chat | None
+    ) -> JSON:
         record = self._edit_target(p, chat)
         self._check_markup(p.get("reply_markup"))
         self._apply_edit(
-            record, {"plain": record["plain"], "entities": record["entities"], "reply_markup": p.get("reply_markup")}
+            record,
+            {"plain": record["plain"], "entities": record["entities"], "reply_markup": p.get("reply_markup")},
         )
         return self._message_json(record)
 
@@ -1675,7 +1731,9 @@ class TelegramEmulator:
     def _api_unpinChatMessage(self, p: JSON, files: dict[str, UploadedFile], chat: _Chat | None) -> bool:
         chat = self._require_chat(chat)
         pinned = [m for m in chat.messages.values() if m["pinned"]]
-        target = chat.messages.get(p["message_id"]) if p.get("message_id") else (pinned[-1] if pinned else None)
+        target = (
+            chat.messages.get(p["message_id"]) if p.get("message_id") else (pinned[-1] if pinned else None)
+        )
         if target is not None:
             target["pinned"] = False
         return True
@@ -1688,7 +1746,13 @@ class TelegramEmulator:
     def _api_getChat(self, p: JSON, files: dict[str, UploadedFile], chat: _Chat | None) -> JSON:
         chat = self._require_chat(chat)
         gifts = dict.fromkeys(
-            ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription", "gifts_from_channels"),
+            (
+                "unlimited_gifts",
+                "limited_gifts",
+                "unique_gifts",
+                "premium_subscription",
+                "gifts_from_channels",
+            ),
             False,
         )
         info = {**chat.json(), "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts}
@@ -1762,7 +1826,7 @@ class TelegramEmulator:
     def _api_setMyCommands(self, p: JSON, files: dict[str, UploadedFile], chat: _Chat | None) -> bool:
         commands = p.get("commands")
         if not isinstance(commands, list) or len(commands) > 100:
-            raise _ApiError(400, "Bad Request: parameter \"commands\" is invalid")
+            raise _ApiError(400, 'Bad Request: parameter "commands" is invalid')
         for command in commands:
             if not re.fullmatch(r"[a-z0-9_]{1,32}", str(command.get("command", ""))):
                 raise _ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
@@ -1773,7 +1837,9 @@ class TelegramEmulator:
         return True
 
     def _api_getMyCommands(self, p: JSON, files: dict[str, UploadedFile], chat: _Chat | None) -> list[JSON]:
-        return copy.deepcopy(self._commands.get(self._commands_key(p.get("scope"), p.get("language_code")), []))
+        return copy.deepcopy(
+            self._commands.get(self._commands_key(p.get("scope"), p.get("language_code")), [])
+        )
 
     def _api_deleteMyCommands(self, p: JSON, files: dict[str, UploadedFile], chat: _Chat | None) -> bool:
         self._commands.pop(self._commands_key(p.get("scope"), p.get("language_code")), None)
@@ -1829,8 +1895,6 @@ class TelegramEmulator:
             if self._webhook_error:
                 info["last_error_date"], info["last_error_message"] = self._webhook_error
         return info
-
-    _webhook_description = ""
 
 
 # --------------------------------------------------------------------------------------

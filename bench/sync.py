@@ -1,0 +1,481 @@
+"""Benchmark ``campaign.sync.sync`` against a generated campaign of N posts.
+
+    python -m bench.sync --posts 1000 10000
+    python -m bench.sync --posts 1000 10000 --db postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+For each N a fresh campaign is generated in a temporary folder (config.toml as in
+tests/conftest.py plus one "after" milestone, N Markdown posts in a few sub-folders, 100-200
+Vietnamese-ish words each, every post at a distinct minute) and these are timed:
+
+  floor      read every file + ``frontmatter.loads`` (python-frontmatter's default handler)
+  scan       ``campaign.content.scan_content`` (our parse + validate + render, no database)
+  cold       ``sync()`` into a fresh, migrated, empty store
+  resync     ``sync()`` again with nothing changed
+  resync-1   ``sync()`` after editing the body of one file
+
+Targets: cold <= 2x floor; resync (both kinds) < 10% of cold.
+
+Each N runs in its own child process so that the reported peak RSS (``getrusage``) belongs to
+that N alone. With PostgreSQL, schema ``public`` is DROPPED and recreated before every fresh
+store: point ``--db`` at a throw-away database only.
+
+``--profile DIR`` adds (after the timed runs, so the figures are not distorted) a cProfile of
+one cold sync and one no-change resync, written to DIR and summarised on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import json
+import os
+import pstats
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+DEFAULT_REPEAT = 3
+
+# tests/conftest.py's CONFIG, plus a third ("after") milestone so 10,000+ posts fit at distinct
+# minutes between 06:00 and 22:00.
+CONFIG = """\
+[campaign]
+name = "Chiến dịch thử / benchmark campaign"
+timezone = "Asia/Ho_Chi_Minh"
+catch_up = "30m"
+
+[anchors]
+khai_mac = 2021-01-26
+
+[[milestones]]
+id = "cao-diem"
+title = "Cao điểm"
+phase = "before"
+start = "khai_mac -6d"
+end = "khai_mac -1d"
+
+[[milestones]]
+id = "khai-mac"
+title = "Khai mạc"
+phase = "during"
+start = "khai_mac"
+end = "khai_mac"
+
+[[milestones]]
+id = "sau-dai-hoi"
+title = "Sau đại hội"
+phase = "after"
+start = "khai_mac +1d"
+end = "khai_mac +14d"
+
+[channels.tg]
+kind = "telegram"
+target = "@kenh"
+label = "Kênh tỉnh"
+
+[channels.nhom]
+kind = "telegram"
+target = "-100200"
+label = "Nhóm"
+
+[channels.duyet]
+kind = "telegram"
+target = "-100300"
+label = "Nhóm duyệt"
+
+[channels.admin]
+kind = "telegram"
+target = "-100400"
+label = "Quản trị"
+
+[channels.zalo]
+kind = "zalo_oa_group"
+target = "g1"
+label = "Nhóm Zalo"
+
+[defaults]
+channels = ["tg"]
+
+[people.lan]
+name = "Lan"
+roles = ["approver"]
+telegram = 11
+
+[people.minh]
+name = "Minh"
+roles = ["approver"]
+telegram = 12
+
+[people.admin]
+name = "Quản trị"
+roles = ["admin"]
+telegram = 13
+
+[approval]
+required = 1
+deadline = "2h"
+chats = ["duyet"]
+
+[reminders]
+offsets = ["-1d 20:00"]
+channels = ["tg"]
+
+[alerts]
+chats = ["admin"]
+"""
+
+# (id, first day, number of days) -- must agree with CONFIG above.
+KHAI_MAC = date(2021, 1, 26)
+MILESTONES = (("cao-diem", 6), ("khai-mac", 1), ("sau-dai-hoi", 14))
+DAY_START, DAY_END = 6 * 60, 22 * 60  # posts go out between 06:00 and 22:00 local
+
+FOLDERS = ("tuyen-truyen", "tin-tuc/tinh", "tin-tuc/co-so", "guong-dien-hinh", "hoi-dap")
+
+WORDS = (
+    "đại hội đảng bộ tỉnh nhiệm kỳ phát triển kinh tế xã hội nhân dân cán bộ đảng viên tuyên truyền "
+    "chào mừng thành công văn kiện nghị quyết đoàn kết dân chủ kỷ cương đổi mới sáng tạo quê hương "
+    "xây dựng chỉnh đốn chính quyền mặt trận tổ quốc đoàn thể thanh niên phụ nữ nông dân cựu chiến binh "
+    "huyện thành phố phường thị trấn thôn bản khu phố biên giới cửa khẩu du lịch nông nghiệp công nghiệp "
+    "hạ tầng giao thông giáo dục y tế văn hóa an ninh quốc phòng môi trường chuyển đổi số hiệu quả "
+    "thiết thực tiết kiệm trang trọng niềm tin khát vọng vững bước tương lai hội nhập bền vững mục tiêu "
+    "nhiệm vụ giải pháp đột phá chiến lược nguồn lực con người đời sống thu nhập việc làm an sinh "
+    "hoạt động phong trào thi đua lập thành tích chào mừng sự kiện chính trị quan trọng toàn dân"
+).split()
+NAMES = ("Lạng Sơn", "Cao Lộc", "Văn Lãng", "Tràng Định", "Bắc Sơn", "Hữu Lũng", "Chi Lăng", "Lộc Bình", "Đình Lập")
+
+
+# --- campaign generation -----------------------------------------------------------------------
+
+
+def _sentence(rng: random.Random, lo: int = 8, hi: int = 18) -> list[str]:
+    words = rng.choices(WORDS, k=rng.randint(lo, hi))
+    if rng.random() < 0.3:
+        words.insert(rng.randrange(len(words)), rng.choice(NAMES))
+    words[0] = words[0][:1].upper() + words[0][1:]
+    i = rng.randrange(len(words))
+    r = rng.random()
+    if r < 0.25:
+        words[i] = f"**{words[i]}**"
+    elif r < 0.4:
+        words[i] = f"*{words[i]}*"
+    return words
+
+
+def _body(rng: random.Random) -> str:
+    """100-200 words of Markdown: paragraphs, emphasis, sometimes a list, a link, a quote, hashtags."""
+    target = rng.randint(100, 200)
+    blocks: list[str] = []
+    count = 0
+    while count < target:
+        kind = rng.random()
+        if kind < 0.15 and count + 20 < target:
+            items = [_sentence(rng, 4, 8) for _ in range(rng.randint(2, 4))]
+            blocks.append("\n".join("- " + " ".join(w) + ";" for w in items))
+            count += sum(len(w) for w in items)
+        elif kind < 0.22:
+            s = _sentence(rng, 8, 14)
+            blocks.append("> " + " ".join(s) + ".")
+            count += len(s)
+        else:
+            para: list[str] = []
+            for _ in range(rng.randint(2, 4)):
+                s = _sentence(rng)
+                para.append(" ".join(s) + ".")
+                count += len(s)
+            if rng.random() < 0.3:
+                para.append(f"Xem thêm tại [Báo {rng.choice(NAMES)}](https://baolangson.vn/tin/{rng.randrange(10**6)}).")
+                count += 4
+            blocks.append(" ".join(para))
+    blocks.append(" ".join(f"#{w.capitalize()}" for w in rng.sample(WORDS, 2)))
+    return "\n\n".join(blocks)
+
+
+def _slots(n: int) -> list[tuple[str, int, int]]:
+    """n distinct (milestone, day 1.., minute-of-day) slots spread evenly over all milestones."""
+    per_day = DAY_END - DAY_START
+    total = sum(days for _, days in MILESTONES) * per_day
+    if n > total:
+        raise SystemExit(f"at most {total} posts fit at distinct minutes")
+    out = []
+    for k in range(n):
+        idx = k * total // n
+        for mid, days in MILESTONES:
+            if idx < days * per_day:
+                out.append((mid, idx // per_day + 1, DAY_START + idx % per_day))
+                break
+            idx -= days * per_day
+    return out
+
+
+def _time_text(rng: random.Random, day: int, minute: int) -> str:
+    """The same instant written in the forms authors use: "HH:MM", "day D HH:MM", "start +..."."""
+    hh, mm = divmod(minute, 60)
+    r = rng.random()
+    if day == 1 and r < 0.5:
+        return f"{hh:02d}:{mm:02d}"
+    if r < 0.15:
+        return f"start +{day - 1}d{hh}h{mm}m" if day > 1 else f"start +{hh}h{mm}m"
+    return f"day {day} {hh:02d}:{mm:02d}"
+
+
+def post_file(rng: random.Random, i: int, milestone: str, day: int, minute: int) -> str:
+    title = " ".join(_sentence(rng, 5, 10)).replace("*", "")
+    lines = [f'title: "{title}"', f"milestone: {milestone}", f'time: "{_time_text(rng, day, minute)}"']
+    r = rng.random()
+    if r < 0.2:
+        lines.append("channels: [tg, zalo]")
+    elif r < 0.3:
+        lines.append("channels: [tg, nhom]")
+    if rng.random() < 0.3:
+        lines.append(f"author: {rng.choice(('lan', 'minh'))}")
+    if rng.random() < 0.05:
+        lines.append("pin: true")
+    if rng.random() < 0.05:
+        lines.append('approvals: "2"')
+    return "---\n" + "\n".join(lines) + "\n---\n" + _body(rng) + "\n"
+
+
+def generate(root: Path, n: int, seed: int = 20210126) -> tuple[Path, list[Path]]:
+    """Write config.toml and n posts under root; returns (config path, post paths)."""
+    rng = random.Random(seed)
+    (root / "content").mkdir(parents=True)
+    config_path = root / "config.toml"
+    config_path.write_text(CONFIG, encoding="utf-8")
+    paths = []
+    for i, (mid, day, minute) in enumerate(_slots(n)):
+        folder = root / "content" / FOLDERS[i % len(FOLDERS)]
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{i:05d}-{mid}-ngay-{day}.md"
+        path.write_text(post_file(rng, i, mid, day, minute), encoding="utf-8")
+        paths.append(path)
+    return config_path, paths
+
+
+# --- measurements --------------------------------------------------------------------------------
+
+
+def best_of(repeat: int, fn: Callable[[], Any], before: Callable[[int], Any] | None = None) -> tuple[float, Any]:
+    """Best wall time of ``repeat`` calls (``before(i)`` runs untimed first); returns (seconds, last result)."""
+    best, result = float("inf"), None
+    for i in range(repeat):
+        if before is not None:
+            before(i)
+        gc.collect()
+        t0 = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, result
+
+
+def parse_floor(content_dir: Path) -> int:
+    """Walk content/, read every .md and parse it with python-frontmatter's default (YAML) handler."""
+    import frontmatter
+
+    n = 0
+    for root, dirs, files in os.walk(content_dir):
+        dirs.sort()
+        for f in sorted(files):
+            if f.endswith(".md"):
+                post = frontmatter.loads((Path(root) / f).read_bytes().decode("utf-8"))
+                n += bool(post.metadata)
+    return n
+
+
+def reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def run_one(n: int, db: str | None, repeat: int, workdir: Path, profile_dir: Path | None) -> dict[str, Any]:
+    from campaign.clock import SystemClock
+    from campaign.config import load_config
+    from campaign.content import scan_content
+    from campaign.store.db import Store
+    from campaign.sync import sync
+
+    rss_start = peak_rss_mib()
+    root = workdir / f"camp-{n}"
+    t0 = time.perf_counter()
+    config_path, paths = generate(root, n)
+    gen_s = time.perf_counter() - t0
+    config = load_config(config_path, env={})
+    clock = SystemClock()
+    size = sum(p.stat().st_size for p in paths)
+    print(f"[{n}] generated {n} posts ({size / 1e6:.1f} MB) in {gen_s:.1f}s under {root}", file=sys.stderr, flush=True)
+
+    floor_s, parsed = best_of(repeat, lambda: parse_floor(config.content_dir))
+    assert parsed == n, (parsed, n)
+    scan_s, scan = best_of(repeat, lambda: scan_content(config))
+    assert len(scan.posts) == n and not scan.problems, scan.problems[:3]
+    del scan
+    rss_before_sync = peak_rss_mib()
+    print(f"[{n}] floor {floor_s:.3f}s  scan {scan_s:.3f}s", file=sys.stderr, flush=True)
+
+    fresh_count = 0
+
+    def fresh_store() -> Any:
+        nonlocal fresh_count
+        fresh_count += 1
+        if db and db.startswith("postgresql"):
+            reset_postgres(db)
+            return Store(db)
+        return Store(f"sqlite:///{workdir / f'loa-{n}-{fresh_count}.db'}")
+
+    # cold: best of 2, each into a fresh, migrated store (migration not timed)
+    cold_s, store = float("inf"), None
+    for _ in range(2):
+        if store is not None:
+            store.close()
+        store = fresh_store()
+        gc.collect()
+        t0 = time.perf_counter()
+        report = sync(store, config, clock)
+        cold_s = min(cold_s, time.perf_counter() - t0)
+        assert len(report.added) == n and not report.problems, (len(report.added), report.problems[:3])
+    assert store is not None
+    print(f"[{n}] cold {cold_s:.3f}s ({store.dialect})", file=sys.stderr, flush=True)
+
+    resync_s, report = best_of(repeat, lambda: sync(store, config, clock))
+    assert report.unchanged == n and report.changes == 0, report
+
+    edited = paths[len(paths) // 2]
+    original = edited.read_text(encoding="utf-8")
+
+    def edit(i: int) -> None:
+        edited.write_text(original.rstrip("\n") + f"\n\nCập nhật lần {i + 1}.\n", encoding="utf-8")
+
+    resync1_s, report = best_of(repeat, lambda: sync(store, config, clock), before=edit)
+    assert report.changed == [edited.relative_to(config.content_dir).with_suffix("").as_posix()], report.changed
+    assert report.unchanged == n - 1
+    edited.write_text(original, encoding="utf-8")
+    sync(store, config, clock)
+    print(f"[{n}] resync {resync_s:.3f}s  resync-1 {resync1_s:.3f}s", file=sys.stderr, flush=True)
+    store.close()
+
+    result = {
+        "n": n, "db": "postgresql" if db and db.startswith("postgresql") else "sqlite", "bytes": size,
+        "floor": floor_s, "scan": scan_s, "cold": cold_s, "resync": resync_s, "resync1": resync1_s,
+        "rss_start": rss_start, "rss_before_sync": rss_before_sync, "rss_peak": peak_rss_mib(),
+    }
+
+    if profile_dir is not None:
+        profile_dir.mkdir(parents=True, exist_ok=True)
+        tag = f"{result['db']}-{n}"
+        store = fresh_store()
+        for name, fn in (("cold", lambda: sync(store, config, clock)), ("resync", lambda: sync(store, config, clock))):
+            prof = cProfile.Profile()
+            prof.runcall(fn)
+            out = profile_dir / f"sync-{name}-{tag}.prof"
+            prof.dump_stats(str(out))
+            buf = io.StringIO()
+            st = pstats.Stats(prof, stream=buf).sort_stats("cumulative")
+            st.print_stats(r"campaign|sqlalchemy/orm/session|frontmatter|markdown_it|yaml", 30)
+            st.sort_stats("tottime").print_stats(20)
+            print(f"\n===== cProfile {name} sync, {tag} -> {out}\n{buf.getvalue()}")
+        store.close()
+    return result
+
+
+# --- report ---------------------------------------------------------------------------------------
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    def ms(s: float) -> str:
+        return f"{s * 1000:,.0f} ms" if s >= 1 else f"{s * 1000:,.1f} ms"
+
+    def mark(ok: bool) -> str:
+        return "ok" if ok else "MISSED"
+
+    head = ["db", "posts", "MB", "floor", "scan (no DB)", "cold", "cold/floor", "resync", "resync/cold",
+            "resync-1", "resync-1/cold", "peak RSS"]
+    rows = []
+    for r in results:
+        cf, rc, r1 = r["cold"] / r["floor"], r["resync"] / r["cold"], r["resync1"] / r["cold"]
+        rows.append([
+            r["db"], f"{r['n']:,}", f"{r['bytes'] / 1e6:.1f}", ms(r["floor"]), ms(r["scan"]), ms(r["cold"]),
+            f"{cf:.1f}x {mark(cf <= 2)}", ms(r["resync"]), f"{rc:.1%} {mark(rc < 0.10)}", ms(r["resync1"]),
+            f"{r1:.1%} {mark(r1 < 0.10)}", f"{r['rss_peak']:.0f} MiB",
+        ])
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
+    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)) + " |",
+             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    lines += ["| " + " | ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))) + " |"
+              for row in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.sync", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--posts", type=int, nargs="+", default=[1000, 10000], help="campaign sizes (default: 1000 10000)")
+    ap.add_argument("--db", help="SQLAlchemy URL; postgresql+psycopg://... DROPS schema public. Default: SQLite in a temp dir")
+    ap.add_argument("--repeat", type=int, default=DEFAULT_REPEAT, help="runs per figure, best kept (default 3)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary campaigns and databases")
+    ap.add_argument("--profile", type=Path, metavar="DIR", help="also cProfile one cold and one no-change sync")
+    ap.add_argument("--json", action="store_true", help="print the results as JSON too")
+    ap.add_argument("--in-process", action="store_true", help="run every size in this process (peak RSS then accumulates)")
+    ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)  # internal: write one result to this file
+    args = ap.parse_args(argv)
+
+    if args.child:
+        workdir = Path(tempfile.mkdtemp(prefix="loa-bench-"))
+        try:
+            result = run_one(args.posts[0], args.db, args.repeat, workdir, args.profile)
+        finally:
+            if args.keep:
+                print(f"kept {workdir}", file=sys.stderr)
+            else:
+                shutil.rmtree(workdir, ignore_errors=True)
+        args.child.write_text(json.dumps(result))
+        return 0
+
+    results = []
+    for n in args.posts:
+        if args.in_process:
+            workdir = Path(tempfile.mkdtemp(prefix="loa-bench-"))
+            try:
+                results.append(run_one(n, args.db, args.repeat, workdir, args.profile))
+            finally:
+                if not args.keep:
+                    shutil.rmtree(workdir, ignore_errors=True)
+            continue
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            cmd = [sys.executable, "-m", "bench.sync", "--posts", str(n), "--repeat", str(args.repeat), "--child", out.name]
+            cmd += ["--db", args.db] if args.db else []
+            cmd += ["--keep"] if args.keep else []
+            cmd += ["--profile", str(args.profile)] if args.profile else []
+            subprocess.run(cmd, check=True, cwd=Path(__file__).resolve().parents[1])
+            results.append(json.loads(Path(out.name).read_text()))
+
+    db = results[0]["db"] if results else "?"
+    print(f"\nLoa sync benchmark: {db}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, best of {args.repeat} "
+          f"(cold: best of 2 fresh stores)\n")
+    print(table(results))
+    print("\ntargets: cold <= 2x floor; resync and resync-1 < 10% of cold")
+    print("floor = os.walk + read + frontmatter.loads (default handler); scan = campaign.content.scan_content "
+          "(parse, validate, render; no DB)")
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

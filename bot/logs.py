@@ -1,0 +1,45 @@
+"""Logging set-up: secrets named in config are masked in every record, whatever logs them."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+
+from campaign.config import Config
+
+
+class RedactSecrets(logging.Filter):
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        for s in self.secrets:
+            message = message.replace(s, "***")
+        record.msg, record.args = message, None
+        return True
+
+
+def secret_values(config: Config, env: dict[str, str] | None = None) -> list[str]:
+    env = dict(os.environ) if env is None else env
+    names = [config.telegram.token_env, config.telegram.webhook_secret_env, config.zalo.oa_token_env,
+             config.zalo.refresh_token_env, config.zalo.secret_key_env, config.zalo.bot_token_env,
+             config.zalo.bot_webhook_secret_env]
+    return [env.get(n, "") for n in names]
+
+
+def setup_logging(config: Config, level: int = logging.INFO, extra_secrets: Iterable[str] = ()) -> RedactSecrets:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    redact = RedactSecrets([*secret_values(config), *extra_secrets])
+    handler.addFilter(redact)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("httpx", "httpcore", "apscheduler.executors", "apscheduler.scheduler", "watchfiles"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return redact

@@ -1,0 +1,281 @@
+"""Publishing rules on the store: when a post goes out, is held or is missed; deliveries and alerts.
+
+Everything here is a function of the store, the config and the clock, so the scheduler, the
+sweep, the simulator and the chat bot all apply the same rules.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from campaign.approvals import approval_state
+from campaign.clock import Clock
+from campaign.config import Config, Milestone
+from campaign.store import repo
+from campaign.store.db import Store
+from campaign.store.models import Delivery, Post
+from campaign.texts import both, local, pair
+
+log = logging.getLogger(__name__)
+PAUSED = "paused"
+LATE_NOTE_AFTER = timedelta(minutes=1)
+
+
+@dataclass
+class Outcome:
+    key: str
+    action: str  # published | held | missed | wait | skipped
+    reason: str = ""
+    late: timedelta = timedelta(0)
+    delivery_ids: list[int] = field(default_factory=list)
+
+
+def post_payload(post: Post) -> dict[str, Any]:
+    return {
+        "html": post.telegram_html, "plain": post.plain_text, "media": [m["path"] for m in post.media],
+        **post.options,
+    }
+
+
+def text_payload(plain: str) -> dict[str, Any]:
+    return {"html": html.escape(plain, quote=False), "plain": plain, "media": []}
+
+
+def is_paused(s: Session) -> bool:
+    return repo.get_setting(s, PAUSED) == "1"
+
+
+def set_paused(store: Store, paused: bool, actor: str, now: datetime) -> bool:
+    """Returns whether anything changed."""
+    with store.session() as s:
+        if is_paused(s) == paused:
+            return False
+        repo.set_setting(s, PAUSED, "1" if paused else "0")
+        repo.audit(s, now, actor, "pause" if paused else "resume")
+        s.commit()
+    return True
+
+
+def add_deliveries(s: Session, ref: str, channels: list[str] | tuple[str, ...], payload: dict[str, Any], now: datetime,
+                   *, post_id: int | None = None, due_at: datetime | None = None, content_hash: str | None = None) -> list[Delivery]:
+    """One pending row per channel; a (ref, channel) pair that exists already is left alone."""
+    existing = {d.channel for d in repo.deliveries_for(s, ref)}
+    rows = [
+        Delivery(ref=ref, post_id=post_id, channel=ch, status="pending", due_at=due_at or now, next_attempt_at=now,
+                 payload=payload, content_hash=content_hash, created_at=now)
+        for ch in dict.fromkeys(channels) if ch not in existing
+    ]
+    s.add_all(rows)
+    return rows
+
+
+def alert(s: Session, config: Config, now: datetime, ref: str, text: str) -> None:
+    """Tell the admins (once per ``ref``) through the alert chats; logs too, since chats may be down."""
+    log.warning("alert %s: %s", ref, text.splitlines()[-1])
+    add_deliveries(s, f"alert:{ref}", config.alert_chats, text_payload(text), now)
+
+
+def _post_words(post: Post, config: Config) -> dict[str, Any]:
+    return {"title": post.title, "key": post.key, "at": local(post.scheduled_at, config.tz)}
+
+
+def hold_reason(s: Session, config: Config, post: Post) -> tuple[str, str] | None:
+    """Why the post may not go out now (vi, en), or None if it may."""
+    if post.source_error:
+        return pair("reason.broken", error=post.source_error.split(": ", 1)[-1][:200])
+    if is_paused(s):
+        return pair("reason.paused")
+    state = approval_state(post, repo.live_approvals(s, post.id or 0))
+    if state.rejected_by:
+        who, why = state.rejected_by[0]
+        name = config.people[who].name if who in config.people else who
+        return pair("reason.rejected", who=name, why=why or "—")
+    if not state.approved:
+        return pair("reason.approvals", have=len(state.approvers), need=state.required)
+    return None
+
+
+def publish_due(store: Store, config: Config, clock: Clock, key: str) -> Outcome:
+    """Apply the rules to one post whose time may have come."""
+    now = clock.now()
+    with store.session() as s:
+        post = repo.post_by_key(s, key)
+        if post is None or post.status not in ("scheduled", "held"):
+            return Outcome(key, "skipped")
+        if post.scheduled_at > now:
+            return Outcome(key, "wait")
+        late = now - post.scheduled_at
+        words = _post_words(post, config)
+        if late > config.catch_up:
+            post.status = "missed"
+            repo.audit(s, now, "scheduler", "missed", post_id=post.id, ref=key, late_seconds=int(late.total_seconds()))
+            alert(s, config, now, f"missed:{key}:{post.content_hash[:12]}",
+                  both("alert.missed", catch_up=int(config.catch_up.total_seconds() // 60), **words))
+            s.commit()
+            return Outcome(key, "missed", late=late)
+        reason = hold_reason(s, config, post)
+        if reason is not None:
+            if post.status != "held":
+                post.status = "held"
+                repo.audit(s, now, "scheduler", "held", post_id=post.id, ref=key, reason=reason[1])
+            alert(s, config, now, f"held:{key}:{post.content_hash[:12]}:{reason[1][:40]}", both("alert.held", reason=reason, **words))
+            s.commit()
+            return Outcome(key, "held", reason=reason[1], late=late)
+        rows = add_deliveries(s, f"post:{key}", post.channels, post_payload(post), now, post_id=post.id,
+                              due_at=post.scheduled_at, content_hash=post.content_hash)
+        post.status, post.published_hash = "published", post.content_hash
+        repo.audit(s, now, "scheduler", "published", post_id=post.id, ref=key, channels=list(post.channels),
+                   late_seconds=int(late.total_seconds()))
+        if late > LATE_NOTE_AFTER:
+            alert(s, config, now, f"late:{key}", both("alert.late", minutes=int(late.total_seconds() // 60), **words))
+        try:
+            s.commit()
+        except IntegrityError:  # another worker published it first
+            s.rollback()
+            return Outcome(key, "skipped")
+        return Outcome(key, "published", late=late, delivery_ids=[r.id for r in rows if r.id is not None])
+
+
+def publish_all_due(store: Store, config: Config, clock: Clock) -> list[Outcome]:
+    with store.session() as s:
+        keys = [p.key for p in repo.due_posts(s, clock.now())]
+    return [publish_due(store, config, clock, k) for k in keys]
+
+
+# --- reminders and digest ---------------------------------------------------------------------
+
+
+def reminder_times(config: Config) -> list[tuple[str, Milestone, str, datetime]]:
+    """(job ref, milestone, offset text, when) for every milestone reminder."""
+    out = []
+    for m in config.milestones:
+        for text, offset in config.reminders.offsets:
+            when = offset.apply(m.span.first_day, m.span.start, config.tz)
+            out.append((f"remind:{m.id}:{text.replace(' ', '')}", m, text, when))
+    return out
+
+
+def send_reminder(store: Store, config: Config, clock: Clock, ref: str) -> list[int]:
+    now = clock.now()
+    match = next(((m, when) for r, m, _t, when in reminder_times(config) if r == ref), None)
+    if match is None or not config.reminders.channels:
+        return []
+    milestone, when = match
+    if now < when or now - when > config.catch_up:
+        return []
+    text = both("reminder", when=pair("reminder.starts", at=local(milestone.span.start, config.tz)),
+                title=milestone.title, description=milestone.description or "—")
+    with store.session() as s:
+        rows = add_deliveries(s, ref, config.reminders.channels, text_payload(text), now, due_at=when)
+        s.commit()
+        return [r.id for r in rows if r.id is not None]
+
+
+def digest_text(store: Store, config: Config, day: date) -> str:
+    start = datetime.combine(day, time(0), tzinfo=config.tz)
+    with store.session() as s:
+        posts = repo.posts_between(s, start, start + timedelta(days=1), statuses=["scheduled", "held", "published"])
+        approvals = repo.approvals_for(s, [p.id for p in posts if p.id])
+    lines = [both("digest.title", day=day.strftime("%d/%m/%Y"))]
+    if not posts:
+        lines.append(both("digest.none"))
+    pending = []
+    for p in posts:
+        state = approval_state(p, approvals.get(p.id or 0, []))
+        mark = "✅" if p.status == "published" or state.approved else "⏳"
+        lines.append(f"{mark} {local(p.scheduled_at, config.tz, '%H:%M')} {p.title} ({', '.join(p.channels)})")
+        if p.status != "published" and not state.approved:
+            pending.append(f"• {p.key} — {state.label()}")
+    if pending:
+        lines += [both("digest.pending", n=len(pending)), *pending]
+    return "\n".join(lines)
+
+
+def send_digest(store: Store, config: Config, clock: Clock) -> list[int]:
+    day = clock.now().astimezone(config.tz).date()
+    text = digest_text(store, config, day)
+    with store.session() as s:
+        rows = add_deliveries(s, f"digest:{day.isoformat()}", config.reminders.digest_chats, text_payload(text), clock.now())
+        s.commit()
+        return [r.id for r in rows if r.id is not None]
+
+
+# --- delivery results -------------------------------------------------------------------------
+
+
+def recover(store: Store, config: Config, clock: Clock) -> list[Delivery]:
+    """At start-up: rows caught mid-send become 'unknown' and the admins are asked what to do."""
+    now = clock.now()
+    with store.session() as s:
+        rows = repo.mark_stale_sending_unknown(s)
+        for d in rows:
+            repo.audit(s, now, "scheduler", "delivery_unknown", post_id=d.post_id, ref=d.ref, channel=d.channel, delivery=d.id)
+            if not d.ref.startswith("alert:"):
+                alert(s, config, now, f"unknown:{d.id}", both("alert.unknown", title=_title(s, d), channel=d.channel, id=d.id))
+        s.commit()
+    return rows
+
+
+def _title(s: Session, d: Delivery) -> str:
+    if d.post_id is not None:
+        post = s.get(Post, d.post_id)
+        if post:
+            return post.title
+    return d.ref
+
+
+def mark_sent(store: Store, delivery_id: int, message_ids: tuple[str, ...], now: datetime) -> None:
+    with store.session() as s:
+        d = s.get(Delivery, delivery_id)
+        if d is None:
+            return
+        d.status, d.message_ids, d.sent_at, d.last_error = "sent", list(message_ids), now, None
+        repo.audit(s, now, "scheduler", "delivered", post_id=d.post_id, ref=d.ref, channel=d.channel, message_ids=list(message_ids))
+        s.commit()
+
+
+def mark_released(store: Store, delivery_id: int) -> None:
+    """Back to pending: the call never started (stop while waiting for a rate-limit turn)."""
+    with store.session() as s:
+        d = s.get(Delivery, delivery_id)
+        if d is not None and d.status == "sending":
+            d.status, d.attempts = "pending", max(0, d.attempts - 1)
+            s.commit()
+
+
+def backoff(config: Config, attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Exponential with jitter: base·2^(n-1), capped, times a random factor in [0.5, 1]."""
+    base = config.delivery.backoff * (2 ** max(0, attempts - 1))
+    capped = min(base, config.delivery.backoff_max)
+    return capped * (0.5 + 0.5 * (rng or random).random())
+
+
+def mark_failed_attempt(store: Store, config: Config, delivery_id: int, error: str, *, transient: bool,
+                        retry_after: float | None, now: datetime) -> str:
+    """Record a failed attempt; returns the new status (pending for a retry, or failed)."""
+    with store.session() as s:
+        d = s.get(Delivery, delivery_id)
+        if d is None:
+            return "gone"
+        d.last_error = error[:500]
+        if transient and d.attempts < config.delivery.max_attempts:
+            wait = timedelta(seconds=retry_after) if retry_after else backoff(config, d.attempts)
+            d.status, d.next_attempt_at = "pending", now + wait
+            s.commit()
+            return "pending"
+        d.status = "failed"
+        repo.audit(s, now, "scheduler", "delivery_failed", post_id=d.post_id, ref=d.ref, channel=d.channel, error=d.last_error,
+                   attempts=d.attempts)
+        if not d.ref.startswith("alert:"):
+            alert(s, config, now, f"failed:{d.id}", both("alert.failed", title=_title(s, d), channel=d.channel,
+                                                          error=d.last_error, id=d.id))
+        s.commit()
+        return "failed"

@@ -1,0 +1,61 @@
+"""Every user-facing sentence, Vietnamese first, English second, in one table.
+
+``t(key, lang)`` picks one language (chat answers follow the reader's language);
+``both(key)`` gives "vi / en" on two lines for broadcast notices and admin alerts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # admin alerts
+    "alert.held": ("⏸ Bài «{title}» ({key}) đến giờ đăng {at} nhưng bị giữ lại: {reason}.",
+                   "⏸ Post “{title}” ({key}) was due {at} but is held: {reason}."),
+    "alert.missed": ("⛔ Bài «{title}» ({key}) đã lỡ giờ đăng {at} (quá {catch_up} phút) nên không đăng.",
+                     "⛔ Post “{title}” ({key}) missed its time {at} (more than {catch_up} min late) and was not sent."),
+    "alert.late": ("🕒 Bài «{title}» ({key}) được đăng muộn {minutes} phút (giờ hẹn {at}).",
+                   "🕒 Post “{title}” ({key}) went out {minutes} min late (due {at})."),
+    "alert.failed": ("❌ Gửi «{title}» tới {channel} thất bại: {error}. Dùng /retry {id} hoặc /skip {id}.",
+                     "❌ Sending “{title}” to {channel} failed: {error}. Use /retry {id} or /skip {id}."),
+    "alert.unknown": ("❓ Không rõ «{title}» đã tới {channel} chưa (tiến trình dừng khi đang gửi). "
+                      "Kiểm tra kênh rồi dùng /retry {id} (gửi lại) hoặc /skip {id} (coi như đã gửi).",
+                      "❓ Unknown whether “{title}” reached {channel} (the process stopped mid-send). "
+                      "Check the channel, then /retry {id} (resend) or /skip {id} (mark as sent)."),
+    "alert.deadline": ("⏰ Bài «{title}» ({key}) đã quá hạn duyệt ({deadline}); còn thiếu {missing} lượt duyệt, đăng lúc {at}.",
+                       "⏰ Post “{title}” ({key}) is past its approval deadline ({deadline}); {missing} approval(s) missing, due {at}."),
+    "alert.zalo_auth": ("🔑 Zalo OA ngừng đăng: {reason}. Quản trị viên chạy `loa zalo login` với mã ủy quyền mới.",
+                        "🔑 Zalo OA publishing stopped: {reason}. An admin should run `loa zalo login` with a new authorization code."),
+    # reasons
+    "reason.paused": ("đang tạm dừng đăng bài", "publishing is paused"),
+    "reason.approvals": ("chưa đủ duyệt ({have}/{need})", "not enough approvals ({have}/{need})"),
+    "reason.rejected": ("bị từ chối bởi {who}: {why}", "rejected by {who}: {why}"),
+    "reason.broken": ("tệp nguồn đang lỗi: {error}", "its source file is broken: {error}"),
+    # reminders and digest
+    "reminder": ("📣 {when}: {title} — {description}", "📣 {when}: {title} — {description}"),
+    "reminder.starts": ("Bắt đầu {at}", "Starts {at}"),
+    "digest.title": ("🗓 Lịch ngày {day}", "🗓 Schedule for {day}"),
+    "digest.none": ("Không có bài nào hôm nay.", "No posts today."),
+    "digest.pending": ("Cần duyệt ({n}):", "Needs approval ({n}):"),
+}
+
+
+def t(key: str, lang: str = "vi", /, **kw: Any) -> str:
+    vi, en = TEXTS[key]
+    return (en if lang == "en" else vi).format(**kw)
+
+
+def both(key: str, /, **kw: Any) -> str:
+    """Vietnamese line, then English; ``kw`` values may be (vi, en) pairs."""
+    vi = {k: v[0] if isinstance(v, tuple) else v for k, v in kw.items()}
+    en = {k: v[1] if isinstance(v, tuple) else v for k, v in kw.items()}
+    return f"{t(key, 'vi', **vi)}\n{t(key, 'en', **en)}"
+
+
+def pair(key: str, /, **kw: Any) -> tuple[str, str]:
+    return t(key, "vi", **kw), t(key, "en", **kw)
+
+
+def local(when: datetime, tz: tzinfo, fmt: str = "%H:%M %d/%m/%Y") -> str:
+    return when.astimezone(tz).strftime(fmt)

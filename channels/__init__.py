@@ -1,0 +1,1 @@
+"""Outbound adapters behind one interface (``channels.base.Channel``)."""

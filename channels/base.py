@@ -1,0 +1,69 @@
+"""The one interface every outbound channel implements, and the message it sends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from campaign.errors import ChannelError  # re-exported: adapters raise it
+
+__all__ = ["Button", "Channel", "ChannelError", "OutMessage", "Sent"]
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    data: str  # callback data, already encoded by bot.callbacks (≤ 64 bytes)
+
+
+@dataclass(frozen=True)
+class OutMessage:
+    """A message in both renderings; each adapter picks the one its platform shows."""
+
+    html: str
+    plain: str
+    media: tuple[Path, ...] = ()
+    pin: bool = False
+    silent: bool = False
+    preview: bool = True
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any], content_dir: Path) -> OutMessage:
+        return cls(
+            html=payload.get("html", ""),
+            plain=payload.get("plain", ""),
+            media=tuple(content_dir / m for m in payload.get("media", [])),
+            pin=bool(payload.get("pin")),
+            silent=bool(payload.get("silent")),
+            preview=bool(payload.get("preview", True)),
+            buttons=tuple(tuple(Button(b["text"], b["data"]) for b in row) for row in payload.get("buttons", [])),
+        )
+
+
+@dataclass(frozen=True)
+class Sent:
+    message_ids: tuple[str, ...] = field(default_factory=tuple)
+
+
+class Channel(Protocol):
+    """One platform. ``acquire`` waits for the rate limits; ``send`` then makes the call.
+
+    Split in two so that a stop while waiting for a turn can release the delivery (nothing
+    was sent), whereas a stop during ``send`` leaves it ambiguous.
+    """
+
+    kind: str
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def acquire(self, target: str) -> None: ...
+
+    async def send(self, target: str, message: OutMessage) -> Sent: ...
+
+    async def edit(self, target: str, message_ids: tuple[str, ...], message: OutMessage) -> None: ...
+
+    async def delete(self, target: str, message_ids: tuple[str, ...]) -> None: ...

@@ -1,0 +1,223 @@
+"""Telegram through python-telegram-bot's ``Bot``: text, photo, album, document, pin, edit, delete.
+
+Rate limits are enforced here, before each call (aiolimiter leaky buckets): ~30 messages/s per
+bot, 20/min per group or channel, 1/s per private chat. A 429 blocks only its chat for
+``retry_after`` seconds; the delivery engine reschedules that one delivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from contextlib import ExitStack, suppress
+from pathlib import Path
+
+from aiolimiter import AsyncLimiter
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaDocument,
+    InputMediaPhoto,
+    LinkPreviewOptions,
+)
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.request import HTTPXRequest
+
+from campaign.content import IMAGE_SUFFIXES
+from campaign.errors import ChannelError, ChannelSetupError
+from channels.base import OutMessage, Sent
+
+log = logging.getLogger(__name__)
+
+
+def chat_id(target: str) -> int | str:
+    """Numeric ids go as ints, ``@channelname`` as is."""
+    try:
+        return int(target)
+    except ValueError:
+        return target
+
+
+def is_private(target: str) -> bool:
+    cid = chat_id(target)
+    return isinstance(cid, int) and cid > 0
+
+
+class TelegramLimits:
+    """Leaky buckets per bot and per chat, plus per-chat blocks after a 429."""
+
+    def __init__(self, per_second: float = 30, group_per_minute: float = 20, private_per_second: float = 1) -> None:
+        self.overall = AsyncLimiter(per_second, 1)
+        self.group_per_minute = group_per_minute
+        self.private_per_second = private_per_second
+        self._chats: dict[str, AsyncLimiter] = {}
+        self._blocked_until: dict[str, float] = {}
+
+    def _chat(self, target: str) -> AsyncLimiter:
+        lim = self._chats.get(target)
+        if lim is None:
+            lim = AsyncLimiter(self.private_per_second, 1) if is_private(target) else AsyncLimiter(self.group_per_minute, 60)
+            self._chats[target] = lim
+        return lim
+
+    def blocked_for(self, target: str) -> float:
+        return max(0.0, self._blocked_until.get(target, 0.0) - time.monotonic())
+
+    def block(self, target: str, seconds: float) -> None:
+        self._blocked_until[target] = max(self._blocked_until.get(target, 0.0), time.monotonic() + seconds)
+
+    async def acquire(self, target: str) -> None:
+        if wait := self.blocked_for(target):
+            await asyncio.sleep(wait)
+        await self._chat(target).acquire()
+        await self.overall.acquire()
+
+
+class TelegramChannel:
+    kind = "telegram"
+
+    def __init__(self, token: str, *, api_base: str, file_base: str, limits: TelegramLimits | None = None,
+                 read_timeout: float = 15.0, connect_timeout: float = 10.0, startup_retries: int = 5,
+                 startup_backoff: float = 2.0) -> None:
+        if not token:
+            raise ChannelSetupError("thiếu token Telegram / missing Telegram bot token")
+        request = HTTPXRequest(connection_pool_size=64, read_timeout=read_timeout, write_timeout=read_timeout,
+                               connect_timeout=connect_timeout, media_write_timeout=read_timeout * 2)
+        self.bot = Bot(token, base_url=api_base, base_file_url=file_base, request=request)
+        self.limits = limits or TelegramLimits()
+        self.startup_retries = startup_retries
+        self.startup_backoff = startup_backoff
+
+    async def start(self) -> None:
+        """Check the token (getMe). A wrong token is fatal; a network outage is retried."""
+        for attempt in range(1, self.startup_retries + 1):
+            try:
+                await self.bot.initialize()
+                log.info("Telegram bot @%s ready", self.bot.username)
+                return
+            except InvalidToken:
+                raise ChannelSetupError(
+                    "Telegram từ chối token (kiểm tra biến môi trường trong [telegram].token_env) / "
+                    "Telegram rejected the bot token (check the variable named by [telegram].token_env)"
+                ) from None
+            except NetworkError as exc:
+                if attempt == self.startup_retries:
+                    raise ChannelSetupError(f"không kết nối được Telegram / cannot reach Telegram: {exc}") from None
+                delay = self.startup_backoff * 2 ** (attempt - 1)
+                log.warning("Telegram unreachable at start-up (%s); retrying in %.0fs", exc, delay)
+                await asyncio.sleep(delay)
+
+    async def close(self) -> None:
+        with suppress(TelegramError):
+            await self.bot.shutdown()
+
+    async def acquire(self, target: str) -> None:
+        await self.limits.acquire(target)
+
+    async def send(self, target: str, message: OutMessage) -> Sent:
+        cid = chat_id(target)
+        with _errors(self.limits, target):
+            ids = await self._send(cid, message)
+            if message.pin:
+                await self.limits.acquire(target)
+                await self.bot.pin_chat_message(cid, int(ids[0]), disable_notification=message.silent)
+        return Sent(ids)
+
+    async def _send(self, cid: int | str, m: OutMessage) -> tuple[str, ...]:
+        common = {"disable_notification": m.silent, "parse_mode": ParseMode.HTML}
+        markup = _keyboard(m)
+        if not m.media:
+            msg = await self.bot.send_message(
+                cid, m.html, link_preview_options=LinkPreviewOptions(is_disabled=not m.preview),
+                reply_markup=markup, **common,
+            )
+            return (str(msg.message_id),)
+        with ExitStack() as files:
+            handles = [files.enter_context(p.open("rb")) for p in m.media]
+            if len(m.media) == 1:
+                send = self.bot.send_photo if _is_image(m.media[0]) else self.bot.send_document
+                field = "photo" if _is_image(m.media[0]) else "document"
+                msg = await send(cid, **{field: handles[0]}, caption=m.html, reply_markup=markup, **common)
+                return (str(msg.message_id),)
+            group = [
+                (InputMediaPhoto if _is_image(p) else InputMediaDocument)(
+                    h, caption=m.html if i == 0 else None, parse_mode=ParseMode.HTML, filename=p.name)
+                for i, (p, h) in enumerate(zip(m.media, handles, strict=True))
+            ]
+            msgs = await self.bot.send_media_group(cid, group, disable_notification=m.silent)
+            return tuple(str(x.message_id) for x in msgs)
+
+    async def edit(self, target: str, message_ids: tuple[str, ...], message: OutMessage) -> None:
+        cid = chat_id(target)
+        await self.limits.acquire(target)
+        with _errors(self.limits, target):
+            try:
+                if message.media:
+                    await self.bot.edit_message_caption(cid, int(message_ids[0]), caption=message.html,
+                                                        parse_mode=ParseMode.HTML, reply_markup=_keyboard(message))
+                else:
+                    await self.bot.edit_message_text(
+                        message.html, cid, int(message_ids[0]), parse_mode=ParseMode.HTML,
+                        link_preview_options=LinkPreviewOptions(is_disabled=not message.preview),
+                        reply_markup=_keyboard(message),
+                    )
+            except BadRequest as exc:
+                if "not modified" not in str(exc).lower():
+                    raise
+
+    async def delete(self, target: str, message_ids: tuple[str, ...]) -> None:
+        cid = chat_id(target)
+        for mid in message_ids:
+            await self.limits.acquire(target)
+            with _errors(self.limits, target):
+                try:
+                    await self.bot.delete_message(cid, int(mid))
+                except BadRequest as exc:
+                    if "not found" not in str(exc).lower():
+                        raise
+
+
+def _is_image(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def _keyboard(m: OutMessage) -> InlineKeyboardMarkup | None:
+    if not m.buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in m.buttons])
+
+
+class _errors:
+    """Translate python-telegram-bot errors into ``ChannelError`` (transient or permanent)."""
+
+    def __init__(self, limits: TelegramLimits, target: str) -> None:
+        self.limits, self.target = limits, target
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, et: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+        if exc is None or not isinstance(exc, TelegramError):
+            return False
+        if isinstance(exc, RetryAfter):
+            seconds = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else float(exc.retry_after)
+            self.limits.block(self.target, seconds)
+            raise ChannelError(f"429 Too Many Requests: retry after {seconds:.0f}s", transient=True, retry_after=seconds) from None
+        if isinstance(exc, (Forbidden, BadRequest, ChatMigrated, InvalidToken)):
+            raise ChannelError(f"{type(exc).__name__}: {exc.message}", transient=False) from None
+        if isinstance(exc, (TimedOut, NetworkError)):
+            raise ChannelError(f"{type(exc).__name__}: {exc.message}", transient=True) from None
+        raise ChannelError(f"{type(exc).__name__}: {exc.message}", transient=False) from None
+

@@ -1,0 +1,1 @@
+"""The scheduler (APScheduler 3.x), job functions, reconciliation and delivery."""
