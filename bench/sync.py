@@ -378,21 +378,61 @@ def run_one(n: int, db: str | None, repeat: int, workdir: Path, profile_dir: Pat
     }
 
     if profile_dir is not None:
-        profile_dir.mkdir(parents=True, exist_ok=True)
         tag = f"{result['db']}-{n}"
         store = fresh_store()
-        for name, fn in (("cold", lambda: sync(store, config, clock)), ("resync", lambda: sync(store, config, clock))):
-            prof = cProfile.Profile()
-            prof.runcall(fn)
-            out = profile_dir / f"sync-{name}-{tag}.prof"
-            prof.dump_stats(str(out))
-            buf = io.StringIO()
-            st = pstats.Stats(prof, stream=buf).sort_stats("cumulative")
-            st.print_stats(r"campaign|sqlalchemy/orm/session|frontmatter|markdown_it|yaml", 30)
-            st.sort_stats("tottime").print_stats(20)
-            print(f"\n===== cProfile {name} sync, {tag} -> {out}\n{buf.getvalue()}")
+        profile(profile_dir, f"cold-{tag}", lambda: sync(store, config, clock))
+        profile(profile_dir, f"resync-{tag}", lambda: sync(store, config, clock))
         store.close()
     return result
+
+
+def profile(profile_dir: Path, tag: str, fn: Callable[[], Any]) -> None:
+    """Profile one call: pyinstrument (sampling, low overhead) if installed, else cProfile."""
+    profile_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        prof = cProfile.Profile()
+        prof.runcall(fn)
+        out = profile_dir / f"sync-{tag}.prof"
+        prof.dump_stats(str(out))
+        buf = io.StringIO()
+        st = pstats.Stats(prof, stream=buf).sort_stats("cumulative")
+        st.print_stats(r"campaign|sqlalchemy/orm/session|frontmatter|markdown_it|yaml", 30)
+        st.sort_stats("tottime").print_stats(20)
+        print(f"\n===== cProfile sync {tag} -> {out}\n{buf.getvalue()}")
+        return
+    prof = Profiler(interval=0.0005)
+    prof.start()
+    fn()
+    prof.stop()
+    out = profile_dir / f"sync-{tag}.html"
+    out.write_text(prof.output_html(), encoding="utf-8")
+    print(f"\n===== pyinstrument sync {tag} -> {out}")
+    print(prof.output_text(time="percent_of_total", short_mode=False))
+    print(f"----- flat (total time per function), {tag}")
+    print("\n".join(prof.output_text(flat=True, flat_time="total", time="percent_of_total").splitlines()[:45]))
+
+
+def code_state() -> str:
+    """HEAD commit and a hash of uncommitted changes under campaign/: the code being measured."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        diff = subprocess.run(["git", "diff", "HEAD", "--", "campaign"], cwd=root, capture_output=True, check=True).stdout
+        untracked = subprocess.run(["git", "ls-files", "--others", "--exclude-standard", "campaign"], cwd=root,
+                                   capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (no git)"
+    if not diff and not untracked:
+        return f"{head} (campaign/ clean)"
+    import hashlib
+
+    h = hashlib.sha256(diff + untracked)
+    for rel in untracked.decode().split():
+        h.update((root / rel).read_bytes())
+    return f"{head} + uncommitted campaign/ changes (sha256 {h.hexdigest()[:12]})"
 
 
 # --- report ---------------------------------------------------------------------------------------
@@ -447,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         args.child.write_text(json.dumps(result))
         return 0
 
+    state = code_state()
     results = []
     for n in args.posts:
         if args.in_process:
@@ -467,8 +508,10 @@ def main(argv: list[str] | None = None) -> int:
 
     db = results[0]["db"] if results else "?"
     print(f"\nLoa sync benchmark: {db}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, best of {args.repeat} "
-          f"(cold: best of 2 fresh stores)\n")
+          f"(cold: best of 2 fresh stores)\ncode: {state}\n")
     print(table(results))
+    if code_state() != state:
+        print(f"\nWARNING: campaign/ changed while measuring (now {code_state()}); figures mix two versions")
     print("\ntargets: cold <= 2x floor; resync and resync-1 < 10% of cold")
     print("floor = os.walk + read + frontmatter.loads (default handler); scan = campaign.content.scan_content "
           "(parse, validate, render; no DB)")

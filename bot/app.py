@@ -6,21 +6,51 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlparse
 
 from rich.console import Console
+from telegram.ext import Application
 
+from bot import callbacks
+from bot.dispatch import Services
+from bot.telegram_bot import build_application
+from campaign import review
 from campaign.clock import Clock, SystemClock
 from campaign.config import Config
 from campaign.errors import ChannelSetupError
 from campaign.store.db import Store
+from campaign.sync import SyncReport
 from channels.base import Channel
 from channels.console import ConsoleChannel
 from channels.telegram import TelegramChannel
+from jobs.engine import Engine
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """``loa run --webhook URL``: Telegram posts updates to URL; the secret header is checked."""
+
+    url: str
+    secret: str
+    listen: str = "127.0.0.1"
+    port: int = 8443
+
+    @property
+    def path(self) -> str:
+        return urlparse(self.url).path.lstrip("/") or "telegram"
+
+
+async def _stop_chat(app: Application) -> None:
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
 
 
 def build_adapters(config: Config, *, offline: bool, env: Mapping[str, str] | None = None,
@@ -56,9 +86,20 @@ def _labeller(config: Config):  # noqa: ANN202 - a small closure
     return lambda target: by_target.get(target, target)
 
 
+def approval_requests_hook(engine: Engine) -> Callable[[SyncReport], Awaitable[None]]:
+    """After each sync: ask approvers about new and changed posts (and corrections)."""
+
+    async def hook(report: SyncReport) -> None:
+        keys = [*report.added, *report.changed, *report.restored, *report.changed_after_publish]
+        if keys and review.queue_requests(engine.store, engine.config, engine.clock, keys, callbacks.encode):
+            engine.deliverer.start_ready()
+
+    return hook
+
+
 @dataclass
 class Runner:
-    """``loa run``: sync, jobs, watch content/, stop cleanly on SIGINT/SIGTERM."""
+    """``loa run``: sync, jobs, chat bot, watch content/, stop cleanly on SIGINT/SIGTERM."""
 
     config: Config
     store: Store
@@ -66,17 +107,19 @@ class Runner:
     clock: Clock = field(default_factory=SystemClock)
     run_for: timedelta | None = None
     watch: bool = True
+    chat_token: str | None = None  # Telegram token for the chat bot (None: no chat side, e.g. offline)
+    webhook: Webhook | None = None
     console: Console = field(default_factory=lambda: Console(highlight=False))
 
     async def run(self) -> None:
-        from jobs.engine import Engine
-
         engine = Engine(self.store, self.config, self.adapters, self.clock)
+        engine.after_sync.append(approval_requests_hook(engine))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         report = await engine.start()
+        chat = await self._start_chat(engine)
         self.console.print(
             f"Loa đang chạy / running: {self.config.name} — {report.changes} thay đổi / changes, "
             f"{len(report.problems)} lỗi / errors. Ctrl-C để dừng / to stop."
@@ -92,15 +135,33 @@ class Runner:
             for t in tasks:
                 t.cancel()
             self.console.print("Đang dừng / stopping…")
+            if chat is not None:
+                await _stop_chat(chat)
             await engine.stop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
 
-    async def _watch(self, engine: object, stop: asyncio.Event) -> None:
+    async def _start_chat(self, engine: Engine) -> Application | None:
+        if not self.chat_token:
+            return None
+        sv = Services(self.store, self.config, self.clock, engine)
+        app = build_application(sv, self.chat_token, api_base=self.config.telegram.api_base,
+                                file_base=self.config.telegram.file_base)
+        await app.initialize()
+        await app.start()
+        assert app.updater is not None
+        if self.webhook is None:
+            await app.updater.start_polling(drop_pending_updates=False)
+        else:
+            await app.updater.start_webhook(listen=self.webhook.listen, port=self.webhook.port, url_path=self.webhook.path,
+                                            webhook_url=self.webhook.url, secret_token=self.webhook.secret)
+        return app
+
+    async def _watch(self, engine: Engine, stop: asyncio.Event) -> None:
         from watchfiles import awatch
 
         # config.toml is not watched: a changed config needs a restart (the engine holds the parsed one).
         async for _changes in awatch(self.config.content_dir, stop_event=stop, debounce=800, recursive=True):
-            report = await engine.resync()  # type: ignore[attr-defined]
+            report = await engine.resync()
             if report.changes or report.problems:
                 self.console.print(f"Đồng bộ lại / resynced: {report.changes} thay đổi / changes, {len(report.problems)} lỗi / errors")

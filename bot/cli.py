@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from rich.table import Table
 from campaign.clock import SystemClock
 from campaign.config import Config, load_config
 from campaign.content import scan_content
-from campaign.errors import InputError, LoaError
+from campaign.errors import ChannelSetupError, InputError, LoaError
 from campaign.plan import build_plan, plan_warnings
 from campaign.queries import stored_states
 from campaign.store.db import Store
@@ -141,9 +142,11 @@ def run(
     offline: Annotated[bool, typer.Option("--offline", help="Mọi kênh in ra màn hình, không cần token / every channel prints to the console; no token needed.")] = False,
     run_for: Annotated[str | None, typer.Option("--for", help="Dừng sau khoảng này, ví dụ 30s, 2h / stop after this long.")] = None,
     watch: Annotated[bool, typer.Option("--watch/--no-watch", help="Theo dõi content/ và đồng bộ lại / watch content/ and resync.")] = True,
+    webhook: Annotated[str | None, typer.Option("--webhook", help="Nhận cập nhật Telegram qua webhook URL thay vì long polling / receive Telegram updates at this URL instead of long polling.")] = None,
+    listen: Annotated[str, typer.Option("--listen", help="Địa chỉ:cổng cho webhook / host:port the webhook server listens on.")] = "127.0.0.1:8443",
 ) -> None:
     """Chạy lịch đăng / run: sync, schedule, publish, watch content/ (Ctrl-C stops cleanly)."""
-    from bot.app import Runner, build_adapters
+    from bot.app import Runner, Webhook, build_adapters
     from bot.logs import setup_logging
 
     cfg = load(config, content)
@@ -151,7 +154,17 @@ def run(
     try:
         adapters = build_adapters(cfg, offline=offline)
         duration = parse_duration(run_for) if run_for else None
-        asyncio.run(Runner(cfg, open_store(cfg), adapters, run_for=duration, watch=watch, console=out).run())
+        token = None if offline else os.environ.get(cfg.telegram.token_env) or None
+        hook = None
+        if webhook:
+            secret = os.environ.get(cfg.telegram.webhook_secret_env, "")
+            if not secret:
+                raise ChannelSetupError(f"webhook cần biến môi trường {cfg.telegram.webhook_secret_env} (chuỗi bí mật) / "
+                                        f"webhook mode needs the secret in {cfg.telegram.webhook_secret_env}")
+            host, _, port = listen.rpartition(":")
+            hook = Webhook(webhook, secret, host or "127.0.0.1", int(port))
+        asyncio.run(Runner(cfg, open_store(cfg), adapters, run_for=duration, watch=watch, chat_token=token,
+                           webhook=hook, console=out).run())
     except LoaError as exc:
         _fail(exc)
 

@@ -12,7 +12,7 @@ from campaign.content import PostSource, iter_post_files, load_post, post_key
 from campaign.errors import Problem
 from campaign.store import repo
 from campaign.store.db import Store
-from campaign.store.models import Post
+from campaign.store.models import Post, PostVersion
 
 CONFIG_HASH = "config_hash"
 
@@ -87,9 +87,13 @@ def sync(store: Store, config: Config, clock: Clock, *, actor: str = "sync") -> 
             repo.audit(s, now, actor, "withdrawn", post_id=row.id, ref=key, reason="file deleted")
             report.withdrawn.append(key)
         s.flush()
-        for key in report.added:
-            row = repo.post_by_key(s, key)
-            repo.audit(s, now, actor, "added", post_id=row.id if row else None, ref=key)
+        if report.added:
+            fresh = repo.posts_by_key(s)
+            for key in report.added:
+                row = fresh[key]
+                repo.audit(s, now, actor, "added", post_id=row.id, ref=key)
+                s.add(PostVersion(post_id=row.id or 0, content_hash=row.content_hash, title=row.title,
+                                  time_text=row.time_text, channels=list(row.channels), body=row.body, at=now))
         repo.set_setting(s, CONFIG_HASH, config_hash)
         s.commit()
     return report
@@ -103,6 +107,8 @@ def _apply(s: Any, row: Post, post: PostSource, now: Any, actor: str, report: Sy
     old_hash = row.content_hash
     _fill(row, post, now)
     row.source_error = None
+    if content_changed:
+        repo.add_version(s, row, now)
     if row.status in ("published", "retracted"):
         if content_changed:
             report.changed_after_publish.append(key)

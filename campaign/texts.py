@@ -27,6 +27,18 @@ TEXTS: dict[str, tuple[str, str]] = {
                        "⏰ Post “{title}” ({key}) is past its approval deadline ({deadline}); {missing} approval(s) missing, due {at}."),
     "alert.zalo_auth": ("🔑 Zalo OA ngừng đăng: {reason}. Quản trị viên chạy `loa zalo login` với mã ủy quyền mới.",
                         "🔑 Zalo OA publishing stopped: {reason}. An admin should run `loa zalo login` with a new authorization code."),
+    # approval requests
+    "request": ("📝 Duyệt bài #{id} «{title}» — đăng {at} → {channels} (đã duyệt {have}/{need})",
+                "📝 Review post #{id} “{title}” — goes out {at} → {channels} ({have}/{need} approvals)"),
+    "request.correction": ("✏️ Đây là bản đính chính của bài đã đăng.", "✏️ This corrects a post already published."),
+    "request.hint": ("Trên Zalo: «duyet {id}» hoặc «tuchoi {id} lý do».", "On Zalo: “duyet {id}” or “tuchoi {id} reason”."),
+    "request.reminder": ("⏰ Nhắc duyệt: bài #{id} «{title}» cần duyệt trước {deadline} (còn thiếu {missing}).",
+                         "⏰ Reminder: post #{id} “{title}” needs approval before {deadline} ({missing} missing)."),
+    "decided.approve": ("✅ {who} đã duyệt lúc {at}.", "✅ Approved by {who} at {at}."),
+    "decided.reject": ("❌ {who} từ chối lúc {at}: {reason}", "❌ Rejected by {who} at {at}: {reason}"),
+    "decided.override": ("↩️ {who} gỡ bỏ từ chối lúc {at}.", "↩️ {who} lifted the rejection at {at}."),
+    "decided.approved": ("Bài sẽ được đăng đúng giờ.", "The post will go out on time."),
+    "decided.waiting": ("Đã duyệt {have}/{need}.", "Approved {have}/{need}."),
     # reasons
     "reason.paused": ("đang tạm dừng đăng bài", "publishing is paused"),
     "reason.approvals": ("chưa đủ duyệt ({have}/{need})", "not enough approvals ({have}/{need})"),

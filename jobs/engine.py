@@ -11,26 +11,28 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from campaign import publishing
+from campaign import operations, publishing, review
 from campaign.clock import Clock
 from campaign.config import Config
+from campaign.errors import ChannelError
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.sync import SyncReport, sync
-from channels.base import Channel
+from channels.base import Channel, OutMessage
 from jobs import runtime
 from jobs.delivery import Deliverer
 
 log = logging.getLogger(__name__)
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
-DERIVED_PREFIXES = ("publish:", "remind:")
+DERIVED_PREFIXES = ("publish:", "remind:", "approval:")
 
 
 class Engine:
@@ -51,7 +53,7 @@ class Engine:
         for adapter in dict.fromkeys(self.adapters.values()):
             await adapter.start()
         publishing.recover(self.store, self.config, self.clock)
-        report = await self.resync()
+        report = await self.resync(full=True)
         self.scheduler.add_job(runtime.sweep_job, IntervalTrigger(seconds=self.sweep_every.total_seconds()),
                                id="sweep", replace_existing=True)
         if self.config.reminders.digest and self.config.reminders.digest_chats:
@@ -74,30 +76,43 @@ class Engine:
 
     # --- jobs ---------------------------------------------------------------------------------
 
-    async def resync(self) -> SyncReport:
+    async def resync(self, *, full: bool = False) -> SyncReport:
         """Files -> store, then jobs <- store; hooks (approval requests) see the report."""
         report = await asyncio.to_thread(sync, self.store, self.config, self.clock)
         for p in report.problems:
             log.error("%s", p)
-        self.reconcile()
+        self.reconcile(None if full else report.touched)
         for hook in self.after_sync:
             await hook(report)
         return report
 
-    def reconcile(self) -> None:
+    def reconcile(self, keys: list[str] | None = None) -> None:
+        """Jobs <- store. ``keys``: only these posts' jobs (after a sync that touched a few)."""
         now = self.clock.now()
-        wanted: dict[str, tuple[Callable[..., Awaitable[None]], str, object]] = {}
+        wanted: dict[str, tuple[Callable[..., Awaitable[None]], tuple[str, ...], datetime]] = {}
+        deadline, nudges = self.config.approval.deadline, self.config.approval.reminders
         with self.store.session() as s:
-            for post in repo.posts_between(s, now, None, statuses=["scheduled"]):
-                wanted[f"publish:{post.key}"] = (runtime.publish_job, post.key, post.scheduled_at)
-        for ref, _m, _text, when in publishing.reminder_times(self.config):
-            if when > now:
-                wanted[ref] = (runtime.remind_job, ref, when)
+            posts = (repo.posts_between(s, now, None, statuses=["scheduled"]) if keys is None
+                     else [p for k in keys if (p := repo.post_by_key(s, k)) and p.status == "scheduled" and p.scheduled_at > now])
+            for post in posts:
+                wanted[f"publish:{post.key}"] = (runtime.publish_job, (post.key,), post.scheduled_at)
+                checks = [("deadline", post.scheduled_at - deadline)]
+                checks += [(f"remind-{int(n.total_seconds())}", post.scheduled_at - deadline - n) for n in nudges]
+                for kind, when in checks:
+                    if when > now:
+                        wanted[f"approval:{post.key}:{kind}"] = (runtime.approval_job, (post.key, kind), when)
+        if keys is None:
+            for ref, _m, _text, when in publishing.reminder_times(self.config):
+                if when > now:
+                    wanted[ref] = (runtime.remind_job, (ref,), when)
+        touched = set(keys or ())
+        mine = (lambda job_id: job_id.startswith(DERIVED_PREFIXES)) if keys is None else (
+            lambda job_id: job_id.startswith(("publish:", "approval:")) and job_id.split(":")[1] in touched)
         for job in self.scheduler.get_jobs():
-            if job.id.startswith(DERIVED_PREFIXES) and job.id not in wanted:
+            if mine(job.id) and job.id not in wanted:
                 job.remove()
-        for job_id, (func, arg, when) in wanted.items():
-            self.scheduler.add_job(func, DateTrigger(when), args=[arg], id=job_id, replace_existing=True)
+        for job_id, (func, args, when) in wanted.items():
+            self.scheduler.add_job(func, DateTrigger(when), args=list(args), id=job_id, replace_existing=True)
 
     async def publish(self, key: str) -> publishing.Outcome:
         outcome = await asyncio.to_thread(publishing.publish_due, self.store, self.config, self.clock, key)
@@ -108,6 +123,11 @@ class Engine:
     async def remind(self, ref: str) -> None:
         ids = publishing.send_reminder(self.store, self.config, self.clock, ref)
         await self.deliverer.deliver(ids)
+
+    async def approval_check(self, key: str, kind: str) -> None:
+        ids = review.deadline_check(self.store, self.config, self.clock, key, kind)
+        await self.deliverer.deliver(ids)
+        await self.deliverer.deliver_ready()
 
     async def digest(self) -> None:
         ids = publishing.send_digest(self.store, self.config, self.clock)
@@ -123,3 +143,52 @@ class Engine:
                 if o.action not in ("wait", "skipped"):
                     log.info("sweep: post %s %s %s", o.key, o.action, o.reason)
             self.deliverer.start_ready()
+
+    # --- admin operations on published posts ----------------------------------------------------
+
+    async def retract(self, actor: review.Actor, ref: str) -> tuple[list[int], dict[int, str]]:
+        """Delete the post's messages in every channel; returns (done, errors by delivery id)."""
+        post_id, _title, targets = operations.retract_targets(self.store, self.clock, actor, ref)
+        done, errors = await self._each(targets, lambda adapter, target, t: adapter.delete(target, t.message_ids))
+        operations.record_retraction(self.store, self.clock, actor, post_id, done, errors)
+        return done, errors
+
+    async def correct(self, actor: review.Actor, ref: str) -> tuple[list[int], dict[int, str]]:
+        """Edit the published messages to the approved new content."""
+        post_id, payload, targets = operations.correct_targets(self.store, self.clock, actor, ref)
+        message = OutMessage.from_payload(payload, self.config.content_dir)
+        done, errors = await self._each(targets, lambda adapter, target, t: adapter.edit(target, t.message_ids, message))
+        operations.record_correction(self.store, self.clock, actor, post_id, payload, done, errors)
+        return done, errors
+
+    async def edit_deliveries(self, ref: str, payload: dict[str, Any]) -> None:
+        """Re-render messages already sent under ``ref`` (approval requests after a decision)."""
+        with self.store.session() as s:
+            targets = [operations.Target(d.id or 0, d.channel, tuple(d.message_ids))
+                       for d in repo.deliveries_for(s, ref) if d.status == "sent" and d.message_ids]
+        message = OutMessage.from_payload(payload, self.config.content_dir)
+        _done, errors = await self._each(targets, lambda adapter, target, t: adapter.edit(target, t.message_ids, message))
+        for d_id, error in errors.items():
+            log.warning("could not update message of delivery %s: %s", d_id, error)
+
+    async def retry(self, actor: review.Actor, delivery_id: int) -> None:
+        operations.retry_delivery(self.store, self.clock, actor, delivery_id)
+        await self.deliverer.deliver([delivery_id])
+
+    async def _each(self, targets: list[operations.Target], call: Callable[..., Awaitable[None]]) -> tuple[list[int], dict[int, str]]:
+        done: list[int] = []
+        errors: dict[int, str] = {}
+
+        async def one(t: operations.Target) -> None:
+            channel, adapter = self.config.channels.get(t.channel), self.adapters.get(t.channel)
+            if channel is None or adapter is None:
+                errors[t.delivery_id] = f"channel {t.channel} no longer configured"
+                return
+            try:
+                await call(adapter, channel.target, t)
+                done.append(t.delivery_id)
+            except ChannelError as exc:
+                errors[t.delivery_id] = exc.reason
+
+        await asyncio.gather(*(one(t) for t in targets))
+        return done, errors

@@ -29,6 +29,10 @@ async def remind_job(ref: str) -> None:
     await engine().remind(ref)
 
 
+async def approval_job(key: str, kind: str) -> None:
+    await engine().approval_check(key, kind)
+
+
 async def digest_job() -> None:
     await engine().digest()
 

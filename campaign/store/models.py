@@ -114,18 +114,20 @@ class AuditEvent(SQLModel, table=True):
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
-class ApprovalRequest(SQLModel, table=True):
-    """A request message shown to approvers, so it can be edited after a decision."""
+class PostVersion(SQLModel, table=True):
+    """Each distinct content of a post, kept so "what changed" and history survive edits."""
 
-    __tablename__ = "approval_requests"
+    __tablename__ = "post_versions"
+    __table_args__ = (UniqueConstraint("post_id", "content_hash", name="uq_post_version"),)
 
     id: int | None = Field(default=None, primary_key=True)
     post_id: int = Field(foreign_key="posts.id", index=True)
     content_hash: str = Field(max_length=64)
-    channel: str
-    message_ids: list[str] = _json()
+    title: str
+    time_text: str = ""
+    channels: list[str] = _json()
+    body: str = Field(sa_column=Column(Text, nullable=False))
     at: datetime = _utc()
-    closed: bool = False
 
 
 class Setting(SQLModel, table=True):

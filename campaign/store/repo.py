@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from campaign.store.models import Approval, ApprovalRequest, AuditEvent, Delivery, Post, Setting
+from campaign.store.models import Approval, AuditEvent, Delivery, Post, PostVersion, Setting
 
 # --- settings ---------------------------------------------------------------------------------
 
@@ -81,6 +81,11 @@ def live_approvals(s: Session, post_id: int) -> Sequence[Approval]:
     return s.exec(q.order_by(col(Approval.at))).all()
 
 
+def approvals_for_all(s: Session, post_id: int) -> Sequence[Approval]:
+    """Every approval ever given to the post, voided ones included (history, diffs)."""
+    return s.exec(select(Approval).where(Approval.post_id == post_id).order_by(col(Approval.at))).all()
+
+
 def approvals_for(s: Session, post_ids: Sequence[int]) -> dict[int, list[Approval]]:
     out: dict[int, list[Approval]] = {}
     if not post_ids:
@@ -98,9 +103,17 @@ def void_approvals(s: Session, post_id: int, at: datetime) -> int:
     return res.rowcount or 0
 
 
-def open_requests(s: Session, post_id: int) -> Sequence[ApprovalRequest]:
-    q = select(ApprovalRequest).where(ApprovalRequest.post_id == post_id, ApprovalRequest.closed == False)  # noqa: E712
+def versions(s: Session, post_id: int) -> Sequence[PostVersion]:
+    q = select(PostVersion).where(PostVersion.post_id == post_id).order_by(col(PostVersion.at), col(PostVersion.id))
     return s.exec(q).all()
+
+
+def add_version(s: Session, post: Post, at: datetime) -> None:
+    known = s.exec(select(PostVersion.id).where(PostVersion.post_id == post.id,
+                                                PostVersion.content_hash == post.content_hash)).first()
+    if known is None:
+        s.add(PostVersion(post_id=post.id or 0, content_hash=post.content_hash, title=post.title,
+                          time_text=post.time_text, channels=list(post.channels), body=post.body, at=at))
 
 
 # --- deliveries -------------------------------------------------------------------------------
@@ -141,3 +154,8 @@ def mark_stale_sending_unknown(s: Session) -> list[Delivery]:
         d.status = "unknown"
         d.last_error = "process stopped while sending; resend or mark sent"
     return rows
+
+
+def deliveries_by_status(s: Session, statuses: list[str]) -> Sequence[Delivery]:
+    q = select(Delivery).where(col(Delivery.status).in_(statuses)).order_by(col(Delivery.id))
+    return s.exec(q).all()

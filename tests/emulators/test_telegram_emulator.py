@@ -292,9 +292,10 @@ async def test_commands_and_webhook(tg: TelegramEmulator, bot: Bot) -> None:
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await reader.readuntil(b"\r\n\r\n")
-        headers = dict(line.split(": ", 1) for line in head.decode().split("\r\n")[1:] if ": " in line)
-        body = await reader.readexactly(int(headers["Content-Length"]))
-        received.append((json.loads(body), headers.get("X-Telegram-Bot-Api-Secret-Token")))
+        lines = head.decode().split("\r\n")[1:]
+        headers = {k.lower(): v for k, _, v in (line.partition(": ") for line in lines) if v}
+        body = await reader.readexactly(int(headers["content-length"]))
+        received.append((json.loads(body), headers.get("x-telegram-bot-api-secret-token")))
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         await writer.drain()
         writer.close()

@@ -1,0 +1,182 @@
+"""Helpers shared by ``bench.fanout`` and ``bench.lateness`` (not by ``bench.sync``).
+
+A throw-away campaign on disk with N Telegram group channels, a store (SQLite in the work
+folder, or ``--db`` PostgreSQL with its ``public`` schema DROPPED first), the production
+Telegram adapter pointed at the local Bot API emulator, and the small statistics both print.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from campaign.config import Config, load_config
+from campaign.store import repo
+from campaign.store.db import Store
+from campaign.store.models import Approval
+
+TOKEN = "123456:BENCH-TOKEN"
+DUE = datetime(2021, 1, 26, 1, 30, tzinfo=UTC)  # 08:30 Asia/Ho_Chi_Minh on the khai-mac day
+ADMIN_TARGET = "-1009999999999"
+
+CONFIG_HEAD = """\
+[campaign]
+name = "Chiến dịch benchmark / benchmark campaign"
+timezone = "Asia/Ho_Chi_Minh"
+catch_up = "30m"
+
+[anchors]
+khai_mac = 2021-01-26
+
+[[milestones]]
+id = "khai-mac"
+title = "Khai mạc"
+phase = "during"
+start = "khai_mac"
+end = "khai_mac"
+
+[people.lan]
+name = "Lan"
+roles = ["approver"]
+telegram = 11
+
+[approval]
+required = 1
+
+[alerts]
+chats = ["admin"]
+
+[defaults]
+channels = ["c0000"]
+
+[channels.admin]
+kind = "telegram"
+target = "{admin}"
+label = "Quản trị"
+"""
+
+
+def channel_key(i: int) -> str:
+    return f"c{i:04d}"
+
+
+def channel_target(i: int) -> str:
+    """A supergroup/channel id (-100…): the emulator applies the 20/min per-group bucket to it."""
+    return f"-100{1_000_000_000 + i}"
+
+
+def write_campaign(root: Path, n_channels: int, posts: Iterable[tuple[str, str, Sequence[str]]], *,
+                   api_base: str, file_base: str) -> Path:
+    """config.toml with channels c0000…, and one file per (key, time text, channel keys) post."""
+    content = root / "content"
+    content.mkdir(parents=True)
+    parts = [CONFIG_HEAD.format(admin=ADMIN_TARGET)]
+    parts += [f'\n[channels.{channel_key(i)}]\nkind = "telegram"\ntarget = "{channel_target(i)}"\nlabel = "Nhóm {i}"\n'
+              for i in range(n_channels)]
+    parts.append(f'\n[telegram]\napi_base = "{api_base}"\nfile_base = "{file_base}"\n')
+    config_path = root / "config.toml"
+    config_path.write_text("".join(parts), encoding="utf-8")
+    for key, time_text, channels in posts:
+        front = [f'title: "Bài {key}"', "milestone: khai-mac", f'time: "{time_text}"', f"channels: [{', '.join(channels)}]"]
+        body = f"Chào mừng **Đại hội** — bài {key}. Nội dung thử nghiệm hiệu năng, có *nhấn mạnh* và một [liên kết](https://example.org/{key})."
+        (content / f"{key}.md").write_text("---\n" + "\n".join(front) + "\n---\n" + body + "\n", encoding="utf-8")
+    return config_path
+
+
+def load(config_path: Path) -> Config:
+    return load_config(config_path, env={})
+
+
+def reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def open_store(db: str | None, workdir: Path) -> Store:
+    if db and db.startswith("postgresql"):
+        reset_postgres(db)
+        return Store(db)
+    return Store(db or f"sqlite:///{workdir / 'loa.db'}")
+
+
+def approve(store: Store, keys: Iterable[str], person: str = "lan") -> None:
+    with store.session() as s:
+        for key in keys:
+            post = repo.post_by_key(s, key)
+            assert post is not None, key
+            s.add(Approval(post_id=post.id, content_hash=post.content_hash, person=person, decision="approve",
+                           at=post.updated_at))
+        s.commit()
+
+
+def telegram_adapters(config: Config) -> dict:
+    """Exactly what ``loa run`` builds (bot.app.build_adapters), the token coming from a fake env."""
+    from bot.app import build_adapters
+
+    return build_adapters(config, offline=False, env={config.telegram.token_env: TOKEN})
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100) of a non-empty sequence."""
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, int(-(-p * len(ordered) // 100)) - 1))
+    return ordered[k]
+
+
+def machine() -> str:
+    return (f"Python {platform.python_version()} ({sys.implementation.name}), {os.cpu_count()} CPUs, "
+            f"{platform.system()} {platform.release()}")
+
+
+def db_label(store: Store) -> str:
+    return store.dialect
+
+
+class LoopLag:
+    """A ticker that asks for 10 ms sleeps and records how late the event loop wakes it."""
+
+    def __init__(self, every: float = 0.01) -> None:
+        self.every = every
+        self.lags: list[float] = []
+        self._task: Any = None
+
+    def start(self) -> None:
+        import asyncio
+
+        self._task = asyncio.get_running_loop().create_task(self._tick(), name="bench:loop-lag")
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _tick(self) -> None:
+        import asyncio
+        import time
+
+        while True:
+            t0 = time.perf_counter()
+            await asyncio.sleep(self.every)
+            self.lags.append(max(0.0, time.perf_counter() - t0 - self.every))
+
+    @property
+    def max_ms(self) -> float:
+        return max(self.lags, default=0.0) * 1000
+
+    @property
+    def p99_ms(self) -> float:
+        return percentile(self.lags, 99) * 1000 if self.lags else 0.0

@@ -1,0 +1,261 @@
+"""What the bot does for a command or a button, whatever the chat (Telegram or Zalo Bot).
+
+Handlers parse their platform's update into an ``Ask`` or a ``Callback`` and a ``Who``, call
+``answer``/``press`` here, and send the ``Reply``. Rules live in ``campaign``; this module only
+routes and formats.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot import callbacks
+from campaign import answers, operations, review
+from campaign.ask import COMMANDS, Ask
+from campaign.clock import Clock
+from campaign.config import Config
+from campaign.errors import Conflict, LoaError
+from campaign.publishing import text_payload
+from campaign.store.db import Store
+
+if TYPE_CHECKING:
+    from jobs.engine import Engine
+
+PAGE_LINES = 15
+CONFIRM_WORDS = ("xacnhan", "confirm", "ok")
+
+
+@dataclass
+class Services:
+    store: Store
+    config: Config
+    clock: Clock
+    engine: Engine
+
+
+@dataclass(frozen=True)
+class Who:
+    actor: review.Actor
+    lang: str
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[list[tuple[str, str]]] = field(default_factory=list)
+    ask_reason: bool = False  # Telegram: send as a ForceReply prompt
+
+    @property
+    def html(self) -> str:
+        return html.escape(self.text, quote=False)
+
+
+def _l(who: Who, vi: str, en: str) -> str:
+    return en if who.lang == "en" else vi
+
+
+def paginate(answer: answers.Answer, command: str, arg: str, page: int, who: Who, *, buttons: bool) -> Reply:
+    pages = max(1, -(-len(answer.lines) // PAGE_LINES))
+    page = min(max(page, 0), pages - 1)
+    lines = answer.lines[page * PAGE_LINES:(page + 1) * PAGE_LINES]
+    title = answer.title + (f" ({page + 1}/{pages})" if pages > 1 else "")
+    if not buttons and pages > 1:
+        lines = answer.lines  # no buttons to turn pages: send it all (the channel splits long text)
+        title = answer.title
+    row: list[tuple[str, str]] = []
+    if buttons and page > 0:
+        row.append((_l(who, "◀ Trước", "◀ Prev"), callbacks.page_data(command, arg, page - 1)))
+    if buttons and page < pages - 1:
+        row.append((_l(who, "Sau ▶", "Next ▶"), callbacks.page_data(command, arg, page + 1)))
+    return Reply("\n".join([title, *lines]), [row] if row else [])
+
+
+async def answer(sv: Services, who: Who, ask: Ask, *, buttons: bool = True, page: int = 0) -> Reply:
+    """Run a command; every refusal or bad input comes back as a polite reply, never an exception."""
+    try:
+        return await _answer(sv, who, ask, buttons=buttons, page=page)
+    except LoaError as exc:
+        return Reply(str(exc))
+
+
+async def _answer(sv: Services, who: Who, ask: Ask, *, buttons: bool, page: int) -> Reply:
+    cmd, args, now, lang, person = ask.command, ask.args, sv.clock.now(), who.lang, who.actor.person
+    role = COMMANDS[cmd][1]
+    if role is not None:
+        review.check(sv.store, who.actor, role, now, cmd)
+    arg = " ".join(args)
+
+    def page_of(ans: answers.Answer) -> Reply:
+        return paginate(ans, cmd, arg, page, who, buttons=buttons)
+
+    today = now.astimezone(sv.config.tz).date()
+    match cmd:
+        case "start" | "help":
+            return Reply(answers.help_text(sv.config, lang, person, prefix="/" if buttons else "").text())
+        case "today":
+            return page_of(answers.day(sv.store, sv.config, today, lang, person))
+        case "tomorrow":
+            return page_of(answers.day(sv.store, sv.config, today.fromordinal(today.toordinal() + 1), lang, person))
+        case "week":
+            return page_of(answers.week(sv.store, sv.config, now, lang, person))
+        case "date":
+            if not args:
+                raise Conflict(_l(who, "Cần ngày, ví dụ /lich 27/01.", "Give a date, e.g. /date 27/01."))
+            return page_of(answers.day(sv.store, sv.config, answers.parse_day(args[0], sv.config, now, lang), lang, person))
+        case "next":
+            return page_of(answers.next_up(sv.store, sv.config, now, lang, person))
+        case "milestones":
+            return page_of(answers.milestones(sv.config, now, lang))
+        case "pending":
+            return page_of(answers.pending(sv.store, sv.config, now, lang))
+        case "status":
+            return page_of(answers.status(sv.store, sv.config, lang))
+        case "post" | "audit":
+            ref = _one(args, who)
+            fn = answers.post_detail if cmd == "post" else answers.audit_trail
+            return page_of(fn(sv.store, sv.config, ref, lang))
+        case "approve" | "reject":
+            ref = _one(args[:1], who)
+            reason = args[1] if len(args) > 1 else None
+            if cmd == "reject" and not reason:
+                raise Conflict(_l(who, "Cần lý do: tuchoi ID lý do", "A reason is needed: reject ID reason"))
+            result = review.decide(sv.store, sv.config, sv.clock, who.actor, ref, None, cmd, reason)
+            return await decided(sv, who, result, reason)
+        case "override":
+            result = review.override(sv.store, sv.config, sv.clock, who.actor, _one(args, who))
+            return await decided(sv, who, result, None)
+        case "pause" | "resume":
+            if buttons:
+                q = _l(who, "Tạm dừng MỌI đăng bài?", "Pause ALL publishing?") if cmd == "pause" else \
+                    _l(who, "Tiếp tục đăng bài?", "Resume publishing?")
+                return Reply(q, [[(_l(who, "✔ Xác nhận", "✔ Confirm"), callbacks.encode(cmd)),
+                                  (_l(who, "✖ Huỷ", "✖ Cancel"), callbacks.encode("cancel"))]])
+            if not any(a in CONFIRM_WORDS for a in args):
+                raise Conflict(_l(who, f"Gửi «{cmd} xacnhan» để xác nhận.", f"Send “{cmd} confirm” to confirm."))
+            return _paused(sv, who, cmd == "pause")
+        case "sync":
+            report = await sv.engine.resync()
+            problems = [str(p) for p in report.problems][:10]
+            return Reply("\n".join([_l(who, "🔄 Đã đồng bộ", "🔄 Synced") + f": +{len(report.added)} ~{len(report.changed)} "
+                                    f"-{len(report.withdrawn)} ({report.unchanged} {_l(who, 'không đổi', 'unchanged')})",
+                                    *problems]))
+        case "retry":
+            await sv.engine.retry(who.actor, _delivery_id(args, who))
+            return Reply(_l(who, "🔁 Đã đưa lại vào hàng gửi.", "🔁 Queued again."))
+        case "skip":
+            operations.skip_delivery(sv.store, sv.clock, who.actor, _delivery_id(args, who))
+            return Reply(_l(who, "⏭ Đã bỏ qua.", "⏭ Skipped."))
+        case "retract" | "correct":
+            ref = _one(args[:1], who)
+            with sv.store.session() as s:
+                post = review.find_post(s, ref)
+            if buttons:
+                q = _l(who, f"Thu hồi bài #{post.id} «{post.title}» ở mọi kênh?", f"Retract post #{post.id} “{post.title}” everywhere?") \
+                    if cmd == "retract" else \
+                    _l(who, f"Sửa bài #{post.id} «{post.title}» đã đăng theo nội dung mới?", f"Edit published post #{post.id} “{post.title}” to the new content?")
+                return Reply(q, [[(_l(who, "✔ Xác nhận", "✔ Confirm"), callbacks.encode(cmd, post.id)),
+                                  (_l(who, "✖ Huỷ", "✖ Cancel"), callbacks.encode("cancel"))]])
+            if not any(a in CONFIRM_WORDS for a in args[1:]):
+                raise Conflict(_l(who, f"Gửi «{cmd} {post.id} xacnhan» để xác nhận.", f"Send “{cmd} {post.id} confirm” to confirm."))
+            return await _published_edit(sv, who, cmd, post.id or 0)
+    raise Conflict(_l(who, "Không hiểu lệnh. Gõ /help.", "Unknown command. Try /help."))
+
+
+def _one(args: tuple[str, ...] | list[str], who: Who) -> str:
+    if not args:
+        raise Conflict(_l(who, "Cần số bài (ID), ví dụ /post 12.", "Give the post ID, e.g. /post 12."))
+    return args[0].lstrip("#")
+
+
+def _delivery_id(args: tuple[str, ...], who: Who) -> int:
+    text = _one(args, who)
+    if not text.isdigit():
+        raise Conflict(_l(who, f"'{text}' không phải số lượt gửi.", f"'{text}' is not a delivery number."))
+    return int(text)
+
+
+def _paused(sv: Services, who: Who, paused: bool) -> Reply:
+    changed = operations.pause(sv.store, sv.clock, who.actor, paused)
+    if paused:
+        return Reply(_l(who, "⏸ Đã tạm dừng mọi đăng bài." if changed else "Đang tạm dừng rồi.",
+                        "⏸ All publishing paused." if changed else "Already paused."))
+    return Reply(_l(who, "▶️ Đã tiếp tục đăng bài." if changed else "Không bị tạm dừng.",
+                    "▶️ Publishing resumed." if changed else "Not paused."))
+
+
+async def _published_edit(sv: Services, who: Who, cmd: str, post_id: int) -> Reply:
+    done, errors = await (sv.engine.retract if cmd == "retract" else sv.engine.correct)(who.actor, str(post_id))
+    verb = _l(who, "Đã thu hồi" if cmd == "retract" else "Đã sửa", "Retracted" if cmd == "retract" else "Corrected")
+    lines = [f"{verb} #{post_id}: {len(done)} " + _l(who, "kênh", "channel(s)")]
+    lines += [f"❌ #{d}: {e}" for d, e in errors.items()]
+    return Reply("\n".join(lines))
+
+
+async def decided(sv: Services, who: Who, result: review.ReviewResult, reason: str | None) -> Reply:
+    """After a decision: edit every request message to show it, then confirm to the approver."""
+    post = result.post
+    text = review.decision_text(sv.config, post, result.state, who.actor, result.decision, sv.clock.now(), reason)
+    payload = text_payload(text)
+    if not result.state.approved and not result.state.rejected_by:
+        payload["buttons"] = review.buttons(post, callbacks.encode)
+    await sv.engine.edit_deliveries(review.request_refs(post)[1], payload)
+    return Reply(text)
+
+
+@dataclass(frozen=True)
+class Pressed:
+    reply: Reply | None  # a message to show (new, or replacing the pressed one)
+    toast: str  # the short notice on the button
+    ok: bool = True  # False: refused or outdated (shown as an alert)
+
+
+async def press(sv: Services, who: Who, cb: callbacks.Callback) -> Pressed:
+    try:
+        reply, toast = await _press(sv, who, cb)
+        return Pressed(reply, toast)
+    except LoaError as exc:
+        return Pressed(None, str(exc), ok=False)
+
+
+async def _press(sv: Services, who: Who, cb: callbacks.Callback) -> tuple[Reply | None, str]:
+    now = sv.clock.now()
+    match cb.action:
+        case "approve":
+            result = review.decide(sv.store, sv.config, sv.clock, who.actor, cb.post_id or 0, cb.hash_prefix, "approve")
+            await decided(sv, who, result, None)
+            return None, _l(who, "Đã duyệt ✅", "Approved ✅")
+        case "reject":
+            review.check(sv.store, who.actor, "approver", now, "reject")
+            with sv.store.session() as s:
+                post = review.find_post(s, cb.post_id or 0)
+                if not post.content_hash.startswith(cb.hash_prefix or ""):
+                    raise Conflict("Bài đã thay đổi sau yêu cầu này; hãy xem yêu cầu mới. / "
+                                   "The post changed after this request; see the new request.")
+            mark = callbacks.reason_marker(post.id or 0, cb.hash_prefix or "")
+            prompt = _l(who, f"✍️ Lý do từ chối bài #{post.id} «{post.title}»? Hãy trả lời tin nhắn này. {mark}",
+                        f"✍️ Why reject post #{post.id} “{post.title}”? Reply to this message. {mark}")
+            return Reply(prompt, ask_reason=True), _l(who, "Hãy nhập lý do", "Please give a reason")
+        case "diff":
+            review.check(sv.store, who.actor, "approver", now, "diff")
+            return Reply(review.what_changed(sv.store, cb.post_id or 0)), ""
+        case "pause" | "resume":
+            return _paused(sv, who, cb.action == "pause"), ""
+        case "retract" | "correct":
+            return await _published_edit(sv, who, cb.action, cb.post_id or 0), ""
+        case "cancel":
+            return Reply(_l(who, "Đã huỷ.", "Cancelled.")), ""
+        case "page":
+            reply = await answer(sv, who, Ask(cb.command or "help", tuple(cb.arg.split()) if cb.arg else ()), page=cb.page)
+            return reply, ""
+    raise Conflict("Nút này không còn hiệu lực. / This button is no longer valid.")
+
+
+async def reason_given(sv: Services, who: Who, post_id: int, hash_prefix: str, reason: str) -> Reply:
+    try:
+        result = review.decide(sv.store, sv.config, sv.clock, who.actor, post_id, hash_prefix, "reject", reason)
+        return await decided(sv, who, result, reason)
+    except LoaError as exc:
+        return Reply(str(exc))
+

@@ -1,0 +1,232 @@
+"""Answers to schedule questions, in the reader's language. Returned as lines so any chat can page them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import Session
+
+from campaign.approvals import approval_state
+from campaign.ask import COMMANDS
+from campaign.config import Config, Person
+from campaign.errors import Conflict
+from campaign.review import find_post
+from campaign.store import repo
+from campaign.store.db import Store
+from campaign.store.models import Post
+
+VISIBLE = ("scheduled", "held", "published")
+_T = {
+    "day": ("🗓 Lịch ngày {day}", "🗓 Schedule for {day}"),
+    "week": ("🗓 Lịch từ {start} đến {end}", "🗓 Schedule {start} – {end}"),
+    "none": ("Không có bài nào.", "Nothing scheduled."),
+    "next": ("⏭ Sắp tới", "⏭ Coming up"),
+    "next_milestone": ("Mốc tiếp theo: {title} ({start}–{end})", "Next milestone: {title} ({start}–{end})"),
+    "current_milestone": ("Đang diễn ra: {title} (đến {end})", "Now: {title} (until {end})"),
+    "no_milestone": ("Không còn mốc nào phía trước.", "No milestones ahead."),
+    "milestones": ("📌 Các mốc của chiến dịch", "📌 Campaign milestones"),
+    "pending": ("⏳ Bài chờ duyệt", "⏳ Awaiting approval"),
+    "pending_none": ("Không có bài nào chờ duyệt. 🎉", "Nothing awaits approval. 🎉"),
+    "status": ("📊 Tình trạng gửi", "📊 Delivery status"),
+    "post": ("📄 Bài #{id}: {title}", "📄 Post #{id}: {title}"),
+    "history": ("Lịch sử:", "History:"),
+    "help_public": ("Hỏi lịch chiến dịch:", "Ask about the campaign schedule:"),
+    "help_staff": ("Dành cho người duyệt và quản trị:", "For approvers and admins:"),
+    "help_plain": ("Hoặc hỏi tự nhiên: «lịch ngày 27/01», «hôm nay có gì».",
+                   "Or just ask: “schedule 27/01”, “what's on today”."),
+    "start": ("Xin chào! Đây là {bot} của chiến dịch «{name}».", "Hello! This is {bot} for the campaign “{name}”."),
+    "bad_date": ("Không hiểu ngày '{text}'. Dùng DD/MM, ví dụ /lich 27/01.",
+                 "Cannot read the date '{text}'. Use DD/MM, e.g. /date 27/01."),
+}
+STATUS_MARK = {"scheduled": "⏳", "held": "⏸", "published": "✅", "missed": "⛔", "withdrawn": "🗑", "retracted": "↩️"}
+PHASE = {"before": ("trước", "before"), "during": ("trong", "during"), "after": ("sau", "after")}
+
+
+def tr(key: str, lang: str, **kw: object) -> str:
+    vi, en = _T[key]
+    return (en if lang == "en" else vi).format(**kw)
+
+
+@dataclass
+class Answer:
+    title: str
+    lines: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        return "\n".join([self.title, *self.lines])
+
+
+def is_staff(person: Person | None) -> bool:
+    return person is not None and person.is_approver
+
+
+def _visible(s: Session, posts: list[Post], viewer: Person | None) -> list[Post]:
+    """Staff see every live post; the public only what is approved or already out."""
+    posts = [p for p in posts if p.status in VISIBLE]
+    if is_staff(viewer):
+        return posts
+    approvals = repo.approvals_for(s, [p.id for p in posts if p.id])
+    return [p for p in posts if p.status == "published" or approval_state(p, approvals.get(p.id or 0, [])).approved]
+
+
+def _post_line(config: Config, p: Post, *, with_day: bool = False, staff: bool = False, state: str = "") -> str:
+    at = p.scheduled_at.astimezone(config.tz)
+    when = f"{at:%d/%m %H:%M}" if with_day else f"{at:%H:%M}"
+    extra = f" #{p.id} {STATUS_MARK.get(p.status, '')}{' ' + state if state else ''}" if staff else ""
+    labels = ", ".join(config.channels[c].label if c in config.channels else c for c in p.channels)
+    return f"• {when} {p.title} — {labels}{extra}"
+
+
+def _range(store: Store, config: Config, start: datetime, end: datetime, viewer: Person | None, *,
+           with_day: bool) -> list[str]:
+    with store.session() as s:
+        posts = _visible(s, list(repo.posts_between(s, start, end)), viewer)
+        approvals = repo.approvals_for(s, [p.id for p in posts if p.id]) if is_staff(viewer) else {}
+    staff = is_staff(viewer)
+    return [_post_line(config, p, with_day=with_day, staff=staff,
+                       state=approval_state(p, approvals.get(p.id or 0, [])).label() if staff and p.status != "published" else "")
+            for p in posts]
+
+
+def day(store: Store, config: Config, when: date, lang: str, viewer: Person | None) -> Answer:
+    start = datetime.combine(when, time(0), tzinfo=config.tz)
+    lines = _range(store, config, start, start + timedelta(days=1), viewer, with_day=False)
+    for m in config.milestones:
+        if m.span.first_day <= when <= m.span.last_day:
+            lines.insert(0, f"📌 {m.title}")
+    return Answer(tr("day", lang, day=f"{when:%d/%m/%Y}"), lines or [tr("none", lang)])
+
+
+def week(store: Store, config: Config, now: datetime, lang: str, viewer: Person | None) -> Answer:
+    today = now.astimezone(config.tz).date()
+    monday = today - timedelta(days=today.weekday())
+    start = datetime.combine(monday, time(0), tzinfo=config.tz)
+    lines = _range(store, config, start, start + timedelta(days=7), viewer, with_day=True)
+    return Answer(tr("week", lang, start=f"{monday:%d/%m}", end=f"{monday + timedelta(days=6):%d/%m/%Y}"),
+                  lines or [tr("none", lang)])
+
+
+def next_up(store: Store, config: Config, now: datetime, lang: str, viewer: Person | None, count: int = 5) -> Answer:
+    lines: list[str] = []
+    local_now = now.astimezone(config.tz)
+    current = [m for m in config.milestones if m.span.contains(local_now)]
+    upcoming = [m for m in config.milestones if m.span.start > local_now]
+    for m in current:
+        lines.append(tr("current_milestone", lang, title=m.title, end=f"{m.span.last_day:%d/%m}"))
+    if upcoming:
+        m = upcoming[0]
+        lines.append(tr("next_milestone", lang, title=m.title, start=f"{m.span.first_day:%d/%m}", end=f"{m.span.last_day:%d/%m/%Y}"))
+    elif not current:
+        lines.append(tr("no_milestone", lang))
+    with store.session() as s:
+        posts = _visible(s, list(repo.posts_between(s, now, None, statuses=["scheduled", "held"])), viewer)[:count]
+    lines += [_post_line(config, p, with_day=True, staff=is_staff(viewer)) for p in posts]
+    return Answer(tr("next", lang), lines)
+
+
+def milestones(config: Config, now: datetime, lang: str) -> Answer:
+    local_now = now.astimezone(config.tz)
+    lines = []
+    for m in config.milestones:
+        mark = "▶️" if m.span.contains(local_now) else ("✔️" if m.span.end <= local_now else "•")
+        days = f"{m.span.first_day:%d/%m}" if m.span.first_day == m.span.last_day else f"{m.span.first_day:%d/%m}–{m.span.last_day:%d/%m}"
+        lines.append(f"{mark} {days}/{m.span.last_day:%Y} {m.title} ({PHASE[m.phase][1 if lang == 'en' else 0]})")
+    return Answer(tr("milestones", lang), lines)
+
+
+def pending(store: Store, config: Config, now: datetime, lang: str) -> Answer:
+    with store.session() as s:
+        posts = [p for p in repo.posts_between(s, None, None, statuses=["scheduled", "held", "published"])]
+        approvals = repo.approvals_for(s, [p.id for p in posts if p.id])
+    lines = []
+    for p in posts:
+        state = approval_state(p, approvals.get(p.id or 0, []))
+        waiting = (p.status != "published" and not state.approved) or (p.changed_after_publish and not state.approved)
+        if waiting and (p.scheduled_at >= now - config.catch_up or p.status == "published"):
+            lines.append(_post_line(config, p, with_day=True, staff=True, state=state.label()))
+    return Answer(tr("pending", lang), lines or [tr("pending_none", lang)])
+
+
+def status(store: Store, config: Config, lang: str) -> Answer:
+    with store.session() as s:
+        counts = repo.delivery_counts(s)
+        held = repo.posts_between(s, None, None, statuses=["held"])
+        attention = repo.deliveries_by_status(s, ["failed", "unknown"])
+    names = {"sent": ("đã gửi", "sent"), "pending": ("đang chờ", "pending"), "sending": ("đang gửi", "sending"),
+             "failed": ("lỗi", "failed"), "unknown": ("không rõ", "unknown"), "skipped": ("bỏ qua", "skipped"),
+             "retracted": ("đã thu hồi", "retracted")}
+    i = 1 if lang == "en" else 0
+    lines = [" · ".join(f"{names.get(k, (k, k))[i]}: {n}" for k, n in sorted(counts.items())) or tr("none", lang)]
+    lines.append(f"{'giữ lại' if i == 0 else 'held'}: {len(held)}")
+    lines += [f"⏸ #{p.id} {p.title}" for p in held]
+    lines += [f"{'❌' if d.status == 'failed' else '❓'} /retry {d.id} · /skip {d.id} — {d.ref} → {d.channel}: {d.last_error or ''}"
+              for d in attention]
+    return Answer(tr("status", lang), lines)
+
+
+def post_detail(store: Store, config: Config, ref: str, lang: str) -> Answer:
+    with store.session() as s:
+        post = find_post(s, ref)
+        state = approval_state(post, repo.live_approvals(s, post.id or 0))
+        events = repo.audit_events(s, post_id=post.id)
+        deliveries = repo.deliveries_for(s, f"post:{post.key}")
+    lines = [f"{post.key} · {post.scheduled_at.astimezone(config.tz):%H:%M %d/%m/%Y} · {post.status} · {state.label()}",
+             "", post.plain_text, "", tr("history", lang)]
+    lines += [_event_line(config, e.at, e.actor, e.action, e.detail) for e in events]
+    lines += [f"→ {d.channel}: {d.status} {','.join(d.message_ids)}" for d in deliveries]
+    return Answer(tr("post", lang, id=post.id, title=post.title), lines)
+
+
+def audit_trail(store: Store, config: Config, ref: str, lang: str) -> Answer:
+    with store.session() as s:
+        post = find_post(s, ref)
+        events = repo.audit_events(s, post_id=post.id)
+    return Answer(tr("post", lang, id=post.id, title=post.title), [_event_line(config, e.at, e.actor, e.action, e.detail) for e in events])
+
+
+def _event_line(config: Config, at: datetime, actor: str, action: str, detail: dict[str, object]) -> str:
+    extra = {k: v for k, v in detail.items() if k in ("reason", "channel", "error", "attempted", "late_seconds") and v}
+    tail = " " + ", ".join(f"{k}={v}" for k, v in extra.items()) if extra else ""
+    return f"{at.astimezone(config.tz):%d/%m %H:%M} {action} — {actor}{tail}"
+
+
+def help_text(config: Config, lang: str, person: Person | None, *, prefix: str = "/") -> Answer:
+    i = 1 if lang == "en" else 0
+    lines = [tr("help_public", lang)]
+    staff_lines: list[str] = []
+    for cmd, (aliases, role, vi, en) in COMMANDS.items():
+        if cmd == "start" or (role == "admin" and not (person and person.is_admin)):
+            continue
+        names = " ".join(f"{prefix}{n}" for n in ((*aliases, cmd) if i == 0 else (cmd, *aliases)))
+        line = f"{names} — {(vi, en)[i]}"
+        if role is None:
+            lines.append(line)
+        elif is_staff(person):
+            staff_lines.append(line)
+    if staff_lines:
+        lines += ["", tr("help_staff", lang), *staff_lines]
+    lines += ["", tr("help_plain", lang)]
+    return Answer(tr("start", lang, bot="Loa", name=config.name), lines)
+
+
+def parse_day(text: str, config: Config, now: datetime, lang: str) -> date:
+    """ "27/01", "27/1/2021", "27-01" -> a date; the year is the campaign's when it is left out."""
+    m = re.fullmatch(r"\s*(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?\s*", text)
+    if not m:
+        raise Conflict(tr("bad_date", lang, text=text))
+    d, mo, y = int(m.group(1)), int(m.group(2)), m.group(3)
+    years = [int(y)] if y else sorted({ms.span.first_day.year for ms in config.milestones} |
+                                      {ms.span.last_day.year for ms in config.milestones} | {now.year})
+    for year in years:
+        try:
+            candidate = date(year, mo, d)
+        except ValueError:
+            continue
+        if y or any(ms.span.first_day <= candidate <= ms.span.last_day for ms in config.milestones):
+            return candidate
+    try:
+        return date(int(y) if y else now.astimezone(config.tz).year, mo, d)
+    except ValueError:
+        raise Conflict(tr("bad_date", lang, text=text)) from None

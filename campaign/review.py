@@ -1,0 +1,233 @@
+"""Approving and rejecting posts, and the requests that ask approvers to do so.
+
+Every rule is checked here, whatever chat the press or command came from: the person's role,
+that the post still exists, that the request is for the post's current content, that authors
+do not approve their own posts. Refusals are audited.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from campaign.approvals import ApprovalState, approval_state
+from campaign.clock import Clock
+from campaign.config import Config, Person
+from campaign.errors import Conflict, NotAllowed, NotFound
+from campaign.publishing import add_deliveries, alert, post_payload, text_payload
+from campaign.store import repo
+from campaign.store.db import Store
+from campaign.store.models import Approval, Post
+from campaign.texts import both, local, t
+
+HASH_PREFIX = 8
+REVIEWABLE = ("scheduled", "held")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a configured person, or an unknown chat user (kept for the audit)."""
+
+    label: str  # e.g. "lan" or "telegram:12345"
+    person: Person | None = None
+
+    @property
+    def name(self) -> str:
+        return self.person.name if self.person else self.label
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    post: Post
+    state: ApprovalState
+    decision: str  # approve | reject | override
+
+
+def needs_review(post: Post) -> bool:
+    """New or changed content that has not gone out (or a correction of one that has)."""
+    return post.status in REVIEWABLE or (post.status == "published" and post.changed_after_publish)
+
+
+def find_post(s: Session, ref: str | int) -> Post:
+    """A post by numeric id or by key (path under content/)."""
+    post = s.get(Post, int(ref)) if str(ref).isdigit() else repo.post_by_key(s, str(ref))
+    if post is None:
+        raise NotFound(f"không có bài '{ref}' / no post '{ref}'")
+    return post
+
+
+def require(s: Session, actor: Actor, role: str, now: datetime, action: str, post: Post | None = None) -> Person:
+    person = actor.person
+    allowed = person is not None and (person.is_admin if role == "admin" else person.is_approver)
+    if not allowed:
+        repo.audit(s, now, actor.label, "refused", post_id=post.id if post else None, ref=post.key if post else None,
+                   attempted=action)
+        s.commit()
+        raise NotAllowed(
+            "Xin lỗi, bạn không có quyền thực hiện việc này. / Sorry, you are not allowed to do this."
+            if role == "approver" else
+            "Xin lỗi, chỉ quản trị viên mới làm được việc này. / Sorry, only admins can do this."
+        )
+    assert person is not None
+    return person
+
+
+def check(store: Store, actor: Actor, role: str, now: datetime, action: str) -> Person:
+    """Raise ``NotAllowed`` (and audit the attempt) unless the actor has the role."""
+    with store.session() as s:
+        return require(s, actor, role, now, action)
+
+
+def decide(store: Store, config: Config, clock: Clock, actor: Actor, post_ref: str | int, hash_prefix: str | None,
+           decision: str, reason: str | None = None) -> ReviewResult:
+    """Approve or reject the post's current content; ``hash_prefix`` None means "whatever is current"."""
+    now = clock.now()
+    with store.session() as s:
+        post = find_post(s, post_ref)
+        person = require(s, actor, "approver", now, decision, post)
+        if hash_prefix is not None and not post.content_hash.startswith(hash_prefix):
+            raise Conflict("Bài đã thay đổi sau yêu cầu này; hãy xem yêu cầu mới. / "
+                           "The post changed after this request; see the new request.")
+        if not needs_review(post):
+            raise Conflict(f"Bài đang ở trạng thái '{post.status}', không cần duyệt. / "
+                           f"The post is '{post.status}' and needs no review.")
+        if decision == "approve" and post.author == person.key:
+            repo.audit(s, now, actor.label, "refused", post_id=post.id, ref=post.key, attempted="self-approve")
+            s.commit()
+            raise NotAllowed("Tác giả không thể tự duyệt bài của mình. / Authors cannot approve their own posts.")
+        if decision == "reject" and not (reason or "").strip():
+            raise Conflict("Cần lý do từ chối. / A reason is required to reject.")
+        current = [a for a in repo.live_approvals(s, post.id or 0) if a.content_hash == post.content_hash]
+        if any(a.person == person.key and a.decision == decision for a in current):
+            raise Conflict("Bạn đã quyết định bài này rồi. / You already decided on this post.")
+        s.add(Approval(post_id=post.id or 0, content_hash=post.content_hash, person=person.key, decision=decision,
+                       reason=(reason or "").strip() or None, at=now))
+        repo.audit(s, now, actor.label, "approved" if decision == "approve" else "rejected", post_id=post.id,
+                   ref=post.key, content_hash=post.content_hash, reason=reason)
+        s.commit()
+        state = approval_state(post, repo.live_approvals(s, post.id or 0))
+        return ReviewResult(post, state, decision)
+
+
+def override(store: Store, config: Config, clock: Clock, actor: Actor, post_ref: str | int) -> ReviewResult:
+    """An admin lifts a rejection (the approvals still have to be there)."""
+    now = clock.now()
+    with store.session() as s:
+        post = find_post(s, post_ref)
+        require(s, actor, "admin", now, "override", post)
+        rejections = [a for a in repo.live_approvals(s, post.id or 0) if a.decision == "reject"]
+        if not rejections:
+            raise Conflict("Bài không bị từ chối. / The post is not rejected.")
+        for a in rejections:
+            a.voided_at = now
+        repo.audit(s, now, actor.label, "override", post_id=post.id, ref=post.key, lifted=[a.person for a in rejections])
+        s.commit()
+        return ReviewResult(post, approval_state(post, repo.live_approvals(s, post.id or 0)), "override")
+
+
+def what_changed(store: Store, post_ref: str | int) -> str:
+    """A unified diff from the last approved (or previous) version to the current content."""
+    with store.session() as s:
+        post = find_post(s, post_ref)
+        versions = list(repo.versions(s, post.id or 0))
+        approved = {a.content_hash for a in repo.approvals_for_all(s, post.id or 0) if a.decision == "approve"}
+    older = [v for v in versions if v.content_hash != post.content_hash]
+    base = next((v for v in reversed(older) if v.content_hash in approved), older[-1] if older else None)
+    if base is None:
+        return "Bài mới, chưa có bản trước. / A new post: there is no earlier version."
+    old = [f"title: {base.title}", f"time: {base.time_text}", f"channels: {', '.join(base.channels)}", "", *base.body.splitlines()]
+    new = [f"title: {post.title}", f"time: {post.time_text}", f"channels: {', '.join(post.channels)}", "", *post.body.splitlines()]
+    diff = list(difflib.unified_diff(old, new, "trước / before", "sau / after", lineterm="", n=1))
+    return "\n".join(diff[2:]) if diff else "Không có khác biệt về nội dung. / No difference in content."
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+
+def request_text(config: Config, post: Post, state: ApprovalState, lang: str | None = None) -> str:
+    words: dict[str, Any] = {
+        "id": post.id, "title": post.title, "at": local(post.scheduled_at, config.tz),
+        "channels": ", ".join(config.channels[c].label if c in config.channels else c for c in post.channels),
+        "have": len(state.approvers), "need": state.required,
+    }
+    head = t("request", lang, **words) if lang else both("request", **words)
+    if post.status == "published":
+        head += "\n" + (t("request.correction", lang) if lang else both("request.correction"))
+    return head + "\n" + (t("request.hint", lang, **words) if lang else both("request.hint", **words))
+
+
+def decision_text(config: Config, post: Post, state: ApprovalState, actor: Actor, decision: str, at: datetime,
+                  reason: str | None = None) -> str:
+    """The request message after a decision: who decided, when, and where the post stands."""
+    key = {"approve": "decided.approve", "reject": "decided.reject", "override": "decided.override"}[decision]
+    line = both(key, who=actor.name, at=local(at, config.tz), reason=reason or "—")
+    status = both("decided.approved") if state.approved else both("decided.waiting", have=len(state.approvers), need=state.required)
+    return f"{request_text(config, post, state).splitlines()[0]}\n{line}\n{status}"
+
+
+def buttons(post: Post, encode: Any) -> list[list[dict[str, str]]]:
+    """Approve / Reject / What changed, with callback data from the one codec the bot owns."""
+    h = post.content_hash[:HASH_PREFIX]
+    return [[{"text": "✅ Duyệt / Approve", "data": encode("approve", post.id, h)},
+             {"text": "❌ Từ chối / Reject", "data": encode("reject", post.id, h)}],
+            [{"text": "🔍 Thay đổi gì? / What changed", "data": encode("diff", post.id, h)}]]
+
+
+def request_refs(post: Post) -> tuple[str, str]:
+    h = post.content_hash[:12]
+    return f"request:{post.key}:{h}", f"request-ctl:{post.key}:{h}"
+
+
+def queue_requests(store: Store, config: Config, clock: Clock, keys: list[str], encode: Any) -> list[int]:
+    """Send the post as it will appear, then a control message with the buttons, to each approvers' chat."""
+    if not config.approval.chats:
+        return []
+    now = clock.now()
+    ids: list[int] = []
+    with store.session() as s:
+        for key in keys:
+            post = repo.post_by_key(s, key)
+            if post is None or not needs_review(post):
+                continue
+            state = approval_state(post, repo.live_approvals(s, post.id or 0))
+            if state.approved and post.status != "published":
+                continue
+            preview_ref, control_ref = request_refs(post)
+            preview = post_payload(post) | {"pin": False, "silent": True}
+            text = request_text(config, post, state)
+            control = text_payload(text) | {"buttons": buttons(post, encode)}
+            rows = add_deliveries(s, preview_ref, config.approval.chats, preview, now, post_id=post.id)
+            rows += add_deliveries(s, control_ref, config.approval.chats, control, now, post_id=post.id)
+            s.flush()
+            ids += [r.id for r in rows if r.id is not None]
+        s.commit()
+    return ids
+
+
+# --- deadlines --------------------------------------------------------------------------------
+
+
+def deadline_check(store: Store, config: Config, clock: Clock, key: str, kind: str) -> list[int]:
+    """At a reminder offset or at the deadline itself: nudge approvers, or alert admins."""
+    now = clock.now()
+    with store.session() as s:
+        post = repo.post_by_key(s, key)
+        if post is None or post.status not in REVIEWABLE:
+            return []
+        state = approval_state(post, repo.live_approvals(s, post.id or 0))
+        if state.approved:
+            return []
+        words = {"title": post.title, "key": post.key, "id": post.id, "at": local(post.scheduled_at, config.tz),
+                 "deadline": local(post.scheduled_at - config.approval.deadline, config.tz), "missing": state.missing}
+        if kind == "deadline":
+            alert(s, config, now, f"deadline:{key}:{post.content_hash[:12]}", both("alert.deadline", **words))
+            rows = []
+        else:
+            rows = add_deliveries(s, f"approval-remind:{key}:{post.content_hash[:12]}:{kind}", config.approval.chats,
+                                  text_payload(both("request.reminder", **words)), now, post_id=post.id)
+        s.commit()
+        return [r.id for r in rows if r.id is not None]
