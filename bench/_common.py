@@ -7,10 +7,13 @@ Telegram adapter pointed at the local Bot API emulator, and the small statistics
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
+import re
 import resource
 import sys
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,6 +156,7 @@ class LoopLag:
     def __init__(self, every: float = 0.01) -> None:
         self.every = every
         self.lags: list[float] = []
+        self.worst: tuple[float, float] = (0.0, 0.0)  # (time.monotonic() when the worst stall began, its length)
         self._task: Any = None
 
     def start(self) -> None:
@@ -169,9 +173,12 @@ class LoopLag:
         import time
 
         while True:
-            t0 = time.perf_counter()
+            t0 = time.monotonic()
             await asyncio.sleep(self.every)
-            self.lags.append(max(0.0, time.perf_counter() - t0 - self.every))
+            lag = max(0.0, time.monotonic() - t0 - self.every)
+            self.lags.append(lag)
+            if lag > self.worst[1]:
+                self.worst = (t0, lag)
 
     @property
     def max_ms(self) -> float:
@@ -180,3 +187,22 @@ class LoopLag:
     @property
     def p99_ms(self) -> float:
         return percentile(self.lags, 99) * 1000 if self.lags else 0.0
+
+
+class FailureTally(logging.Handler):
+    """Counts the Deliverer's failed attempts by reason (its WARNING lines), whatever the log level shown."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.reasons: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        msg = record.getMessage()
+        self.reasons[re.sub(r"\d+(\.\d+)?", "N", msg.split(": ", 1)[-1])[:120]] += 1
+
+    def __enter__(self) -> FailureTally:
+        logging.getLogger("jobs.delivery").addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger("jobs.delivery").removeHandler(self)

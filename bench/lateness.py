@@ -45,6 +45,7 @@ from typing import Any
 from bench._common import (
     DUE,
     TOKEN,
+    FailureTally,
     LoopLag,
     approve,
     channel_key,
@@ -106,12 +107,13 @@ def timed_rules() -> Iterator[None]:
 
 
 async def _run(n: int, seconds: float, db: str | None, workdir: Path, timeout: float) -> dict[str, Any]:
+    from sqlmodel import select
+
     from campaign.clock import ShiftedClock
     from campaign.store import repo
     from campaign.store.models import Post
     from campaign.sync import sync
     from jobs.simulate import virtual_time
-    from sqlmodel import select
     from tests.emulators.telegram import TelegramEmulator
 
     with TelegramEmulator(TOKEN, limits=None) as tg:
@@ -133,7 +135,7 @@ async def _run(n: int, seconds: float, db: str | None, workdir: Path, timeout: f
         target_of = {int(channel_target(i)): k for i, k in enumerate(keys)}
         rss_before = peak_rss_mib()
 
-        with virtual_time(clock), timed_rules():
+        with virtual_time(clock), timed_rules(), FailureTally() as failures:
             engine = _engine_class()(store, config, telegram_adapters(config), clock)
             lag = LoopLag()
             lag.start()
@@ -196,7 +198,7 @@ async def _run(n: int, seconds: float, db: str | None, workdir: Path, timeout: f
         "by_job": len(by_job), "by_sweep": len(by_sweep), "sweep_keys": by_sweep[:10],
         "job_runs": len(runs), "job_fire": stats(fire_ms), "thread_start": stats(queue_ms), "rules": stats(rules_ms),
         "send": stats(send_ms), "worst": [(k, round(v, 1), "sweep" if k in by_sweep else "job") for k, v in worst],
-        "deliveries": statuses, "clock_drift_ms": drift_ms,
+        "deliveries": statuses, "failed_attempts": dict(failures.reasons), "clock_drift_ms": drift_ms,
         "loop_lag_max_ms": lag.max_ms, "loop_lag_p99_ms": lag.p99_ms,
         "rss_before": rss_before, "rss_peak": peak_rss_mib(),
     }
@@ -229,6 +231,7 @@ def render(r: dict[str, Any]) -> str:
         row("publish_due (rules + rows, worker thread)", r["rules"]),
         row("publish_due done -> emulator arrival", r["send"]),
         f"worst five: {r['worst']}",
+        f"failed attempts (retried): {r['failed_attempts'] or 'none'}",
         f"delivery rows: {r['deliveries']}; clock mapping drift over the run: {r['clock_drift_ms']:.1f} ms",
         f"event-loop lag (10 ms ticker): max {r['loop_lag_max_ms']:.1f} ms, p99 {r['loop_lag_p99_ms']:.1f} ms",
         f"peak RSS: {r['rss_peak']:.0f} MiB (before the engine started: {r['rss_before']:.0f} MiB; emulator in-process)",

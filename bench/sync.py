@@ -19,8 +19,11 @@ Each N runs in its own child process so that the reported peak RSS (``getrusage`
 that N alone. With PostgreSQL, schema ``public`` is DROPPED and recreated before every fresh
 store: point ``--db`` at a throw-away database only.
 
-``--profile DIR`` adds (after the timed runs, so the figures are not distorted) a cProfile of
-one cold sync and one no-change resync, written to DIR and summarised on stdout.
+After the timed runs (so the figures are not distorted), ``--breakdown`` times the parts of one
+more cold sync and of the resyncs with perf_counter wrappers (cheap, so the shares are honest),
+and ``--profile DIR`` profiles one cold sync and one no-change resync (pyinstrument if installed,
+else cProfile; both slow this code ~2.5x and over-weight call-heavy parts), written to DIR and
+summarised on stdout. Results: docs/benchmarks.md, section "Sync".
 """
 
 from __future__ import annotations
@@ -40,11 +43,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 DEFAULT_REPEAT = 3
+# what campaign.sync.sync runs (for the "code:" stamp)
+SYNC_CODE = ("campaign/sync.py", "campaign/content.py", "campaign/render.py", "campaign/timeexpr.py",
+             "campaign/config.py", "campaign/errors.py", "campaign/clock.py", "campaign/store/db.py",
+             "campaign/store/models.py", "campaign/store/repo.py", "campaign/store/migrations")
 
 # tests/conftest.py's CONFIG, plus a third ("after") milestone so 10,000+ posts fit at distinct
 # minutes between 06:00 and 22:00.
@@ -141,16 +148,7 @@ DAY_START, DAY_END = 6 * 60, 22 * 60  # posts go out between 06:00 and 22:00 loc
 
 FOLDERS = ("tuyen-truyen", "tin-tuc/tinh", "tin-tuc/co-so", "guong-dien-hinh", "hoi-dap")
 
-WORDS = (
-    "đại hội đảng bộ tỉnh nhiệm kỳ phát triển kinh tế xã hội nhân dân cán bộ đảng viên tuyên truyền "
-    "chào mừng thành công văn kiện nghị quyết đoàn kết dân chủ kỷ cương đổi mới sáng tạo quê hương "
-    "xây dựng chỉnh đốn chính quyền mặt trận tổ quốc đoàn thể thanh niên phụ nữ nông dân cựu chiến binh "
-    "huyện thành phố phường thị trấn thôn bản khu phố biên giới cửa khẩu du lịch nông nghiệp công nghiệp "
-    "hạ tầng giao thông giáo dục y tế văn hóa an ninh quốc phòng môi trường chuyển đổi số hiệu quả "
-    "thiết thực tiết kiệm trang trọng niềm tin khát vọng vững bước tương lai hội nhập bền vững mục tiêu "
-    "nhiệm vụ giải pháp đột phá chiến lược nguồn lực con người đời sống thu nhập việc làm an sinh "
-    "hoạt động phong trào thi đua lập thành tích chào mừng sự kiện chính trị quan trọng toàn dân"
-).split()
+WORDS = ["đại", "hội", "đảng", "bộ", "tỉnh", "nhiệm", "kỳ", "phát", "triển", "kinh", "tế", "xã", "hội", "nhân", "dân", "cán", "bộ", "đảng", "viên", "tuyên", "truyền", "chào", "mừng", "thành", "công", "văn", "kiện", "nghị", "quyết", "đoàn", "kết", "dân", "chủ", "kỷ", "cương", "đổi", "mới", "sáng", "tạo", "quê", "hương", "xây", "dựng", "chỉnh", "đốn", "chính", "quyền", "mặt", "trận", "tổ", "quốc", "đoàn", "thể", "thanh", "niên", "phụ", "nữ", "nông", "dân", "cựu", "chiến", "binh", "huyện", "thành", "phố", "phường", "thị", "trấn", "thôn", "bản", "khu", "phố", "biên", "giới", "cửa", "khẩu", "du", "lịch", "nông", "nghiệp", "công", "nghiệp", "hạ", "tầng", "giao", "thông", "giáo", "dục", "y", "tế", "văn", "hóa", "an", "ninh", "quốc", "phòng", "môi", "trường", "chuyển", "đổi", "số", "hiệu", "quả", "thiết", "thực", "tiết", "kiệm", "trang", "trọng", "niềm", "tin", "khát", "vọng", "vững", "bước", "tương", "lai", "hội", "nhập", "bền", "vững", "mục", "tiêu", "nhiệm", "vụ", "giải", "pháp", "đột", "phá", "chiến", "lược", "nguồn", "lực", "con", "người", "đời", "sống", "thu", "nhập", "việc", "làm", "an", "sinh", "hoạt", "động", "phong", "trào", "thi", "đua", "lập", "thành", "tích", "chào", "mừng", "sự", "kiện", "chính", "trị", "quan", "trọng", "toàn", "dân"]
 NAMES = ("Lạng Sơn", "Cao Lộc", "Văn Lãng", "Tràng Định", "Bắc Sơn", "Hữu Lũng", "Chi Lăng", "Lộc Bình", "Đình Lập")
 
 
@@ -305,7 +303,8 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def run_one(n: int, db: str | None, repeat: int, workdir: Path, profile_dir: Path | None) -> dict[str, Any]:
+def run_one(n: int, db: str | None, repeat: int, workdir: Path, profile_dir: Path | None,
+            do_breakdown: bool = False) -> dict[str, Any]:
     from campaign.clock import SystemClock
     from campaign.config import load_config
     from campaign.content import scan_content
@@ -324,11 +323,8 @@ def run_one(n: int, db: str | None, repeat: int, workdir: Path, profile_dir: Pat
 
     floor_s, parsed = best_of(repeat, lambda: parse_floor(config.content_dir))
     assert parsed == n, (parsed, n)
-    scan_s, scan = best_of(repeat, lambda: scan_content(config))
-    assert len(scan.posts) == n and not scan.problems, scan.problems[:3]
-    del scan
     rss_before_sync = peak_rss_mib()
-    print(f"[{n}] floor {floor_s:.3f}s  scan {scan_s:.3f}s", file=sys.stderr, flush=True)
+    print(f"[{n}] floor {floor_s:.3f}s", file=sys.stderr, flush=True)
 
     fresh_count = 0
 
@@ -370,12 +366,30 @@ def run_one(n: int, db: str | None, repeat: int, workdir: Path, profile_dir: Pat
     sync(store, config, clock)
     print(f"[{n}] resync {resync_s:.3f}s  resync-1 {resync1_s:.3f}s", file=sys.stderr, flush=True)
     store.close()
+    rss_sync = peak_rss_mib()  # before the scan below, which holds every PostSource at once
+
+    # informational: our parse + validate + render alone, no database
+    scan_s, scan = best_of(repeat, lambda: scan_content(config))
+    assert len(scan.posts) == n and not scan.problems, scan.problems[:3]
+    del scan
+    print(f"[{n}] scan {scan_s:.3f}s", file=sys.stderr, flush=True)
 
     result = {
         "n": n, "db": "postgresql" if db and db.startswith("postgresql") else "sqlite", "bytes": size,
         "floor": floor_s, "scan": scan_s, "cold": cold_s, "resync": resync_s, "resync1": resync1_s,
-        "rss_start": rss_start, "rss_before_sync": rss_before_sync, "rss_peak": peak_rss_mib(),
+        "rss_start": rss_start, "rss_before_sync": rss_before_sync, "rss_peak": rss_sync,
     }
+
+    if do_breakdown:
+        store = fresh_store()
+        result["breakdown_cold"] = breakdown(f"cold sync, {result['db']}, {n} posts", lambda: sync(store, config, clock))
+        result["breakdown_resync"] = breakdown(f"no-change resync, {result['db']}, {n} posts",
+                                               lambda: sync(store, config, clock))
+        edit(99)
+        result["breakdown_resync1"] = breakdown(f"one-file-changed resync, {result['db']}, {n} posts",
+                                                lambda: sync(store, config, clock))
+        edited.write_text(original, encoding="utf-8")
+        store.close()
 
     if profile_dir is not None:
         tag = f"{result['db']}-{n}"
@@ -384,6 +398,86 @@ def run_one(n: int, db: str | None, repeat: int, workdir: Path, profile_dir: Pat
         profile(profile_dir, f"resync-{tag}", lambda: sync(store, config, clock))
         store.close()
     return result
+
+
+def breakdown(label: str, fn: Callable[[], Any]) -> dict[str, float]:
+    """Run ``fn`` (a sync) once with perf_counter timers around its parts; inclusive seconds per part.
+
+    Wrappers cost about a microsecond a call, so unlike a profiler the shares are not skewed
+    towards call-heavy code. Nested parts are listed under their parent and included in it.
+    """
+    import frontmatter
+    from sqlalchemy.orm import Session
+
+    import campaign.content as content
+    import campaign.store.repo as repo
+    import campaign.sync as sync_mod
+
+    totals: dict[str, float] = {}
+    patched: list[tuple[Any, str, Any]] = []
+
+    def wrap(owner: Any, attr: str, name: str) -> None:
+        orig = getattr(owner, attr)
+
+        def timed(*a: Any, **kw: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return orig(*a, **kw)
+            finally:
+                totals[name] = totals.get(name, 0.0) + time.perf_counter() - t0
+
+        patched.append((owner, attr, orig))
+        setattr(owner, attr, timed)
+
+    parts = [
+        (sync_mod, "iter_post_files", "iter_post_files (os.walk + Path objects)"),
+        (sync_mod, "post_key", "post_key (pathlib relative_to)"),
+        (sync_mod, "_media_unchanged", "_media_unchanged"),
+        (sync_mod, "load_post", "load_post"),
+        (frontmatter, "parse", "  frontmatter.parse (CBaseLoader)"),
+        (content, "_front_matter_lines", "  _front_matter_lines"),
+        (content, "resolve_post_time", "  resolve_post_time"),
+        (content, "render_markdown", "  render_markdown"),
+        (content, "check_fits", "  check_fits (HTMLParser re-parse)"),
+        (content.json, "dumps", "  content hash (json.dumps)"),
+        (sync_mod, "_new_post", "_new_post"),
+        (sync_mod, "_fill", "_fill (attribute sets; part of _new_post/_apply)"),
+        (sync_mod, "_apply", "_apply"),
+        (sync_mod, "PostVersion", "PostVersion(...) objects"),
+        (repo, "posts_by_key", "repo.posts_by_key (SELECT all posts, all columns)"),
+        (repo, "audit", "repo.audit (AuditEvent objects)"),
+        (repo, "add_version", "repo.add_version"),
+        (Session, "add", "Session.add"),
+        (Session, "flush", "Session.flush (INSERT/UPDATE; also autoflush)"),
+        (Session, "commit", "Session.commit"),
+    ]
+    import campaign.render as render
+    content_render = content.render_markdown
+    for owner, attr, name in parts:
+        if hasattr(owner, attr):
+            wrap(owner, attr, name)
+    if hasattr(render, "_MD"):
+        wrap(render._MD, "parse", "    MarkdownIt.parse")
+    try:
+        gc.collect()
+        t0 = time.perf_counter()
+        fn()
+        total = time.perf_counter() - t0
+    finally:
+        for owner, attr, orig in reversed(patched):
+            setattr(owner, attr, orig)
+        assert content.render_markdown is content_render
+    if "    MarkdownIt.parse" in totals:  # list it under render_markdown
+        mp = totals.pop("    MarkdownIt.parse")
+        items = list(totals.items())
+        i = next((k for k, (n, _) in enumerate(items) if n == "  render_markdown"), len(items) - 1)
+        items.insert(i + 1, ("    MarkdownIt.parse", mp))
+        totals = dict(items)
+    order = [name for _, _, name in parts]
+    print(f"\n----- breakdown of one {label}: {total * 1000:,.0f} ms wall (inclusive times; indented = part of the line above)")
+    for name in sorted(totals, key=lambda k: order.index(k) if k in order else order.index("  render_markdown") + 0.5):
+        print(f"  {name:<55} {totals[name] * 1000:>9,.0f} ms  {totals[name] / total:6.1%}")
+    return {"total": total, **totals}
 
 
 def profile(profile_dir: Path, tag: str, fn: Callable[[], Any]) -> None:
@@ -415,24 +509,24 @@ def profile(profile_dir: Path, tag: str, fn: Callable[[], Any]) -> None:
 
 
 def code_state() -> str:
-    """HEAD commit and a hash of uncommitted changes under campaign/: the code being measured."""
+    """HEAD commit and a hash of uncommitted changes to the code sync runs: what is being measured."""
     root = Path(__file__).resolve().parents[1]
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
                               check=True).stdout.strip()
-        diff = subprocess.run(["git", "diff", "HEAD", "--", "campaign"], cwd=root, capture_output=True, check=True).stdout
-        untracked = subprocess.run(["git", "ls-files", "--others", "--exclude-standard", "campaign"], cwd=root,
+        diff = subprocess.run(["git", "diff", "HEAD", "--", *SYNC_CODE], cwd=root, capture_output=True, check=True).stdout
+        untracked = subprocess.run(["git", "ls-files", "--others", "--exclude-standard", *SYNC_CODE], cwd=root,
                                    capture_output=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return "unknown (no git)"
     if not diff and not untracked:
-        return f"{head} (campaign/ clean)"
+        return f"{head} (sync code clean)"
     import hashlib
 
     h = hashlib.sha256(diff + untracked)
     for rel in untracked.decode().split():
         h.update((root / rel).read_bytes())
-    return f"{head} + uncommitted campaign/ changes (sha256 {h.hexdigest()[:12]})"
+    return f"{head} + uncommitted changes to sync code (sha256 {h.hexdigest()[:12]})"
 
 
 # --- report ---------------------------------------------------------------------------------------
@@ -446,7 +540,7 @@ def table(results: list[dict[str, Any]]) -> str:
         return "ok" if ok else "MISSED"
 
     head = ["db", "posts", "MB", "floor", "scan (no DB)", "cold", "cold/floor", "resync", "resync/cold",
-            "resync-1", "resync-1/cold", "peak RSS"]
+            "resync-1", "resync-1/cold", "peak RSS (sync)"]
     rows = []
     for r in results:
         cf, rc, r1 = r["cold"] / r["floor"], r["resync"] / r["cold"], r["resync1"] / r["cold"]
@@ -469,7 +563,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", help="SQLAlchemy URL; postgresql+psycopg://... DROPS schema public. Default: SQLite in a temp dir")
     ap.add_argument("--repeat", type=int, default=DEFAULT_REPEAT, help="runs per figure, best kept (default 3)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary campaigns and databases")
-    ap.add_argument("--profile", type=Path, metavar="DIR", help="also cProfile one cold and one no-change sync")
+    ap.add_argument("--profile", type=Path, metavar="DIR",
+                    help="also profile one cold and one no-change sync (pyinstrument if installed, else cProfile)")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="also time the parts of one cold sync and one resync (perf_counter wrappers, after the timed runs)")
     ap.add_argument("--json", action="store_true", help="print the results as JSON too")
     ap.add_argument("--in-process", action="store_true", help="run every size in this process (peak RSS then accumulates)")
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)  # internal: write one result to this file
@@ -478,7 +575,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         workdir = Path(tempfile.mkdtemp(prefix="loa-bench-"))
         try:
-            result = run_one(args.posts[0], args.db, args.repeat, workdir, args.profile)
+            result = run_one(args.posts[0], args.db, args.repeat, workdir, args.profile, args.breakdown)
         finally:
             if args.keep:
                 print(f"kept {workdir}", file=sys.stderr)
@@ -493,7 +590,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.in_process:
             workdir = Path(tempfile.mkdtemp(prefix="loa-bench-"))
             try:
-                results.append(run_one(n, args.db, args.repeat, workdir, args.profile))
+                results.append(run_one(n, args.db, args.repeat, workdir, args.profile, args.breakdown))
             finally:
                 if not args.keep:
                     shutil.rmtree(workdir, ignore_errors=True)
@@ -503,6 +600,7 @@ def main(argv: list[str] | None = None) -> int:
             cmd += ["--db", args.db] if args.db else []
             cmd += ["--keep"] if args.keep else []
             cmd += ["--profile", str(args.profile)] if args.profile else []
+            cmd += ["--breakdown"] if args.breakdown else []
             subprocess.run(cmd, check=True, cwd=Path(__file__).resolve().parents[1])
             results.append(json.loads(Path(out.name).read_text()))
 
@@ -511,8 +609,10 @@ def main(argv: list[str] | None = None) -> int:
           f"(cold: best of 2 fresh stores)\ncode: {state}\n")
     print(table(results))
     if code_state() != state:
-        print(f"\nWARNING: campaign/ changed while measuring (now {code_state()}); figures mix two versions")
+        print(f"\nWARNING: sync code changed while measuring (now {code_state()}); figures mix two versions")
     print("\ntargets: cold <= 2x floor; resync and resync-1 < 10% of cold")
+    print("peak RSS (sync) = child process's ru_maxrss after generation, floor, cold syncs and resyncs "
+          f"(baseline after imports: {results[0]['rss_start']:.0f} MiB)" if results else "")
     print("floor = os.walk + read + frontmatter.loads (default handler); scan = campaign.content.scan_content "
           "(parse, validate, render; no DB)")
     if args.json:

@@ -6,51 +6,26 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlparse
 
 from rich.console import Console
 from telegram.ext import Application
 
-from bot import callbacks
+from bot import callbacks, telegram_bot
 from bot.dispatch import Services
-from bot.telegram_bot import build_application
-from campaign import review
+from bot.telegram_bot import Webhook, build_application
 from campaign.clock import Clock, SystemClock
 from campaign.config import Config
 from campaign.errors import ChannelSetupError
 from campaign.store.db import Store
-from campaign.sync import SyncReport
 from channels.base import Channel
 from channels.console import ConsoleChannel
 from channels.telegram import TelegramChannel
 from jobs.engine import Engine
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Webhook:
-    """``loa run --webhook URL``: Telegram posts updates to URL; the secret header is checked."""
-
-    url: str
-    secret: str
-    listen: str = "127.0.0.1"
-    port: int = 8443
-
-    @property
-    def path(self) -> str:
-        return urlparse(self.url).path.lstrip("/") or "telegram"
-
-
-async def _stop_chat(app: Application) -> None:
-    if app.updater is not None and app.updater.running:
-        await app.updater.stop()
-    if app.running:
-        await app.stop()
-    await app.shutdown()
 
 
 def build_adapters(config: Config, *, offline: bool, env: Mapping[str, str] | None = None,
@@ -86,17 +61,6 @@ def _labeller(config: Config):  # noqa: ANN202 - a small closure
     return lambda target: by_target.get(target, target)
 
 
-def approval_requests_hook(engine: Engine) -> Callable[[SyncReport], Awaitable[None]]:
-    """After each sync: ask approvers about new and changed posts (and corrections)."""
-
-    async def hook(report: SyncReport) -> None:
-        keys = [*report.added, *report.changed, *report.restored, *report.changed_after_publish]
-        if keys and review.queue_requests(engine.store, engine.config, engine.clock, keys, callbacks.encode):
-            engine.deliverer.start_ready()
-
-    return hook
-
-
 @dataclass
 class Runner:
     """``loa run``: sync, jobs, chat bot, watch content/, stop cleanly on SIGINT/SIGTERM."""
@@ -112,8 +76,7 @@ class Runner:
     console: Console = field(default_factory=lambda: Console(highlight=False))
 
     async def run(self) -> None:
-        engine = Engine(self.store, self.config, self.adapters, self.clock)
-        engine.after_sync.append(approval_requests_hook(engine))
+        engine = Engine(self.store, self.config, self.adapters, self.clock, request_encoder=callbacks.encode)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -136,7 +99,7 @@ class Runner:
                 t.cancel()
             self.console.print("Đang dừng / stopping…")
             if chat is not None:
-                await _stop_chat(chat)
+                await telegram_bot.stop(chat)
             await engine.stop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
@@ -147,14 +110,7 @@ class Runner:
         sv = Services(self.store, self.config, self.clock, engine)
         app = build_application(sv, self.chat_token, api_base=self.config.telegram.api_base,
                                 file_base=self.config.telegram.file_base)
-        await app.initialize()
-        await app.start()
-        assert app.updater is not None
-        if self.webhook is None:
-            await app.updater.start_polling(drop_pending_updates=False)
-        else:
-            await app.updater.start_webhook(listen=self.webhook.listen, port=self.webhook.port, url_path=self.webhook.path,
-                                            webhook_url=self.webhook.url, secret_token=self.webhook.secret)
+        await telegram_bot.start(app, self.webhook)
         return app
 
     async def _watch(self, engine: Engine, stop: asyncio.Event) -> None:

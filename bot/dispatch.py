@@ -142,11 +142,15 @@ async def _answer(sv: Services, who: Who, ask: Ask, *, buttons: bool, page: int)
                                     f"-{len(report.withdrawn)} ({report.unchanged} {_l(who, 'không đổi', 'unchanged')})",
                                     *problems]))
         case "retry":
-            await sv.engine.retry(who.actor, _delivery_id(args, who))
-            return Reply(_l(who, "🔁 Đã đưa lại vào hàng gửi.", "🔁 Queued again."))
+            ids = _delivery_ids(args, who)
+            for i in ids:
+                await sv.engine.retry(who.actor, i)
+            return Reply(_l(who, f"🔁 Đã đưa lại vào hàng gửi: {_ids(ids)}.", f"🔁 Queued again: {_ids(ids)}."))
         case "skip":
-            operations.skip_delivery(sv.store, sv.clock, who.actor, _delivery_id(args, who))
-            return Reply(_l(who, "⏭ Đã bỏ qua.", "⏭ Skipped."))
+            ids = _delivery_ids(args, who)
+            for i in ids:
+                operations.skip_delivery(sv.store, sv.clock, who.actor, i)
+            return Reply(_l(who, f"⏭ Đã bỏ qua: {_ids(ids)}.", f"⏭ Skipped: {_ids(ids)}."))
         case "retract" | "correct":
             ref = _one(args[:1], who)
             with sv.store.session() as s:
@@ -169,11 +173,17 @@ def _one(args: tuple[str, ...] | list[str], who: Who) -> str:
     return args[0].lstrip("#")
 
 
-def _delivery_id(args: tuple[str, ...], who: Who) -> int:
-    text = _one(args, who)
-    if not text.isdigit():
-        raise Conflict(_l(who, f"'{text}' không phải số lượt gửi.", f"'{text}' is not a delivery number."))
-    return int(text)
+def _delivery_ids(args: tuple[str, ...], who: Who) -> list[int]:
+    """ "/retry 5 6 7": the ids an alert lists, all at once."""
+    _one(args, who)
+    for text in args:
+        if not text.lstrip("#").isdigit():
+            raise Conflict(_l(who, f"'{text}' không phải số lượt gửi.", f"'{text}' is not a delivery number."))
+    return [int(a.lstrip("#")) for a in args]
+
+
+def _ids(ids: list[int]) -> str:
+    return ", ".join(f"#{i}" for i in ids)
 
 
 def _paused(sv: Services, who: Who, paused: bool) -> Reply:

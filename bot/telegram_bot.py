@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import dataclass
+from urllib.parse import urlparse
 
 from telegram import (
     BotCommand,
@@ -36,8 +38,7 @@ EDIT_IN_PLACE = ("page", "pause", "resume", "cancel", "retract", "correct")
 
 
 def build_application(sv: Services, token: str, *, api_base: str, file_base: str) -> Application:
-    app = (Application.builder().token(token).base_url(api_base).base_file_url(file_base)
-           .post_init(_set_commands).build())
+    app = Application.builder().token(token).base_url(api_base).base_file_url(file_base).build()
     app.bot_data["loa"] = sv
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(MessageHandler(filters.COMMAND, on_command))
@@ -147,7 +148,42 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await update.effective_message.reply_text("Có lỗi, đã ghi nhận. / Something went wrong; it has been logged.")
 
 
-async def _set_commands(app: Application) -> None:
+async def start(app: Application, webhook: Webhook | None = None, *, poll_timeout: int = 10) -> None:
+    """Start taking updates (long polling, or a webhook whose secret header PTB checks)."""
+    await app.initialize()
+    await set_commands(app)
+    await app.start()
+    assert app.updater is not None
+    if webhook is None:
+        await app.updater.start_polling(poll_interval=0, timeout=poll_timeout)
+    else:
+        await app.updater.start_webhook(listen=webhook.listen, port=webhook.port, url_path=webhook.path,
+                                        webhook_url=webhook.url, secret_token=webhook.secret)
+
+
+async def stop(app: Application) -> None:
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """``loa run --webhook URL``: Telegram posts updates to URL; the secret header is checked."""
+
+    url: str
+    secret: str
+    listen: str = "127.0.0.1"
+    port: int = 8443
+
+    @property
+    def path(self) -> str:
+        return urlparse(self.url).path.lstrip("/") or "telegram"
+
+
+async def set_commands(app: Application) -> None:
     """The command menu in both languages; approvers' chats also see the staff commands."""
     sv: Services = app.bot_data["loa"]
 

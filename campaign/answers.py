@@ -92,11 +92,9 @@ def _range(store: Store, config: Config, start: datetime, end: datetime, viewer:
 
 def day(store: Store, config: Config, when: date, lang: str, viewer: Person | None) -> Answer:
     start = datetime.combine(when, time(0), tzinfo=config.tz)
-    lines = _range(store, config, start, start + timedelta(days=1), viewer, with_day=False)
-    for m in config.milestones:
-        if m.span.first_day <= when <= m.span.last_day:
-            lines.insert(0, f"📌 {m.title}")
-    return Answer(tr("day", lang, day=f"{when:%d/%m/%Y}"), lines or [tr("none", lang)])
+    posts = _range(store, config, start, start + timedelta(days=1), viewer, with_day=False)
+    marks = [f"📌 {m.title}" for m in config.milestones if m.span.first_day <= when <= m.span.last_day]
+    return Answer(tr("day", lang, day=f"{when:%d/%m/%Y}"), marks + (posts or [tr("none", lang)]))
 
 
 def week(store: Store, config: Config, now: datetime, lang: str, viewer: Person | None) -> Answer:

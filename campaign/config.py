@@ -74,6 +74,7 @@ class ApprovalPolicy:
     deadline: timedelta = timedelta(hours=2)
     reminders: tuple[timedelta, ...] = ()
     chats: tuple[str, ...] = ()
+    ask_ahead: timedelta = timedelta(days=3)  # requests go out for posts due within this window
 
 
 @dataclass(frozen=True)
@@ -400,7 +401,7 @@ class _Builder:
         return out
 
     def approval(self, channels: dict[str, ChannelConfig]) -> ApprovalPolicy:
-        a = self.table("approval", {"required", "deadline", "reminders", "chats"})
+        a = self.table("approval", {"required", "deadline", "reminders", "chats", "ask_ahead"})
         required = self.get(a, "required", int, 1, "approval")
         if required < 1:
             self.err("'required' phải ≥ 1 / must be at least 1", "approval", "required")
@@ -415,6 +416,7 @@ class _Builder:
             deadline=self.parsed(parse_duration, a, "deadline", timedelta(hours=2), "approval"),
             reminders=tuple(sorted(reminders, reverse=True)),
             chats=self.channel_list(a, "chats", channels, "approval"),
+            ask_ahead=self.parsed(parse_duration, a, "ask_ahead", timedelta(days=3), "approval"),
         )
 
     def reminders(self, channels: dict[str, ChannelConfig]) -> ReminderPolicy:

@@ -216,10 +216,15 @@ def recover(store: Store, config: Config, clock: Clock) -> list[Delivery]:
     now = clock.now()
     with store.session() as s:
         rows = repo.mark_stale_sending_unknown(s)
+        by_ref: dict[str, list[Delivery]] = {}
         for d in rows:
             repo.audit(s, now, "scheduler", "delivery_unknown", post_id=d.post_id, ref=d.ref, channel=d.channel, delivery=d.id)
             if not d.ref.startswith("alert:"):
-                alert(s, config, now, f"unknown:{d.id}", both("alert.unknown", title=_title(s, d), channel=d.channel, id=d.id))
+                by_ref.setdefault(d.ref, []).append(d)
+        for ref, group in by_ref.items():  # one alert per post, however many channels were caught mid-send
+            alert(s, config, now, f"unknown:{ref}:{group[0].id}", both(
+                "alert.unknown", title=_title(s, group[0]), channel=", ".join(d.channel for d in group),
+                id=" ".join(str(d.id) for d in group)))
         s.commit()
     return rows
 
@@ -240,15 +245,6 @@ def mark_sent(store: Store, delivery_id: int, message_ids: tuple[str, ...], now:
         d.status, d.message_ids, d.sent_at, d.last_error = "sent", list(message_ids), now, None
         repo.audit(s, now, "scheduler", "delivered", post_id=d.post_id, ref=d.ref, channel=d.channel, message_ids=list(message_ids))
         s.commit()
-
-
-def mark_released(store: Store, delivery_id: int) -> None:
-    """Back to pending: the call never started (stop while waiting for a rate-limit turn)."""
-    with store.session() as s:
-        d = s.get(Delivery, delivery_id)
-        if d is not None and d.status == "sending":
-            d.status, d.attempts = "pending", max(0, d.attempts - 1)
-            s.commit()
 
 
 def backoff(config: Config, attempts: int, rng: random.Random | None = None) -> timedelta:

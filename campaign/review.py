@@ -182,21 +182,34 @@ def request_refs(post: Post) -> tuple[str, str]:
     return f"request:{post.key}:{h}", f"request-ctl:{post.key}:{h}"
 
 
-def queue_requests(store: Store, config: Config, clock: Clock, keys: list[str], encode: Any) -> list[int]:
-    """Send the post as it will appear, then a control message with the buttons, to each approvers' chat."""
+def queue_requests(store: Store, config: Config, clock: Clock, encode: Any, keys: list[str] | None = None) -> list[int]:
+    """Send the post as it will appear, then a control message with the buttons, to each approvers' chat.
+
+    Only for posts due within ``ask_ahead`` (or corrections of published ones), so a whole campaign
+    does not land on the approvers at once; the sweep asks about the rest as their time nears.
+    ``keys``: just these posts (after a sync); None: every post in the window. Idempotent.
+    """
     if not config.approval.chats:
         return []
     now = clock.now()
     ids: list[int] = []
     with store.session() as s:
-        for key in keys:
-            post = repo.post_by_key(s, key)
-            if post is None or not needs_review(post):
+        if keys is None:
+            posts = [*repo.posts_between(s, now - config.catch_up, now + config.approval.ask_ahead, statuses=list(REVIEWABLE)),
+                     *[p for p in repo.posts_between(s, None, None, statuses=["published"]) if p.changed_after_publish]]
+        else:
+            posts = [p for k in keys if (p := repo.post_by_key(s, k)) is not None]
+        for post in posts:
+            if not needs_review(post):
+                continue
+            if post.status != "published" and not now - config.catch_up <= post.scheduled_at <= now + config.approval.ask_ahead:
                 continue
             state = approval_state(post, repo.live_approvals(s, post.id or 0))
-            if state.approved and post.status != "published":
+            if state.approved or state.rejected_by:
                 continue
             preview_ref, control_ref = request_refs(post)
+            if repo.deliveries_for(s, control_ref):
+                continue
             preview = post_payload(post) | {"pin": False, "silent": True}
             text = request_text(config, post, state)
             control = text_payload(text) | {"buttons": buttons(post, encode)}

@@ -59,7 +59,7 @@ class TelegramLimits:
     """Leaky buckets per bot and per chat, plus per-chat blocks after a 429."""
 
     def __init__(self, per_second: float = 30, group_per_minute: float = 20, private_per_second: float = 1) -> None:
-        self.overall = AsyncLimiter(per_second, 1)
+        self.overall = AsyncLimiter(1, 1 / per_second)  # no burst: a burst of 30 on top of the rate earns 429s
         self.group_per_minute = group_per_minute
         self.private_per_second = private_per_second
         self._chats: dict[str, AsyncLimiter] = {}

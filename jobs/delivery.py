@@ -34,7 +34,9 @@ class Deliverer:
         return [self._spawn(d) for d in rows if d.id not in self._inflight]
 
     async def deliver_ready(self) -> None:
-        await _wait(self.start_ready())
+        """Start what is ready and wait for every send in flight (each is one attempt, so this ends)."""
+        self.start_ready()
+        await _wait(list(self._inflight.values()))
 
     async def deliver(self, ids: Iterable[int]) -> None:
         with self.store.session() as s:
@@ -49,24 +51,19 @@ class Deliverer:
         return task
 
     async def _deliver(self, d: Delivery) -> None:
+        """Wait for the channel's turn first, then claim: only rows really on the wire are 'sending'."""
         assert d.id is not None
         channel = self.config.channels.get(d.channel)
         adapter = self.adapters.get(d.channel)
-        with self.store.session() as s:
-            if not repo.claim_delivery(s, d.id):
-                return
         if channel is None or adapter is None:
-            self._failed(d, f"kênh '{d.channel}' không còn trong config / channel no longer configured", transient=False)
+            if self._claim(d.id):
+                self._failed(d, f"kênh '{d.channel}' không còn trong config / channel no longer configured", transient=False)
             return
-        started = False
+        await adapter.acquire(channel.target)
+        if not self._claim(d.id):
+            return
         try:
-            await adapter.acquire(channel.target)
-            started = True
             sent = await adapter.send(channel.target, OutMessage.from_payload(d.payload, self.config.content_dir))
-        except asyncio.CancelledError:
-            if not started:
-                publishing.mark_released(self.store, d.id)
-            raise
         except ChannelError as exc:
             self._failed(d, exc.reason, transient=exc.transient, retry_after=exc.retry_after)
             return
@@ -76,6 +73,10 @@ class Deliverer:
             return
         publishing.mark_sent(self.store, d.id, sent.message_ids, self.clock.now())
 
+    def _claim(self, delivery_id: int) -> bool:
+        with self.store.session() as s:
+            return repo.claim_delivery(s, delivery_id)
+
     def _failed(self, d: Delivery, error: str, *, transient: bool, retry_after: float | None = None) -> None:
         assert d.id is not None
         status = publishing.mark_failed_attempt(self.store, self.config, d.id, error, transient=transient,
@@ -83,7 +84,7 @@ class Deliverer:
         log.warning("delivery %s (%s → %s) %s: %s", d.id, d.ref, d.channel, "will retry" if status == "pending" else status, error)
 
     async def stop(self, timeout: float) -> None:
-        """Let in-flight sends finish; cancel what is left (waiting rows are released)."""
+        """Let in-flight sends finish; cancel what is left (rows still waiting for a turn were never claimed)."""
         tasks = list(self._inflight.values())
         if not tasks:
             return

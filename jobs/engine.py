@@ -37,7 +37,8 @@ DERIVED_PREFIXES = ("publish:", "remind:", "approval:")
 
 class Engine:
     def __init__(self, store: Store, config: Config, adapters: Mapping[str, Channel], clock: Clock, *,
-                 scheduler: AsyncIOScheduler | None = None, sweep_every: timedelta | None = None) -> None:
+                 scheduler: AsyncIOScheduler | None = None, sweep_every: timedelta | None = None,
+                 request_encoder: Callable[..., str] | None = None) -> None:
         self.store, self.config, self.clock = store, config, clock
         self.adapters = adapters
         self.deliverer = Deliverer(store, config, adapters, clock)
@@ -45,6 +46,8 @@ class Engine:
         self.sweep_every = sweep_every or config.delivery.sweep_every
         self.after_sync: list[Callable[[SyncReport], Awaitable[None]]] = []
         self._sweep_lock = asyncio.Lock()
+        self.request_encoder = request_encoder  # the chat side's callback codec; None: no approval requests
+        self._requests_checked: datetime | None = None
 
     # --- life cycle ---------------------------------------------------------------------------
 
@@ -82,6 +85,10 @@ class Engine:
         for p in report.problems:
             log.error("%s", p)
         self.reconcile(None if full else report.touched)
+        if self.request_encoder is not None:
+            keys = [*report.added, *report.changed, *report.restored, *report.changed_after_publish]
+            if keys and review.queue_requests(self.store, self.config, self.clock, self.request_encoder, keys):
+                self.deliverer.start_ready()
         for hook in self.after_sync:
             await hook(report)
         return report
@@ -142,7 +149,16 @@ class Engine:
             for o in outcomes:
                 if o.action not in ("wait", "skipped"):
                     log.info("sweep: post %s %s %s", o.key, o.action, o.reason)
+            self._ask_approvers()
             self.deliverer.start_ready()
+
+    def _ask_approvers(self) -> None:
+        """At most once a minute: request approval for posts that have come within ``ask_ahead``."""
+        now = self.clock.now()
+        if self.request_encoder is None or (self._requests_checked and now - self._requests_checked < timedelta(minutes=1)):
+            return
+        self._requests_checked = now
+        review.queue_requests(self.store, self.config, self.clock, self.request_encoder)
 
     # --- admin operations on published posts ----------------------------------------------------
 

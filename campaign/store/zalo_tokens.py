@@ -4,9 +4,9 @@ Zalo refresh tokens are single-use: the moment Zalo answers a refresh, the old p
 only the new one works. So the new pair is written here, in one transaction, *before* the new
 access token is used — a crash after that point loses nothing. ``generation`` counts the pairs;
 a save that names the generation it started from (compare-and-set) fails if another process
-saved first, so two refreshers can never both win. On PostgreSQL ``refresh_lock`` also holds the
-row (``SELECT … FOR UPDATE``) for the length of a refresh, so a second process waits and then
-finds the new pair instead of spending the old refresh token again.
+saved first, so two refreshers can never both win, and ``refresh_lock`` holds the row for the length of a
+refresh (``SELECT … FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so a second process
+waits and then finds the new pair instead of spending the old refresh token again.
 
 Nothing here logs or prints a token.
 """
@@ -130,8 +130,15 @@ class RefreshLock:
 
 @contextmanager
 def refresh_lock(store: Store) -> Iterator[RefreshLock]:
-    """Hold the token row for one refresh (a row lock on PostgreSQL; SQLite relies on the CAS)."""
+    """Hold the token row for one refresh, so a second refresher waits and then finds the new pair.
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` on the row. SQLite has no row locks: ``BEGIN IMMEDIATE``
+    takes the database's write lock (readers carry on; other writers wait, for the length of
+    one token request — about once a day).
+    """
     with store.session() as s:
+        if store.dialect == "sqlite":
+            s.connection().exec_driver_sql("BEGIN IMMEDIATE")
         row = s.exec(select(ZaloToken).where(ZaloToken.id == ROW_ID).with_for_update()).first()
         lock = RefreshLock(s, _pair(row) if row else None)
         try:

@@ -66,7 +66,8 @@ Zalo Bot Platform (``base_url``; URLs ``/bot<token>/<method>``):
 * ``getUpdates {timeout}`` long-polls and returns ONE update object (``{"event_name":
   "message.text.received", "message": {...}}``) — no ``offset``/``update_id`` is documented; an
   update is handed out once.  With nothing to hand out before ``timeout`` the answer is
-  ``{"ok": false, "error_code": 408, "description": "Request timeout"}``.  While a webhook is set
+  ``{"ok": false, "error_code": 408, "description": "Request timeout"}``.  An ``offset``
+  parameter, if a client sends one, is ignored.  While a webhook is set
   ``getUpdates`` is refused (409, wording invented).
 * ``setWebhook {url, secret_token}`` (secret 8–256 characters; http URLs accepted here for tests,
   the real platform wants public https), ``deleteWebhook``, ``getWebhookInfo``.  With a webhook
@@ -75,7 +76,7 @@ Zalo Bot Platform (``base_url``; URLs ``/bot<token>/<method>``):
 * Rate limiting is not documented; injected 429s look like Telegram's
   (``parameters.retry_after``).
 
-Faults: ``inject(kind, path=None, count=1)`` on either emulator — transport kinds "500", "502",
+Faults: ``inject(kind, path=None, count=1, after=0)`` on either emulator — transport kinds "500", "502",
 "503", "drop" (connection closed, no answer), "timeout" (no answer for ``hang_seconds``); OA body
 kinds "rate_limit", "token_invalid", "quota", "not_follower", "not_in_package", "bad_param",
 "processing", or any int error code; Bot kind "429".  Every request is recorded as a ``Call``.
@@ -198,6 +199,7 @@ class _Fault:
     kind: str | int
     path: str | None
     count: int
+    after: int = 0
 
 
 @dataclass
@@ -352,11 +354,11 @@ class _HttpEmulator:
     def _root(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def inject(self, kind: str | int, path: str | None = None, count: int = 1) -> None:
-        """Make the next ``count`` matching requests fail with ``kind`` (see the module docstring)."""
+    def inject(self, kind: str | int, path: str | None = None, count: int = 1, after: int = 0) -> None:
+        """Make ``count`` matching requests fail with ``kind``, after letting ``after`` of them through."""
         self._check_kind(kind)
         with self._lock:
-            self._faults.append(_Fault(kind, path, count))
+            self._faults.append(_Fault(kind, path, count, after))
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -370,6 +372,9 @@ class _HttpEmulator:
         with self._lock:
             for f in self._faults:
                 if f.path is None or f.path == path or path.endswith(f.path):
+                    if f.after > 0:
+                        f.after -= 1
+                        continue
                     f.count -= 1
                     if f.count <= 0:
                         self._faults.remove(f)

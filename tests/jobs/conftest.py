@@ -41,7 +41,8 @@ def fast(config: Config) -> Config:
 def telegram_adapters(config: Config, tg: TelegramEmulator, **kw: float) -> dict[str, TelegramChannel | ConsoleChannel]:
     channel = TelegramChannel(TOKEN, api_base=tg.base_url, file_base=tg.base_file_url, read_timeout=kw.get("read_timeout", 0.3),
                               connect_timeout=0.3, startup_backoff=0.05)
-    return {key: channel for key in config.channels}
+    console = ConsoleChannel()
+    return {key: channel if ch.kind == "telegram" else console for key, ch in config.channels.items()}
 
 
 def approve(store: Store, key: str, *people: str) -> None:

@@ -1,0 +1,222 @@
+"""Zalo Bot Platform: a Telegram-like bot (``/bot<token>/<method>``) for approvers and admins.
+
+Plain text only (≤ 2000 characters); photos go by public URL, since ``sendPhoto`` takes an image
+link rather than an upload. Errors map like Telegram's: 429 and 5xx and network failures are
+transient, other 4xx are permanent, a wrong token at start-up is a setup error. The bot token is
+part of every URL, so no URL and no ``requests`` exception text is ever logged or put in a reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import requests
+from aiolimiter import AsyncLimiter
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from campaign.errors import ChannelError, ChannelSetupError
+from channels.base import OutMessage, Sent
+from channels.zalo_oa import IMAGE_SUFFIXES, MediaUrl, timed_out
+
+log = logging.getLogger(__name__)
+
+BOT_TEXT_LIMIT = 2000
+POLL_TIMEOUT = 408  # getUpdates found nothing before its timeout
+
+
+class ZaloBotError(ChannelError):
+    """A refused Bot API call; ``error_code`` as Zalo gave it (401: wrong token)."""
+
+    def __init__(self, reason: str, error_code: int | None, *, transient: bool, retry_after: float | None = None) -> None:
+        super().__init__(reason, transient=transient, retry_after=retry_after)
+        self.error_code = error_code
+
+
+class ZaloBotClient:
+    """Blocking Bot API calls (run them off the event loop); results or ``ZaloBotError``."""
+
+    def __init__(self, token: str, *, api_base: str, connect_timeout: float = 5.0, read_timeout: float = 15.0,
+                 connect_retries: int = 2, session: requests.Session | None = None) -> None:
+        self._url = f"{api_base.rstrip('/')}/bot{token}/"
+        self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
+        self.session = session or requests.Session()
+        retry = Retry(total=connect_retries, connect=connect_retries, read=0, status=0, other=0, redirect=0,
+                      allowed_methods=None, backoff_factor=0.2, raise_on_status=False)
+        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def __repr__(self) -> str:
+        return "ZaloBotClient(<token hidden>)"
+
+    def call(self, method: str, params: dict[str, Any] | None = None, *, read_timeout: float | None = None) -> Any:
+        try:
+            r = self.session.post(self._url + method, json=params or {},
+                                  timeout=(self.connect_timeout, read_timeout or self.read_timeout))
+        except requests.RequestException as exc:  # its text holds the URL, hence the token: not shown
+            if timed_out(exc):
+                raise ZaloBotError(f"Zalo Bot không trả lời kịp / no answer in time ({method})", None,
+                                   transient=True) from None
+            raise ZaloBotError(f"không kết nối được Zalo Bot / cannot reach Zalo Bot ({method}: {type(exc).__name__})",
+                               None, transient=True) from None
+        try:
+            body = r.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and body.get("ok") is True and r.status_code < 400:
+            return body.get("result")
+        code = int(body.get("error_code") or r.status_code) if isinstance(body, dict) else r.status_code
+        description = str(body.get("description") or "") if isinstance(body, dict) else f"HTTP {r.status_code}"
+        if code == 200:  # ok:false with no code: treat as a refusal
+            code = 400
+        reason = f"Zalo Bot {method}: {code} {description}".strip()
+        if code == 429:
+            params_ = body.get("parameters") if isinstance(body, dict) else None
+            retry_after = params_.get("retry_after") if isinstance(params_, dict) else None
+            raise ZaloBotError(reason, code, transient=True,
+                               retry_after=float(retry_after) if retry_after is not None else None)
+        raise ZaloBotError(reason, code, transient=code >= 500 or code == POLL_TIMEOUT)
+
+    def get_me(self) -> dict[str, Any]:
+        return self.call("getMe")
+
+    def send_message(self, chat_id: str, text: str) -> dict[str, Any]:
+        return self.call("sendMessage", {"chat_id": chat_id, "text": text})
+
+    def send_photo(self, chat_id: str, photo_url: str, caption: str | None = None) -> dict[str, Any]:
+        params: dict[str, Any] = {"chat_id": chat_id, "photo": photo_url}
+        if caption:
+            params["caption"] = caption
+        return self.call("sendPhoto", params)
+
+    def get_updates(self, timeout: float = 30.0) -> list[dict[str, Any]]:
+        """Long-poll for the next update: ``[update]`` or ``[]``. Zalo hands each update out once
+        (there is no offset to confirm it), so process it before asking again."""
+        try:
+            result = self.call("getUpdates", {"timeout": timeout}, read_timeout=timeout + 10)
+        except ZaloBotError as exc:
+            if exc.error_code == POLL_TIMEOUT:
+                return []
+            raise
+        if isinstance(result, list):  # tolerate a batch, should Zalo ever send one
+            return [u for u in result if isinstance(u, dict)]
+        return [result] if isinstance(result, dict) and result else []
+
+    def set_webhook(self, url: str, secret_token: str) -> dict[str, Any]:
+        if not 8 <= len(secret_token) <= 256:
+            raise ValueError("the webhook secret must be 8-256 characters")
+        return self.call("setWebhook", {"url": url, "secret_token": secret_token})
+
+    def delete_webhook(self) -> dict[str, Any]:
+        return self.call("deleteWebhook")
+
+    def get_webhook_info(self) -> dict[str, Any]:
+        return self.call("getWebhookInfo")
+
+    def close(self) -> None:
+        self.session.close()
+
+
+class BotLimits:
+    """Zalo publishes no bot rate limits: stay near Telegram's (≈1/s per chat, 20/s overall)."""
+
+    def __init__(self, per_second: float = 20.0, per_chat_per_second: float = 1.0) -> None:
+        self.overall = AsyncLimiter(per_second, 1)
+        self.per_chat_per_second = per_chat_per_second
+        self._chats: dict[str, AsyncLimiter] = {}
+        self._blocked_until: dict[str, float] = {}
+
+    def block(self, chat_id: str, seconds: float) -> None:
+        self._blocked_until[chat_id] = max(self._blocked_until.get(chat_id, 0.0), time.monotonic() + seconds)
+
+    async def acquire(self, chat_id: str) -> None:
+        wait = self._blocked_until.get(chat_id, 0.0) - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        lim = self._chats.get(chat_id)
+        if lim is None:
+            lim = self._chats[chat_id] = AsyncLimiter(self.per_chat_per_second, 1)
+        await lim.acquire()
+        await self.overall.acquire()
+
+
+class ZaloBotChannel:
+    kind = "zalo_bot"
+
+    def __init__(self, token: str, *, api_base: str, media_url: MediaUrl | None = None,
+                 limits: BotLimits | None = None, read_timeout: float = 15.0, connect_timeout: float = 5.0,
+                 startup_retries: int = 5, startup_backoff: float = 2.0) -> None:
+        if not token:
+            raise ChannelSetupError("thiếu token Zalo Bot / missing Zalo Bot token")
+        self.client = ZaloBotClient(token, api_base=api_base, read_timeout=read_timeout,
+                                    connect_timeout=connect_timeout)
+        self.media_url = media_url
+        self.limits = limits or BotLimits()
+        self.startup_retries, self.startup_backoff = startup_retries, startup_backoff
+        self.me: dict[str, Any] = {}
+
+    async def start(self) -> None:
+        """Check the token (getMe). A wrong token is fatal; an outage is retried a few times."""
+        for attempt in range(1, self.startup_retries + 1):
+            try:
+                self.me = await asyncio.to_thread(self.client.get_me)
+                log.info("Zalo Bot %s ready", self.me.get("account_name") or self.me.get("id"))
+                return
+            except ZaloBotError as exc:
+                if not exc.transient:
+                    raise ChannelSetupError(
+                        f"Zalo Bot từ chối token ({exc.error_code}; kiểm tra biến môi trường trong "
+                        f"[zalo].bot_token_env) / Zalo Bot rejected the bot token ({exc.error_code}; check the "
+                        f"variable named by [zalo].bot_token_env)") from None
+                if attempt == self.startup_retries:
+                    raise ChannelSetupError(f"không kết nối được Zalo Bot / cannot reach Zalo Bot: {exc.reason}") from None
+                delay = self.startup_backoff * 2 ** (attempt - 1)
+                log.warning("Zalo Bot unreachable at start-up (%s); retrying in %.1fs", exc.reason, delay)
+                await asyncio.sleep(delay)
+
+    async def close(self) -> None:
+        self.client.close()
+
+    async def acquire(self, target: str) -> None:
+        await self.limits.acquire(target)
+
+    async def send(self, target: str, message: OutMessage) -> Sent:
+        text = message.plain.strip()
+        images = [p for p in message.media if p.suffix.lower() in IMAGE_SUFFIXES]
+        urls = [u for u in (self.media_url(p) if self.media_url else None for p in images) if u]
+        left_out = len(message.media) - len(urls)
+        if left_out:
+            text = (f"{text}\n\n" if text else "") + (
+                f"(kèm {left_out} tệp không hiển thị được trên Zalo Bot / "
+                f"{left_out} attachment(s) not shown on Zalo Bot)")
+        if len(text) > BOT_TEXT_LIMIT:
+            raise ChannelError(f"văn bản dài {len(text)} ký tự, Zalo Bot nhận tối đa {BOT_TEXT_LIMIT} / "
+                               f"text is {len(text)} characters, Zalo Bot takes at most {BOT_TEXT_LIMIT}",
+                               transient=False)
+        ids: list[str] = []
+        try:
+            for i, url in enumerate(urls):
+                if i:
+                    await self.limits.acquire(target)
+                caption = text if i == 0 and text else None
+                result = await asyncio.to_thread(self.client.send_photo, target, url, caption)
+                ids.append(str(result.get("message_id", "")))
+            if text and not urls:
+                result = await asyncio.to_thread(self.client.send_message, target, text)
+                ids.append(str(result.get("message_id", "")))
+        except ZaloBotError as exc:
+            if exc.retry_after:
+                self.limits.block(target, exc.retry_after)
+            raise
+        return Sent(tuple(ids))
+
+    async def edit(self, target: str, message_ids: tuple[str, ...], message: OutMessage) -> None:
+        raise ChannelError("Zalo Bot không sửa được tin đã gửi / Zalo Bot cannot edit a sent message", transient=False)
+
+    async def delete(self, target: str, message_ids: tuple[str, ...]) -> None:
+        raise ChannelError("Zalo Bot không thu hồi được tin đã gửi / Zalo Bot cannot delete a sent message",
+                           transient=False)

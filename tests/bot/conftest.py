@@ -1,0 +1,121 @@
+"""A running Loa with its Telegram chat side, against the emulator; tests talk to it as users."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot import callbacks, telegram_bot
+from bot.dispatch import Services
+from bot.telegram_bot import build_application
+from campaign.clock import FakeClock
+from campaign.store.db import Store
+from jobs.engine import Engine
+from jobs.simulate import virtual_time
+from tests.conftest import CONFIG, Campaign
+from tests.emulators.telegram import TelegramEmulator
+from tests.jobs.conftest import TOKEN, fast, telegram_adapters
+
+APPROVERS, ADMINS, CHANNEL = -100300, -100400, "@kenh"
+LAN, MINH, BOSS, STRANGER = 11, 12, 13, 99
+
+
+@dataclass
+class Live:
+    tg: TelegramEmulator
+    store: Store
+    engine: Engine
+    clock: FakeClock
+    campaign: Campaign
+
+    def texts(self, chat: int | str) -> list[str]:
+        return [m.get("plain") or "" for m in self.tg.messages(chat)]
+
+    async def say(self, user: int, text: str, *, chat: int | None = None, lang: str = "vi",
+                  reply_to: int | None = None) -> str:
+        """Send as ``user``; return the bot's answer (all new bot messages in that chat, joined)."""
+        where = chat if chat is not None else user
+        before = len(self.tg.messages(where))
+        self.tg.user_message(user, text, chat_id=chat, language_code=lang, reply_to_message_id=reply_to)
+        await self.tg.wait_for(lambda: len(self.tg.messages(where)) > before)
+        await self.settle_replies(where, before)
+        return "\n".join(m.get("plain") or "" for m in self.tg.messages(where)[before:])
+
+    async def settle_replies(self, chat: int | str, before: int) -> None:
+        """Long answers come in several messages: wait until no more arrive for a moment."""
+        count = -1
+        while count != len(self.tg.messages(chat)):
+            count = len(self.tg.messages(chat))
+            await self._pause(0.1)
+
+    async def press(self, user: int, chat: int | str, message_id: int, data: str, lang: str = "vi") -> str:
+        """Press a button; returns the toast text the bot answered with."""
+        qid = self.tg.press_button(user, message_id, chat, data, lang)
+        answer = await self.tg.wait_for(lambda: next((a for a in self.tg.answers if a.id == qid), None))
+        await self._pause(0.1)
+        return answer.text or ""
+
+    @staticmethod
+    async def _pause(seconds: float) -> None:
+        import asyncio
+
+        await asyncio.sleep(seconds)
+
+    def request(self, post_id: int) -> dict:
+        """The approvers' control message for a post (the one with the buttons)."""
+        for m in reversed(self.tg.messages(APPROVERS)):
+            if (m.get("plain") or "").startswith(f"📝 Duyệt bài #{post_id} "):
+                return m
+        raise AssertionError(f"no request for post {post_id} in {self.texts(APPROVERS)}")
+
+    @staticmethod
+    def button(message: dict, prefix: str) -> str:
+        for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+            for b in row:
+                if b["callback_data"].startswith(prefix):
+                    return b["callback_data"]
+        raise AssertionError(f"no button {prefix!r} in {message.get('reply_markup')}")
+
+
+CHAT_CONFIG = CONFIG.replace('required = 1\ndeadline = "2h"', 'required = 2\ndeadline = "2h"\nreminders = ["1h"]').replace(
+    '[people.admin]\nname = "Quản trị"\nroles = ["admin"]\ntelegram = 13',
+    '[people.admin]\nname = "Quản trị"\nroles = ["admin"]\ntelegram = 13\nlanguage = "en"')
+
+
+@asynccontextmanager
+async def running(root: Path, store: Store, config_text: Callable[[TelegramEmulator], str], clock: FakeClock,
+                  content: Path | None = None) -> AsyncIterator[Live]:
+    """Loa with its chat side, on ``config_text`` (given the emulator's URLs) and optional content."""
+    with TelegramEmulator(TOKEN, limits=None) as tg:
+        campaign = Campaign(root, config_text(tg))
+        if content is not None:
+            shutil.copytree(content, campaign.content, dirs_exist_ok=True)
+        with virtual_time(clock):
+            cfg = fast(campaign.config())
+            engine = Engine(store, cfg, telegram_adapters(cfg, tg), clock, request_encoder=callbacks.encode)
+            await engine.start()
+            app = build_application(Services(store, cfg, clock, engine), TOKEN, api_base=tg.base_url,
+                                    file_base=tg.base_file_url)
+            await telegram_bot.start(app, poll_timeout=1)
+            try:
+                yield Live(tg, store, engine, clock, campaign)
+            finally:
+                await telegram_bot.stop(app)
+                await engine.stop()
+
+
+def with_urls(text: str, tg: TelegramEmulator) -> str:
+    return text + f'\n[telegram]\napi_base = "{tg.base_url}"\nfile_base = "{tg.base_file_url}"\n'
+
+
+@pytest.fixture
+async def live(tmp_path: Path, store: Store) -> AsyncIterator[Live]:
+    clock = FakeClock(datetime(2021, 1, 25, 1, 0, tzinfo=UTC))  # 08:00 local, the day before khai-mac
+    async with running(tmp_path / "camp", store, lambda tg: with_urls(CHAT_CONFIG, tg), clock) as it:
+        yield it
