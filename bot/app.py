@@ -6,14 +6,14 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from rich.console import Console
 from telegram.ext import Application
 
-from bot import callbacks, telegram_bot
+from bot import callbacks, telegram_bot, zalo_chat
 from bot.dispatch import Services
 from bot.telegram_bot import Webhook, build_application
 from campaign.clock import Clock, SystemClock
@@ -23,37 +23,60 @@ from campaign.store.db import Store
 from channels.base import Channel
 from channels.console import ConsoleChannel
 from channels.telegram import TelegramChannel
+from channels.zalo_bot import ZaloBotChannel, ZaloBotClient
+from channels.zalo_oa import ZaloOA, ZaloOAChannel, media_url_from_base
 from jobs.engine import Engine
 
 log = logging.getLogger(__name__)
 
 
+async def _nothing() -> None:
+    return None
+
+
 def build_adapters(config: Config, *, offline: bool, env: Mapping[str, str] | None = None,
-                   console: ConsoleChannel | None = None) -> dict[str, Channel]:
-    """Channel key -> adapter. One adapter instance per platform, shared by its channels."""
+                   console: ConsoleChannel | None = None, store: Store | None = None, clock: Clock | None = None,
+                   on_zalo_stop: Callable[[str], None] | None = None) -> dict[str, Channel]:
+    """Channel key -> adapter. One adapter instance per platform (or OA channel kind), shared by its channels."""
     env = os.environ if env is None else env
     console = console or ConsoleChannel(label=_labeller(config))
+    media_url = media_url_from_base(config.zalo.media_base_url, config.content_dir)
     adapters: dict[str, Channel] = {}
-    telegram: TelegramChannel | None = None
+    shared: dict[str, Channel] = {}
+
+    def telegram() -> Channel:
+        token = _secret(env, config.telegram.token_env)
+        return TelegramChannel(token, api_base=config.telegram.api_base, file_base=config.telegram.file_base)
+
+    def zalo_oa() -> ZaloOA:
+        if store is None:
+            raise ChannelSetupError("Zalo OA cần kho dữ liệu / Zalo OA needs the store")
+        return ZaloOA.from_settings(config.zalo, store, env, clock=clock, media_url=media_url,
+                                    refresh_margin=config.zalo.refresh_margin, on_stop=on_zalo_stop,
+                                    default_cover_url=config.zalo.default_cover_url or None,
+                                    author=config.zalo.article_author or config.name)
+
+    def zalo_bot() -> Channel:
+        return ZaloBotChannel(_secret(env, config.zalo.bot_token_env), api_base=config.zalo.bot_api_base, media_url=media_url)
+
+    oa: ZaloOA | None = None
     for key, ch in config.channels.items():
         if offline or ch.kind == "console":
             adapters[key] = console
-        elif ch.kind == "telegram":
-            if telegram is None:
-                token = env.get(config.telegram.token_env, "")
-                if not token:
-                    raise ChannelSetupError(
-                        f"biến môi trường {config.telegram.token_env} chưa đặt (hoặc chạy --offline) / "
-                        f"environment variable {config.telegram.token_env} is not set (or run with --offline)"
-                    )
-                telegram = TelegramChannel(token, api_base=config.telegram.api_base, file_base=config.telegram.file_base)
-            adapters[key] = telegram
+        elif ch.kind in ("zalo_oa_group", "zalo_oa_broadcast"):
+            oa = oa or zalo_oa()
+            adapters[key] = shared.setdefault(ch.kind, ZaloOAChannel(oa, ch.kind))
         else:
-            raise ChannelSetupError(
-                f"kênh '{key}' loại {ch.kind} chưa được hỗ trợ trong bản này (chạy --offline) / "
-                f"channel '{key}' of kind {ch.kind} is not supported yet (run with --offline)"
-            )
+            adapters[key] = shared.get(ch.kind) or shared.setdefault(ch.kind, telegram() if ch.kind == "telegram" else zalo_bot())
     return adapters
+
+
+def _secret(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "")
+    if not value:
+        raise ChannelSetupError(f"biến môi trường {name} chưa đặt (hoặc chạy --offline) / "
+                                f"environment variable {name} is not set (or run with --offline)")
+    return value
 
 
 def _labeller(config: Config):  # noqa: ANN202 - a small closure
@@ -73,6 +96,8 @@ class Runner:
     watch: bool = True
     chat_token: str | None = None  # Telegram token for the chat bot (None: no chat side, e.g. offline)
     webhook: Webhook | None = None
+    zalo_token: str | None = None  # Zalo Bot token for its chat side (None: none)
+    zalo_webhook: Webhook | None = None
     console: Console = field(default_factory=lambda: Console(highlight=False))
 
     async def run(self) -> None:
@@ -82,7 +107,9 @@ class Runner:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         report = await engine.start()
-        chat = await self._start_chat(engine)
+        sv = Services(self.store, self.config, self.clock, engine)
+        chat = await self._start_chat(sv)
+        zalo = self._start_zalo(sv, stop)
         self.console.print(
             f"Loa đang chạy / running: {self.config.name} — {report.changes} thay đổi / changes, "
             f"{len(report.problems)} lỗi / errors. Ctrl-C để dừng / to stop."
@@ -100,18 +127,44 @@ class Runner:
             self.console.print("Đang dừng / stopping…")
             if chat is not None:
                 await telegram_bot.stop(chat)
+            await zalo()
             await engine.stop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
 
-    async def _start_chat(self, engine: Engine) -> Application | None:
+    async def _start_chat(self, sv: Services) -> Application | None:
         if not self.chat_token:
             return None
-        sv = Services(self.store, self.config, self.clock, engine)
         app = build_application(sv, self.chat_token, api_base=self.config.telegram.api_base,
                                 file_base=self.config.telegram.file_base)
         await telegram_bot.start(app, self.webhook)
         return app
+
+    def _start_zalo(self, sv: Services, stop: asyncio.Event) -> Callable[[], Awaitable[None]]:
+        """Zalo Bot chat side (polling or webhook); returns how to stop it."""
+        if not self.zalo_token:
+            return _nothing
+        client = ZaloBotClient(self.zalo_token, api_base=self.config.zalo.bot_api_base)
+        if self.zalo_webhook is None:
+            task = asyncio.create_task(zalo_chat.poll(sv, client, stop))
+
+            async def stop_polling() -> None:
+                stop.set()
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                client.close()
+
+            return stop_polling
+        hook = self.zalo_webhook
+        client.set_webhook(hook.url, hook.secret)
+        server = zalo_chat.webhook_server(sv, client, hook.secret, "/" + hook.path)
+        server.listen(hook.port, hook.listen)
+
+        async def stop_server() -> None:
+            server.stop()
+            client.close()
+
+        return stop_server
 
     async def _watch(self, engine: Engine, stop: asyncio.Event) -> None:
         from watchfiles import awatch

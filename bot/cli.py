@@ -15,14 +15,18 @@ from dotenv import load_dotenv
 from rich.console import Console
 from rich.table import Table
 
+from bot.telegram_bot import Webhook
+from bot.zalo_cli import zalo_app
 from campaign.clock import SystemClock
 from campaign.config import Config, load_config
 from campaign.content import scan_content
 from campaign.errors import ChannelSetupError, InputError, LoaError
 from campaign.plan import build_plan, plan_warnings
+from campaign.publishing import raise_alert
 from campaign.queries import stored_states
 from campaign.store.db import Store
 from campaign.sync import sync as run_sync
+from campaign.texts import both
 from campaign.timeexpr import parse_duration
 
 app = typer.Typer(
@@ -144,27 +148,27 @@ def run(
     watch: Annotated[bool, typer.Option("--watch/--no-watch", help="Theo dõi content/ và đồng bộ lại / watch content/ and resync.")] = True,
     webhook: Annotated[str | None, typer.Option("--webhook", help="Nhận cập nhật Telegram qua webhook URL thay vì long polling / receive Telegram updates at this URL instead of long polling.")] = None,
     listen: Annotated[str, typer.Option("--listen", help="Địa chỉ:cổng cho webhook / host:port the webhook server listens on.")] = "127.0.0.1:8443",
+    zalo_webhook: Annotated[str | None, typer.Option("--zalo-webhook", help="Nhận tin Zalo Bot qua webhook URL thay vì getUpdates / receive Zalo Bot updates at this URL instead of polling.")] = None,
+    zalo_listen: Annotated[str, typer.Option("--zalo-listen", help="Địa chỉ:cổng cho webhook Zalo / host:port of the Zalo webhook server.")] = "127.0.0.1:8444",
 ) -> None:
     """Chạy lịch đăng / run: sync, schedule, publish, watch content/ (Ctrl-C stops cleanly)."""
-    from bot.app import Runner, Webhook, build_adapters
+    from bot.app import Runner, build_adapters
     from bot.logs import setup_logging
 
     cfg = load(config, content)
     setup_logging(cfg)
+    store, clock = open_store(cfg), SystemClock()
     try:
-        adapters = build_adapters(cfg, offline=offline)
+        adapters = build_adapters(cfg, offline=offline, store=store, clock=clock, on_zalo_stop=lambda reason: raise_alert(
+            store, cfg, clock, f"zalo_auth:{clock.now():%Y%m%d%H%M}", both("alert.zalo_auth", reason=reason)))
         duration = parse_duration(run_for) if run_for else None
         token = None if offline else os.environ.get(cfg.telegram.token_env) or None
-        hook = None
-        if webhook:
-            secret = os.environ.get(cfg.telegram.webhook_secret_env, "")
-            if not secret:
-                raise ChannelSetupError(f"webhook cần biến môi trường {cfg.telegram.webhook_secret_env} (chuỗi bí mật) / "
-                                        f"webhook mode needs the secret in {cfg.telegram.webhook_secret_env}")
-            host, _, port = listen.rpartition(":")
-            hook = Webhook(webhook, secret, host or "127.0.0.1", int(port))
-        asyncio.run(Runner(cfg, open_store(cfg), adapters, run_for=duration, watch=watch, chat_token=token,
-                           webhook=hook, console=out).run())
+        has_zalo_bot = any(ch.kind == "zalo_bot" for ch in cfg.channels.values())
+        zalo_token = None if offline or not has_zalo_bot else os.environ.get(cfg.zalo.bot_token_env) or None
+        asyncio.run(Runner(cfg, store, adapters, clock=clock, run_for=duration, watch=watch, chat_token=token,
+                           webhook=_webhook(webhook, listen, cfg.telegram.webhook_secret_env),
+                           zalo_token=zalo_token, zalo_webhook=_webhook(zalo_webhook, zalo_listen, cfg.zalo.bot_webhook_secret_env),
+                           console=out).run())
     except LoaError as exc:
         _fail(exc)
 
@@ -197,6 +201,19 @@ def simulate(
         _fail(exc)
 
 
+def _webhook(url: str | None, listen: str, secret_env: str) -> Webhook | None:
+    if not url:
+        return None
+    secret = os.environ.get(secret_env, "")
+    if len(secret) < 8:
+        raise ChannelSetupError(f"webhook cần chuỗi bí mật ≥ 8 ký tự trong biến môi trường {secret_env} / "
+                                f"webhook mode needs a secret of 8+ characters in {secret_env}")
+    host, _, port = listen.rpartition(":")
+    if not port.isdigit():
+        raise ChannelSetupError(f"'{listen}': cần host:port / expected host:port")
+    return Webhook(url, secret, host or "127.0.0.1", int(port))
+
+
 def open_store(cfg: Config) -> Store:
     try:
         return Store(cfg.database_url)
@@ -222,6 +239,9 @@ def _local_day(text: str | None, cfg: Config, option: str) -> datetime | None:
 
 def _default_year(cfg: Config) -> int:
     return cfg.milestones[0].span.first_day.year if cfg.milestones else date.today().year  # noqa: DTZ011
+
+
+app.add_typer(zalo_app, name="zalo")
 
 
 def main() -> None:

@@ -40,6 +40,7 @@ def setup_logging(config: Config, level: int = logging.INFO, extra_secrets: Iter
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "apscheduler.executors", "apscheduler.scheduler", "watchfiles"):
+    for noisy in ("httpx", "httpcore", "urllib3.connectionpool", "apscheduler.executors", "apscheduler.scheduler",
+                  "watchfiles"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return redact

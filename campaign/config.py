@@ -28,7 +28,7 @@ TELEGRAM_API = "https://api.telegram.org/bot"
 TELEGRAM_FILE_API = "https://api.telegram.org/file/bot"
 ZALO_OA_API = "https://openapi.zalo.me"
 ZALO_OAUTH_API = "https://oauth.zaloapp.com"
-ZALO_BOT_API = "https://bot-api.zapps.me"
+ZALO_BOT_API = "https://bot-api.zaloplatforms.com"
 _KEY_RE = re.compile(r"[a-z0-9_]+")
 _ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -108,6 +108,10 @@ class ZaloSettings:
     broadcast_quota_per_day: int | None = None
     broadcast_quota_per_month: int | None = None
     image_max_bytes: int = 1_000_000
+    media_base_url: str = ""  # public URL of content/ (Zalo takes article covers and bot photos by URL)
+    default_cover_url: str = ""  # cover for broadcast articles of posts without an image
+    article_author: str = ""
+    refresh_margin: timedelta = timedelta(hours=1)
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,13 @@ FRONT_MATTER_KEYS = ("title", "milestone", "time", "channels", "media", "approva
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif")
 TELEGRAM_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 TELEGRAM_DOCUMENT_MAX_BYTES = 50 * 1024 * 1024
+# Zalo OA (group messages and broadcast articles) takes only these image formats, nothing else.
+ZALO_OA_KINDS = frozenset({"zalo_oa_group", "zalo_oa_broadcast"})
+ZALO_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif")
 _TRUE = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 _Loader: type = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+_FENCE_RE = re.compile(r"^-{3,}\s*$")
+_KEY_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
 
 
 class _StringsYAML(frontmatter.YAMLHandler):
@@ -82,6 +87,11 @@ class ContentScan:
     problems: list[Problem]
     files: dict[str, Path]  # key -> path for every .md seen, broken or not
 
+    @property
+    def warnings(self) -> list[Problem]:
+        """Warnings of the valid posts (severity "warning"): worth showing, not a reason to fail."""
+        return [w for p in self.posts for w in p.warnings]
+
 
 def post_key(path: Path, content_dir: Path) -> str:
     return path.relative_to(content_dir).with_suffix("").as_posix()
@@ -89,10 +99,20 @@ def post_key(path: Path, content_dir: Path) -> str:
 
 def iter_post_files(content_dir: Path) -> list[Path]:
     """Every Markdown file under content/, in a stable order (hidden folders skipped)."""
-    out: list[Path] = []
-    for root, dirs, files in os.walk(content_dir):
+    return [Path(p) for p, _ in iter_post_entries(content_dir)]
+
+
+def iter_post_entries(content_dir: Path) -> list[tuple[str, str]]:
+    """``(path, key)`` of every post file, as ``iter_post_files`` and ``post_key`` give them, but as
+    plain strings: no ``Path`` object is built per file (the no-change resync walks every file)."""
+    top = os.fspath(content_dir)
+    out: list[tuple[str, str]] = []
+    for root, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        out.extend(Path(root) / f for f in sorted(files) if f.endswith(".md") and not f.startswith("."))
+        rel = root[len(top):].lstrip(os.sep)
+        prefix = rel.replace(os.sep, "/") + "/" if rel else ""
+        join = os.path.join
+        out.extend((join(root, f), prefix + f[:-3]) for f in sorted(files) if f.endswith(".md") and not f.startswith("."))
     return out
 
 
@@ -102,26 +122,35 @@ def scan_content(config: Config) -> ContentScan:
     files: dict[str, Path] = {}
     if not config.content_dir.is_dir():
         return ContentScan([], [Problem(config.content_dir, None, "thư mục nội dung không tồn tại / content folder does not exist")], {})
-    for path in iter_post_files(config.content_dir):
-        files[post_key(path, config.content_dir)] = path
+    for name, key in iter_post_entries(config.content_dir):
+        files[key] = path = Path(name)
         try:
-            raw = path.read_bytes()
+            with open(name, "rb") as f:
+                raw = f.read()
         except OSError as exc:
             problems.append(Problem(path, None, f"không đọc được / cannot read: {exc.strerror}"))
             continue
-        post, found = load_post(path, raw, config)
+        post, found = load_post(path, raw, config, key=key)
         problems.extend(found)
         if post is not None:
             posts.append(post)
     return ContentScan(posts, problems, files)
 
 
-def load_post(path: Path, raw: bytes, config: Config) -> tuple[PostSource | None, list[Problem]]:
-    """Parse one post file; returns the post (or None) and every problem found in it."""
+def load_post(path: Path, raw: bytes, config: Config, *, key: str | None = None) -> tuple[PostSource | None, list[Problem]]:
+    """Parse one post file; returns the post (or None) and every problem found in it.
+
+    Warnings (severity "warning") never reject a post: they travel in ``PostSource.warnings``.
+    ``key`` saves recomputing ``post_key(path, config.content_dir)`` when the caller has it.
+    """
     problems: list[Problem] = []
+    warnings: list[Problem] = []
 
     def err(message: str, key: str | None = None, *, line: int | None = None) -> None:
         problems.append(Problem(path, line or lines.get(key or "", 1), message))
+
+    def warn(message: str, key: str | None = None) -> None:
+        warnings.append(Problem(path, lines.get(key or "", 1), message, severity="warning"))
 
     try:
         text = raw.decode("utf-8")
@@ -169,7 +198,9 @@ def load_post(path: Path, raw: bytes, config: Config) -> tuple[PostSource | None
             err(f"kênh chưa khai báo '{ch}' / unknown channel '{ch}' (known: {', '.join(config.channels)})", "channels")
     if not channels:
         err("bài không có kênh nào / the post has no channels", "channels")
-    media = _media(path, config, _str_list(meta, "media", err) or [], lambda m: err(m, "media"))
+    kinds = {config.channels[c].kind for c in channels if c in config.channels}
+    media = _media(path, config, _str_list(meta, "media", err) or [], lambda m: err(m, "media"), kinds)
+    _zalo_urls(config, kinds, media, err, warn)
 
     approvals = config.approval.required
     if (a := _scalar(meta, "approvals", err)) is not None:
@@ -187,13 +218,13 @@ def load_post(path: Path, raw: bytes, config: Config) -> tuple[PostSource | None
     if not body:
         err("nội dung bài trống / the post body is empty", line=body_line)
     rendered = render_markdown(body, title=title or None)
-    kinds = {config.channels[c].kind for c in channels if c in config.channels}
     for message in check_fits(rendered, kinds=kinds, media_count=len(media)):
         err(message, line=body_line)
     if problems or scheduled is None:
         return None, problems
 
-    key = post_key(path, config.content_dir)
+    if key is None:
+        key = post_key(path, config.content_dir)
     normalized = {k: meta[k] for k in sorted(meta)}
     h = hashlib.sha256(json.dumps(normalized, ensure_ascii=False, sort_keys=True).encode())
     h.update(b"\0" + body.encode())
@@ -203,7 +234,7 @@ def load_post(path: Path, raw: bytes, config: Config) -> tuple[PostSource | None
         key=key, path=path, title=title, milestone=milestone_id, time_text=time_text or "", scheduled_at=scheduled,
         channels=tuple(dict.fromkeys(channels)), media=tuple(media), approvals=approvals, author=author,
         pin=flags["pin"], silent=flags["silent"], preview=flags["preview"], body=body, rendered=rendered,
-        content_hash=h.hexdigest(), file_hash=hashlib.sha256(raw).hexdigest(),
+        content_hash=h.hexdigest(), file_hash=hashlib.sha256(raw).hexdigest(), warnings=tuple(warnings),
     )
     return post, []
 
@@ -212,9 +243,9 @@ def _front_matter_lines(text: str) -> dict[str, int]:
     """Line of each top-level front-matter key (the YAML base loader keeps no positions we can map cheaply)."""
     out: dict[str, int] = {}
     for no, line in enumerate(text.splitlines()[1:], start=2):
-        if re.match(r"^-{3,}\s*$", line):
+        if _FENCE_RE.match(line):
             break
-        if m := re.match(r"^([A-Za-z_][\w-]*)\s*:", line):
+        if m := _KEY_RE.match(line):
             out.setdefault(m.group(1), no)
     return out
 
@@ -251,8 +282,12 @@ def _flag(meta: dict[str, Any], key: str, default: bool, err: Any) -> bool:
     return _TRUE[v.lower()]
 
 
-def _media(path: Path, config: Config, items: list[str], err: Any) -> list[MediaFile]:
+def _media(path: Path, config: Config, items: list[str], err: Any, kinds: set[str] | frozenset[str] = frozenset()) -> list[MediaFile]:
+    """Resolve, stat and check each media file against the limits of the post's channel kinds."""
     root = config.content_dir
+    telegram = "telegram" in kinds
+    zalo_oa = bool(kinds & ZALO_OA_KINDS)
+    zalo_max = config.zalo.image_max_bytes
     out: list[MediaFile] = []
     for item in items:
         target = (path.parent / item).resolve()
@@ -265,8 +300,38 @@ def _media(path: Path, config: Config, items: list[str], err: Any) -> list[Media
             err(f"không tìm thấy tệp media '{item}' / media file '{item}' not found")
             continue
         rel = target.relative_to(root).as_posix()
-        limit = TELEGRAM_PHOTO_MAX_BYTES if rel.lower().endswith(IMAGE_SUFFIXES) else TELEGRAM_DOCUMENT_MAX_BYTES
-        if st.st_size > limit:
-            err(f"tệp media '{item}' quá lớn ({st.st_size} byte, tối đa {limit}) / media '{item}' too large ({st.st_size} bytes, limit {limit})")
+        lower = rel.lower()
+        if telegram:
+            limit = TELEGRAM_PHOTO_MAX_BYTES if lower.endswith(IMAGE_SUFFIXES) else TELEGRAM_DOCUMENT_MAX_BYTES
+            if st.st_size > limit:
+                err(f"tệp media '{item}' quá lớn ({st.st_size} byte, tối đa {limit}) / media '{item}' too large ({st.st_size} bytes, limit {limit})")
+        if zalo_oa:
+            if not lower.endswith(ZALO_IMAGE_SUFFIXES):
+                err(f"Zalo OA chỉ nhận ảnh .jpg/.jpeg/.png/.gif, không nhận tệp media '{item}' / "
+                    f"Zalo OA takes only .jpg/.jpeg/.png/.gif images, not media '{item}'")
+            elif st.st_size > zalo_max:
+                err(f"ảnh '{item}' quá lớn cho Zalo OA ({st.st_size} byte, tối đa {zalo_max}, [zalo] image_max_bytes) / "
+                    f"image '{item}' too large for Zalo OA ({st.st_size} bytes, limit {zalo_max}, [zalo] image_max_bytes)")
         out.append(MediaFile(rel, st.st_size, st.st_mtime_ns))
     return out
+
+
+def _zalo_urls(config: Config, kinds: set[str], media: list[MediaFile], err: Any, warn: Any) -> None:
+    """Zalo takes article covers and bot images only by public URL: check the settings that provide one."""
+    media_base_url = getattr(config.zalo, "media_base_url", "") or ""
+    if "zalo_oa_broadcast" in kinds:
+        if media and not media_base_url:
+            err("bài gửi Zalo OA broadcast có ảnh nhưng chưa đặt [zalo] media_base_url (Zalo chỉ nhận ảnh bài viết "
+                "qua địa chỉ URL công khai) / the post goes to a Zalo OA broadcast with images but [zalo] "
+                "media_base_url is not set (Zalo takes article images only by public URL)", "media")
+        elif not media and not (getattr(config.zalo, "default_cover_url", "") or ""):
+            err("bài viết Zalo OA broadcast cần ảnh bìa: thêm ảnh vào 'media' (và đặt [zalo] media_base_url) "
+                "hoặc đặt [zalo] default_cover_url / a Zalo OA broadcast article needs a cover image: add an image "
+                "under 'media' (and set [zalo] media_base_url) or set [zalo] default_cover_url", "channels")
+    if "zalo_bot" in kinds and not media_base_url:
+        images = [m.path for m in media if m.is_image]
+        if images:
+            warn(f"Zalo Bot sẽ không hiển thị {len(images)} ảnh ({', '.join(images)}) vì chưa đặt [zalo] media_base_url "
+                 f"(Zalo Bot chỉ gửi ảnh qua địa chỉ URL công khai) / Zalo Bot will not show {len(images)} image(s) "
+                 f"({', '.join(images)}) because [zalo] media_base_url is not set (Zalo Bot sends images only by "
+                 "public URL)", "media")

@@ -83,6 +83,13 @@ def alert(s: Session, config: Config, now: datetime, ref: str, text: str) -> Non
     add_deliveries(s, f"alert:{ref}", config.alert_chats, text_payload(text), now)
 
 
+def raise_alert(store: Store, config: Config, clock: Clock, ref: str, text: str) -> None:
+    """An alert from outside a store transaction (e.g. a channel that has to stop)."""
+    with store.session() as s:
+        alert(s, config, clock.now(), ref, text)
+        s.commit()
+
+
 def _post_words(post: Post, config: Config) -> dict[str, Any]:
     return {"title": post.title, "key": post.key, "at": local(post.scheduled_at, config.tz)}
 

@@ -3,21 +3,26 @@
 Posts are authored once in Markdown but delivered to channels with very
 different formatting support: Telegram accepts a small HTML subset
 (``parse_mode=HTML``) while Zalo only takes plain text. Rendering both from
-the same markdown-it token tree keeps the two outputs structurally identical,
+the same markdown-it token stream keeps the two outputs structurally identical,
 and doing it here (pure, no network) lets the scheduler reject posts that a
 channel would refuse *before* the send time comes around.
+
+Speed matters (``sync`` renders every new or edited post): the token stream is
+walked once, each step producing the HTML and the plain text side by side (no
+``SyntaxTreeNode`` is built), and the Telegram visible length is worked out from
+the HTML just built instead of re-parsing it with ``html.parser``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Literal
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
-from markdown_it.tree import SyntaxTreeNode
+from markdown_it.token import Token
 
 __all__ = [
     "ALLOWED_LINK_SCHEMES",
@@ -61,8 +66,6 @@ ALLOWED_LINK_SCHEMES: frozenset[str] = frozenset({"http", "https", "tg", "mailto
 BULLET = "•"
 HR_LINE = "———"
 
-_Mode = Literal["html", "plain"]
-
 # CommonMark + strikethrough. Raw HTML is turned off so that any HTML in the
 # source arrives as ordinary text and goes through the escaping path; tables
 # stay off because neither channel can display them.
@@ -75,23 +78,29 @@ class Rendered:
 
     telegram_html: str  # body as Telegram HTML (parse_mode=HTML)
     plain: str  # body as plain text for Zalo (and console)
+    # What telegram_visible_length(telegram_html) returns, filled in by render_markdown (which
+    # knows its own HTML) so check_fits need not re-parse it; None: check_fits measures the HTML.
+    telegram_length: int | None = field(default=None, compare=False, repr=False)
 
 
 def render_markdown(body: str, *, title: str | None = None) -> Rendered:
     """Render Markdown once into Telegram HTML and plain text.
 
-    Both outputs come from the same token tree so the two channels show the
-    same structure; a non-empty ``title`` is prepended as a (bold) first line.
+    Both outputs come from the same token stream, in one walk, so the two
+    channels show the same structure; a non-empty ``title`` is prepended as a
+    (bold) first line.
     """
-    tree = SyntaxTreeNode(_MD.parse(body))
-    html_body = _join_blocks(_Renderer("html").blocks(tree.children, quote_depth=0))
-    plain_body = _join_blocks(_Renderer("plain").blocks(tree.children, quote_depth=0))
+    html_blocks, plain_blocks, _ = _blocks(_MD.parse(body), 0, 0)
+    html_body = _join_blocks(html_blocks)
+    plain_body = _join_blocks(plain_blocks)
 
     clean_title = title.strip() if title else ""
     if clean_title:
         html_body = _join_blocks([f"<b>{_escape(clean_title)}</b>", html_body])
         plain_body = _join_blocks([clean_title, plain_body])
-    return Rendered(telegram_html=html_body, plain=plain_body)
+    return Rendered(
+        telegram_html=html_body, plain=plain_body, telegram_length=_own_html_visible_length(html_body)
+    )
 
 
 def telegram_visible_length(html: str) -> int:
@@ -127,7 +136,9 @@ def check_fits(rendered: Rendered, *, kinds: set[str], media_count: int) -> list
         problems.append("Bài đăng không có nội dung và không có media / Post has no text and no media")
 
     if "telegram" in kinds:
-        length = telegram_visible_length(rendered.telegram_html)
+        length = rendered.telegram_length
+        if length is None:
+            length = telegram_visible_length(rendered.telegram_html)
         if media_count == 0:
             if length > TELEGRAM_TEXT_LIMIT:
                 problems.append(
@@ -184,6 +195,27 @@ def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def _own_html_visible_length(html: str) -> int:
+    """``telegram_visible_length`` for HTML this module produced, without an HTML parser.
+
+    The renderer's HTML is a closed grammar: every ``<`` starts one of its own tags
+    (attribute values have ``<``, ``>`` and ``"`` escaped, so a tag ends at the first ``>``),
+    and text holds no entity but ``&amp;``, ``&lt;``, ``&gt;`` (every ``&`` of the text is
+    escaped). Dropping the tags and counting each entity as the one character it stands for
+    is then exactly what ``html.parser`` (convert_charrefs) keeps, at a fraction of the cost.
+    """
+    text = _TAG_RE.sub("", html)
+    length = _utf16_len(text)
+    if "&" in text:
+        length -= (
+            4 * text.count("&amp;") + 3 * (text.count("&lt;") + text.count("&gt;")) + 5 * text.count("&quot;")
+        )
+    return length
+
+
 def _escape(text: str) -> str:
     """Escape text content; Telegram requires exactly &, < and > escaped."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -233,145 +265,197 @@ def _code_language(info: str) -> str:
     return ""
 
 
-def _node_text(node: SyntaxTreeNode) -> str:
-    """Flatten an inline subtree to bare text (used for image alt text)."""
-    if node.type in {"softbreak", "hardbreak"}:
-        return " "
-    if not node.children:
-        return node.content
-    return "".join(_node_text(child) for child in node.children)
+# --------------------------------------------------------------------------- #
+# The walk: markdown-it's flat token stream (``*_open`` / ``*_close`` pairs
+# around their children, ``inline`` tokens holding their own inline stream) is
+# rendered in one pass. Every step returns the HTML and the plain text of its
+# node; each output keeps its own decisions (a block empty in one output may
+# not be in the other), exactly as two separate renderings would.
+# --------------------------------------------------------------------------- #
+
+_BREAKS = frozenset({"softbreak", "hardbreak"})
+_INLINE_TAGS = {"strong_open": "b", "em_open": "i", "s_open": "s"}
 
 
-class _Renderer:
-    """Walks the markdown-it syntax tree and emits one output flavour."""
+def _blocks(tokens: Sequence[Token], i: int, quote_depth: int) -> tuple[list[str], list[str], int]:
+    """Render sibling blocks from ``tokens[i]`` up to their parent's closing token (or the end).
 
-    def __init__(self, mode: _Mode) -> None:
-        self.html = mode == "html"
+    Returns the non-empty HTML blocks, the non-empty plain blocks and the index
+    of the token that stopped the walk.
+    """
+    html: list[str] = []
+    plain: list[str] = []
+    n = len(tokens)
+    while i < n and tokens[i].nesting >= 0:
+        h, p, i = _block(tokens, i, quote_depth)
+        if h:
+            html.append(h)
+        if p:
+            plain.append(p)
+    return html, plain, i
 
-    # -- helpers ------------------------------------------------------------ #
 
-    def _text(self, text: str) -> str:
-        return _escape(text) if self.html else text
-
-    def _wrap(self, tag: str, inner: str) -> str:
-        return f"<{tag}>{inner}</{tag}>" if self.html and inner else inner
-
-    # -- blocks ------------------------------------------------------------- #
-
-    def blocks(self, nodes: Sequence[SyntaxTreeNode], *, quote_depth: int) -> list[str]:
-        """Render sibling block nodes, dropping ones that come out empty."""
-        out = [self.block(node, quote_depth=quote_depth) for node in nodes]
-        return [block for block in out if block]
-
-    def block(self, node: SyntaxTreeNode, *, quote_depth: int) -> str:
-        """Render one block-level node."""
-        kind = node.type
-        if kind == "paragraph":
-            return self.inline_container(node)
-        if kind == "heading":
-            return self._wrap("b", self.inline_container(node))
-        if kind in {"bullet_list", "ordered_list"}:
-            return self.list_block(node, quote_depth=quote_depth)
-        if kind == "blockquote":
-            return self.blockquote(node, quote_depth=quote_depth)
-        if kind in {"fence", "code_block"}:
-            return self.code_block(node)
+def _block(tokens: Sequence[Token], i: int, quote_depth: int) -> tuple[str, str, int]:
+    """Render the block starting at ``tokens[i]``; returns (html, plain, index after it)."""
+    tok = tokens[i]
+    kind = tok.type
+    if tok.nesting == 0:
+        if kind == "fence" or kind == "code_block":
+            code = tok.content.rstrip("\n")
+            lang = _code_language(tok.info) if kind == "fence" else ""
+            if lang:
+                return (
+                    f'<pre><code class="language-{_escape_attr(lang)}">{_escape(code)}</code></pre>',
+                    code,
+                    i + 1,
+                )
+            return f"<pre>{_escape(code)}</pre>", code, i + 1
         if kind == "hr":
-            return HR_LINE
-        if kind == "html_block":
-            return self._text(node.content.rstrip("\n"))
+            return HR_LINE, HR_LINE, i + 1
         if kind == "inline":
-            return self.inline(node.children, in_link=False)
-        if node.children:
-            return _join_blocks(self.blocks(node.children, quote_depth=quote_depth))
-        return self._text(node.content)
+            h, p, _ = _inline(tok.children or (), 0, False)
+            return h, p, i + 1
+        if kind == "html_block":
+            content = tok.content.rstrip("\n")
+            return _escape(content), content, i + 1
+        if tok.children:
+            hs, ps, _ = _blocks(tok.children, 0, quote_depth)
+            return _join_blocks(hs), _join_blocks(ps), i + 1
+        return _escape(tok.content), tok.content, i + 1
 
-    def inline_container(self, node: SyntaxTreeNode) -> str:
-        """Render the single ``inline`` child that paragraphs/headings hold."""
-        parts = [
-            self.inline(child.children, in_link=False) if child.type == "inline"
-            else self.block(child, quote_depth=0)
-            for child in node.children
-        ]  # fmt: skip
-        return "".join(parts).strip()
+    if kind == "paragraph_open" or kind == "heading_open":
+        h, p, end = _inline_container(tokens, i + 1)
+        if kind == "heading_open" and h:
+            h = f"<b>{h}</b>"
+        return h, p, end + 1
+    if kind == "bullet_list_open" or kind == "ordered_list_open":
+        return _list(tokens, i, quote_depth)
+    if kind == "blockquote_open":
+        # Telegram forbids nested blockquotes, so only the outermost is tagged.
+        hs, ps, end = _blocks(tokens, i + 1, quote_depth + 1)
+        h, p = _join_blocks(hs), _join_blocks(ps)
+        if h and not quote_depth:
+            h = f"<blockquote>{h}</blockquote>"
+        if p:
+            p = "\n".join(f"> {line}" if line else ">" for line in p.split("\n"))
+        return h, p, end + 1
+    hs, ps, end = _blocks(tokens, i + 1, quote_depth)
+    return _join_blocks(hs), _join_blocks(ps), end + 1
 
-    def list_block(self, node: SyntaxTreeNode, *, quote_depth: int) -> str:
-        """Bullets become "• ", ordered items keep their numbers ("3. ")."""
-        ordered = node.type == "ordered_list"
-        start = int(node.attrs.get("start", 1)) if ordered else 1
-        items: list[str] = []
-        for index, item in enumerate(node.children):
-            marker = f"{start + index}. " if ordered else f"{BULLET} "
-            content = "\n".join(self.blocks(item.children, quote_depth=quote_depth))
-            items.append(_hang(marker, content))
-        return "\n".join(items)
 
-    def blockquote(self, node: SyntaxTreeNode, *, quote_depth: int) -> str:
-        """Telegram forbids nested blockquotes, so only the outermost is tagged."""
-        inner = _join_blocks(self.blocks(node.children, quote_depth=quote_depth + 1))
-        if not inner:
-            return ""
-        if self.html:
-            return inner if quote_depth else f"<blockquote>{inner}</blockquote>"
-        return "\n".join(f"> {line}" if line else ">" for line in inner.split("\n"))
+def _inline_container(tokens: Sequence[Token], i: int) -> tuple[str, str, int]:
+    """Render the ``inline`` child that paragraphs/headings hold; returns the closing token's index."""
+    html: list[str] = []
+    plain: list[str] = []
+    n = len(tokens)
+    while i < n and tokens[i].nesting >= 0:
+        tok = tokens[i]
+        if tok.type == "inline":
+            h, p, _ = _inline(tok.children or (), 0, False)
+            i += 1
+        else:
+            h, p, i = _block(tokens, i, 0)
+        html.append(h)
+        plain.append(p)
+    return "".join(html).strip(), "".join(plain).strip(), i
 
-    def code_block(self, node: SyntaxTreeNode) -> str:
-        """Fenced/indented code; Telegram takes the language from the class."""
-        code = node.content.rstrip("\n")
-        if not self.html:
-            return code
-        lang = _code_language(node.info) if node.type == "fence" else ""
-        if lang:
-            return f'<pre><code class="language-{_escape_attr(lang)}">{_escape(code)}</code></pre>'
-        return f"<pre>{_escape(code)}</pre>"
 
-    # -- inline ------------------------------------------------------------- #
+def _list(tokens: Sequence[Token], i: int, quote_depth: int) -> tuple[str, str, int]:
+    """Bullets become "• ", ordered items keep their numbers ("3. ")."""
+    ordered = tokens[i].type == "ordered_list_open"
+    start = int(tokens[i].attrs.get("start", 1)) if ordered else 1
+    html: list[str] = []
+    plain: list[str] = []
+    index = 0
+    i += 1
+    n = len(tokens)
+    while i < n and tokens[i].nesting >= 0:
+        marker = f"{start + index}. " if ordered else f"{BULLET} "
+        if tokens[i].nesting == 1:  # list_item_open
+            hs, ps, end = _blocks(tokens, i + 1, quote_depth)
+            i = end + 1
+        else:
+            hs, ps = [], []
+            i += 1
+        html.append(_hang(marker, "\n".join(hs)))
+        plain.append(_hang(marker, "\n".join(ps)))
+        index += 1
+    return "\n".join(html), "\n".join(plain), i + 1
 
-    def inline(self, nodes: Sequence[SyntaxTreeNode], *, in_link: bool) -> str:
-        """Render a run of inline nodes."""
-        return "".join(self.inline_node(node, in_link=in_link) for node in nodes)
 
-    def inline_node(self, node: SyntaxTreeNode, *, in_link: bool) -> str:
-        """Render one inline node."""
-        kind = node.type
-        if kind == "text":
-            return self._text(node.content)
-        if kind in {"softbreak", "hardbreak"}:
-            # Chat authors write line by line; keep their line breaks.
-            return "\n"
-        if kind == "strong":
-            return self._wrap("b", self.inline(node.children, in_link=in_link))
-        if kind == "em":
-            return self._wrap("i", self.inline(node.children, in_link=in_link))
-        if kind == "s":
-            return self._wrap("s", self.inline(node.children, in_link=in_link))
-        if kind == "code_inline":
-            # Telegram does not allow a code entity inside a link entity.
-            if in_link:
-                return self._text(node.content)
-            return self._wrap("code", self._text(node.content))
-        if kind == "link":
-            return self.link(node)
-        if kind == "image":
-            # Media is sent separately; the body only keeps the description.
-            return self._text(_node_text(node))
-        if kind == "html_inline":
-            return self._text(node.content)
-        if node.children:
-            return self.inline(node.children, in_link=in_link)
-        return self._text(node.content)
+def _inline(tokens: Sequence[Token], i: int, in_link: bool) -> tuple[str, str, int]:
+    """Render a run of inline tokens up to a closing token (or the end); returns its index."""
+    html: list[str] = []
+    plain: list[str] = []
+    n = len(tokens)
+    while i < n:
+        tok = tokens[i]
+        nesting = tok.nesting
+        if nesting < 0:
+            break
+        kind = tok.type
+        if nesting == 0:
+            i += 1
+            if kind == "text":
+                text = tok.content
+                html.append(_escape(text))
+                plain.append(text)
+            elif kind in _BREAKS:
+                # Chat authors write line by line; keep their line breaks.
+                html.append("\n")
+                plain.append("\n")
+            elif kind == "code_inline":
+                text = tok.content
+                escaped = _escape(text)
+                # Telegram does not allow a code entity inside a link entity.
+                html.append(escaped if in_link or not escaped else f"<code>{escaped}</code>")
+                plain.append(text)
+            elif kind == "image":
+                # Media is sent separately; the body only keeps the description.
+                text = _flat_text(tok.children) if tok.children else tok.content
+                html.append(_escape(text))
+                plain.append(text)
+            elif tok.children:
+                h, p, _ = _inline(tok.children, 0, in_link)
+                html.append(h)
+                plain.append(p)
+            else:  # html_inline and anything else: literal text
+                text = tok.content
+                html.append(_escape(text))
+                plain.append(text)
+            continue
+        if kind == "link_open":
+            h, p, end = _inline(tokens, i + 1, True)
+            h, p = _link(tok, h, p)
+        else:
+            h, p, end = _inline(tokens, i + 1, in_link)
+            tag = _INLINE_TAGS.get(kind)
+            if tag and h:
+                h = f"<{tag}>{h}</{tag}>"
+        html.append(h)
+        plain.append(p)
+        i = end + 1
+    return "".join(html), "".join(plain), i
 
-    def link(self, node: SyntaxTreeNode) -> str:
-        """Clickable only for allowed schemes; otherwise just the link text."""
-        href = str(node.attrs.get("href", ""))
-        text = self.inline(node.children, in_link=True)
-        allowed = _link_allowed(href)
-        if not text.strip():
-            text = self._text(href) if allowed else ""
-        if not allowed:
-            return text
-        if self.html:
-            return f'<a href="{_escape_attr(href)}">{text}</a>'
-        if node.markup == "autolink" or text in {href, href.removeprefix("mailto:")}:
-            return text
-        return f"{text} ({href})"
+
+def _link(tok: Token, html: str, plain: str) -> tuple[str, str]:
+    """Clickable only for allowed schemes; otherwise just the link text."""
+    href = str(tok.attrs.get("href", ""))
+    allowed = _link_allowed(href)
+    if not html.strip():
+        html = _escape(href) if allowed else ""
+    if not plain.strip():
+        plain = href if allowed else ""
+    if not allowed:
+        return html, plain
+    html = f'<a href="{_escape_attr(href)}">{html}</a>'
+    if tok.markup == "autolink" or plain in {href, href.removeprefix("mailto:")}:
+        return html, plain
+    return html, f"{plain} ({href})"
+
+
+def _flat_text(tokens: Sequence[Token]) -> str:
+    """Flatten an inline token stream to bare text (used for image alt text)."""
+    return "".join(
+        " " if t.type in _BREAKS else _flat_text(t.children) if t.children else t.content for t in tokens
+    )

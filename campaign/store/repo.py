@@ -159,3 +159,57 @@ def mark_stale_sending_unknown(s: Session) -> list[Delivery]:
 def deliveries_by_status(s: Session, statuses: list[str]) -> Sequence[Delivery]:
     q = select(Delivery).where(col(Delivery.status).in_(statuses)).order_by(col(Delivery.id))
     return s.exec(q).all()
+
+
+# --- sync (bulk) ------------------------------------------------------------------------------
+# A sync of thousands of files must not build an ORM object per row: these read only the columns
+# the skip test needs and write new posts, their first versions and "added" events with Core
+# executemany (no unit of work, no per-object pydantic defaults).
+
+_IN_CHUNK = 500  # keys per IN (...) list: well inside every driver's bind-parameter limit
+
+
+def post_sync_states(s: Session) -> dict[str, Any]:
+    """key -> row with ``key, id, file_hash, status, source_error, media``: enough to skip an unchanged file."""
+    q = select(Post.key, Post.id, Post.file_hash, Post.status, Post.source_error, Post.media)  # type: ignore[call-overload]
+    return {r.key: r for r in s.execute(q).all()}
+
+
+def posts_for_keys(s: Session, keys: Iterable[str]) -> dict[str, Post]:
+    """Full ``Post`` rows for the given keys (missing keys are simply absent)."""
+    wanted = list(dict.fromkeys(keys))
+    out: dict[str, Post] = {}
+    for i in range(0, len(wanted), _IN_CHUNK):
+        for p in s.exec(select(Post).where(col(Post.key).in_(wanted[i:i + _IN_CHUNK]))).all():
+            out[p.key] = p
+    return out
+
+
+def post_ids_by_key(s: Session, keys: Iterable[str] | None = None) -> dict[str, int]:
+    """key -> id, for every post or only the given keys."""
+    if keys is None:
+        return {k: i for k, i in s.execute(select(Post.key, Post.id)).all()}  # type: ignore[call-overload]
+    wanted = list(dict.fromkeys(keys))
+    out: dict[str, int] = {}
+    for i in range(0, len(wanted), _IN_CHUNK):
+        q = select(Post.key, Post.id).where(col(Post.key).in_(wanted[i:i + _IN_CHUNK]))  # type: ignore[call-overload]
+        out.update({k: pid for k, pid in s.execute(q).all()})
+    return out
+
+
+def insert_posts(s: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT new posts in one executemany; every dict carries every column but ``id``."""
+    if rows:
+        s.execute(Post.__table__.insert(), list(rows))  # type: ignore[attr-defined]
+
+
+def insert_versions(s: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT ``PostVersion`` rows (post_id, content_hash, title, time_text, channels, body, at)."""
+    if rows:
+        s.execute(PostVersion.__table__.insert(), list(rows))  # type: ignore[attr-defined]
+
+
+def insert_audit_events(s: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT audit events (at, actor, action, post_id, ref, detail) in one executemany."""
+    if rows:
+        s.execute(AuditEvent.__table__.insert(), list(rows))  # type: ignore[attr-defined]

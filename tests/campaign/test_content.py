@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from campaign.content import scan_content
-from tests.conftest import Campaign, post_text
+from campaign.content import ContentScan, scan_content
+from tests.conftest import CONFIG, Campaign, post_text
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -148,3 +151,128 @@ def test_hash_covers_body_and_front_matter(campaign: Campaign) -> None:
     campaign.write("a.md", post_text(body="Khác"))
     c = scan_content(campaign.config()).posts[0]
     assert len({a.content_hash, b.content_hash, c.content_hash}) == 3
+
+
+# --- Zalo checks at check/sync time -------------------------------------------------------------
+
+ZALO_CHANNELS = """
+[channels.bc]
+kind = "zalo_oa_broadcast"
+target = "all"
+label = "Zalo OA broadcast"
+
+[channels.bot]
+kind = "zalo_bot"
+target = "u1"
+label = "Zalo Bot"
+"""
+
+
+@pytest.fixture
+def zcampaign(tmp_path: Path) -> Campaign:
+    return Campaign(tmp_path / "zcamp", CONFIG + ZALO_CHANNELS)
+
+
+def zalo_scan(campaign: Campaign, **zalo: object) -> ContentScan:
+    """Scan with [zalo] settings overridden (works whether or not ZaloSettings has the URL fields yet)."""
+    cfg = campaign.config()
+    settings = SimpleNamespace(**{**dataclasses.asdict(cfg.zalo), **zalo})
+    return scan_content(dataclasses.replace(cfg, zalo=settings))
+
+
+def zalo_problems(campaign: Campaign, text: str, **zalo: object) -> list[str]:
+    path = campaign.write("a.md", text)
+    scan = zalo_scan(campaign, **zalo)
+    assert not scan.posts
+    assert all(str(p).startswith(f"{path}:") for p in scan.problems)
+    return [str(p) for p in scan.problems]
+
+
+def media_file(campaign: Campaign, name: str, size: int) -> None:
+    with open(campaign.content / name, "wb") as f:
+        f.truncate(size)  # sparse: st_size is what is checked
+
+
+@pytest.mark.parametrize("channels", ["[zalo]", "[bc]"])
+def test_zalo_oa_rejects_webp(zcampaign: Campaign, channels: str) -> None:
+    media_file(zcampaign, "anh.webp", 100)
+    [msg] = zalo_problems(zcampaign, post_text(channels=channels, media="[anh.webp]"), media_base_url="https://cdn.vn/c")
+    assert ":6:" in msg  # the line of "media:"
+    assert "'anh.webp'" in msg and ".jpg/.jpeg/.png/.gif" in msg
+    vi, en = msg.split(" / ", 1)
+    assert "Zalo OA chỉ nhận ảnh" in vi and "Zalo OA takes only" in en
+
+
+@pytest.mark.parametrize("name", ["a.jpg", "b.JPEG", "c.png", "d.gif"])
+def test_zalo_oa_accepts_jpg_png_gif(zcampaign: Campaign, name: str) -> None:
+    media_file(zcampaign, name, 100)
+    zcampaign.write("a.md", post_text(channels="[zalo]", media=f"[{name}]"))
+    scan = zalo_scan(zcampaign)
+    assert not scan.problems and len(scan.posts) == 1
+
+
+def test_zalo_oa_image_size_limit_from_config(zcampaign: Campaign) -> None:
+    media_file(zcampaign, "lon.png", 2001)
+    media_file(zcampaign, "vua.png", 2000)
+    [msg] = zalo_problems(zcampaign, post_text(channels="[tg, zalo]", media="[lon.png, vua.png]"), image_max_bytes=2000)
+    assert ":6:" in msg and "'lon.png'" in msg and "2001" in msg and "2000" in msg and "image_max_bytes" in msg
+    assert "quá lớn cho Zalo OA" in msg and "too large for Zalo OA" in msg
+
+
+def test_webp_fine_for_telegram_only(zcampaign: Campaign) -> None:
+    media_file(zcampaign, "anh.webp", 5_000_000)  # over Zalo's 1 MB default, under Telegram's 10 MiB
+    zcampaign.write("a.md", post_text(media="[anh.webp]"))
+    scan = zalo_scan(zcampaign)
+    assert not scan.problems and len(scan.posts) == 1
+
+
+def test_telegram_size_limits_only_with_a_telegram_channel(zcampaign: Campaign) -> None:
+    media_file(zcampaign, "tai-lieu.pdf", 60 * 1024 * 1024)  # over Telegram's 50 MiB document limit
+    zcampaign.write("a.md", post_text(channels="[bot]", media="[tai-lieu.pdf]"))
+    scan = zalo_scan(zcampaign, media_base_url="https://cdn.vn/c")
+    assert not scan.problems and len(scan.posts) == 1
+    [msg] = zalo_problems(zcampaign, post_text(channels="[tg, bot]", media="[tai-lieu.pdf]"),
+                          media_base_url="https://cdn.vn/c")
+    assert ":6:" in msg and "'tai-lieu.pdf' too large" in msg and str(50 * 1024 * 1024) in msg
+
+
+def test_zalo_broadcast_with_images_needs_media_base_url(zcampaign: Campaign) -> None:
+    media_file(zcampaign, "bia.jpg", 100)
+    text = post_text(channels="[bc]", media="[bia.jpg]")
+    [msg] = zalo_problems(zcampaign, text, default_cover_url="https://cdn.vn/bia.jpg")
+    assert ":6:" in msg and "[zalo] media_base_url" in msg
+    vi, en = msg.split(" / ", 1)
+    assert "chưa đặt [zalo] media_base_url" in vi and "media_base_url is not set" in en
+    zcampaign.write("a.md", text)
+    scan = zalo_scan(zcampaign, media_base_url="https://cdn.vn/c")
+    assert not scan.problems and len(scan.posts) == 1
+
+
+def test_zalo_broadcast_without_images_needs_default_cover_url(zcampaign: Campaign) -> None:
+    text = post_text(channels="[tg, bc]")
+    [msg] = zalo_problems(zcampaign, text, media_base_url="https://cdn.vn/c")
+    assert ":5:" in msg  # the line of "channels:"
+    assert "[zalo] default_cover_url" in msg and "cover" in msg
+    zcampaign.write("a.md", text)
+    scan = zalo_scan(zcampaign, default_cover_url="https://cdn.vn/bia.jpg")
+    assert not scan.problems and len(scan.posts) == 1
+
+
+def test_zalo_bot_images_without_media_base_url_is_a_warning(zcampaign: Campaign) -> None:
+    media_file(zcampaign, "anh.png", 100)
+    path = zcampaign.write("a.md", post_text(channels="[tg, bot]", media="[anh.png]"))
+    scan = zalo_scan(zcampaign)
+    assert not scan.problems
+    [post] = scan.posts
+    [warning] = post.warnings
+    assert warning.severity == "warning"
+    assert str(warning).startswith(f"{path}:6: ")
+    assert "[zalo] media_base_url" in str(warning) and "anh.png" in str(warning)
+    assert scan.warnings == [warning]
+    assert not zalo_scan(zcampaign, media_base_url="https://cdn.vn/c").posts[0].warnings
+
+
+def test_zalo_bot_text_only_has_no_warning(zcampaign: Campaign) -> None:
+    zcampaign.write("a.md", post_text(channels="[bot]"))
+    [post] = zalo_scan(zcampaign).posts
+    assert post.warnings == ()

@@ -49,7 +49,6 @@ messages are not supported, photos always report 1280x720.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import email.parser
 import email.policy
@@ -69,6 +68,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, TypeVar
+
+from tests.emulators.waiting import wait_for, wait_until
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -1897,30 +1898,3 @@ class TelegramEmulator:
         return info
 
 
-# --------------------------------------------------------------------------------------
-# Waiting without sleeping blindly
-# --------------------------------------------------------------------------------------
-
-
-def wait_until(predicate: Callable[[], T], timeout: float = 5.0) -> T:
-    """Poll ``predicate`` every 10 ms until truthy; return its value or fail the test."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"condition not met within {timeout}s: {predicate!r}")
-        time.sleep(0.01)
-
-
-async def wait_for(predicate: Callable[[], T], timeout: float = 5.0) -> T:
-    """Async twin of wait_until: yields to the event loop while polling."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"condition not met within {timeout}s: {predicate!r}")
-        await asyncio.sleep(0.01)

@@ -84,7 +84,6 @@ kinds "rate_limit", "token_invalid", "quota", "not_follower", "not_in_package", 
 
 from __future__ import annotations
 
-import asyncio
 import email.parser
 import email.policy
 import itertools
@@ -100,6 +99,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, TypeVar
+
+from tests.emulators.waiting import wait_for, wait_until
 
 __all__ = [
     "OA_FAULTS",
@@ -932,26 +933,3 @@ def _bot_err(code: int, description: str) -> JSON:
     return {"ok": False, "error_code": code, "description": description}
 
 
-# --- waiting without sleeping blindly ------------------------------------------------------------
-
-
-def wait_until(predicate: Callable[[], T], timeout: float = 5.0) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(0.01)
-
-
-async def wait_for(predicate: Callable[[], T], timeout: float = 5.0) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await asyncio.sleep(0.01)

@@ -1,0 +1,116 @@
+"""The Zalo Bot chat side: the same commands and answers as Telegram, typed as text.
+
+Zalo Bot messages have no inline buttons, so approvals are ``duyet ID`` / ``tuchoi ID lý do``
+and confirmations are words (``tamdung xacnhan``). Everything goes through ``bot.dispatch``.
+Updates arrive by long polling (``getUpdates``) or by webhook (secret header checked).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from typing import Any
+
+from tornado.httpserver import HTTPServer
+from tornado.web import Application, RequestHandler
+
+from bot import dispatch
+from bot.dispatch import Reply, Services, Who
+from campaign.ask import parse_command, parse_question
+from campaign.errors import ChannelError
+from campaign.render import ZALO_TEXT_LIMIT
+from campaign.review import Actor
+from channels.zalo_bot import ZaloBotClient
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
+
+
+def who(sv: Services, user_id: str) -> Who:
+    person = sv.config.person_by_zalo(user_id)
+    lang = (person.language if person and person.language else None) or sv.config.language
+    return Who(Actor(person.key if person else f"zalo:{user_id}", person), lang)
+
+
+async def handle_update(sv: Services, client: ZaloBotClient, update: dict[str, Any]) -> Reply | None:
+    """One incoming update -> at most one answer (sent in as many 2000-character pieces as needed)."""
+    message = update.get("message") or {}
+    text, sender, chat = message.get("text"), message.get("from") or {}, message.get("chat") or {}
+    if not isinstance(text, str) or not sender.get("id") or not chat.get("id"):
+        return None
+    asker = who(sv, str(sender["id"]))
+    ask = parse_command(text) or parse_question(text)
+    private = str(chat.get("chat_type", "PRIVATE")).upper() == "PRIVATE"
+    if ask is None:
+        if not private:
+            return None  # group chatter that is not for the bot
+        ask = parse_command("help")
+    assert ask is not None
+    reply = await dispatch.answer(sv, asker, ask, buttons=False)
+    for piece in split(reply.text):
+        try:
+            await asyncio.to_thread(client.send_message, str(chat["id"]), piece)
+        except ChannelError as exc:
+            log.warning("could not answer on Zalo chat %s: %s", chat["id"], exc.reason)
+            break
+    return reply
+
+
+def split(text: str, limit: int = ZALO_TEXT_LIMIT) -> list[str]:
+    pieces, current = [], ""
+    for line in text.splitlines(keepends=True):
+        while len(line) > limit:
+            pieces.append(line[:limit])
+            line = line[limit:]
+        if len(current) + len(line) > limit:
+            pieces.append(current)
+            current = ""
+        current += line
+    return [p.rstrip("\n") for p in [*pieces, current] if p.strip()]
+
+
+async def poll(sv: Services, client: ZaloBotClient, stop: asyncio.Event, *, timeout: float = 25.0) -> None:
+    """Long polling until ``stop``: one update at a time, since Zalo hands each out only once."""
+    backoff = 1.0
+    while not stop.is_set():
+        try:
+            updates = await asyncio.to_thread(client.get_updates, timeout)
+            backoff = 1.0
+        except ChannelError as exc:
+            log.warning("Zalo getUpdates failed: %s; retrying in %.0fs", exc.reason, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 60.0)
+            continue
+        for update in updates:
+            try:
+                await handle_update(sv, client, update)
+            except Exception:  # one bad update must not stop the bot
+                log.exception("Zalo update failed")
+
+
+class _WebhookHandler(RequestHandler):
+    def initialize(self, sv: Services, client: ZaloBotClient, secret: str) -> None:
+        self.sv, self.client, self.secret = sv, client, secret
+
+    async def post(self) -> None:
+        given = self.request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            log.warning("Zalo webhook call with a wrong secret refused")
+            self.set_status(403)
+            return
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError:
+            self.set_status(400)
+            return
+        update = body.get("result", body) if isinstance(body, dict) else {}
+        asyncio.get_running_loop().create_task(handle_update(self.sv, self.client, update))
+        self.write({"ok": True})
+
+
+def webhook_server(sv: Services, client: ZaloBotClient, secret: str, path: str = "/zalo") -> HTTPServer:
+    """A tornado server for Zalo's webhook; ``listen(port, address)`` it, ``stop()`` it at the end."""
+    app = Application([(path, _WebhookHandler, {"sv": sv, "client": client, "secret": secret})])
+    return HTTPServer(app)

@@ -1,0 +1,164 @@
+"""Approvals and questions on the Zalo Bot, publishing on Telegram and a Zalo OA group."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot import callbacks, zalo_chat
+from bot.app import build_adapters
+from bot.dispatch import Services
+from campaign.clock import FakeClock
+from campaign.store import repo, zalo_tokens
+from campaign.store.db import Store
+from channels.zalo_bot import ZaloBotClient
+from jobs.engine import Engine
+from jobs.simulate import virtual_time
+from tests.conftest import CONFIG, Campaign, post_text
+from tests.emulators.telegram import TelegramEmulator
+from tests.emulators.waiting import wait_for
+from tests.emulators.zalo import ZaloBotEmulator, ZaloOAEmulator
+from tests.jobs.conftest import TOKEN, fast
+
+BOT_TOKEN = "1459232241454765289:test-bot-token"
+APPROVAL_CHAT = "zc_duyet"
+DUE = datetime(2021, 1, 26, 1, 30, tzinfo=UTC)
+
+
+def zalo_config(tg: TelegramEmulator, oa: ZaloOAEmulator, bot: ZaloBotEmulator) -> str:
+    text = CONFIG.replace('chats = ["duyet"]', 'chats = ["duyet", "zbot"]')
+    text = text.replace("telegram = 11\n", 'telegram = 11\nzalo = "zl_11"\n').replace("telegram = 12\n", 'telegram = 12\nzalo = "zl_12"\n')
+    text = text.replace("[defaults]", f'[channels.zbot]\nkind = "zalo_bot"\ntarget = "{APPROVAL_CHAT}"\nlabel = "Duyệt trên Zalo"\n\n[defaults]')
+    return text + f"""
+[telegram]
+api_base = "{tg.base_url}"
+file_base = "{tg.base_file_url}"
+
+[zalo]
+oa_api_base = "{oa.oa_api_base}"
+oauth_base = "{oa.oauth_base}"
+bot_api_base = "{bot.base_url}"
+"""
+
+
+@dataclass
+class Both:
+    tg: TelegramEmulator
+    oa: ZaloOAEmulator
+    bot: ZaloBotEmulator
+    store: Store
+    engine: Engine
+    clock: FakeClock
+    campaign: Campaign
+    sv: Services
+
+    def bot_texts(self, chat: str = APPROVAL_CHAT) -> list[str]:
+        return [m.get("text") or "" for m in self.bot.messages(chat)]
+
+    async def say(self, user: str, text: str, chat: str = APPROVAL_CHAT) -> str:
+        before = len(self.bot.messages(chat))
+        self.bot.user_text(user, text, chat_id=chat)
+        await wait_for(lambda: len(self.bot.messages(chat)) > before)
+        await asyncio.sleep(0.1)
+        return "\n".join(self.bot_texts(chat)[before:])
+
+
+@pytest.fixture
+async def both(tmp_path: Path, store: Store) -> AsyncIterator[Both]:
+    clock = FakeClock(datetime(2021, 1, 25, 1, 0, tzinfo=UTC))
+    with TelegramEmulator(TOKEN, limits=None) as tg, ZaloOAEmulator(groups=("g1",)) as oa, \
+            ZaloBotEmulator(BOT_TOKEN, max_poll_seconds=1) as bot:
+        oa.clock = lambda: clock.now().timestamp()
+        campaign = Campaign(tmp_path / "camp", zalo_config(tg, oa, bot))
+        access, refresh, ttl = oa.issue_tokens()
+        zalo_tokens.save(store, access, refresh, clock.now() + timedelta(seconds=ttl), clock.now())
+        env = {"TELEGRAM_BOT_TOKEN": TOKEN, "ZALO_APP_ID": oa.app_id, "ZALO_APP_SECRET": oa.secret_key,
+               "ZALO_BOT_TOKEN": BOT_TOKEN}
+        with virtual_time(clock):
+            cfg = fast(campaign.config())
+            engine = Engine(store, cfg, build_adapters(cfg, offline=False, env=env, store=store, clock=clock), clock,
+                            request_encoder=callbacks.encode)
+            await engine.start()
+            sv = Services(store, cfg, clock, engine)
+            client = ZaloBotClient(BOT_TOKEN, api_base=bot.base_url)
+            stop = asyncio.Event()
+            poller = asyncio.create_task(zalo_chat.poll(sv, client, stop, timeout=1))
+            try:
+                yield Both(tg, oa, bot, store, engine, clock, campaign, sv)
+            finally:
+                stop.set()
+                await asyncio.wait_for(poller, 5)
+                client.close()
+                await engine.stop()
+
+
+async def test_approve_by_text_on_zalo_publishes_on_telegram_and_zalo(both: Both) -> None:
+    both.campaign.write("a.md", post_text(title="Khai mạc", channels="[tg, zalo]"))
+    await both.engine.resync()
+    with both.store.session() as s:
+        post_id = repo.post_by_key(s, "a").id
+    await wait_for(lambda: any(f"duyet {post_id}" in t for t in both.bot_texts()))
+    request = next(t for t in both.bot_texts() if t.startswith("📝"))
+    assert "Khai mạc" in request and "08:30 26/01/2021" in request
+    assert "Khai mạc\n\nNội dung đậm." in both.bot_texts()  # the post itself, as it will appear (plain on Zalo)
+
+    answer = await both.say("zl_11", f"duyet {post_id}")
+    assert "Lan" in answer and "đã duyệt" in answer
+    both.clock.set(DUE + timedelta(seconds=1))
+    await both.engine.sweep()
+    await both.engine.deliverer.deliver_ready()
+    assert [m["plain"] for m in both.tg.messages("@kenh")] == ["Khai mạc\n\nNội dung đậm."]
+    [group_message] = both.oa.group_messages("g1")
+    assert "Khai mạc" in str(group_message) and "Nội dung đậm." in str(group_message)
+    with both.store.session() as s:
+        assert {d.channel: d.status for d in repo.deliveries_for(s, "post:a")} == {"tg": "sent", "zalo": "sent"}
+        assert [e.actor for e in repo.audit_events(s, post_id=post_id) if e.action == "approved"] == ["lan"]
+
+
+async def test_reject_by_text_needs_a_reason_and_strangers_are_refused(both: Both) -> None:
+    both.campaign.write("a.md", post_text(channels="[tg, zalo]"))
+    await both.engine.resync()
+    with both.store.session() as s:
+        post_id = repo.post_by_key(s, "a").id
+    assert "Cần lý do" in await both.say("zl_12", f"tuchoi {post_id}")
+    assert "không có quyền" in await both.say("zl_999", f"duyet {post_id}")
+    answer = await both.say("zl_12", f"tuchoi {post_id} Ảnh chưa đúng")
+    assert "Minh từ chối" in answer and "Ảnh chưa đúng" in answer
+    with both.store.session() as s:
+        [refused] = [e for e in repo.audit_events(s) if e.action == "refused"]
+    assert refused.actor == "zalo:zl_999"
+
+
+async def test_questions_on_zalo(both: Both) -> None:
+    both.campaign.write("a.md", post_text(title="Khai mạc"))
+    await both.engine.resync()
+    await wait_for(lambda: any(t.startswith("📝") for t in both.bot_texts()))  # the approval request first
+    assert (await both.say("zl_11", "ngaymai")).startswith("🗓 Lịch ngày 26/01/2021")
+    assert "Khai mạc" in await both.say("zl_11", "lich 26/01")
+    assert "Mốc tiếp theo: Khai mạc" in await both.say("zl_11", "tieptheo")
+    assert "Bài chờ duyệt" in await both.say("zl_11", "choduyet")
+    assert "homnay" in await both.say("zl_11", "xin chào", chat="zl_11")  # help in a private chat
+
+
+async def test_webhook_checks_the_secret(both: Both) -> None:
+    client = ZaloBotClient(BOT_TOKEN, api_base=both.bot.base_url)
+    server = zalo_chat.webhook_server(both.sv, client, "s3cret-token", "/zalo")
+    server.listen(0, "127.0.0.1")
+    port = next(iter(server._sockets.values())).getsockname()[1]  # type: ignore[attr-defined]
+    update = {"ok": True, "result": {"message": {"from": {"id": "zl_11"}, "chat": {"id": "zl_11", "chat_type": "PRIVATE"},
+                                                  "text": "homnay"}}}
+    url = f"http://127.0.0.1:{port}/zalo"
+    wrong = await asyncio.to_thread(requests.post, url, json=update, headers={"X-Bot-Api-Secret-Token": "nope"}, timeout=5)
+    assert wrong.status_code == 403
+    right = await asyncio.to_thread(requests.post, url, json=update, headers={"X-Bot-Api-Secret-Token": "s3cret-token"}, timeout=5)
+    assert right.status_code == 200
+    await wait_for(lambda: both.bot.messages("zl_11"))
+    assert len(both.bot.messages("zl_11")) == 1 and both.bot.messages("zl_11")[0]["text"].startswith("🗓 Lịch ngày")
+    server.stop()
+    client.close()
