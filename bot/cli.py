@@ -201,6 +201,43 @@ def simulate(
         _fail(exc)
 
 
+@app.command()
+def audit(
+    config: ConfigOpt = Path("config.toml"),
+    content: ContentOpt = None,
+    post: Annotated[str | None, typer.Option("--post", help="Số hoặc khóa của bài / post id or key.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Từ ngày / from date YYYY-MM-DD or DD/MM/YYYY.")] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Xuất CSV / write CSV to stdout.")] = False,
+) -> None:
+    """Nhật ký: ai làm gì, khi nào / the audit trail: who did what, when."""
+    import csv
+
+    from campaign.review import find_post
+    from campaign.store import repo
+
+    cfg = load(config, content)
+    store = open_store(cfg)
+    start = _local_day(since, cfg, "--since")
+    with store.session() as s:
+        try:
+            post_id = find_post(s, post).id if post else None
+        except LoaError as exc:
+            _fail(exc)
+        events = repo.audit_events(s, post_id=post_id, since=start)
+    rows = [(e.at.astimezone(cfg.tz).isoformat(), e.actor, e.action, e.post_id or "", e.ref or "",
+             json.dumps(e.detail, ensure_ascii=False)) for e in events]
+    header = ("at", "actor", "action", "post_id", "ref", "detail")
+    if as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(header)
+        writer.writerows(rows)
+        return
+    table = Table(*header)
+    for row in rows:
+        table.add_row(*(str(x) for x in row))
+    out.print(table)
+
+
 def _webhook(url: str | None, listen: str, secret_env: str) -> Webhook | None:
     if not url:
         return None

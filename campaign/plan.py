@@ -60,7 +60,26 @@ def build_plan(config: Config, posts: list[PostSource], stored: dict[str, Stored
                     row.warnings.append(f"cùng kênh {ch} trong vòng 1 phút với {other.key} / same channel within a minute")
             by_channel[ch].append((post.scheduled_at, row))
         rows.append(row)
+    _quota_warnings(config, posts, rows)
     return rows
+
+
+def _quota_warnings(config: Config, posts: list[PostSource], rows: list[PlanRow]) -> None:
+    """Zalo OA limits broadcasts per day and per month: say which posts go over."""
+    broadcast = {k for k, ch in config.channels.items() if ch.kind == "zalo_oa_broadcast"}
+    for quota, fmt, label in ((config.zalo.broadcast_quota_per_day, "%d/%m/%Y", ("ngày", "day")),
+                              (config.zalo.broadcast_quota_per_month, "%m/%Y", ("tháng", "month"))):
+        if not quota or not broadcast:
+            continue
+        seen: dict[str, int] = defaultdict(int)
+        for row in rows:
+            if broadcast & set(row.channels):
+                period = row.at.strftime(fmt)
+                seen[period] += 1
+                if seen[period] > quota:
+                    row.warnings.append(f"vượt hạn mức phát Zalo OA: bài thứ {seen[period]} trong {label[0]} {period} "
+                                        f"(tối đa {quota}) / over the Zalo OA broadcast quota: broadcast "
+                                        f"#{seen[period]} in {label[1]} {period} (limit {quota})")
 
 
 def plan_warnings(rows: list[PlanRow]) -> list[Problem]:

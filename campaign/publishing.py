@@ -151,6 +151,38 @@ def publish_due(store: Store, config: Config, clock: Clock, key: str) -> Outcome
         return Outcome(key, "published", late=late, delivery_ids=[r.id for r in rows if r.id is not None])
 
 
+BROADCAST = "zalo_oa_broadcast"
+
+
+def early_channels(config: Config, channels: list[str] | tuple[str, ...]) -> list[str]:
+    """Channels that go out ``broadcast_lead`` ahead: Zalo reviews OA broadcasts before followers see them."""
+    if config.zalo.broadcast_lead <= timedelta(0):
+        return []
+    return [c for c in channels if c in config.channels and config.channels[c].kind == BROADCAST]
+
+
+def publish_early(store: Store, config: Config, clock: Clock, key: str) -> Outcome:
+    """Queue a post's OA broadcast ahead of its time, under the same approval and pause rules."""
+    now = clock.now()
+    with store.session() as s:
+        post = repo.post_by_key(s, key)
+        if post is None or post.status not in ("scheduled", "held"):
+            return Outcome(key, "skipped")
+        early = early_channels(config, post.channels)
+        if not early:
+            return Outcome(key, "skipped")
+        if now < post.scheduled_at - config.zalo.broadcast_lead:
+            return Outcome(key, "wait")
+        reason = hold_reason(s, config, post)
+        if reason is not None:  # tried again with the other channels at the post's time
+            return Outcome(key, "held", reason=reason[1])
+        rows = add_deliveries(s, f"post:{key}", early, post_payload(post), now, post_id=post.id,
+                              due_at=post.scheduled_at, content_hash=post.content_hash)
+        repo.audit(s, now, "scheduler", "broadcast_early", post_id=post.id, ref=key, channels=early)
+        s.commit()
+        return Outcome(key, "published", delivery_ids=[r.id for r in rows if r.id is not None])
+
+
 def publish_all_due(store: Store, config: Config, clock: Clock) -> list[Outcome]:
     with store.session() as s:
         keys = [p.key for p in repo.due_posts(s, clock.now())]

@@ -32,7 +32,7 @@ from jobs.delivery import Deliverer
 
 log = logging.getLogger(__name__)
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
-DERIVED_PREFIXES = ("publish:", "remind:", "approval:")
+DERIVED_PREFIXES = ("publish:", "broadcast:", "remind:", "approval:")
 
 
 class Engine:
@@ -103,6 +103,10 @@ class Engine:
                      else [p for k in keys if (p := repo.post_by_key(s, k)) and p.status == "scheduled" and p.scheduled_at > now])
             for post in posts:
                 wanted[f"publish:{post.key}"] = (runtime.publish_job, (post.key,), post.scheduled_at)
+                if publishing.early_channels(self.config, post.channels):
+                    early_at = post.scheduled_at - self.config.zalo.broadcast_lead
+                    if early_at > now:
+                        wanted[f"broadcast:{post.key}"] = (runtime.broadcast_job, (post.key,), early_at)
                 checks = [("deadline", post.scheduled_at - deadline)]
                 checks += [(f"remind-{int(n.total_seconds())}", post.scheduled_at - deadline - n) for n in nudges]
                 for kind, when in checks:
@@ -114,7 +118,7 @@ class Engine:
                     wanted[ref] = (runtime.remind_job, (ref,), when)
         touched = set(keys or ())
         mine = (lambda job_id: job_id.startswith(DERIVED_PREFIXES)) if keys is None else (
-            lambda job_id: job_id.startswith(("publish:", "approval:")) and job_id.split(":")[1] in touched)
+            lambda job_id: job_id.startswith(("publish:", "broadcast:", "approval:")) and job_id.split(":")[1] in touched)
         for job in self.scheduler.get_jobs():
             if mine(job.id) and job.id not in wanted:
                 job.remove()
@@ -126,6 +130,11 @@ class Engine:
         log.info("post %s: %s %s", key, outcome.action, outcome.reason)
         await self.deliverer.deliver_ready()
         return outcome
+
+    async def publish_early(self, key: str) -> None:
+        outcome = await asyncio.to_thread(publishing.publish_early, self.store, self.config, self.clock, key)
+        log.info("post %s broadcast ahead: %s %s", key, outcome.action, outcome.reason)
+        await self.deliverer.deliver(outcome.delivery_ids)
 
     async def remind(self, ref: str) -> None:
         ids = publishing.send_reminder(self.store, self.config, self.clock, ref)

@@ -25,6 +25,10 @@ async def publish_job(key: str) -> None:
     await engine().publish(key)
 
 
+async def broadcast_job(key: str) -> None:
+    await engine().publish_early(key)
+
+
 async def remind_job(ref: str) -> None:
     await engine().remind(ref)
 

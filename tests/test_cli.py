@@ -71,3 +71,30 @@ def test_sync_reports_changes(campaign: Campaign) -> None:
     campaign.write("b.md", post_text(milestone="nope"))
     broken = run(campaign, "sync")
     assert broken.exit_code == 1 and "b.md:3:" in broken.output
+
+
+def test_plan_warns_over_the_zalo_broadcast_quota(campaign: Campaign) -> None:
+    text = campaign.config_path.read_text().replace(
+        "[defaults]", '[channels.oa]\nkind = "zalo_oa_broadcast"\ntarget = "followers"\nlabel = "OA"\n\n[defaults]')
+    campaign.config_path.write_text(text + '\n[zalo]\nbroadcast_quota_per_day = 1\ndefault_cover_url = "https://x.vn/c.png"\n')
+    campaign.write("a.md", post_text(title="A", time="08:30", channels="[oa]"))
+    campaign.write("b.md", post_text(title="B", time="15:00", channels="[oa]"))
+    rows = {r["title"]: r for r in json.loads(run(campaign, "plan", "--json").output)["posts"]}
+    assert not any("quota" in w for w in rows["A"]["warnings"])
+    assert any("over the Zalo OA broadcast quota" in w and "limit 1" in w for w in rows["B"]["warnings"])
+    assert "over the Zalo OA broadcast quota" in run(campaign, "check").output
+
+
+def test_audit_export(campaign: Campaign) -> None:
+    campaign.write("a.md", post_text())
+    run(campaign, "sync")
+    campaign.write("a.md", post_text(body="Sửa."))
+    run(campaign, "sync")
+    result = run(campaign, "audit", "--post", "a", "--csv")
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0] == "at,actor,action,post_id,ref,detail"
+    assert [line.split(",")[2] for line in lines[1:]] == ["added", "changed"]
+    assert run(campaign, "audit", "--since", "01/01/2100", "--csv").output.strip() == "at,actor,action,post_id,ref,detail"
+    missing = run(campaign, "audit", "--post", "nope")
+    assert missing.exit_code == 1 and "no post 'nope'" in missing.output

@@ -34,7 +34,8 @@ DUE = datetime(2021, 1, 26, 1, 30, tzinfo=UTC)
 def zalo_config(tg: TelegramEmulator, oa: ZaloOAEmulator, bot: ZaloBotEmulator) -> str:
     text = CONFIG.replace('chats = ["duyet"]', 'chats = ["duyet", "zbot"]')
     text = text.replace("telegram = 11\n", 'telegram = 11\nzalo = "zl_11"\n').replace("telegram = 12\n", 'telegram = 12\nzalo = "zl_12"\n')
-    text = text.replace("[defaults]", f'[channels.zbot]\nkind = "zalo_bot"\ntarget = "{APPROVAL_CHAT}"\nlabel = "Duyệt trên Zalo"\n\n[defaults]')
+    text = text.replace("[defaults]", f'[channels.zbot]\nkind = "zalo_bot"\ntarget = "{APPROVAL_CHAT}"\nlabel = "Duyệt trên Zalo"\n\n'
+                                      '[channels.oa]\nkind = "zalo_oa_broadcast"\ntarget = "followers"\nlabel = "Người quan tâm OA"\n\n[defaults]')
     return text + f"""
 [telegram]
 api_base = "{tg.base_url}"
@@ -44,6 +45,8 @@ file_base = "{tg.base_file_url}"
 oa_api_base = "{oa.oa_api_base}"
 oauth_base = "{oa.oauth_base}"
 bot_api_base = "{bot.base_url}"
+broadcast_lead = "2h"
+default_cover_url = "https://media.example.vn/cover.png"
 """
 
 
@@ -162,3 +165,23 @@ async def test_webhook_checks_the_secret(both: Both) -> None:
     assert len(both.bot.messages("zl_11")) == 1 and both.bot.messages("zl_11")[0]["text"].startswith("🗓 Lịch ngày")
     server.stop()
     client.close()
+
+
+async def test_oa_broadcast_goes_out_ahead_for_zalo_review(both: Both) -> None:
+    both.campaign.write("a.md", post_text(title="Khai mạc", channels="[tg, oa]"))
+    await both.engine.resync()
+    with both.store.session() as s:
+        post_id = repo.post_by_key(s, "a").id
+    assert both.engine.scheduler.get_job("broadcast:a").next_run_time == DUE - timedelta(hours=2)
+    await wait_for(lambda: any(f"duyet {post_id}" in t for t in both.bot_texts()))
+    await both.say("zl_11", f"duyet {post_id}")
+    both.clock.set(DUE - timedelta(hours=2))
+    await both.engine.publish_early("a")
+    assert len(both.oa.broadcasts) == 1 and both.oa.articles()[0]["title"] == "Khai mạc"
+    assert both.tg.messages("@kenh") == []  # the rest waits for the post's time
+    both.clock.set(DUE + timedelta(seconds=1))
+    await both.engine.sweep()
+    await both.engine.deliverer.deliver_ready()
+    assert len(both.tg.messages("@kenh")) == 1 and len(both.oa.broadcasts) == 1
+    with both.store.session() as s:
+        assert {d.channel: d.status for d in repo.deliveries_for(s, "post:a")} == {"oa": "sent", "tg": "sent"}

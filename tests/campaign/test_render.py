@@ -554,3 +554,40 @@ def test_unknown_kind_raises() -> None:
 def test_negative_media_count_raises() -> None:
     with pytest.raises(ValueError):
         check_fits(_plain_rendered(1), kinds={"telegram"}, media_count=-1)
+
+
+# --------------------------------------------------------------------------- #
+# telegram_length: the visible length render_markdown works out itself
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        MIXED_DOC,
+        "**Tom & Jerry** <3 🎉 &amp; &lt;b&gt; \"q\" 'a'",
+        "```\n\n  a < b\n\n```\n\n- `x & y`\n  > > q\n\n[**a**](https://x.y/?a=1&b=\"2\") <https://t.me/a>",
+        "&nbsp;**&nbsp;x**\n\n    \n    code\n\n1. \n2. ![a *b* ![c](d)](e)",
+        "",
+    ],
+)
+@pytest.mark.parametrize("title", [None, "Tiêu đề <b> & \"x\""])
+def test_rendered_telegram_length_matches_html_parser(body: str, title: str | None) -> None:
+    r = render_markdown(body, title=title)
+    assert r.telegram_length == telegram_visible_length(r.telegram_html)
+
+
+def test_telegram_length_is_not_part_of_equality_and_check_fits_uses_it() -> None:
+    assert Rendered("x", "x", telegram_length=1) == Rendered("x", "x")
+    # check_fits trusts a given length and measures the HTML only when there is none
+    r = Rendered(telegram_html="a", plain="a", telegram_length=TELEGRAM_TEXT_LIMIT + 1)
+    assert check_fits(r, kinds={"telegram"}, media_count=0) != []
+    assert check_fits(Rendered("a", "a"), kinds={"telegram"}, media_count=0) == []
+
+
+def test_check_fits_on_rendered_emoji_and_entities() -> None:
+    body = "🎉&" * (TELEGRAM_TEXT_LIMIT // 3)  # 3 UTF-16 units each: just under the limit
+    r = render_markdown(body)
+    assert r.telegram_length == TELEGRAM_TEXT_LIMIT // 3 * 3
+    assert check_fits(r, kinds={"telegram"}, media_count=0) == []
+    assert check_fits(render_markdown(body + "🎉"), kinds={"telegram"}, media_count=0) != []

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+import campaign.sync as sync_module
 from campaign.approvals import approval_state
 from campaign.clock import FakeClock
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Approval
 from campaign.sync import sync
-from tests.conftest import Campaign, post_text
+from tests.conftest import CONFIG, Campaign, post_text
 
 
 def approve(store: Store, key: str, person: str, clock: FakeClock) -> None:
@@ -130,3 +135,56 @@ def test_change_after_publish_is_recorded_not_silent(store: Store, campaign: Cam
     sync(store, cfg, clock)
     assert state(store, "a")[0].status == "published"
     assert actions(store, "a")[-2:] == ["changed_after_publish", "source_deleted_after_publish"]
+
+
+def test_new_posts_get_their_first_version_and_added_event(store: Store, campaign: Campaign, clock: FakeClock,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sync_module, "_BATCH", 2)  # several batches for 5 files
+    for i in range(5):
+        campaign.write(f"d{i % 2}/p{i}.md", post_text(title=f"P{i}", time=f"0{i}:30", channels="[tg, nhom]"))
+    report = sync(store, campaign.config(), clock)
+    assert report.added == ["d0/p0", "d0/p2", "d0/p4", "d1/p1", "d1/p3"] and not report.problems
+    with store.session() as s:
+        for key in report.added:
+            post = repo.post_by_key(s, key)
+            assert post.status == "scheduled" and post.source_error is None and post.updated_at == clock.now()
+            assert post.channels == ["tg", "nhom"] and post.options == {"pin": False, "silent": False, "preview": True}
+            assert post.source_path == str(campaign.content / f"{key}.md")
+            [version] = repo.versions(s, post.id)
+            assert (version.content_hash, version.title, version.channels, version.body, version.time_text) == (
+                post.content_hash, post.title, post.channels, post.body, post.time_text)
+            [event] = repo.audit_events(s, post_id=post.id)
+            assert (event.action, event.ref, event.actor, event.detail) == ("added", key, "sync", {})
+
+
+def test_batches_keep_every_outcome(store: Store, campaign: Campaign, clock: FakeClock,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sync_module, "_BATCH", 2)
+    for name in "abcd":
+        campaign.write(f"{name}.md", post_text(title=name.upper(), time=f"0{'abcd'.index(name) + 1}:00"))
+    cfg = campaign.config()
+    sync(store, cfg, clock)
+    campaign.write("b.md", post_text(title="B2", time="02:00"))
+    bad = campaign.write("c.md", post_text(title="C", milestone="nope"))
+    (campaign.content / "d.md").unlink()
+    campaign.write("e.md", post_text(title="E", time="06:00"))
+    report = sync(store, cfg, clock)
+    assert (report.changed, report.withdrawn, report.added, report.unchanged) == (["b"], ["d"], ["e"], 1)
+    assert [str(p).split(":")[0] for p in report.problems] == [str(bad)]
+    assert actions(store, "c") == ["added", "source_broken"]
+    assert actions(store, "d") == ["added", "withdrawn"]
+    assert state(store, "c")[0].source_error
+    # a changed config re-reads every file (all in batches), and changes nothing that did not change
+    campaign.config_path.write_text(campaign.config_path.read_text() + "\n# comment\n")
+    again = sync(store, campaign.config(), clock)
+    assert again.changes == 0 and again.unchanged == 0 and len(again.problems) == 1
+
+
+def test_sync_reports_warnings(store: Store, tmp_path: Path, clock: FakeClock) -> None:
+    camp = Campaign(tmp_path / "bot", CONFIG + '\n[channels.bot]\nkind = "zalo_bot"\ntarget = "u1"\nlabel = "Bot"\n')
+    (camp.content / "anh.png").write_bytes(b"png")
+    camp.write("a.md", post_text(channels="[bot]", media="[anh.png]"))
+    report = sync(store, camp.config(), clock)
+    assert report.added == ["a"] and not report.problems
+    [warning] = report.warnings
+    assert warning.severity == "warning" and "media_base_url" in warning.message
