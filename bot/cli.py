@@ -183,9 +183,12 @@ def simulate(
     approved: Annotated[bool, typer.Option("--approved", help="Coi mọi bài là đã duyệt / treat every post as approved.")] = False,
 ) -> None:
     """Chạy thử chiến dịch trên đồng hồ ảo / replay the campaign on a virtual clock (console output, nothing is sent)."""
+    import logging
+
     from bot.simulation import simulate as run_simulation
 
     cfg = load(config, content)
+    logging.getLogger().setLevel(logging.ERROR)  # alerts show up as console messages already
     scan = scan_content(cfg)
     first = min((p.scheduled_at for p in scan.posts), default=None)
     start = _local_day(from_, cfg, "--from") or (first.astimezone(cfg.tz).replace(hour=0, minute=0) if first else None)

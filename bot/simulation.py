@@ -28,12 +28,13 @@ async def simulate(config: Config, start: datetime, end: datetime, *, speed: flo
     with tempfile.TemporaryDirectory(prefix="loa-sim-") as tmp:
         store = Store(f"sqlite:///{Path(tmp) / 'sim.db'}")
         labels = {ch.target: f"{ch.label} [{ch.key}]" for ch in config.channels.values()}
-        channel = ConsoleChannel(console, now=lambda: clock.now().astimezone(config.tz), label=lambda t: labels.get(t, t))
+        channel = ConsoleChannel(console, now=lambda: clock.now().astimezone(config.tz), label=lambda t: labels.get(t, t),
+                                 brief=True)
         adapters = dict.fromkeys(config.channels, channel)
         with virtual_time(clock):
             engine = Engine(store, config, adapters, clock, scheduler=virtual_scheduler(config.tz),
                             sweep_every=timedelta(hours=6))
-            engine.after_sync.append(lambda _r: _seed_approvals(store, approved, approvals_from))
+            engine.after_sync.append(lambda _r: _prepare(store, start, approved, approvals_from))
             console.print(f"Chạy thử / simulating {config.name}: {start.astimezone(config.tz):%d/%m/%Y %H:%M} → "
                           f"{end.astimezone(config.tz):%d/%m/%Y %H:%M} ({config.zone_name})")
             await engine.start()
@@ -61,16 +62,19 @@ async def _paced(engine: Engine, clock: FakeClock, end: datetime, speed: float) 
         await asyncio.sleep(tick)
 
 
-async def _seed_approvals(store: Store, approve_all: bool, approvals_from: str | None) -> None:
-    """Give the simulation the approvals it should assume: all, or those in the real store."""
+async def _prepare(store: Store, start: datetime, approve_all: bool, approvals_from: str | None) -> None:
+    """Leave out posts before the window, and give the rest the approvals to assume: all, or the real store's."""
     with store.session() as s:
         posts = list(s.exec(select(Post)).all())
+        for p in posts:
+            if p.scheduled_at < start:
+                p.status = "withdrawn"  # outside the simulated window: neither sent nor "missed"
         if approve_all:
             for p in posts:
                 if not repo.live_approvals(s, p.id or 0):
                     s.add_all(Approval(post_id=p.id or 0, content_hash=p.content_hash, person=f"simulate-{i}",
                                        decision="approve", at=p.updated_at) for i in range(p.approvals_required))
-        elif approvals_from and Path(approvals_from.split("///", 1)[-1]).exists() or (approvals_from or "").startswith("postgresql"):
+        elif approvals_from and (approvals_from.startswith("postgresql") or Path(approvals_from.split("///", 1)[-1]).exists()):
             real = Store(approvals_from or "", run_migrations=False)
             try:
                 with real.session() as r:

@@ -80,7 +80,9 @@ def sync(store: Store, config: Config, clock: Clock, *, actor: str = "sync") -> 
         gone = [key for key, state in states.items() if key not in seen and state.status != "withdrawn"]
         gone_rows = repo.posts_for_keys(s, gone) if gone else {}
         for key in gone:
-            row = gone_rows[key]
+            row = gone_rows.get(key)
+            if row is None:  # deleted from the store meanwhile: nothing left to withdraw
+                continue
             if row.status in ("published", "retracted"):
                 if row.source_error != "deleted":
                     row.source_error = "deleted"

@@ -15,12 +15,13 @@ class ConsoleChannel:
     kind = "console"
 
     def __init__(self, console: Console | None = None, *, now: Callable[[], datetime] | None = None,
-                 label: Callable[[str], str] | None = None, width: int = 300) -> None:
+                 label: Callable[[str], str] | None = None, width: int = 300, brief: bool = False) -> None:
         self.console = console or Console(highlight=False)
         self._now = now
         self._label = label or (lambda target: target)
         self._ids = itertools.count(1)
         self.width = width
+        self.brief = brief  # first line only (simulations print hundreds of messages)
         self.sent: list[tuple[str, OutMessage]] = []
 
     async def start(self) -> None:
@@ -35,7 +36,7 @@ class ConsoleChannel:
     async def send(self, target: str, message: OutMessage) -> Sent:
         self.sent.append((target, message))
         when = f"{self._now():%d/%m/%Y %H:%M} " if self._now else ""
-        text = message.plain.replace("\n", " ⏎ ")
+        text = message.plain.split("\n", 1)[0] if self.brief else message.plain.replace("\n", " ⏎ ")
         if len(text) > self.width:
             text = text[: self.width - 1] + "…"
         media = f" [+{len(message.media)} media]" if message.media else ""

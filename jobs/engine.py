@@ -128,6 +128,13 @@ class Engine:
     async def publish(self, key: str) -> publishing.Outcome:
         outcome = await asyncio.to_thread(publishing.publish_due, self.store, self.config, self.clock, key)
         log.info("post %s: %s %s", key, outcome.action, outcome.reason)
+        if outcome.action == "held":  # look again when the catch-up window closes: then it is sent or reported missed
+            with self.store.session() as s:
+                post = repo.post_by_key(s, key)
+            if post is not None:
+                when = post.scheduled_at + self.config.catch_up + timedelta(seconds=1)
+                self.scheduler.add_job(runtime.publish_job, DateTrigger(when), args=[key], id=f"publish:{key}",
+                                       replace_existing=True)
         await self.deliverer.deliver_ready()
         return outcome
 

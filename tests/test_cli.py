@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -98,3 +99,25 @@ def test_audit_export(campaign: Campaign) -> None:
     assert run(campaign, "audit", "--since", "01/01/2100", "--csv").output.strip() == "at,actor,action,post_id,ref,detail"
     missing = run(campaign, "audit", "--post", "nope")
     assert missing.exit_code == 1 and "no post 'nope'" in missing.output
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_simulate_the_sample_is_deterministic(tmp_path: Path) -> None:
+    args = ["simulate", "--config", str(ROOT / "config.toml"), "--from", "26/01/2021", "--to", "26/01/2021", "--approved"]
+    env = {"LOA_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}", "COLUMNS": "300"}
+    first = runner.invoke(app, args, env=env)
+    assert first.exit_code == 0, first.output
+    assert "26/01/2021 10:30 → Kênh Telegram Thông tin Đại hội - tỉnh Lạng Sơn [tg_tinh]: Khai mạc trọng thể" in first.output
+    assert "26/01/2021 20:00 → Kênh Telegram Thông tin Đại hội - tỉnh Lạng Sơn [tg_tinh]: 📣" in first.output
+    assert "Tổng kết / summary: 2 bài đã đăng / published, 0 bị giữ / held, 0 lỡ giờ / missed" in first.output
+    assert runner.invoke(app, args, env=env).output == first.output
+
+
+def test_simulate_without_approvals_shows_what_is_held(tmp_path: Path) -> None:
+    args = ["simulate", "--config", str(ROOT / "config.toml"), "--from", "26/01/2021", "--to", "26/01/2021"]
+    result = runner.invoke(app, args, env={"LOA_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}", "COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert "bị giữ lại: chưa đủ duyệt (0/1)" in result.output
+    assert "0 bài đã đăng / published" in result.output and "2 lỡ giờ / missed" in result.output
