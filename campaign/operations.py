@@ -6,7 +6,9 @@ engine between ``*_targets`` and ``record_*``, because ``campaign`` knows no pla
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from campaign.approvals import approval_state
@@ -35,34 +37,35 @@ def pause(store: Store, clock: Clock, actor: Actor, paused: bool) -> bool:
 def retry_delivery(store: Store, clock: Clock, actor: Actor, delivery_id: int) -> Delivery:
     """A failed or unknown delivery goes back to the queue, attempts reset (the admin checked)."""
     now = clock.now()
-    with store.session() as s:
-        require(s, actor, "admin", now, "retry")
-        d = s.get(Delivery, delivery_id)
-        if d is None:
-            raise NotFound(f"không có lượt gửi #{delivery_id} / no delivery #{delivery_id}")
-        if d.status not in ("failed", "unknown"):
-            raise Conflict(f"lượt gửi #{delivery_id} đang '{d.status}', chỉ gửi lại được khi lỗi hoặc không rõ / "
-                           f"delivery #{delivery_id} is '{d.status}'; only failed or unknown ones can be retried")
-        previous = d.status
+
+    def requeue(d: Delivery) -> None:
         d.status, d.attempts, d.next_attempt_at, d.last_error = "pending", 0, now, None
-        repo.audit(s, now, actor.label, "retry", post_id=d.post_id, ref=d.ref, channel=d.channel, delivery=d.id, was=previous)
-        s.commit()
-        return d
+
+    return _change_delivery(store, now, actor, delivery_id, "retry", ("failed", "unknown"), requeue)
 
 
 def skip_delivery(store: Store, clock: Clock, actor: Actor, delivery_id: int) -> Delivery:
     """Give up on a delivery (or, for an unknown one, accept that it went out)."""
-    now = clock.now()
+
+    def skip(d: Delivery) -> None:
+        d.status = "skipped"
+
+    return _change_delivery(store, clock.now(), actor, delivery_id, "skip", ("failed", "unknown", "pending"), skip)
+
+
+def _change_delivery(store: Store, now: datetime, actor: Actor, delivery_id: int, action: str,
+                     allowed: tuple[str, ...], change: Callable[[Delivery], None]) -> Delivery:
     with store.session() as s:
-        require(s, actor, "admin", now, "skip")
+        require(s, actor, "admin", now, action)
         d = s.get(Delivery, delivery_id)
         if d is None:
             raise NotFound(f"không có lượt gửi #{delivery_id} / no delivery #{delivery_id}")
-        if d.status not in ("failed", "unknown", "pending"):
-            raise Conflict(f"lượt gửi #{delivery_id} đang '{d.status}' / delivery #{delivery_id} is '{d.status}'")
+        if d.status not in allowed:
+            raise Conflict(f"lượt gửi #{delivery_id} đang '{d.status}', cần {' / '.join(allowed)} / "
+                           f"delivery #{delivery_id} is '{d.status}', {action} needs {' or '.join(allowed)}")
         previous = d.status
-        d.status = "skipped"
-        repo.audit(s, now, actor.label, "skip", post_id=d.post_id, ref=d.ref, channel=d.channel, delivery=d.id, was=previous)
+        change(d)
+        repo.audit(s, now, actor.label, action, post_id=d.post_id, ref=d.ref, channel=d.channel, delivery=d.id, was=previous)
         s.commit()
         return d
 

@@ -82,6 +82,8 @@ class Deliverer:
         status = publishing.mark_failed_attempt(self.store, self.config, d.id, error, transient=transient,
                                                 retry_after=retry_after, now=self.clock.now())
         log.warning("delivery %s (%s → %s) %s: %s", d.id, d.ref, d.channel, "will retry" if status == "pending" else status, error)
+        if status == "failed":
+            self.start_ready()  # the admins' alert about it goes out now, not at the next sweep
 
     async def stop(self, timeout: float) -> None:
         """Let in-flight sends finish; cancel what is left (rows still waiting for a turn were never claimed)."""

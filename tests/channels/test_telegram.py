@@ -12,6 +12,7 @@ import traceback
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx._transports.default as httpx_transport
 import pytest
 
 from campaign.errors import ChannelError, ChannelSetupError
@@ -34,6 +35,25 @@ def make_channel(tg: TelegramEmulator, token: str = TOKEN, **kw: float) -> Teleg
     return TelegramChannel(token, api_base=tg.base_url, file_base=tg.base_file_url,
                            read_timeout=opts["read_timeout"], connect_timeout=opts["connect_timeout"],
                            startup_retries=int(opts["startup_retries"]), startup_backoff=opts["startup_backoff"])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_ssl_context() -> Iterator[None]:
+    """Every ``TelegramChannel`` builds two httpx clients, each loading the CA bundle (~40 ms).
+
+    The emulator speaks plain HTTP, so share one default context to keep this module fast.
+    """
+    original = httpx_transport.create_ssl_context
+    shared = original()
+
+    def create(verify: object = True, cert: object = None, trust_env: bool = True) -> object:
+        if verify is True and cert is None:
+            return shared
+        return original(verify=verify, cert=cert, trust_env=trust_env)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(httpx_transport, "create_ssl_context", create)
+        yield
 
 
 @pytest.fixture
@@ -484,12 +504,25 @@ async def test_start_gives_up_when_nothing_listens(tg: TelegramEmulator) -> None
     assert TOKEN not in str(err.value)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: start() handles only InvalidToken and NetworkError; a flood-control 429 on getMe escapes "
+    "as a raw telegram.error.RetryAfter instead of being retried or reported as ChannelSetupError"))
+async def test_start_flood_control_on_getme_is_retried_or_a_setup_error(tg: TelegramEmulator) -> None:
+    tg.inject("429", method="getMe", retry_after=1)
+    channel = make_channel(tg)
+    try:
+        await channel.start()  # retrying after retry_after is fine ...
+    except ChannelSetupError:  # ... and so is a setup error
+        pass
+    finally:
+        await channel.close()
+
+
 # ---------------------------------------------------------------------------------------- limits
 
 
 async def test_private_chat_is_paced_about_one_per_second(tg: TelegramEmulator) -> None:
-    channel = make_channel(tg)
-    channel.limits = TelegramLimits()
+    channel = make_channel(tg)  # default TelegramLimits
     user = "555001"
     try:
         await channel.start()
@@ -503,8 +536,7 @@ async def test_private_chat_is_paced_about_one_per_second(tg: TelegramEmulator) 
 
 
 async def test_group_gets_a_burst_of_twenty_then_waits(tg: TelegramEmulator) -> None:
-    channel = make_channel(tg)
-    channel.limits = TelegramLimits()
+    channel = make_channel(tg)  # default TelegramLimits
     try:
         await channel.start()
         await asyncio.gather(*(send(channel, GROUP, msg(f"<b>tin {i}</b>")) for i in range(20)))
