@@ -112,10 +112,10 @@ class TelegramChannel:
                     "Telegram từ chối token (kiểm tra biến môi trường trong [telegram].token_env) / "
                     "Telegram rejected the bot token (check the variable named by [telegram].token_env)"
                 ) from None
-            except NetworkError as exc:
+            except (NetworkError, RetryAfter) as exc:
                 if attempt == self.startup_retries:
                     raise ChannelSetupError(f"không kết nối được Telegram / cannot reach Telegram: {exc}") from None
-                delay = self.startup_backoff * 2 ** (attempt - 1)
+                delay = _seconds(exc.retry_after) if isinstance(exc, RetryAfter) else self.startup_backoff * 2 ** (attempt - 1)
                 log.warning("Telegram unreachable at start-up (%s); retrying in %.0fs", exc, delay)
                 await asyncio.sleep(delay)
 
@@ -130,9 +130,12 @@ class TelegramChannel:
         cid = chat_id(target)
         with _errors(self.limits, target):
             ids = await self._send(cid, message)
-            if message.pin:
+        if message.pin:  # the post is out: a failed pin must not make it look unsent (and be sent twice)
+            try:
                 await self.limits.acquire(target)
                 await self.bot.pin_chat_message(cid, int(ids[0]), disable_notification=message.silent)
+            except TelegramError as exc:
+                log.warning("message %s in %s was sent but could not be pinned: %s", ids[0], target, exc)
         return Sent(ids)
 
     async def _send(self, cid: int | str, m: OutMessage) -> tuple[str, ...]:
@@ -145,19 +148,27 @@ class TelegramChannel:
             )
             return (str(msg.message_id),)
         with ExitStack() as files:
-            handles = [files.enter_context(p.open("rb")) for p in m.media]
-            if len(m.media) == 1:
-                send = self.bot.send_photo if _is_image(m.media[0]) else self.bot.send_document
-                field = "photo" if _is_image(m.media[0]) else "document"
-                msg = await send(cid, **{field: handles[0]}, caption=m.html, reply_markup=markup, **common)
-                return (str(msg.message_id),)
-            group = [
-                (InputMediaPhoto if _is_image(p) else InputMediaDocument)(
-                    h, caption=m.html if i == 0 else None, parse_mode=ParseMode.HTML, filename=p.name)
-                for i, (p, h) in enumerate(zip(m.media, handles, strict=True))
-            ]
-            msgs = await self.bot.send_media_group(cid, group, disable_notification=m.silent)
-            return tuple(str(x.message_id) for x in msgs)
+            ids: list[str] = []
+            caption: str | None = m.html
+            # Telegram albums cannot mix photos and documents: photos first, then the files.
+            for group in ([p for p in m.media if _is_image(p)], [p for p in m.media if not _is_image(p)]):
+                if not group:
+                    continue
+                handles = [files.enter_context(p.open("rb")) for p in group]
+                if len(group) == 1:
+                    image = _is_image(group[0])
+                    send = self.bot.send_photo if image else self.bot.send_document
+                    msg = await send(cid, **{"photo" if image else "document": handles[0]}, caption=caption,
+                                     reply_markup=markup, **common)
+                    ids.append(str(msg.message_id))
+                else:
+                    items = [(InputMediaPhoto if _is_image(p) else InputMediaDocument)(
+                        h, caption=caption if i == 0 else None, parse_mode=ParseMode.HTML, filename=p.name)
+                        for i, (p, h) in enumerate(zip(group, handles, strict=True))]
+                    msgs = await self.bot.send_media_group(cid, items, disable_notification=m.silent)
+                    ids += [str(x.message_id) for x in msgs]
+                caption = None
+            return tuple(ids)
 
     async def edit(self, target: str, message_ids: tuple[str, ...], message: OutMessage) -> None:
         cid = chat_id(target)
@@ -189,6 +200,11 @@ class TelegramChannel:
                         raise
 
 
+def _seconds(value: object) -> float:
+    """``retry_after`` is int seconds today and a timedelta in python-telegram-bot's next major."""
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)  # type: ignore[arg-type]
+
+
 def _is_image(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
 
@@ -212,7 +228,7 @@ class _errors:
         if exc is None or not isinstance(exc, TelegramError):
             return False
         if isinstance(exc, RetryAfter):
-            seconds = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else float(exc.retry_after)
+            seconds = _seconds(exc.retry_after)
             self.limits.block(self.target, seconds)
             raise ChannelError(f"429 Too Many Requests: retry after {seconds:.0f}s", transient=True, retry_after=seconds) from None
         if isinstance(exc, (Forbidden, BadRequest, ChatMigrated, InvalidToken)):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from campaign.store import repo
 from tests.bot.conftest import ADMINS, BOSS, LAN, MINH, Live
 from tests.bot.test_approvals import publish_time

@@ -192,10 +192,6 @@ async def test_three_images_are_one_album_with_caption_on_the_first(ch: Telegram
     assert stored[1]["caption"] is None and stored[2]["caption"] is None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: an album mixing images and a non-image file is sent as one sendMediaGroup of "
-    "InputMediaPhoto + InputMediaDocument, which Telegram refuses (400 \"document can't be mixed with "
-    "other media types\"); `check` accepts such a post, so it fails permanently at publish time"))
 async def test_album_mixing_images_and_a_document_is_delivered(ch: TelegramChannel, tg: TelegramEmulator,
                                                                tmp_path: Path) -> None:
     pdf = tmp_path / "ke-hoach.pdf"
@@ -236,10 +232,6 @@ async def test_no_pin_without_pin_flag(ch: TelegramChannel, tg: TelegramEmulator
     assert not tg.calls_to("pinChatMessage")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: when the message is posted but only the pin call fails, send() raises ChannelError "
-    "(here transient=True) and the posted message's id is lost; the engine marks the delivery "
-    "failed and retries it, posting the message a second time"))
 async def test_failed_pin_after_a_posted_message_still_reports_it_sent(ch: TelegramChannel,
                                                                       tg: TelegramEmulator) -> None:
     tg.inject("500", method="pinChatMessage")
@@ -504,9 +496,6 @@ async def test_start_gives_up_when_nothing_listens(tg: TelegramEmulator) -> None
     assert TOKEN not in str(err.value)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: start() handles only InvalidToken and NetworkError; a flood-control 429 on getMe escapes "
-    "as a raw telegram.error.RetryAfter instead of being retried or reported as ChannelSetupError"))
 async def test_start_flood_control_on_getme_is_retried_or_a_setup_error(tg: TelegramEmulator) -> None:
     tg.inject("429", method="getMe", retry_after=1)
     channel = make_channel(tg)
