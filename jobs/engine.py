@@ -114,8 +114,8 @@ class Engine:
                         wanted[f"approval:{post.key}:{kind}"] = (runtime.approval_job, (post.key, kind), when)
         if keys is None:
             for ref, _m, _text, when in publishing.reminder_times(self.config):
-                if when > now:
-                    wanted[ref] = (runtime.remind_job, (ref,), when)
+                if when > now - self.config.catch_up:  # one missed while down still goes out within catch-up
+                    wanted[ref] = (runtime.remind_job, (ref,), max(when, now))
         touched = set(keys or ())
         mine = (lambda job_id: job_id.startswith(DERIVED_PREFIXES)) if keys is None else (
             lambda job_id: job_id.startswith(("publish:", "broadcast:", "approval:")) and job_id.split(":")[1] in touched)

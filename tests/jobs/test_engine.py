@@ -252,7 +252,7 @@ async def test_edited_or_withdrawn_post_moves_its_job(store: Store, tg_campaign:
 async def test_milestone_reminder_goes_to_reminder_channels(store: Store, tg_campaign: Campaign, tg: TelegramEmulator) -> None:
     tg_campaign.write("a.md", post_text())
     remind_at = datetime(2021, 1, 25, 13, 0, tzinfo=UTC)  # 20:00 local the day before khai-mac
-    clock = ShiftedClock(remind_at - timedelta(seconds=0.3))
+    clock = ShiftedClock(remind_at - timedelta(seconds=1.5))
     with virtual_time(clock):
         engine = await started(store, tg_campaign, tg, clock)
         await tg.wait_for(lambda: texts(tg, CHANNEL), timeout=3)
@@ -268,3 +268,18 @@ def test_offline_adapters_need_no_token(tg_campaign: Campaign, offline: bool) ->
 
     adapters = build_adapters(tg_campaign.config(), offline=offline, env={})
     assert all(isinstance(a, ConsoleChannel) for a in adapters.values())
+
+
+async def test_reminder_missed_while_down_goes_out_within_catch_up(store: Store, tg_campaign: Campaign,
+                                                                     tg: TelegramEmulator) -> None:
+    tg_campaign.write("a.md", post_text())
+    remind_at = datetime(2021, 1, 25, 13, 0, tzinfo=UTC)
+    clock = FakeClock(remind_at + timedelta(minutes=10))
+    with virtual_time(clock):
+        engine = await started(store, tg_campaign, tg, clock)
+        await tg.wait_for(lambda: texts(tg, CHANNEL), timeout=3)
+        clock.advance(60)
+        await engine.resync(full=True)
+        await settle(engine)
+        await engine.stop()
+    assert len(texts(tg, CHANNEL)) == 1  # once, however often the jobs are rebuilt
