@@ -22,6 +22,7 @@ class Deliverer:
     def __init__(self, store: Store, config: Config, adapters: Mapping[str, Channel], clock: Clock) -> None:
         self.store, self.config, self.adapters, self.clock = store, config, adapters, clock
         self._inflight: dict[int, asyncio.Task[None]] = {}
+        self._on_wire: set[int] = set()  # claimed and calling the platform (the rest wait for a turn)
 
     @property
     def inflight(self) -> int:
@@ -62,6 +63,7 @@ class Deliverer:
         await adapter.acquire(channel.target)
         if not self._claim(d.id):
             return
+        self._on_wire.add(d.id)
         try:
             sent = await adapter.send(channel.target, OutMessage.from_payload(d.payload, self.config.content_dir))
         except ChannelError as exc:
@@ -71,6 +73,8 @@ class Deliverer:
             log.exception("delivery %s to %s crashed", d.id, d.channel)
             self._failed(d, f"{type(exc).__name__}: {exc}", transient=False)
             return
+        finally:
+            self._on_wire.discard(d.id)
         publishing.mark_sent(self.store, d.id, sent.message_ids, self.clock.now())
 
     def _claim(self, delivery_id: int) -> bool:
@@ -87,6 +91,9 @@ class Deliverer:
 
     async def stop(self, timeout: float) -> None:
         """Let in-flight sends finish; cancel what is left (rows still waiting for a turn were never claimed)."""
+        for d_id, task in list(self._inflight.items()):
+            if d_id not in self._on_wire:
+                task.cancel()  # still waiting for a rate-limit turn: unclaimed, stays pending
         tasks = list(self._inflight.values())
         if not tasks:
             return

@@ -283,3 +283,34 @@ async def test_reminder_missed_while_down_goes_out_within_catch_up(store: Store,
         await settle(engine)
         await engine.stop()
     assert len(texts(tg, CHANNEL)) == 1  # once, however often the jobs are rebuilt
+
+
+async def test_graceful_stop_finishes_sends_in_flight_and_releases_the_rest(store: Store, tg_campaign: Campaign,
+                                                                            tg: TelegramEmulator) -> None:
+    from channels.telegram import TelegramChannel, TelegramLimits
+
+    tg_campaign.write("a.md", post_text(title="A", channels="[tg, nhom]"))
+    tg_campaign.write("b.md", post_text(title="B", channels="[nhom]"))
+    clock = FakeClock(DUE)
+    sync(store, tg_campaign.config(), clock)
+    approve(store, "a")
+    approve(store, "b")
+    tg.inject("timeout", chat_id=CHANNEL)  # this send is on the wire when the stop comes
+    cfg = fast(tg_campaign.config())
+    channel = TelegramChannel("123456:TEST-TOKEN", api_base=tg.base_url, file_base=tg.base_file_url, read_timeout=5,
+                              limits=TelegramLimits(group_per_minute=1))  # the group's second post must wait
+    with virtual_time(clock):
+        engine = Engine(store, cfg, {k: channel for k in cfg.channels}, clock)
+        await engine.start(run_sweep=False)
+        await engine.sweep()
+        await tg.wait_for(lambda: len(tg.messages(-100200)) == 1 and any(c.fault == "timeout" for c in tg.calls))
+        started = asyncio.get_running_loop().time()
+        await engine.stop(timeout=5)
+        took = asyncio.get_running_loop().time() - started
+    with store.session() as s:
+        rows = {(d.ref, d.channel): d for ref in ("post:a", "post:b") for d in repo.deliveries_for(s, ref)}
+    assert "sending" not in {d.status for d in rows.values()}
+    assert rows[("post:a", "tg")].status == "pending" and rows[("post:a", "tg")].last_error  # finished (failed), will retry
+    waiting = [d for d in rows.values() if d.channel == "nhom" and d.status != "sent"]
+    assert len(waiting) == 1 and waiting[0].status == "pending" and waiting[0].attempts == 0  # released untouched
+    assert took < 3
