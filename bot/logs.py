@@ -41,6 +41,6 @@ def setup_logging(config: Config, level: int = logging.INFO, extra_secrets: Iter
     root.handlers[:] = [handler]
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "urllib3.connectionpool", "apscheduler.executors", "apscheduler.scheduler",
-                  "watchfiles"):
+                  "watchfiles", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return redact
