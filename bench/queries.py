@@ -56,8 +56,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench._common import percentile, reset_postgres
-from bench.sync import CONFIG, generate
+from bench.sync import CONFIG, generate  # stdlib-only at import time
+
+# bench._common imports campaign (SQLAlchemy, SQLModel, alembic): imported lazily so that the
+# --phases-child process starts bare and its "imports" phase counts them.
 
 ROOT = Path(__file__).resolve().parents[1]
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -70,6 +72,18 @@ ANCHOR_LINE = "khai_mac = 2021-01-26"
 QUERY_CODE = ("bot/dispatch.py", "campaign/answers.py", "campaign/approvals.py", "campaign/review.py",
               "campaign/store/repo.py", "campaign/store/models.py", "campaign/store/db.py")
 
+
+
+def percentile(values: Any, p: float) -> float:
+    from bench._common import percentile as nearest_rank
+
+    return nearest_rank(values, p)
+
+
+def reset_postgres(url: str) -> None:
+    from bench._common import reset_postgres as reset
+
+    reset(url)
 
 # --- the store in a mid-campaign state -----------------------------------------------------------
 
@@ -214,9 +228,267 @@ def run_queries(db: str, n_posts: int, config_path: Path, workdir: Path, args: a
           file=sys.stderr, flush=True)
     gc.collect()
     results = asyncio.run(time_commands(store, config, args.reps, args.warmup, args.profile, store.dialect))
+    parts = []
+    if args.breakdown:
+        print(f"[breakdown] {store.dialect}, median of {args.breakdown} calls each", file=sys.stderr, flush=True)
+        parts = breakdown(store, config, args.breakdown)
     dialect = store.dialect
     store.close()
-    return {"db": dialect, "state": state, "commands": results}
+    return {"db": dialect, "state": state, "commands": results, "breakdown": parts}
+
+
+# --- where the time goes (--breakdown) --------------------------------------------------------------
+
+
+def _median_ms(fn: Callable[[], Any], reps: int) -> float:
+    samples = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t0)
+    return percentile(samples, 50) * 1000
+
+
+def breakdown(store: Any, config: Any, reps: int) -> list[tuple[str, float]]:
+    """Median ms of the parts of /pending, /week and /next, and of lighter queries giving the same answer.
+
+    The "alternative" rows are measurements of what the same answer could cost, not product code:
+    only the columns a line needs (Core rows, no ORM objects), and the database doing the
+    filtering, counting and paging (LIMIT 15) so that only one page of lines is built.
+    """
+    from sqlalchemy import and_, distinct, exists, func, or_, select
+
+    from campaign import answers
+    from campaign.approvals import approval_state
+    from campaign.store import repo
+    from campaign.store.models import Approval, Post
+
+    P, A = Post.__table__.c, Approval.__table__.c  # type: ignore[attr-defined]
+    now = NOW.astimezone(UTC)
+    person = config.people["lan"]
+    monday = NOW.date() - timedelta(days=NOW.weekday())
+    w0 = datetime.combine(monday, datetime.min.time(), tzinfo=config.tz)
+    w1 = w0 + timedelta(days=7)
+    statuses = ["scheduled", "held", "published"]
+    line_cols = (P.id, P.key, P.title, P.scheduled_at, P.channels, P.status, P.content_hash, P.published_hash,
+                 P.approvals_required)
+    out: list[tuple[str, float]] = []
+
+    def add(label: str, fn: Callable[[], Any]) -> None:
+        fn()
+        out.append((label, _median_ms(fn, reps)))
+        print(f"  {label:<100} {out[-1][1]:9.2f} ms", file=sys.stderr, flush=True)
+
+    def full_rows(start: Any, end: Any, st: list[str]) -> Callable[[], Any]:
+        def run() -> Any:
+            with store.session() as s:
+                return len(repo.posts_between(s, start, end, statuses=st))
+        return run
+
+    with store.session() as s:
+        posts_all = list(repo.posts_between(s, None, None, statuses=statuses))
+        posts_week = list(repo.posts_between(s, w0, w1))
+        ids_all = [p.id for p in posts_all]
+        ids_week = [p.id for p in posts_week]
+        appr_all = repo.approvals_for(s, ids_all)
+
+    def approvals(ids: list[int]) -> Callable[[], Any]:
+        def run() -> Any:
+            with store.session() as s:
+                return len(repo.approvals_for(s, ids))
+        return run
+
+    def pending_loop() -> int:
+        n = 0
+        for p in posts_all:
+            state = approval_state(p, appr_all.get(p.id or 0, []))
+            waiting = (p.status != "published" and not state.approved) or (p.changed_after_publish and not state.approved)
+            if waiting and (p.scheduled_at >= now - config.catch_up or p.status == "published"):
+                answers._post_line(config, p, with_day=True, staff=True, state=state.label())
+                n += 1
+        return n
+
+    def gc_off(fn: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            gc.disable()
+            try:
+                return fn()
+            finally:
+                gc.enable()
+        return run
+
+    print("[breakdown] /pending", file=sys.stderr)
+    pending = lambda: answers.pending(store, config, NOW, "vi")  # noqa: E731
+    add("/pending: answers.pending, whole", pending)
+    add("/pending: answers.pending, whole, gc disabled", gc_off(pending))
+    add(f"/pending: repo.posts_between(all, statuses={statuses}) -> {len(posts_all):,} full Post objects", full_rows(None, None, statuses))
+    add(f"/pending: repo.approvals_for({len(ids_all):,} ids) -> Approval objects", approvals(ids_all))
+    add("/pending: approval_state + _post_line loop over the loaded objects (no DB)", pending_loop)
+
+    def pending_columns() -> int:
+        with store.session() as s:
+            rows = s.execute(select(*line_cols).where(P.status.in_(statuses)).order_by(P.scheduled_at, P.key)).all()
+            byp: dict[int, list[Any]] = {}
+            for a in s.execute(select(A.post_id, A.content_hash, A.person, A.decision).where(A.voided_at.is_(None))).all():
+                byp.setdefault(a.post_id, []).append(a)
+        lines = []
+        for r in rows:
+            cur = [a for a in byp.get(r.id, ()) if a.content_hash == r.content_hash]
+            ok = len({a.person for a in cur if a.decision == "approve"}) >= r.approvals_required \
+                and not any(a.decision == "reject" for a in cur)
+            changed = r.published_hash is not None and r.published_hash != r.content_hash
+            if not ok and (r.status != "published" or changed) and (r.scheduled_at >= now - config.catch_up or r.status == "published"):
+                lines.append(r)
+        return len(lines)
+
+    add("/pending alternative: same filter in Python on Core rows of the 9 needed columns + all live approvals",
+        pending_columns)
+
+    cur_hash = and_(A.post_id == P.id, A.content_hash == P.content_hash, A.voided_at.is_(None))
+    n_approvers = select(func.count(distinct(A.person))).where(cur_hash, A.decision == "approve").scalar_subquery()
+    rejected = exists().where(cur_hash, A.decision == "reject")
+    not_approved = or_(n_approvers < P.approvals_required, rejected)
+    changed_after = and_(P.published_hash.is_not(None), P.published_hash != P.content_hash)
+    pending_where = and_(P.status.in_(statuses), not_approved,
+                         or_(and_(P.status != "published", P.scheduled_at >= now - config.catch_up),
+                             and_(P.status == "published", changed_after)))
+
+    def pending_sql() -> int:
+        with store.session() as s:
+            total = s.execute(select(func.count()).select_from(Post.__table__).where(pending_where)).scalar_one()
+            page = s.execute(select(*line_cols).where(pending_where).order_by(P.scheduled_at, P.key).limit(answers_page())).all()
+        return total + len(page)
+
+    add("/pending alternative: SQL filter (approvals counted in a subquery): COUNT(*) + first page (LIMIT 15)",
+        pending_sql)
+
+    print("[breakdown] /week", file=sys.stderr)
+    week = lambda: answers.week(store, config, NOW, "vi", person)  # noqa: E731
+    add("/week: answers.week, whole", week)
+    add(f"/week: repo.posts_between(week) -> {len(posts_week):,} full Post objects", full_rows(w0, w1, None))  # type: ignore[arg-type]
+    add(f"/week: repo.approvals_for({len(ids_week):,} ids) -> Approval objects", approvals(ids_week))
+
+    def week_page() -> int:
+        with store.session() as s:
+            where = and_(P.scheduled_at >= w0, P.scheduled_at < w1, P.status.in_(answers.VISIBLE))
+            total = s.execute(select(func.count()).select_from(Post.__table__).where(where)).scalar_one()
+            page = s.execute(select(*line_cols).where(where).order_by(P.scheduled_at, P.key).limit(answers_page())).all()
+            s.execute(select(A.post_id, A.content_hash, A.person, A.decision)
+                      .where(A.post_id.in_([r.id for r in page]), A.voided_at.is_(None))).all()
+        return total
+
+    add("/week alternative: COUNT(*) + first page (LIMIT 15, 9 columns) + approvals of those 15", week_page)
+
+    print("[breakdown] /next", file=sys.stderr)
+    add("/next: answers.next_up, whole", lambda: answers.next_up(store, config, NOW, "vi", person))
+    add(f"/next: repo.posts_between(now, None, scheduled/held) -> {len([p for p in posts_all if p.scheduled_at >= now]):,} "
+        "full Post objects (5 used)", full_rows(now, None, ["scheduled", "held"]))
+
+    def next_limit() -> int:
+        with store.session() as s:
+            q = select(Post).where(P.scheduled_at >= now, P.status.in_(["scheduled", "held"])) \
+                .order_by(P.scheduled_at, P.key).limit(5)
+            return len(s.exec(q).all())
+
+    add("/next alternative: the same query with LIMIT 5 (staff; the public would page until 5 visible)", next_limit)
+    return out
+
+
+def answers_page() -> int:
+    from bot.dispatch import PAGE_LINES
+
+    return PAGE_LINES
+
+
+# --- where the memory goes (--memory-phases) --------------------------------------------------------
+
+
+def memory_phases(config_path: Path, use_tracemalloc: bool) -> None:
+    """In this process: what ``loa run --offline`` does at start-up, with RSS (and Python heap) per phase.
+
+    Same objects as ``bot.cli.run`` / ``bot.app.Runner.run`` (offline adapters, ``Engine`` with the
+    chat callback codec), without the chat side (offline has none) and the wait.
+    """
+    import tracemalloc
+
+    if use_tracemalloc:
+        tracemalloc.start()
+
+    def mem() -> tuple[int, int]:
+        st = _proc_status(os.getpid())
+        return st.get("VmRSS", 0), st.get("VmHWM", 0)
+
+    rows: list[tuple[str, int, int, int, int, float, int]] = []
+    last = [mem(), time.perf_counter()]
+
+    def record(label: str, heap_peak: int = 0) -> None:
+        rss, hwm = mem()
+        heap = tracemalloc.get_traced_memory()[0] if use_tracemalloc else 0
+        rows.append((label, rss, rss - last[0][0], hwm, heap, time.perf_counter() - last[1], heap_peak))
+        last[0], last[1] = (rss, hwm), time.perf_counter()
+
+    record("python started")
+    from bot import callbacks
+    from bot.app import build_adapters
+    from campaign import publishing, review
+    from campaign.clock import SystemClock
+    from campaign.config import load_config
+    from campaign.store.db import Store
+    from jobs import engine as engine_mod
+
+    record("imports (bot.app, jobs, campaign)")
+    cfg = load_config(config_path)
+    store = Store(cfg.database_url)
+    record("config loaded, store opened (migrations)")
+    clock = SystemClock()
+    adapters = build_adapters(cfg, offline=True, store=store, clock=clock)
+    eng = engine_mod.Engine(store, cfg, adapters, clock, request_encoder=callbacks.encode)
+
+    def wrap(owner: Any, attr: str, label: str) -> None:
+        orig = getattr(owner, attr)
+
+        def timed(*a: Any, **kw: Any) -> Any:
+            record(f"  (before {label})")
+            if use_tracemalloc:
+                tracemalloc.reset_peak()
+            try:
+                return orig(*a, **kw)
+            finally:
+                record(label, tracemalloc.get_traced_memory()[1] if use_tracemalloc else 0)
+
+        setattr(owner, attr, timed)
+
+    wrap(publishing, "recover", "publishing.recover")
+    wrap(engine_mod, "sync", "campaign.sync.sync (in a worker thread)")
+    wrap(eng, "reconcile", "Engine.reconcile (store -> APScheduler jobs)")
+    wrap(review, "queue_requests", "review.queue_requests (approval requests)")
+    wrap(publishing, "publish_all_due", "publishing.publish_all_due (sweep)")
+
+    async def go() -> int:
+        await eng.start()
+        record("Engine.start() returned")
+        n_jobs = len(eng.scheduler.get_jobs())
+        await asyncio.sleep(3)
+        record("3 s later (approval requests printed)")
+        gc.collect()
+        record("gc.collect()")
+        await eng.stop()
+        return n_jobs
+
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):  # the console channel's output
+        n_jobs = asyncio.run(go())
+    print(f"memory phases of `loa run --offline` start-up ({config_path}); APScheduler jobs: {n_jobs:,}")
+    head = "| phase | time s | VmRSS after | change | VmHWM after |" + (" Python heap after (tracemalloc) | heap peak in phase |" if use_tracemalloc else "")
+    print(head)
+    print("| --- | ---: | ---: | ---: | ---: |" + (" ---: | ---: |" if use_tracemalloc else ""))
+    for label, rss, delta, hwm, heap, secs, heap_peak in rows:
+        if label.startswith("  (before"):
+            continue
+        extra = f" {heap / 2**20:.0f} MiB | {heap_peak / 2**20:.0f} MiB |" if use_tracemalloc else ""
+        print(f"| {label} | {secs:.1f} | {rss / 1024:.0f} MiB | {delta / 1024:+.0f} MiB | {hwm / 1024:.0f} MiB |{extra}")
 
 
 # --- memory of `loa run --offline` ---------------------------------------------------------------
@@ -346,8 +618,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-memory", action="store_true", help="skip the `loa run` memory measurement")
     ap.add_argument("--no-queries", action="store_true", help="skip the handler timings")
     ap.add_argument("--profile", type=Path, metavar="DIR", help="pyinstrument profiles of /week and /pending, written to DIR")
+    ap.add_argument("--breakdown", type=int, nargs="?", const=20, default=0, metavar="N",
+                    help="also time the parts of /pending, /week, /next and lighter alternatives (median of N, default 20)")
+    ap.add_argument("--memory-phases", action="store_true",
+                    help="also replay `loa run` start-up in child processes and print RSS per phase (first start, restart)")
+    ap.add_argument("--tracemalloc", action="store_true", help="with --memory-phases: Python heap per phase too (slower)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    ap.add_argument("--phases-child", type=Path, help=argparse.SUPPRESS)  # internal: run memory_phases on this config
     args = ap.parse_args(argv)
+
+    if args.phases_child:
+        memory_phases(args.phases_child, args.tracemalloc)
+        return 0
 
     state = code_state()
     workdir = Path(tempfile.mkdtemp(prefix="loa-bench-queries-"))
@@ -370,10 +652,18 @@ def main(argv: list[str] | None = None) -> int:
                       file=sys.stderr, flush=True)
                 mem_results.append(run_memory(label.replace(" ", "-"), cfg, db_url, workdir, args.run_for))
                 mem_results[-1]["label"] = label
+            if args.memory_phases:
+                phases_db = f"sqlite:///{workdir / 'phases.db'}"
+                for label in ("first start", "restart"):
+                    print(f"\n[memory phases] {label}", flush=True)
+                    subprocess.run([sys.executable, "-m", "bench.queries", "--phases-child", str(cfg),
+                                    *(["--tracemalloc"] if args.tracemalloc else [])],
+                                   check=True, cwd=ROOT, env={**os.environ, "LOA_DATABASE_URL": phases_db})
 
         print(f"\nLoa queries and memory benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python "
               f"{platform.python_version()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}")
         print(f"code: {state}")
+        print(f"load average at the end (1/5/15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         for r in query_results:
             st = r["state"]
             print(f"\n{r['db']}: {st['posts']:,} posts; at {NOW:%a %d/%m/%Y %H:%M} local: {st['published']:,} published, "
@@ -385,6 +675,11 @@ def main(argv: list[str] | None = None) -> int:
             for cmd, c in r["commands"].items():
                 target = ("met" if c["p95"] < TARGET_MS[cmd] else "MISSED") if cmd in TARGET_MS else "—"
                 print(f"| /{cmd} | {c['lines']:,} | {c['p50']:.2f} | {c['p95']:.2f} | {c['max']:.2f} | {c['mean']:.2f} | {target} |")
+            if r["breakdown"]:
+                print(f"\nbreakdown, {r['db']} (median of {args.breakdown} calls; alternatives are measurements, not product code)")
+                print("| part | ms |\n| --- | ---: |")
+                for label, ms in r["breakdown"]:
+                    print(f"| {label} | {ms:.2f} |")
         for m in mem_results:
             ok = m["peak_kib"] * 1024 / 1e6 < TARGET_RSS_MB
             steady = f"{mib(m['steady_kib'][0])} – {mib(m['steady_kib'][1])}" if m["steady_kib"] else "n/a"

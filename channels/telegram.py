@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from contextlib import ExitStack, suppress
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from telegram.request import HTTPXRequest
 from campaign.content import IMAGE_SUFFIXES
 from campaign.errors import ChannelError, ChannelSetupError
 from channels.base import OutMessage, Sent
+from channels.limits import ChatLimits
 
 log = logging.getLogger(__name__)
 
@@ -55,34 +55,16 @@ def is_private(target: str) -> bool:
     return isinstance(cid, int) and cid > 0
 
 
-class TelegramLimits:
-    """Leaky buckets per bot and per chat, plus per-chat blocks after a 429."""
+class TelegramLimits(ChatLimits):
+    """~30 messages/s per bot (no burst), 20/min per group or channel, ~1/s per private chat."""
 
     def __init__(self, per_second: float = 30, group_per_minute: float = 20, private_per_second: float = 1) -> None:
-        self.overall = AsyncLimiter(1, 1 / per_second)  # no burst: a burst of 30 on top of the rate earns 429s
+        super().__init__(AsyncLimiter(1, 1 / per_second))  # no burst: a burst of 30 on top of the rate earns 429s
         self.group_per_minute = group_per_minute
         self.private_per_second = private_per_second
-        self._chats: dict[str, AsyncLimiter] = {}
-        self._blocked_until: dict[str, float] = {}
 
-    def _chat(self, target: str) -> AsyncLimiter:
-        lim = self._chats.get(target)
-        if lim is None:
-            lim = AsyncLimiter(self.private_per_second, 1) if is_private(target) else AsyncLimiter(self.group_per_minute, 60)
-            self._chats[target] = lim
-        return lim
-
-    def blocked_for(self, target: str) -> float:
-        return max(0.0, self._blocked_until.get(target, 0.0) - time.monotonic())
-
-    def block(self, target: str, seconds: float) -> None:
-        self._blocked_until[target] = max(self._blocked_until.get(target, 0.0), time.monotonic() + seconds)
-
-    async def acquire(self, target: str) -> None:
-        if wait := self.blocked_for(target):
-            await asyncio.sleep(wait)
-        await self._chat(target).acquire()
-        await self.overall.acquire()
+    def chat_limiter(self, target: str) -> AsyncLimiter:
+        return AsyncLimiter(self.private_per_second, 1) if is_private(target) else AsyncLimiter(self.group_per_minute, 60)
 
 
 class TelegramChannel:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 
 import requests
@@ -20,6 +19,7 @@ from urllib3.util.retry import Retry
 
 from campaign.errors import ChannelError, ChannelSetupError
 from channels.base import OutMessage, Sent
+from channels.limits import ChatLimits
 from channels.zalo_oa import IMAGE_SUFFIXES, MediaUrl, timed_out
 
 log = logging.getLogger(__name__)
@@ -121,27 +121,15 @@ class ZaloBotClient:
         self.session.close()
 
 
-class BotLimits:
+class BotLimits(ChatLimits):
     """Zalo publishes no bot rate limits: stay near Telegram's (≈1/s per chat, 20/s overall)."""
 
     def __init__(self, per_second: float = 20.0, per_chat_per_second: float = 1.0) -> None:
-        self.overall = AsyncLimiter(per_second, 1)
+        super().__init__(AsyncLimiter(per_second, 1))
         self.per_chat_per_second = per_chat_per_second
-        self._chats: dict[str, AsyncLimiter] = {}
-        self._blocked_until: dict[str, float] = {}
 
-    def block(self, chat_id: str, seconds: float) -> None:
-        self._blocked_until[chat_id] = max(self._blocked_until.get(chat_id, 0.0), time.monotonic() + seconds)
-
-    async def acquire(self, chat_id: str) -> None:
-        wait = self._blocked_until.get(chat_id, 0.0) - time.monotonic()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        lim = self._chats.get(chat_id)
-        if lim is None:
-            lim = self._chats[chat_id] = AsyncLimiter(self.per_chat_per_second, 1)
-        await lim.acquire()
-        await self.overall.acquire()
+    def chat_limiter(self, target: str) -> AsyncLimiter:
+        return AsyncLimiter(self.per_chat_per_second, 1)
 
 
 class ZaloBotChannel:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from campaign.store import zalo_tokens
 from campaign.store.db import Store
 from campaign.store.zalo_tokens import TokenPair
 from channels.base import OutMessage, Sent
+from channels.limits import ChatLimits
 
 log = logging.getLogger(__name__)
 
@@ -326,27 +326,15 @@ def exchange(client: ZaloOAClient, app_id: str, secret_key: str, form: Mapping[s
 # --- rate limits -------------------------------------------------------------------------------
 
 
-class ZaloLimits:
+class ZaloLimits(ChatLimits):
     """Conservative leaky buckets (Zalo publishes no numbers), plus per-target blocks after -32."""
 
     def __init__(self, per_second: float = 1.0, per_target_per_minute: float = 10.0) -> None:
-        self.overall = AsyncLimiter(per_second, 1)
+        super().__init__(AsyncLimiter(per_second, 1))
         self.per_target_per_minute = per_target_per_minute
-        self._targets: dict[str, AsyncLimiter] = {}
-        self._blocked_until: dict[str, float] = {}
 
-    def block(self, target: str, seconds: float) -> None:
-        self._blocked_until[target] = max(self._blocked_until.get(target, 0.0), time.monotonic() + seconds)
-
-    async def acquire(self, target: str) -> None:
-        wait = self._blocked_until.get(target, 0.0) - time.monotonic()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        lim = self._targets.get(target)
-        if lim is None:
-            lim = self._targets[target] = AsyncLimiter(self.per_target_per_minute, 60)
-        await lim.acquire()
-        await self.overall.acquire()
+    def chat_limiter(self, target: str) -> AsyncLimiter:
+        return AsyncLimiter(self.per_target_per_minute, 60)
 
 
 # --- the OA ------------------------------------------------------------------------------------

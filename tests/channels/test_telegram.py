@@ -543,8 +543,8 @@ async def test_group_gets_a_burst_of_twenty_then_waits(tg: TelegramEmulator) -> 
 
 def test_limits_pick_private_or_group_buckets() -> None:
     limits = TelegramLimits()
-    private, group, channel = limits._chat("555001"), limits._chat(GROUP), limits._chat("@loa_news")
+    private, group, channel = (limits.chat_limiter(t) for t in ("555001", GROUP, "@loa_news"))
     assert (private.max_rate, private.time_period) == (1, 1)
     assert (group.max_rate, group.time_period) == (20, 60)
     assert (channel.max_rate, channel.time_period) == (20, 60)
-    assert limits._chat("555001") is private
+    assert (limits.overall.max_rate, limits.overall.time_period) == (1, 1 / 30)  # 30/s without a burst
