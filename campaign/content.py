@@ -225,7 +225,8 @@ def load_post(path: Path, raw: bytes, config: Config, *, key: str | None = None)
 
     if key is None:
         key = post_key(path, config.content_dir)
-    normalized = {k: meta[k] for k in sorted(meta)}
+    # the effective channels count too: a changed [defaults] sends the post somewhere else, which needs a new approval
+    normalized = {**meta, "channels": list(dict.fromkeys(channels))}
     h = hashlib.sha256(json.dumps(normalized, ensure_ascii=False, sort_keys=True).encode())
     h.update(b"\0" + body.encode())
     for m in media:

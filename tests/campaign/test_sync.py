@@ -188,3 +188,14 @@ def test_sync_reports_warnings(store: Store, tmp_path: Path, clock: FakeClock) -
     assert report.added == ["a"] and not report.problems
     [warning] = report.warnings
     assert warning.severity == "warning" and "media_base_url" in warning.message
+
+
+def test_changing_default_channels_is_a_change_that_needs_approval(store: Store, campaign: Campaign, clock: FakeClock) -> None:
+    campaign.write("a.md", post_text())
+    sync(store, campaign.config(), clock)
+    approve(store, "a", "lan", clock)
+    campaign.config_path.write_text(campaign.config_path.read_text().replace('channels = ["tg"]\n\n[people', 'channels = ["tg", "nhom"]\n\n[people'))
+    report = sync(store, campaign.config(), clock)
+    assert report.changed == ["a"]
+    post, st = state(store, "a")
+    assert post.channels == ["tg", "nhom"] and not st.approved
