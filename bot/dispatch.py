@@ -57,11 +57,15 @@ def _l(who: Who, vi: str, en: str) -> str:
 
 
 def paginate(answer: answers.Answer, command: str, arg: str, page: int, who: Who, *, buttons: bool) -> Reply:
-    pages = max(1, -(-len(answer.lines) // PAGE_LINES))
-    page = min(max(page, 0), pages - 1)
-    lines = answer.lines[page * PAGE_LINES:(page + 1) * PAGE_LINES]
+    if answer.total is not None:  # the query already cut this page
+        pages = max(1, -(-answer.total // answer.page_size))
+        lines = answer.lines
+    else:
+        pages = max(1, -(-len(answer.lines) // PAGE_LINES))
+        page = min(max(page, 0), pages - 1)
+        lines = answer.lines[page * PAGE_LINES:(page + 1) * PAGE_LINES]
     title = answer.title + (f" ({page + 1}/{pages})" if pages > 1 else "")
-    if not buttons and pages > 1:
+    if not buttons and pages > 1 and answer.total is None:
         lines = answer.lines  # no buttons to turn pages: send it all (the channel splits long text)
         title = answer.title
     row: list[tuple[str, str]] = []
@@ -109,7 +113,10 @@ async def _answer(sv: Services, who: Who, ask: Ask, *, buttons: bool, page: int)
         case "milestones":
             return page_of(answers.milestones(sv.config, now, lang))
         case "pending":
-            return page_of(answers.pending(sv.store, sv.config, now, lang))
+            if args and args[0].isdigit():  # "choduyet 2": the Zalo Bot has no buttons to turn pages
+                page = int(args[0]) - 1
+            return paginate(answers.pending(sv.store, sv.config, now, lang, page=max(page, 0), page_size=PAGE_LINES),
+                            cmd, "", page, who, buttons=buttons)
         case "status":
             return page_of(answers.status(sv.store, sv.config, lang))
         case "post" | "audit":

@@ -53,6 +53,8 @@ def tr(key: str, lang: str, **kw: object) -> str:
 class Answer:
     title: str
     lines: list[str] = field(default_factory=list)
+    total: int | None = None  # set when ``lines`` is already one page of ``total`` lines
+    page_size: int = 15
 
     def text(self) -> str:
         return "\n".join([self.title, *self.lines])
@@ -82,7 +84,7 @@ def _post_line(config: Config, p: Post, *, with_day: bool = False, staff: bool =
 def _range(store: Store, config: Config, start: datetime, end: datetime, viewer: Person | None, *,
            with_day: bool) -> list[str]:
     with store.session() as s:
-        posts = _visible(s, list(repo.posts_between(s, start, end)), viewer)
+        posts = _visible(s, list(repo.posts_between(s, start, end, lean=True)), viewer)
         approvals = repo.approvals_for(s, [p.id for p in posts if p.id]) if is_staff(viewer) else {}
     staff = is_staff(viewer)
     return [_post_line(config, p, with_day=with_day, staff=staff,
@@ -119,7 +121,8 @@ def next_up(store: Store, config: Config, now: datetime, lang: str, viewer: Pers
     elif not current:
         lines.append(tr("no_milestone", lang))
     with store.session() as s:
-        posts = _visible(s, list(repo.posts_between(s, now, None, statuses=["scheduled", "held"])), viewer)[:count]
+        posts = _visible(s, list(repo.posts_between(s, now, now + timedelta(days=60), statuses=["scheduled", "held"],
+                                                    lean=True)), viewer)[:count]
     lines += [_post_line(config, p, with_day=True, staff=is_staff(viewer)) for p in posts]
     return Answer(tr("next", lang), lines)
 
@@ -134,17 +137,16 @@ def milestones(config: Config, now: datetime, lang: str) -> Answer:
     return Answer(tr("milestones", lang), lines)
 
 
-def pending(store: Store, config: Config, now: datetime, lang: str) -> Answer:
+def pending(store: Store, config: Config, now: datetime, lang: str, *, page: int = 0, page_size: int = 15) -> Answer:
+    """Posts short of approvals (and corrections awaiting them): one page, counted by the database."""
     with store.session() as s:
-        posts = [p for p in repo.posts_between(s, None, None, statuses=["scheduled", "held", "published"])]
+        posts, total = repo.awaiting_approval(s, now - config.catch_up, page * page_size, page_size)
         approvals = repo.approvals_for(s, [p.id for p in posts if p.id])
-    lines = []
-    for p in posts:
-        state = approval_state(p, approvals.get(p.id or 0, []))
-        waiting = (p.status != "published" and not state.approved) or (p.changed_after_publish and not state.approved)
-        if waiting and (p.scheduled_at >= now - config.catch_up or p.status == "published"):
-            lines.append(_post_line(config, p, with_day=True, staff=True, state=state.label()))
-    return Answer(tr("pending", lang), lines or [tr("pending_none", lang)])
+    lines = [_post_line(config, p, with_day=True, staff=True, state=approval_state(p, approvals.get(p.id or 0, [])).label())
+             for p in posts]
+    if not total:
+        return Answer(tr("pending", lang), [tr("pending_none", lang)])
+    return Answer(tr("pending", lang), lines, total=total, page_size=page_size)
 
 
 def status(store: Store, config: Config, lang: str) -> Answer:

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import and_, case, func, or_, update
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
 from campaign.store.models import Approval, AuditEvent, Delivery, Post, PostVersion, Setting
@@ -55,9 +56,16 @@ def posts_by_key(s: Session) -> dict[str, Post]:
     return {p.key: p for p in s.exec(select(Post)).all()}
 
 
+LISTING = (Post.id, Post.key, Post.title, Post.scheduled_at, Post.channels, Post.status, Post.content_hash,
+           Post.published_hash, Post.approvals_required, Post.milestone)
+
+
 def posts_between(s: Session, start: datetime | None, end: datetime | None, *,
-                  statuses: Iterable[str] | None = None) -> Sequence[Post]:
+                  statuses: Iterable[str] | None = None, lean: bool = False) -> Sequence[Post]:
+    """Posts in a time window; ``lean`` loads only what a listing shows (not bodies and renderings)."""
     q = select(Post).order_by(col(Post.scheduled_at), col(Post.key))
+    if lean:
+        q = q.options(load_only(*LISTING))
     if start is not None:
         q = q.where(col(Post.scheduled_at) >= start)
     if end is not None:
@@ -65,6 +73,30 @@ def posts_between(s: Session, start: datetime | None, end: datetime | None, *,
     if statuses is not None:
         q = q.where(col(Post.status).in_(list(statuses)))
     return s.exec(q).all()
+
+
+def awaiting_approval(s: Session, since: datetime, offset: int, limit: int) -> tuple[Sequence[Post], int]:
+    """One page of posts still short of approvals for their current content, and how many there are.
+
+    Counted in SQL, so the answer costs the same with ten posts or ten thousand.
+    """
+    votes = (
+        select(Approval.post_id, Approval.content_hash,
+               func.sum(case((Approval.decision == "approve", 1), else_=0)).label("yes"),
+               func.sum(case((Approval.decision == "reject", 1), else_=0)).label("no"))
+        .where(col(Approval.voided_at).is_(None)).group_by(Approval.post_id, Approval.content_hash).subquery()
+    )
+    open_to_review = or_(
+        and_(col(Post.status).in_(["scheduled", "held"]), col(Post.scheduled_at) >= since),
+        and_(Post.status == "published", col(Post.published_hash) != col(Post.content_hash)),
+    )
+    short = or_(func.coalesce(votes.c.yes, 0) < Post.approvals_required, func.coalesce(votes.c.no, 0) > 0)
+    joined = select(Post).outerjoin(votes, and_(votes.c.post_id == Post.id, votes.c.content_hash == Post.content_hash))
+    where = and_(open_to_review, short)
+    total = s.exec(select(func.count()).select_from(joined.where(where).subquery())).one()
+    page = s.exec(joined.where(where).options(load_only(*LISTING))
+                  .order_by(col(Post.scheduled_at), col(Post.key)).offset(offset).limit(limit)).all()
+    return page, int(total)
 
 
 def due_posts(s: Session, now: datetime) -> Sequence[Post]:
