@@ -95,19 +95,21 @@ async def _answer(sv: Services, who: Who, ask: Ask, *, buttons: bool, page: int)
         return paginate(ans, cmd, arg, page, who, buttons=buttons)
 
     today = now.astimezone(sv.config.tz).date()
+    paging = {"page": max(page, 0), "page_size": PAGE_LINES}
     match cmd:
         case "start" | "help":
             return Reply(answers.help_text(sv.config, lang, person, prefix="/" if buttons else "").text())
         case "today":
-            return page_of(answers.day(sv.store, sv.config, today, lang, person))
+            return page_of(answers.day(sv.store, sv.config, today, lang, person, **paging))
         case "tomorrow":
-            return page_of(answers.day(sv.store, sv.config, today.fromordinal(today.toordinal() + 1), lang, person))
+            return page_of(answers.day(sv.store, sv.config, today.fromordinal(today.toordinal() + 1), lang, person, **paging))
         case "week":
-            return page_of(answers.week(sv.store, sv.config, now, lang, person))
+            return page_of(answers.week(sv.store, sv.config, now, lang, person, **paging))
         case "date":
             if not args:
                 raise Conflict(_l(who, "Cần ngày, ví dụ /lich 27/01.", "Give a date, e.g. /date 27/01."))
-            return page_of(answers.day(sv.store, sv.config, answers.parse_day(args[0], sv.config, now, lang), lang, person))
+            return page_of(answers.day(sv.store, sv.config, answers.parse_day(args[0], sv.config, now, lang), lang, person,
+                                       **paging))
         case "next":
             return page_of(answers.next_up(sv.store, sv.config, now, lang, person))
         case "milestones":

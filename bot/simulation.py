@@ -15,7 +15,7 @@ from campaign.clock import FakeClock
 from campaign.config import Config
 from campaign.store import repo
 from campaign.store.db import Store
-from campaign.store.models import Approval, Delivery, Post
+from campaign.store.models import Delivery, Post
 from channels.console import ConsoleChannel
 from jobs.engine import Engine
 from jobs.simulate import run_until, virtual_scheduler, virtual_time
@@ -72,8 +72,8 @@ async def _prepare(store: Store, start: datetime, approve_all: bool, approvals_f
         if approve_all:
             for p in posts:
                 if not repo.live_approvals(s, p.id or 0):
-                    s.add_all(Approval(post_id=p.id or 0, content_hash=p.content_hash, person=f"simulate-{i}",
-                                       decision="approve", at=p.updated_at) for i in range(p.approvals_required))
+                    for i in range(p.approvals_required):
+                        repo.add_approval(s, p, f"simulate-{i}", "approve", p.updated_at)
         elif approvals_from and (approvals_from.startswith("postgresql") or Path(approvals_from.split("///", 1)[-1]).exists()):
             real = Store(approvals_from or "", run_migrations=False)
             try:
@@ -88,8 +88,7 @@ async def _prepare(store: Store, start: datetime, approve_all: bool, approvals_f
                 src = by_key.get(p.key)
                 for a in live.get(src.id if src else -1, []):
                     if a.content_hash == p.content_hash:
-                        s.add(Approval(post_id=p.id or 0, content_hash=a.content_hash, person=a.person,
-                                       decision=a.decision, reason=a.reason, at=a.at))
+                        repo.add_approval(s, p, a.person, a.decision, a.at, a.reason)
         s.commit()
 
 

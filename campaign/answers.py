@@ -6,9 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlmodel import Session
-
-from campaign.approvals import approval_state
+from campaign.approvals import approval_state, state_label
 from campaign.ask import COMMANDS
 from campaign.config import Config, Person
 from campaign.errors import Conflict
@@ -64,15 +62,6 @@ def is_staff(person: Person | None) -> bool:
     return person is not None and person.is_approver
 
 
-def _visible(s: Session, posts: list[Post], viewer: Person | None) -> list[Post]:
-    """Staff see every live post; the public only what is approved or already out."""
-    posts = [p for p in posts if p.status in VISIBLE]
-    if is_staff(viewer):
-        return posts
-    approvals = repo.approvals_for(s, [p.id for p in posts if p.id])
-    return [p for p in posts if p.status == "published" or approval_state(p, approvals.get(p.id or 0, [])).approved]
-
-
 def _post_line(config: Config, p: Post, *, with_day: bool = False, staff: bool = False, state: str = "") -> str:
     at = p.scheduled_at.astimezone(config.tz)
     when = f"{at:%d/%m %H:%M}" if with_day else f"{at:%H:%M}"
@@ -81,31 +70,42 @@ def _post_line(config: Config, p: Post, *, with_day: bool = False, staff: bool =
     return f"• {when} {p.title} — {labels}{extra}"
 
 
-def _range(store: Store, config: Config, start: datetime, end: datetime, viewer: Person | None, *,
-           with_day: bool) -> list[str]:
-    with store.session() as s:
-        posts = _visible(s, list(repo.posts_between(s, start, end, lean=True)), viewer)
-        approvals = repo.approvals_for(s, [p.id for p in posts if p.id]) if is_staff(viewer) else {}
+def _range(store: Store, config: Config, start: datetime, end: datetime | None, viewer: Person | None, *,
+           with_day: bool, page: int, page_size: int, statuses: tuple[str, ...] = VISIBLE) -> tuple[list[str], int]:
+    """One page of a window's posts as lines, and how many posts the window holds (paged in SQL)."""
     staff = is_staff(viewer)
+    with store.session() as s:
+        posts, total = repo.listing(s, start, end, statuses=statuses, public=not staff, offset=page * page_size,
+                                    limit=page_size)
     return [_post_line(config, p, with_day=with_day, staff=staff,
-                       state=approval_state(p, approvals.get(p.id or 0, [])).label() if staff and p.status != "published" else "")
-            for p in posts]
+                       state=state_label(p.approvals_required, p.approved_by, p.rejected)
+                       if staff and p.status != "published" else "") for p in posts], total
 
 
-def day(store: Store, config: Config, when: date, lang: str, viewer: Person | None) -> Answer:
+def _paged(title: str, lines: list[str], total: int, page_size: int, lang: str) -> Answer:
+    if not total:
+        return Answer(title, [tr("none", lang)])
+    return Answer(title, lines, total=total, page_size=page_size)
+
+
+def day(store: Store, config: Config, when: date, lang: str, viewer: Person | None, *, page: int = 0,
+        page_size: int = 15) -> Answer:
     start = datetime.combine(when, time(0), tzinfo=config.tz)
-    posts = _range(store, config, start, start + timedelta(days=1), viewer, with_day=False)
+    lines, total = _range(store, config, start, start + timedelta(days=1), viewer, with_day=False, page=page,
+                          page_size=page_size)
     marks = [f"📌 {m.title}" for m in config.milestones if m.span.first_day <= when <= m.span.last_day]
-    return Answer(tr("day", lang, day=f"{when:%d/%m/%Y}"), marks + (posts or [tr("none", lang)]))
+    return _paged("\n".join([tr("day", lang, day=f"{when:%d/%m/%Y}"), *marks]), lines, total, page_size, lang)
 
 
-def week(store: Store, config: Config, now: datetime, lang: str, viewer: Person | None) -> Answer:
+def week(store: Store, config: Config, now: datetime, lang: str, viewer: Person | None, *, page: int = 0,
+         page_size: int = 15) -> Answer:
     today = now.astimezone(config.tz).date()
     monday = today - timedelta(days=today.weekday())
     start = datetime.combine(monday, time(0), tzinfo=config.tz)
-    lines = _range(store, config, start, start + timedelta(days=7), viewer, with_day=True)
-    return Answer(tr("week", lang, start=f"{monday:%d/%m}", end=f"{monday + timedelta(days=6):%d/%m/%Y}"),
-                  lines or [tr("none", lang)])
+    lines, total = _range(store, config, start, start + timedelta(days=7), viewer, with_day=True, page=page,
+                          page_size=page_size)
+    title = tr("week", lang, start=f"{monday:%d/%m}", end=f"{monday + timedelta(days=6):%d/%m/%Y}")
+    return _paged(title, lines, total, page_size, lang)
 
 
 def next_up(store: Store, config: Config, now: datetime, lang: str, viewer: Person | None, count: int = 5) -> Answer:
@@ -120,11 +120,9 @@ def next_up(store: Store, config: Config, now: datetime, lang: str, viewer: Pers
         lines.append(tr("next_milestone", lang, title=m.title, start=f"{m.span.first_day:%d/%m}", end=f"{m.span.last_day:%d/%m/%Y}"))
     elif not current:
         lines.append(tr("no_milestone", lang))
-    with store.session() as s:
-        posts = _visible(s, list(repo.posts_between(s, now, now + timedelta(days=60), statuses=["scheduled", "held"],
-                                                    lean=True)), viewer)[:count]
-    lines += [_post_line(config, p, with_day=True, staff=is_staff(viewer)) for p in posts]
-    return Answer(tr("next", lang), lines)
+    posts, _total = _range(store, config, now, None, viewer, with_day=True, page=0, page_size=count,
+                           statuses=("scheduled", "held"))
+    return Answer(tr("next", lang), lines + posts)
 
 
 def milestones(config: Config, now: datetime, lang: str) -> Answer:
@@ -141,8 +139,7 @@ def pending(store: Store, config: Config, now: datetime, lang: str, *, page: int
     """Posts short of approvals (and corrections awaiting them): one page, counted by the database."""
     with store.session() as s:
         posts, total = repo.awaiting_approval(s, now - config.catch_up, page * page_size, page_size)
-        approvals = repo.approvals_for(s, [p.id for p in posts if p.id])
-    lines = [_post_line(config, p, with_day=True, staff=True, state=approval_state(p, approvals.get(p.id or 0, [])).label())
+    lines = [_post_line(config, p, with_day=True, staff=True, state=state_label(p.approvals_required, p.approved_by, p.rejected))
              for p in posts]
     if not total:
         return Answer(tr("pending", lang), [tr("pending_none", lang)])

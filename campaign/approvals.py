@@ -23,11 +23,15 @@ class ApprovalState:
         return max(0, self.required - len(self.approvers))
 
     def label(self) -> str:
-        if self.rejected_by:
-            return "bị từ chối / rejected"
-        if self.approved:
-            return f"đã duyệt / approved {len(self.approvers)}/{self.required}"
-        return f"chờ duyệt / pending {len(self.approvers)}/{self.required}"
+        return state_label(self.required, len(self.approvers), bool(self.rejected_by))
+
+
+def state_label(required: int, approved: int, rejected: bool) -> str:
+    if rejected:
+        return "bị từ chối / rejected"
+    if approved >= required:
+        return f"đã duyệt / approved {approved}/{required}"
+    return f"chờ duyệt / pending {approved}/{required}"
 
 
 def approval_state(post: Post, approvals: Sequence[Approval]) -> ApprovalState:

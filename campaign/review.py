@@ -21,7 +21,7 @@ from campaign.errors import Conflict, NotAllowed, NotFound
 from campaign.publishing import add_deliveries, alert, post_payload, text_payload
 from campaign.store import repo
 from campaign.store.db import Store
-from campaign.store.models import Approval, Post
+from campaign.store.models import Post
 from campaign.texts import both, local, t
 
 HASH_PREFIX = 8
@@ -104,8 +104,7 @@ def decide(store: Store, config: Config, clock: Clock, actor: Actor, post_ref: s
         current = [a for a in repo.live_approvals(s, post.id or 0) if a.content_hash == post.content_hash]
         if any(a.person == person.key and a.decision == decision for a in current):
             raise Conflict("Bạn đã quyết định bài này rồi. / You already decided on this post.")
-        s.add(Approval(post_id=post.id or 0, content_hash=post.content_hash, person=person.key, decision=decision,
-                       reason=(reason or "").strip() or None, at=now))
+        repo.add_approval(s, post, person.key, decision, now, (reason or "").strip() or None)
         repo.audit(s, now, actor.label, "approved" if decision == "approve" else "rejected", post_id=post.id,
                    ref=post.key, content_hash=post.content_hash, reason=reason)
         s.commit()
@@ -124,6 +123,8 @@ def override(store: Store, config: Config, clock: Clock, actor: Actor, post_ref:
             raise Conflict("Bài không bị từ chối. / The post is not rejected.")
         for a in rejections:
             a.voided_at = now
+        s.flush()
+        repo.count_votes(s, post)
         repo.audit(s, now, actor.label, "override", post_id=post.id, ref=post.key, lifted=[a.person for a in rejections])
         s.commit()
         return ReviewResult(post, approval_state(post, repo.live_approvals(s, post.id or 0)), "override")

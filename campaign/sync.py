@@ -90,6 +90,7 @@ def sync(store: Store, config: Config, clock: Clock, *, actor: str = "sync") -> 
                 continue
             row.status, row.updated_at = "withdrawn", now
             repo.void_approvals(s, row.id or 0, now)
+            repo.count_votes(s, row)
             repo.audit(s, now, actor, "withdrawn", post_id=row.id, ref=key, reason="file deleted")
             report.withdrawn.append(key)
         s.flush()
@@ -155,6 +156,7 @@ def _apply(s: Any, row: Post, post: PostSource, now: Any, actor: str, report: Sy
         repo.add_version(s, row, now)
     if row.status in ("published", "retracted"):
         if content_changed:
+            repo.count_votes(s, row)  # votes on the new content (none yet, or those of a reverted-to version)
             report.changed_after_publish.append(key)
             repo.audit(s, now, actor, "changed_after_publish", post_id=row.id, ref=key, old_hash=old_hash, new_hash=post.content_hash)
         return
@@ -164,6 +166,7 @@ def _apply(s: Any, row: Post, post: PostSource, now: Any, actor: str, report: Sy
         repo.audit(s, now, actor, "restored", post_id=row.id, ref=key)
     elif content_changed:
         voided = repo.void_approvals(s, row.id or 0, now)
+        repo.count_votes(s, row)
         report.changed.append(key)
         repo.audit(s, now, actor, "changed", post_id=row.id, ref=key, old_hash=old_hash, new_hash=post.content_hash,
                    approvals_voided=voided)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -39,6 +39,7 @@ def _json() -> Any:
 
 class Post(SQLModel, table=True):
     __tablename__ = "posts"
+    __table_args__ = (Index("ix_posts_listing", "status", "scheduled_at", "approved_by", "approvals_required", "rejected"),)
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, index=True, max_length=300)
@@ -59,6 +60,10 @@ class Post(SQLModel, table=True):
     file_hash: str = Field(max_length=64)
     status: str = Field(default="scheduled", index=True, max_length=20)
     published_hash: str | None = Field(default=None, max_length=64)
+    # distinct approvers of the current content and whether someone rejected it: kept in step with the
+    # approvals table by repo.add_approval/count_votes, so listings filter in SQL (the rules read approvals)
+    approved_by: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    rejected: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     source_error: str | None = None
     updated_at: datetime = _utc()
 

@@ -6,7 +6,6 @@ from campaign import answers
 from campaign.clock import FakeClock
 from campaign.store import repo
 from campaign.store.db import Store
-from campaign.store.models import Approval
 from campaign.sync import sync
 from tests.conftest import Campaign, post_text
 
@@ -14,8 +13,7 @@ from tests.conftest import Campaign, post_text
 def vote(store: Store, key: str, person: str, decision: str = "approve") -> None:
     with store.session() as s:
         post = repo.post_by_key(s, key)
-        s.add(Approval(post_id=post.id, content_hash=post.content_hash, person=person, decision=decision,
-                       reason="x" if decision == "reject" else None, at=post.updated_at))
+        repo.add_approval(s, post, person, decision, post.updated_at, "x" if decision == "reject" else None)
         s.commit()
 
 

@@ -11,7 +11,6 @@ from campaign.approvals import approval_state
 from campaign.clock import FakeClock
 from campaign.store import repo
 from campaign.store.db import Store
-from campaign.store.models import Approval
 from campaign.sync import sync
 from tests.conftest import CONFIG, Campaign, post_text
 
@@ -19,7 +18,7 @@ from tests.conftest import CONFIG, Campaign, post_text
 def approve(store: Store, key: str, person: str, clock: FakeClock) -> None:
     with store.session() as s:
         post = repo.post_by_key(s, key)
-        s.add(Approval(post_id=post.id, content_hash=post.content_hash, person=person, decision="approve", at=clock.now()))
+        repo.add_approval(s, post, person, "approve", clock.now())
         s.commit()
 
 

@@ -11,7 +11,6 @@ import pytest
 from campaign.config import Config
 from campaign.store import repo
 from campaign.store.db import Store
-from campaign.store.models import Approval
 from channels.console import ConsoleChannel
 from channels.telegram import TelegramChannel
 from tests.conftest import CONFIG, Campaign
@@ -50,6 +49,5 @@ def approve(store: Store, key: str, *people: str) -> None:
         post = repo.post_by_key(s, key)
         assert post is not None, key
         for person in people or ("lan",):
-            s.add(Approval(post_id=post.id, content_hash=post.content_hash, person=person, decision="approve",
-                           at=post.updated_at))
+            repo.add_approval(s, post, person, "approve", post.updated_at)
         s.commit()
