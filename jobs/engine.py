@@ -33,6 +33,7 @@ from jobs.delivery import Deliverer
 log = logging.getLogger(__name__)
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 DERIVED_PREFIXES = ("publish:", "broadcast:", "remind:", "approval:")
+JOB_HORIZON = timedelta(hours=2)
 
 
 class Engine:
@@ -59,6 +60,8 @@ class Engine:
         report = await self.resync(full=True)
         self.scheduler.add_job(runtime.sweep_job, IntervalTrigger(seconds=self.sweep_every.total_seconds()),
                                id="sweep", replace_existing=True)
+        self.scheduler.add_job(runtime.horizon_job, IntervalTrigger(seconds=JOB_HORIZON.total_seconds() / 2),
+                               id="horizon", replace_existing=True)
         if self.config.reminders.digest and self.config.reminders.digest_chats:
             d = self.config.reminders.digest
             self.scheduler.add_job(runtime.digest_job, CronTrigger(hour=d.hour, minute=d.minute, timezone=self.config.tz),
@@ -94,27 +97,28 @@ class Engine:
         return report
 
     def reconcile(self, keys: list[str] | None = None) -> None:
-        """Jobs <- store. ``keys``: only these posts' jobs (after a sync that touched a few)."""
+        """Jobs <- store, for what fires within ``JOB_HORIZON``; ``keys``: only these posts' jobs.
+
+        Only the next hours are held as APScheduler jobs (the ``horizon`` job extends them every
+        half horizon), so 10,000 posts cost a few hundred jobs in memory, not tens of thousands.
+        """
         now = self.clock.now()
+        until = now + JOB_HORIZON
         wanted: dict[str, tuple[Callable[..., Awaitable[None]], tuple[str, ...], datetime]] = {}
         deadline, nudges = self.config.approval.deadline, self.config.approval.reminders
+        lead = deadline + max(nudges, default=timedelta(0)) + max(self.config.zalo.broadcast_lead, timedelta(0))
         with self.store.session() as s:
-            posts = (repo.posts_between(s, now, None, statuses=["scheduled"]) if keys is None
-                     else [p for k in keys if (p := repo.post_by_key(s, k)) and p.status == "scheduled" and p.scheduled_at > now])
+            if keys is None:
+                posts = repo.posts_between(s, now - self.config.catch_up, until + lead, statuses=["scheduled", "held"], lean=True)
+            else:
+                posts = [p for k in keys if (p := repo.post_by_key(s, k)) and p.status in ("scheduled", "held")]
             for post in posts:
-                wanted[f"publish:{post.key}"] = (runtime.publish_job, (post.key,), post.scheduled_at)
-                if publishing.early_channels(self.config, post.channels):
-                    early_at = post.scheduled_at - self.config.zalo.broadcast_lead
-                    if early_at > now:
-                        wanted[f"broadcast:{post.key}"] = (runtime.broadcast_job, (post.key,), early_at)
-                checks = [("deadline", post.scheduled_at - deadline)]
-                checks += [(f"remind-{int(n.total_seconds())}", post.scheduled_at - deadline - n) for n in nudges]
-                for kind, when in checks:
-                    if when > now:
-                        wanted[f"approval:{post.key}:{kind}"] = (runtime.approval_job, (post.key, kind), when)
+                for job_id, func, args, when in self._post_jobs(post, deadline, nudges):
+                    if now < when <= until:
+                        wanted[job_id] = (func, args, when)
         if keys is None:
             for ref, _m, _text, when in publishing.reminder_times(self.config):
-                if when > now - self.config.catch_up:  # one missed while down still goes out within catch-up
+                if now - self.config.catch_up < when <= until:  # one missed while down still goes out within catch-up
                     wanted[ref] = (runtime.remind_job, (ref,), max(when, now))
         touched = set(keys or ())
         mine = (lambda job_id: job_id.startswith(DERIVED_PREFIXES)) if keys is None else (
@@ -125,16 +129,24 @@ class Engine:
         for job_id, (func, args, when) in wanted.items():
             self.scheduler.add_job(func, DateTrigger(when), args=list(args), id=job_id, replace_existing=True)
 
+    def _post_jobs(self, post: Any, deadline: timedelta, nudges: tuple[timedelta, ...]) -> list[tuple[str, Any, tuple[str, ...], datetime]]:
+        """Every job a post may need, with its time: publish (or the re-check of a held post), early broadcast, approval nudges."""
+        key = post.key
+        if post.status == "held":  # look again when the catch-up window closes: sent then, or reported missed
+            return [(f"publish:{key}", runtime.publish_job, (key,), post.scheduled_at + self.config.catch_up + timedelta(seconds=1))]
+        jobs = [(f"publish:{key}", runtime.publish_job, (key,), post.scheduled_at)]
+        if publishing.early_channels(self.config, post.channels):
+            jobs.append((f"broadcast:{key}", runtime.broadcast_job, (key,), post.scheduled_at - self.config.zalo.broadcast_lead))
+        jobs.append((f"approval:{key}:deadline", runtime.approval_job, (key, "deadline"), post.scheduled_at - deadline))
+        jobs += [(f"approval:{key}:remind-{int(n.total_seconds())}", runtime.approval_job,
+                  (key, f"remind-{int(n.total_seconds())}"), post.scheduled_at - deadline - n) for n in nudges]
+        return jobs
+
     async def publish(self, key: str) -> publishing.Outcome:
         outcome = await asyncio.to_thread(publishing.publish_due, self.store, self.config, self.clock, key)
         log.info("post %s: %s %s", key, outcome.action, outcome.reason)
-        if outcome.action == "held":  # look again when the catch-up window closes: then it is sent or reported missed
-            with self.store.session() as s:
-                post = repo.post_by_key(s, key)
-            if post is not None:
-                when = post.scheduled_at + self.config.catch_up + timedelta(seconds=1)
-                self.scheduler.add_job(runtime.publish_job, DateTrigger(when), args=[key], id=f"publish:{key}",
-                                       replace_existing=True)
+        if outcome.action == "held":
+            self.reconcile([key])  # its re-check when the catch-up window closes
         await self.deliverer.deliver_ready()
         return outcome
 

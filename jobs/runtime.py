@@ -41,5 +41,9 @@ async def digest_job() -> None:
     await engine().digest()
 
 
+async def horizon_job() -> None:
+    engine().reconcile()
+
+
 async def sweep_job() -> None:
     await engine().sweep()

@@ -123,8 +123,11 @@ async def test_text_commands_approve_too(live: Live) -> None:
 
 async def test_deadline_reminder_and_alert(live: Live) -> None:
     post_id = await new_post(live)
-    # deadline 06:30 local (2 h before 08:30), reminder 1 h before that
-    assert live.engine.scheduler.get_job("approval:a:remind-3600") is not None
+    # deadline 06:30 local (2 h before 08:30), reminder 1 h before that; jobs are held two hours ahead
+    assert live.engine.scheduler.get_job("approval:a:remind-3600") is None
+    live.clock.set(DUE - timedelta(hours=4))
+    live.engine.reconcile()  # what the "horizon" job does every hour
+    assert live.engine.scheduler.get_job("approval:a:remind-3600").next_run_time == DUE - timedelta(hours=3)
     live.clock.set(DUE - timedelta(hours=3))
     await live.engine.approval_check("a", "remind-3600")
     await live.tg.wait_for(lambda: "Nhắc duyệt" in live.texts(APPROVERS)[-1])

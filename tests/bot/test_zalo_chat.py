@@ -172,6 +172,8 @@ async def test_oa_broadcast_goes_out_ahead_for_zalo_review(both: Both) -> None:
     await both.engine.resync()
     with both.store.session() as s:
         post_id = repo.post_by_key(s, "a").id
+    both.clock.set(DUE - timedelta(hours=3))
+    both.engine.reconcile()  # what the hourly "horizon" job does
     assert both.engine.scheduler.get_job("broadcast:a").next_run_time == DUE - timedelta(hours=2)
     await wait_for(lambda: any(f"duyet {post_id}" in t for t in both.bot_texts()))
     await both.say("zl_11", f"duyet {post_id}")

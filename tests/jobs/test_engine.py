@@ -245,7 +245,7 @@ async def test_edited_or_withdrawn_post_moves_its_job(store: Store, tg_campaign:
         path.unlink()
         await engine.resync()
         assert engine.scheduler.get_job("publish:a") is None
-        assert {j.id for j in engine.scheduler.get_jobs()} == {"sweep"}  # the 20:00 reminder has passed
+        assert {j.id for j in engine.scheduler.get_jobs()} == {"sweep", "horizon"}  # the 20:00 reminder has passed
         await engine.stop()
 
 
