@@ -195,11 +195,11 @@ def queue_requests(store: Store, config: Config, clock: Clock, encode: Any, keys
     now = clock.now()
     ids: list[int] = []
     with store.session() as s:
-        if keys is None:
-            posts = [*repo.posts_between(s, now - config.catch_up, now + config.approval.ask_ahead, statuses=list(REVIEWABLE)),
-                     *[p for p in repo.posts_between(s, None, None, statuses=["published"]) if p.changed_after_publish]]
-        else:
-            posts = [p for k in keys if (p := repo.post_by_key(s, k)) is not None]
+        posts = [*repo.posts_between(s, now - config.catch_up, now + config.approval.ask_ahead, statuses=list(REVIEWABLE)),
+                 *repo.corrections(s)]
+        if keys is not None:  # after a sync: only what it touched (it may have touched thousands; the window is small)
+            wanted = set(keys)
+            posts = [p for p in posts if p.key in wanted]
         for post in posts:
             if not needs_review(post):
                 continue

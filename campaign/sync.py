@@ -76,6 +76,7 @@ def sync(store: Store, config: Config, clock: Clock, *, actor: str = "sync") -> 
             if len(work) >= _BATCH:
                 _process(s, config, work, states, new_rows, now, actor, report)
                 work.clear()
+                _insert_new(s, new_rows, now, actor)  # in batches too: memory stays flat however many posts
         _process(s, config, work, states, new_rows, now, actor, report)
         gone = [key for key, state in states.items() if key not in seen and state.status != "withdrawn"]
         gone_rows = repo.posts_for_keys(s, gone) if gone else {}
@@ -94,31 +95,34 @@ def sync(store: Store, config: Config, clock: Clock, *, actor: str = "sync") -> 
             repo.audit(s, now, actor, "withdrawn", post_id=row.id, ref=key, reason="file deleted")
             report.withdrawn.append(key)
         s.flush()
-        if new_rows:
-            # New posts in bulk (Core executemany), then their ids in one query, then their
-            # "added" audit events and first versions: the same rows, in the same order, that
-            # one ORM object per row used to produce, without the unit of work.
-            repo.insert_posts(s, new_rows)
-            ids = repo.post_ids_by_key(s) if len(new_rows) > _IN_CHUNK_ALL else repo.post_ids_by_key(s, report.added)
-            repo.insert_audit_events(s, [
-                {"at": now, "actor": actor, "action": "added", "post_id": ids[r["key"]], "ref": r["key"], "detail": {}}
-                for r in new_rows
-            ])
-            repo.insert_versions(s, [
-                {"post_id": ids[r["key"]], "content_hash": r["content_hash"], "title": r["title"],
-                 "time_text": r["time_text"], "channels": list(r["channels"]), "body": r["body"], "at": now}
-                for r in new_rows
-            ])
+        _insert_new(s, new_rows, now, actor)
         repo.set_setting(s, CONFIG_HASH, config_hash)
         s.commit()
     return report
 
 
+def _insert_new(s: Any, new_rows: list[dict[str, Any]], now: Any, actor: str) -> None:
+    """New posts in bulk (Core executemany), their ids in one query, then their "added" audit
+    events and first versions: the rows one ORM object per post would make, without the unit of work."""
+    if not new_rows:
+        return
+    repo.insert_posts(s, new_rows)
+    ids = repo.post_ids_by_key(s, [r["key"] for r in new_rows])
+    repo.insert_audit_events(s, [
+        {"at": now, "actor": actor, "action": "added", "post_id": ids[r["key"]], "ref": r["key"], "detail": {}}
+        for r in new_rows
+    ])
+    repo.insert_versions(s, [
+        {"post_id": ids[r["key"]], "content_hash": r["content_hash"], "title": r["title"],
+         "time_text": r["time_text"], "channels": list(r["channels"]), "body": r["body"], "at": now}
+        for r in new_rows
+    ])
+    new_rows.clear()
+
+
 # Files needing work are parsed in batches so that the full rows of the existing posts among them
 # come in one query per batch, while memory stays bounded (the raw bytes of at most _BATCH files).
 _BATCH = 500
-# Above this many new posts, selecting every (key, id) is cheaper than IN lists of the new keys.
-_IN_CHUNK_ALL = 2000
 
 
 def _process(s: Any, config: Config, work: list[tuple[Path, str, bytes]], states: dict[str, Any],

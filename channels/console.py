@@ -22,7 +22,6 @@ class ConsoleChannel:
         self._ids = itertools.count(1)
         self.width = width
         self.brief = brief  # first line only (simulations print hundreds of messages)
-        self.sent: list[tuple[str, OutMessage]] = []
 
     async def start(self) -> None:
         return None
@@ -34,7 +33,6 @@ class ConsoleChannel:
         return None
 
     async def send(self, target: str, message: OutMessage) -> Sent:
-        self.sent.append((target, message))
         when = f"{self._now():%d/%m/%Y %H:%M} " if self._now else ""
         text = message.plain.split("\n", 1)[0] if self.brief else message.plain.replace("\n", " ⏎ ")
         if len(text) > self.width:

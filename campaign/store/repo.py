@@ -109,6 +109,12 @@ def _page(s: Session, where: Any, offset: int, limit: int) -> tuple[Sequence[Pos
     return page, int(total)
 
 
+def corrections(s: Session) -> Sequence[Post]:
+    """Published posts whose file changed since: their new content needs approval before /correct."""
+    return s.exec(select(Post).where(Post.status == "published", col(Post.published_hash) != col(Post.content_hash))
+                  .order_by(col(Post.scheduled_at))).all()
+
+
 def due_posts(s: Session, now: datetime) -> Sequence[Post]:
     """Posts whose time has come and that have not gone out (scheduled or held)."""
     q = select(Post).where(col(Post.status).in_(["scheduled", "held"]), col(Post.scheduled_at) <= now)
