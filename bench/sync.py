@@ -1,7 +1,7 @@
 """Benchmark ``campaign.sync.sync`` against a generated campaign of N posts.
 
-    python -m bench.sync --posts 1000 10000
-    python -m bench.sync --posts 1000 10000 --db postgresql+psycopg://postgres@127.0.0.1:5432/test
+    python -m bench.sync --posts 1000 10000 --breakdown
+    python -m bench.sync --posts 1000 10000 --breakdown --db postgresql+psycopg://postgres@127.0.0.1:5432/loa_bench_sync
 
 For each N a fresh campaign is generated in a temporary folder (config.toml as in
 tests/conftest.py plus one "after" milestone, N Markdown posts in a few sub-folders, 100-200
@@ -293,6 +293,9 @@ def parse_floor(content_dir: Path) -> int:
 def reset_postgres(url: str) -> None:
     from sqlalchemy import create_engine, text
 
+    name = url.rsplit("/", 1)[-1].split("?", 1)[0]
+    if name in ("test", "postgres", ""):
+        raise SystemExit(f"refusing to DROP schema public of database '{name}': use a throw-away database (loa_bench_sync)")
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -530,6 +533,19 @@ def profile(profile_dir: Path, tag: str, fn: Callable[[], Any]) -> None:
     print("\n".join(prof.output_text(flat=True, flat_time="total", time="percent_of_total").splitlines()[:45]))
 
 
+def code_fingerprint() -> str:
+    """Hash of the code sync runs, as it is on disk (commits made meanwhile do not change it)."""
+    import hashlib
+
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for rel in SYNC_CODE:
+        p = root / rel
+        for f in sorted(p.rglob("*.py")) if p.is_dir() else [p]:
+            h.update(str(f.relative_to(root)).encode() + b"\0" + (f.read_bytes() if f.exists() else b""))
+    return h.hexdigest()[:12]
+
+
 def code_state() -> str:
     """HEAD commit and a hash of uncommitted changes to the code sync runs: what is being measured."""
     root = Path(__file__).resolve().parents[1]
@@ -606,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
         args.child.write_text(json.dumps(result))
         return 0
 
-    state = code_state()
+    state, fingerprint = code_state(), code_fingerprint()
     results = []
     for n in args.posts:
         if args.in_process:
@@ -630,7 +646,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nLoa sync benchmark: {db}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, best of {args.repeat} "
           f"(cold: best of 2 fresh stores)\ncode: {state}\n")
     print(table(results))
-    if code_state() != state:
+    if code_fingerprint() != fingerprint:
         print(f"\nWARNING: sync code changed while measuring (now {code_state()}); figures mix two versions")
     print("\ntargets: cold <= 2x floor; resync and resync-1 < 10% of cold")
     print("peak RSS (sync) = child process's ru_maxrss after generation, floor, cold syncs and resyncs "
