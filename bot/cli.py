@@ -278,7 +278,7 @@ def _local_day(text: str | None, cfg: Config, option: str) -> datetime | None:
 
 
 def _default_year(cfg: Config) -> int:
-    return cfg.milestones[0].span.first_day.year if cfg.milestones else date.today().year  # noqa: DTZ011
+    return cfg.milestones[0].span.first_day.year if cfg.milestones else SystemClock().now().astimezone(cfg.tz).year
 
 
 app.add_typer(zalo_app, name="zalo")

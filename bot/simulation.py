@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
-from sqlmodel import select
 
 from campaign.clock import FakeClock
 from campaign.config import Config
 from campaign.store import repo
 from campaign.store.db import Store
-from campaign.store.models import Delivery, Post
 from channels.console import ConsoleChannel
 from jobs.engine import Engine
 from jobs.simulate import run_until, virtual_scheduler, virtual_time
@@ -65,7 +62,7 @@ async def _paced(engine: Engine, clock: FakeClock, end: datetime, speed: float) 
 async def _prepare(store: Store, start: datetime, approve_all: bool, approvals_from: str | None) -> None:
     """Leave out posts before the window, and give the rest the approvals to assume: all, or the real store's."""
     with store.session() as s:
-        posts = list(s.exec(select(Post)).all())
+        posts = list(repo.posts_between(s, None, None))
         for p in posts:
             if p.scheduled_at < start:
                 p.status = "withdrawn"  # outside the simulated window: neither sent nor "missed"
@@ -94,7 +91,7 @@ async def _prepare(store: Store, start: datetime, approve_all: bool, approvals_f
 
 def _summary(store: Store) -> dict[str, int]:
     with store.session() as s:
-        posts = Counter(p.status for p in s.exec(select(Post)).all())
-        deliveries = Counter(d.status for d in s.exec(select(Delivery)).all())
+        posts = repo.post_counts(s)
+        deliveries = repo.delivery_counts(s)
     return {k: posts.get(k, 0) for k in ("published", "held", "missed", "scheduled")} | {
         "sent": deliveries.get("sent", 0), "failed": deliveries.get("failed", 0)}

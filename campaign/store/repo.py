@@ -115,6 +115,10 @@ def corrections(s: Session) -> Sequence[Post]:
                   .order_by(col(Post.scheduled_at))).all()
 
 
+def post_counts(s: Session) -> dict[str, int]:
+    return {status: n for status, n in s.exec(select(Post.status, func.count()).group_by(Post.status)).all()}
+
+
 def due_posts(s: Session, now: datetime) -> Sequence[Post]:
     """Posts whose time has come and that have not gone out (scheduled or held)."""
     q = select(Post).where(col(Post.status).in_(["scheduled", "held"]), col(Post.scheduled_at) <= now)
