@@ -67,9 +67,9 @@ def check(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) -
     for p in scan.problems:
         err.print(str(p), markup=False)
     rows = build_plan(cfg, scan.posts, {}, SystemClock().now())
-    warnings = [w for w in plan_warnings(rows) if "deadline" not in w.message]
+    warnings = [*scan.warnings, *(w for w in plan_warnings(rows) if "deadline" not in w.message)]
     for w in warnings:
-        out.print(f"[yellow]{w.path}: cảnh báo / warning: {w.message}[/]")
+        out.print(f"{w.path}{f':{w.line}' if w.line else ''}: cảnh báo / warning: {w.message}", style="yellow", markup=False)
     if scan.problems:
         err.print(f"{len(scan.problems)} lỗi / errors in {len(scan.files)} tệp / files")
         raise typer.Exit(1)
@@ -132,6 +132,8 @@ def sync(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) ->
                         ("sửa sau khi đăng / changed after publishing", report.changed_after_publish)):
         for key in keys:
             out.print(f"{label}: {key}")
+    for w in report.warnings:
+        out.print(f"{w.path}{f':{w.line}' if w.line else ''}: cảnh báo / warning: {w.message}", style="yellow", markup=False)
     for p in report.problems:
         err.print(str(p), markup=False)
     out.print(f"{report.changes} thay đổi / changes, {report.unchanged} không đổi / unchanged, {len(report.problems)} lỗi / errors")

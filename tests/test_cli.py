@@ -121,3 +121,15 @@ def test_simulate_without_approvals_shows_what_is_held(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "bị giữ lại: chưa đủ duyệt (0/1)" in result.output
     assert "0 bài đã đăng / published" in result.output and "2 lỡ giờ / missed" in result.output
+
+
+def test_check_and_sync_print_warnings(campaign: Campaign) -> None:
+    text = campaign.config_path.read_text().replace(
+        "[defaults]", '[channels.zb]\nkind = "zalo_bot"\ntarget = "c1"\nlabel = "Zalo Bot"\n\n[defaults]')
+    campaign.config_path.write_text(text)
+    (campaign.content / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    campaign.write("a.md", post_text(channels="[zb]", media="[a.png]"))
+    checked = run(campaign, "check")
+    assert checked.exit_code == 0 and "media_base_url" in checked.output and "warning" in checked.output
+    synced = run(campaign, "sync")
+    assert synced.exit_code == 0 and "media_base_url" in synced.output
