@@ -8,6 +8,7 @@ routes and formats.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from jobs.engine import Engine
 
 PAGE_LINES = 15
+PAGED = ("today", "tomorrow", "week", "date", "pending")
 CONFIRM_WORDS = ("xacnhan", "confirm", "ok")
 
 
@@ -73,6 +75,9 @@ def paginate(answer: answers.Answer, command: str, arg: str, page: int, who: Who
         row.append((_l(who, "◀ Trước", "◀ Prev"), callbacks.page_data(command, arg, page - 1)))
     if buttons and page < pages - 1:
         row.append((_l(who, "Sau ▶", "Next ▶"), callbacks.page_data(command, arg, page + 1)))
+    if not buttons and answer.total is not None and page < pages - 1:
+        word = (COMMANDS[command][0] or (command,))[0]
+        lines = [*lines, _l(who, f"➡ Trang sau: «{word} {arg} {page + 2}»", f"➡ Next page: “{word} {arg} {page + 2}”").replace("  ", " ")]
     return Reply("\n".join([title, *lines]), [row] if row else [])
 
 
@@ -89,36 +94,41 @@ async def _answer(sv: Services, who: Who, ask: Ask, *, buttons: bool, page: int)
     role = COMMANDS[cmd][1]
     if role is not None:
         review.check(sv.store, who.actor, role, now, cmd)
+    if cmd in PAGED and len(args) > (1 if cmd == "date" else 0) and args[-1].isdigit():
+        page, args = int(args[-1]) - 1, args[:-1]  # "tuannay 2": the Zalo Bot has no buttons to turn pages
     arg = " ".join(args)
+
+    def paged(make: Callable[[int], answers.Answer]) -> Reply:
+        """A page of a listing the database pages; a page past the end shows the last one."""
+        ans = make(max(page, 0))
+        if ans.total and not ans.lines and page > 0:
+            last = (ans.total - 1) // ans.page_size
+            return paginate(make(last), cmd, arg, last, who, buttons=buttons)
+        return paginate(ans, cmd, arg, max(page, 0), who, buttons=buttons)
 
     def page_of(ans: answers.Answer) -> Reply:
         return paginate(ans, cmd, arg, page, who, buttons=buttons)
 
     today = now.astimezone(sv.config.tz).date()
-    paging = {"page": max(page, 0), "page_size": PAGE_LINES}
     match cmd:
         case "start" | "help":
             return Reply(answers.help_text(sv.config, lang, person, prefix="/" if buttons else "").text())
-        case "today":
-            return page_of(answers.day(sv.store, sv.config, today, lang, person, **paging))
-        case "tomorrow":
-            return page_of(answers.day(sv.store, sv.config, today.fromordinal(today.toordinal() + 1), lang, person, **paging))
+        case "today" | "tomorrow":
+            when = today if cmd == "today" else today.fromordinal(today.toordinal() + 1)
+            return paged(lambda p: answers.day(sv.store, sv.config, when, lang, person, page=p, page_size=PAGE_LINES))
         case "week":
-            return page_of(answers.week(sv.store, sv.config, now, lang, person, **paging))
+            return paged(lambda p: answers.week(sv.store, sv.config, now, lang, person, page=p, page_size=PAGE_LINES))
         case "date":
             if not args:
                 raise Conflict(_l(who, "Cần ngày, ví dụ /lich 27/01.", "Give a date, e.g. /date 27/01."))
-            return page_of(answers.day(sv.store, sv.config, answers.parse_day(args[0], sv.config, now, lang), lang, person,
-                                       **paging))
+            day = answers.parse_day(args[0], sv.config, now, lang)
+            return paged(lambda p: answers.day(sv.store, sv.config, day, lang, person, page=p, page_size=PAGE_LINES))
         case "next":
             return page_of(answers.next_up(sv.store, sv.config, now, lang, person))
         case "milestones":
             return page_of(answers.milestones(sv.config, now, lang))
         case "pending":
-            if args and args[0].isdigit():  # "choduyet 2": the Zalo Bot has no buttons to turn pages
-                page = int(args[0]) - 1
-            return paginate(answers.pending(sv.store, sv.config, now, lang, page=max(page, 0), page_size=PAGE_LINES),
-                            cmd, "", page, who, buttons=buttons)
+            return paged(lambda p: answers.pending(sv.store, sv.config, now, lang, page=p, page_size=PAGE_LINES))
         case "status":
             return page_of(answers.status(sv.store, sv.config, lang))
         case "post" | "audit":

@@ -187,3 +187,16 @@ async def test_oa_broadcast_goes_out_ahead_for_zalo_review(both: Both) -> None:
     assert len(both.tg.messages("@kenh")) == 1 and len(both.oa.broadcasts) == 1
     with both.store.session() as s:
         assert {d.channel: d.status for d in repo.deliveries_for(s, "post:a")} == {"oa": "sent", "tg": "sent"}
+
+
+async def test_long_answers_page_by_number_on_zalo(both: Both) -> None:
+    for n in range(20):
+        both.campaign.write(f"p{n:02d}.md", post_text(title=f"Bài {n:02d}", time=f"{8 + n // 10:02d}:{n % 10:02d}",
+                                                     channels="[tg]"))
+    await both.engine.resync()  # (the approval requests go to the approvers' chat; questions here are private)
+    first = await both.say("zl_11", "lich 26/01", chat="zl_11")
+    assert "(1/2)" in first and "Bài 00" in first and "Bài 15" not in first and "lich 26/01 2" in first
+    second = await both.say("zl_11", "lich 26/01 2", chat="zl_11")
+    assert "(2/2)" in second and "Bài 15" in second and "Bài 00" not in second
+    beyond = await both.say("zl_11", "lich 26/01 9", chat="zl_11")
+    assert "(2/2)" in beyond and "Bài 19" in beyond  # a page past the end shows the last one
