@@ -48,37 +48,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from tests.campaign_config import CONFIG as TEST_CONFIG
+
 DEFAULT_REPEAT = 3
 # what campaign.sync.sync runs (for the "code:" stamp)
 SYNC_CODE = ("campaign/sync.py", "campaign/content.py", "campaign/render.py", "campaign/timeexpr.py",
              "campaign/config.py", "campaign/errors.py", "campaign/clock.py", "campaign/store/db.py",
              "campaign/store/models.py", "campaign/store/repo.py", "campaign/store/migrations")
 
-# tests/conftest.py's CONFIG, plus a third ("after") milestone so 10,000+ posts fit at distinct
+# The tests' campaign, plus a third ("after") milestone so 10,000+ posts fit at distinct
 # minutes between 06:00 and 22:00.
-CONFIG = """\
-[campaign]
-name = "Chiến dịch thử / benchmark campaign"
-timezone = "Asia/Ho_Chi_Minh"
-catch_up = "30m"
-
-[anchors]
-khai_mac = 2021-01-26
-
-[[milestones]]
-id = "cao-diem"
-title = "Cao điểm"
-phase = "before"
-start = "khai_mac -6d"
-end = "khai_mac -1d"
-
-[[milestones]]
-id = "khai-mac"
-title = "Khai mạc"
-phase = "during"
-start = "khai_mac"
-end = "khai_mac"
-
+CONFIG = TEST_CONFIG.replace("test campaign", "benchmark campaign").replace("\n[channels.tg]", """
 [[milestones]]
 id = "sau-dai-hoi"
 title = "Sau đại hội"
@@ -86,61 +66,7 @@ phase = "after"
 start = "khai_mac +1d"
 end = "khai_mac +14d"
 
-[channels.tg]
-kind = "telegram"
-target = "@kenh"
-label = "Kênh tỉnh"
-
-[channels.nhom]
-kind = "telegram"
-target = "-100200"
-label = "Nhóm"
-
-[channels.duyet]
-kind = "telegram"
-target = "-100300"
-label = "Nhóm duyệt"
-
-[channels.admin]
-kind = "telegram"
-target = "-100400"
-label = "Quản trị"
-
-[channels.zalo]
-kind = "zalo_oa_group"
-target = "g1"
-label = "Nhóm Zalo"
-
-[defaults]
-channels = ["tg"]
-
-[people.lan]
-name = "Lan"
-roles = ["approver"]
-telegram = 11
-
-[people.minh]
-name = "Minh"
-roles = ["approver"]
-telegram = 12
-
-[people.admin]
-name = "Quản trị"
-roles = ["admin"]
-telegram = 13
-
-[approval]
-required = 1
-deadline = "2h"
-chats = ["duyet"]
-
-[reminders]
-offsets = ["-1d 20:00"]
-channels = ["tg"]
-
-[alerts]
-chats = ["admin"]
-"""
+[channels.tg]""", 1)
 
 # (id, first day, number of days) -- must agree with CONFIG above.
 KHAI_MAC = date(2021, 1, 26)
