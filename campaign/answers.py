@@ -10,6 +10,7 @@ from campaign.approvals import approval_state, state_label
 from campaign.ask import COMMANDS
 from campaign.config import Config, Person
 from campaign.errors import Conflict
+from campaign.render import render_markdown
 from campaign.review import find_post
 from campaign.store import repo
 from campaign.store.db import Store
@@ -170,7 +171,7 @@ def post_detail(store: Store, config: Config, ref: str, lang: str) -> Answer:
         events = repo.audit_events(s, post_id=post.id)
         deliveries = repo.deliveries_for(s, f"post:{post.key}")
     lines = [f"{post.key} · {post.scheduled_at.astimezone(config.tz):%H:%M %d/%m/%Y} · {post.status} · {state.label()}",
-             "", post.plain_text, "", tr("history", lang)]
+             "", render_markdown(post.body, title=post.title).plain, "", tr("history", lang)]
     lines += [_event_line(config, e.at, e.actor, e.action, e.detail) for e in events]
     lines += [f"→ {d.channel}: {d.status} {','.join(d.message_ids)}" for d in deliveries]
     return Answer(tr("post", lang, id=post.id, title=post.title), lines)

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from campaign.approvals import approval_state
 from campaign.clock import Clock
 from campaign.config import Config, Milestone
+from campaign.render import render_markdown
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Delivery, Post
@@ -39,10 +40,9 @@ class Outcome:
 
 
 def post_payload(post: Post) -> dict[str, Any]:
-    return {
-        "html": post.telegram_html, "plain": post.plain_text, "media": [m["path"] for m in post.media],
-        **post.options,
-    }
+    """The message a post becomes, rendered now from the Markdown that sync checked (and hashed)."""
+    rendered = render_markdown(post.body, title=post.title)
+    return {"html": rendered.telegram_html, "plain": rendered.plain, "media": [m["path"] for m in post.media], **post.options}
 
 
 def text_payload(plain: str) -> dict[str, Any]:

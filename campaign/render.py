@@ -19,10 +19,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urlsplit
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+import pyromark
 
 __all__ = [
     "ALLOWED_LINK_SCHEMES",
@@ -66,10 +66,10 @@ ALLOWED_LINK_SCHEMES: frozenset[str] = frozenset({"http", "https", "tg", "mailto
 BULLET = "•"
 HR_LINE = "———"
 
-# CommonMark + strikethrough. Raw HTML is turned off so that any HTML in the
-# source arrives as ordinary text and goes through the escaping path; tables
-# stay off because neither channel can display them.
-_MD = MarkdownIt("commonmark", {"html": False}).enable("strikethrough").disable("table")
+# CommonMark + strikethrough (pulldown-cmark through pyromark). Raw HTML in the source
+# arrives as HTML events that the walk turns into ordinary, escaped text; tables stay off
+# because neither channel can display them.
+_OPTIONS = pyromark.Options.ENABLE_STRIKETHROUGH
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def render_markdown(body: str, *, title: str | None = None) -> Rendered:
     channels show the same structure; a non-empty ``title`` is prepended as a
     (bold) first line.
     """
-    html_blocks, plain_blocks, _ = _blocks(_MD.parse(body), 0, 0)
+    html_blocks, plain_blocks, _ = _blocks(list(pyromark.events(body, options=_OPTIONS)), 0, 0)
     html_body = _join_blocks(html_blocks)
     plain_body = _join_blocks(plain_blocks)
 
@@ -266,181 +266,197 @@ def _code_language(info: str) -> str:
 
 
 # --------------------------------------------------------------------------- #
-# The walk: markdown-it's flat token stream (``*_open`` / ``*_close`` pairs
-# around their children, ``inline`` tokens holding their own inline stream) is
-# rendered in one pass. Every step returns the HTML and the plain text of its
-# node; each output keeps its own decisions (a block empty in one output may
-# not be in the other), exactly as two separate renderings would.
+# The walk: pulldown-cmark's flat event stream (``{"Start": tag}`` / ``{"End": tag}``
+# around their children, leaves such as ``{"Text": ...}``, ``"SoftBreak"``, ``"Rule"``)
+# is rendered in one recursive-descent pass. Every step returns the HTML and the plain
+# text of its node; each output keeps its own decisions (a block empty in one output may
+# not be in the other), exactly as two separate renderings would. In a tight list item
+# the inline events sit directly in the item, next to nested blocks: such a run is
+# treated as a paragraph.
 # --------------------------------------------------------------------------- #
 
-_BREAKS = frozenset({"softbreak", "hardbreak"})
-_INLINE_TAGS = {"strong_open": "b", "em_open": "i", "s_open": "s"}
+_INLINE_TAGS = {"Emphasis": "i", "Strong": "b", "Strikethrough": "s"}
+_INLINE_CONTAINERS = frozenset({*_INLINE_TAGS, "Link", "Image"})
+_BREAKS = frozenset({"SoftBreak", "HardBreak"})
 
 
-def _blocks(tokens: Sequence[Token], i: int, quote_depth: int) -> tuple[list[str], list[str], int]:
-    """Render sibling blocks from ``tokens[i]`` up to their parent's closing token (or the end).
+def _tag(value: str | dict[str, Any]) -> str:
+    """The name of a Start/End payload: ``"Paragraph"`` or the one key of ``{"List": 3}``."""
+    return value if type(value) is str else next(iter(value))
+
+
+def _blocks(ev: Sequence[Any], i: int, quote_depth: int) -> tuple[list[str], list[str], int]:
+    """Render sibling blocks from ``ev[i]`` up to their parent's End event (or the end).
 
     Returns the non-empty HTML blocks, the non-empty plain blocks and the index
-    of the token that stopped the walk.
+    of the event that stopped the walk.
     """
     html: list[str] = []
     plain: list[str] = []
-    n = len(tokens)
-    while i < n and tokens[i].nesting >= 0:
-        h, p, i = _block(tokens, i, quote_depth)
-        if h:
+    n = len(ev)
+    while i < n:
+        e = ev[i]
+        if type(e) is str:
+            if e == "Rule":
+                html.append(HR_LINE)
+                plain.append(HR_LINE)
+                i += 1
+                continue
+        else:
+            ((kind, value),) = e.items()
+            if kind == "End":
+                break
+            if kind == "Start" and (tag := _tag(value)) not in _INLINE_CONTAINERS:
+                h, p, i = _block(ev, i, tag, value, quote_depth)
+                if h:
+                    html.append(h)
+                if p:
+                    plain.append(p)
+                continue
+        h, p, i = _inline(ev, i, False)  # inline content straight in a (tight) list item
+        if h := h.strip():
             html.append(h)
-        if p:
+        if p := p.strip():
             plain.append(p)
     return html, plain, i
 
 
-def _block(tokens: Sequence[Token], i: int, quote_depth: int) -> tuple[str, str, int]:
-    """Render the block starting at ``tokens[i]``; returns (html, plain, index after it)."""
-    tok = tokens[i]
-    kind = tok.type
-    if tok.nesting == 0:
-        if kind == "fence" or kind == "code_block":
-            code = tok.content.rstrip("\n")
-            lang = _code_language(tok.info) if kind == "fence" else ""
-            if lang:
-                return (
-                    f'<pre><code class="language-{_escape_attr(lang)}">{_escape(code)}</code></pre>',
-                    code,
-                    i + 1,
-                )
-            return f"<pre>{_escape(code)}</pre>", code, i + 1
-        if kind == "hr":
-            return HR_LINE, HR_LINE, i + 1
-        if kind == "inline":
-            h, p, _ = _inline(tok.children or (), 0, False)
-            return h, p, i + 1
-        if kind == "html_block":
-            content = tok.content.rstrip("\n")
-            return _escape(content), content, i + 1
-        if tok.children:
-            hs, ps, _ = _blocks(tok.children, 0, quote_depth)
-            return _join_blocks(hs), _join_blocks(ps), i + 1
-        return _escape(tok.content), tok.content, i + 1
-
-    if kind == "paragraph_open" or kind == "heading_open":
-        h, p, end = _inline_container(tokens, i + 1)
-        if kind == "heading_open" and h:
+def _block(ev: Sequence[Any], i: int, tag: str, value: Any, quote_depth: int) -> tuple[str, str, int]:
+    """Render the block whose Start is ``ev[i]``; returns (html, plain, index after its End)."""
+    if tag == "Paragraph" or tag == "Heading":
+        h, p, end = _inline(ev, i + 1, False)
+        h, p = h.strip(), p.strip()
+        if tag == "Heading" and h:
             h = f"<b>{h}</b>"
         return h, p, end + 1
-    if kind == "bullet_list_open" or kind == "ordered_list_open":
-        return _list(tokens, i, quote_depth)
-    if kind == "blockquote_open":
+    if tag == "List":
+        return _list(ev, i + 1, value["List"], quote_depth)
+    if tag == "BlockQuote":
         # Telegram forbids nested blockquotes, so only the outermost is tagged.
-        hs, ps, end = _blocks(tokens, i + 1, quote_depth + 1)
+        hs, ps, end = _blocks(ev, i + 1, quote_depth + 1)
         h, p = _join_blocks(hs), _join_blocks(ps)
         if h and not quote_depth:
             h = f"<blockquote>{h}</blockquote>"
         if p:
             p = "\n".join(f"> {line}" if line else ">" for line in p.split("\n"))
         return h, p, end + 1
-    hs, ps, end = _blocks(tokens, i + 1, quote_depth)
+    if tag == "CodeBlock" or tag == "HtmlBlock":
+        text, end = _leaf_text(ev, i + 1)
+        text = text.rstrip("\n")
+        if tag == "HtmlBlock":  # raw HTML is shown as the text the author typed, never as tags
+            return _escape(text), text, end + 1
+        kind = value["CodeBlock"]
+        lang = _code_language(kind["Fenced"]) if type(kind) is dict else ""
+        if lang:
+            return f'<pre><code class="language-{_escape_attr(lang)}">{_escape(text)}</code></pre>', text, end + 1
+        return f"<pre>{_escape(text)}</pre>", text, end + 1
+    hs, ps, end = _blocks(ev, i + 1, quote_depth)  # any other container: its blocks
     return _join_blocks(hs), _join_blocks(ps), end + 1
 
 
-def _inline_container(tokens: Sequence[Token], i: int) -> tuple[str, str, int]:
-    """Render the ``inline`` child that paragraphs/headings hold; returns the closing token's index."""
-    html: list[str] = []
-    plain: list[str] = []
-    n = len(tokens)
-    while i < n and tokens[i].nesting >= 0:
-        tok = tokens[i]
-        if tok.type == "inline":
-            h, p, _ = _inline(tok.children or (), 0, False)
-            i += 1
-        else:
-            h, p, i = _block(tokens, i, 0)
-        html.append(h)
-        plain.append(p)
-    return "".join(html).strip(), "".join(plain).strip(), i
+def _leaf_text(ev: Sequence[Any], i: int) -> tuple[str, int]:
+    """Concatenate the text events of a code or HTML block; returns the index of its End."""
+    parts: list[str] = []
+    n = len(ev)
+    while i < n:
+        e = ev[i]
+        if type(e) is not str:
+            ((kind, value),) = e.items()
+            if kind == "End":
+                break
+            if type(value) is str:
+                parts.append(value)
+        i += 1
+    return "".join(parts), i
 
 
-def _list(tokens: Sequence[Token], i: int, quote_depth: int) -> tuple[str, str, int]:
+def _list(ev: Sequence[Any], i: int, start: int | None, quote_depth: int) -> tuple[str, str, int]:
     """Bullets become "• ", ordered items keep their numbers ("3. ")."""
-    ordered = tokens[i].type == "ordered_list_open"
-    start = int(tokens[i].attrs.get("start", 1)) if ordered else 1
     html: list[str] = []
     plain: list[str] = []
     index = 0
-    i += 1
-    n = len(tokens)
-    while i < n and tokens[i].nesting >= 0:
-        marker = f"{start + index}. " if ordered else f"{BULLET} "
-        if tokens[i].nesting == 1:  # list_item_open
-            hs, ps, end = _blocks(tokens, i + 1, quote_depth)
-            i = end + 1
-        else:
-            hs, ps = [], []
-            i += 1
+    n = len(ev)
+    while i < n:
+        e = ev[i]
+        if type(e) is not str and "End" in e:
+            break
+        marker = f"{start + index}. " if start is not None else f"{BULLET} "
+        hs, ps, end = _blocks(ev, i + 1, quote_depth)  # ev[i] is an Item's Start
+        i = end + 1
         html.append(_hang(marker, "\n".join(hs)))
         plain.append(_hang(marker, "\n".join(ps)))
         index += 1
     return "\n".join(html), "\n".join(plain), i + 1
 
 
-def _inline(tokens: Sequence[Token], i: int, in_link: bool) -> tuple[str, str, int]:
-    """Render a run of inline tokens up to a closing token (or the end); returns its index."""
+def _inline(ev: Sequence[Any], i: int, in_link: bool) -> tuple[str, str, int]:
+    """Render a run of inline events up to an End (or a block's Start, or the end); returns its index.
+
+    Bold, italic and strikethrough stay in this loop (a stack of where each opened; no call per
+    span): a span that turns out empty loses its tags, as an empty ``<b></b>`` would be refused.
+    """
     html: list[str] = []
     plain: list[str] = []
-    n = len(tokens)
+    opened: list[tuple[int, str]] = []  # (index in html of the opening tag, tag)
+    n = len(ev)
     while i < n:
-        tok = tokens[i]
-        nesting = tok.nesting
-        if nesting < 0:
-            break
-        kind = tok.type
-        if nesting == 0:
+        e = ev[i]
+        if type(e) is str:
+            if e not in _BREAKS:  # "Rule": a block
+                break
+            # Chat authors write line by line; keep their line breaks.
+            html.append("\n")
+            plain.append("\n")
             i += 1
-            if kind == "text":
-                text = tok.content
-                html.append(_escape(text))
-                plain.append(text)
-            elif kind in _BREAKS:
-                # Chat authors write line by line; keep their line breaks.
-                html.append("\n")
-                plain.append("\n")
-            elif kind == "code_inline":
-                text = tok.content
-                escaped = _escape(text)
-                # Telegram does not allow a code entity inside a link entity.
-                html.append(escaped if in_link or not escaped else f"<code>{escaped}</code>")
-                plain.append(text)
-            elif kind == "image":
+            continue
+        ((kind, value),) = e.items()
+        i += 1
+        if kind == "Text":
+            html.append(_escape(value) if "&" in value or "<" in value or ">" in value else value)
+            plain.append(value)
+        elif kind == "End":
+            if not opened:
+                i -= 1  # the End of what contains this run: the caller's
+                break
+            at, tag = opened.pop()
+            if any(html[at + 1:]):
+                html.append(f"</{tag}>")
+            else:
+                html[at] = ""
+        elif kind == "Start":
+            tag = _tag(value)
+            if tag in _INLINE_TAGS:
+                opened.append((len(html), _INLINE_TAGS[tag]))
+                html.append(f"<{_INLINE_TAGS[tag]}>")
+            elif tag == "Image":
                 # Media is sent separately; the body only keeps the description.
-                text = _flat_text(tok.children) if tok.children else tok.content
-                html.append(_escape(text))
-                plain.append(text)
-            elif tok.children:
-                h, p, _ = _inline(tok.children, 0, in_link)
+                _, p, end = _inline(ev, i, in_link)
+                html.append(_escape(p))
+                plain.append(p)
+                i = end + 1
+            elif tag == "Link":
+                h, p, end = _inline(ev, i, True)
+                h, p = _link(value["Link"], h, p)
                 html.append(h)
                 plain.append(p)
-            else:  # html_inline and anything else: literal text
-                text = tok.content
-                html.append(_escape(text))
-                plain.append(text)
-            continue
-        if kind == "link_open":
-            h, p, end = _inline(tokens, i + 1, True)
-            h, p = _link(tok, h, p)
-        else:
-            h, p, end = _inline(tokens, i + 1, in_link)
-            tag = _INLINE_TAGS.get(kind)
-            if tag and h:
-                h = f"<{tag}>{h}</{tag}>"
-        html.append(h)
-        plain.append(p)
-        i = end + 1
+                i = end + 1
+            else:  # a block starts (in a tight list item)
+                i -= 1
+                break
+        elif type(value) is str:  # code, raw HTML; events this renderer does not know show nothing
+            text = _escape(value)
+            # Telegram does not allow a code entity inside a link entity; raw HTML is literal text.
+            html.append(f"<code>{text}</code>" if kind == "Code" and text and not in_link else text)
+            plain.append(value)
     return "".join(html), "".join(plain), i
 
 
-def _link(tok: Token, html: str, plain: str) -> tuple[str, str]:
+def _link(link: dict[str, Any], html: str, plain: str) -> tuple[str, str]:
     """Clickable only for allowed schemes; otherwise just the link text."""
-    href = str(tok.attrs.get("href", ""))
+    kind = link.get("link_type")
+    href = str(link.get("dest_url", ""))
+    if kind == "Email":
+        href = "mailto:" + href
     allowed = _link_allowed(href)
     if not html.strip():
         html = _escape(href) if allowed else ""
@@ -449,13 +465,6 @@ def _link(tok: Token, html: str, plain: str) -> tuple[str, str]:
     if not allowed:
         return html, plain
     html = f'<a href="{_escape_attr(href)}">{html}</a>'
-    if tok.markup == "autolink" or plain in {href, href.removeprefix("mailto:")}:
+    if kind == "Autolink" or kind == "Email" or plain in {href, href.removeprefix("mailto:")}:
         return html, plain
     return html, f"{plain} ({href})"
-
-
-def _flat_text(tokens: Sequence[Token]) -> str:
-    """Flatten an inline token stream to bare text (used for image alt text)."""
-    return "".join(
-        " " if t.type in _BREAKS else _flat_text(t.children) if t.children else t.content for t in tokens
-    )

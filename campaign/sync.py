@@ -2,7 +2,7 @@
 
 Built for 10,000+ posts: the skip test reads only a few columns of each stored post, full rows are
 loaded only for the files that need work, and new posts (with their "added" audit event and first
-version) are written with Core executemany rather than one ORM object each.
+event) are written with one executemany rather than one ORM object each.
 """
 
 from __future__ import annotations
@@ -102,19 +102,15 @@ def sync(store: Store, config: Config, clock: Clock, *, actor: str = "sync") -> 
 
 
 def _insert_new(s: Any, new_rows: list[dict[str, Any]], now: Any, actor: str) -> None:
-    """New posts in bulk (Core executemany), their ids in one query, then their "added" audit
-    events and first versions: the rows one ORM object per post would make, without the unit of work."""
+    """New posts in bulk (one executemany), their ids in one query, then their "added" audit
+    events: the rows one ORM object per post would make, without the unit of work. (A new post has
+    no earlier version: ``post_versions`` keeps only the contents a post replaced.)"""
     if not new_rows:
         return
     repo.insert_posts(s, new_rows)
     ids = repo.post_ids_by_key(s, [r["key"] for r in new_rows])
     repo.insert_audit_events(s, [
         {"at": now, "actor": actor, "action": "added", "post_id": ids[r["key"]], "ref": r["key"], "detail": {}}
-        for r in new_rows
-    ])
-    repo.insert_versions(s, [
-        {"post_id": ids[r["key"]], "content_hash": r["content_hash"], "title": r["title"],
-         "time_text": r["time_text"], "channels": list(r["channels"]), "body": r["body"], "at": now}
         for r in new_rows
     ])
     new_rows.clear()
@@ -154,10 +150,10 @@ def _apply(s: Any, row: Post, post: PostSource, now: Any, actor: str, report: Sy
     content_changed = row.content_hash != post.content_hash
     moved = row.scheduled_at != post.scheduled_at
     old_hash = row.content_hash
+    if content_changed:
+        repo.keep_version(s, row, now)  # before _fill overwrites it
     _fill(row, post, now)
     row.source_error = None
-    if content_changed:
-        repo.add_version(s, row, now)
     if row.status in ("published", "retracted"):
         if content_changed:
             repo.count_votes(s, row)  # votes on the new content (none yet, or those of a reverted-to version)
@@ -188,7 +184,6 @@ def _new_row(post: PostSource, now: Any) -> dict[str, Any]:
         "time_text": post.time_text, "scheduled_at": post.scheduled_at, "channels": list(post.channels),
         "media": [{"path": m.path, "size": m.size, "mtime_ns": m.mtime_ns} for m in post.media],
         "options": post.options(), "approvals_required": post.approvals, "author": post.author, "body": post.body,
-        "telegram_html": post.rendered.telegram_html, "plain_text": post.rendered.plain,
         "content_hash": post.content_hash, "file_hash": post.file_hash, "status": "scheduled",
         "published_hash": None, "source_error": None, "updated_at": now,
     }
@@ -206,8 +201,6 @@ def _fill(row: Post, post: PostSource, now: Any) -> None:
     row.approvals_required = post.approvals
     row.author = post.author
     row.body = post.body
-    row.telegram_html = post.rendered.telegram_html
-    row.plain_text = post.rendered.plain
     row.content_hash = post.content_hash
     row.file_hash = post.file_hash
     row.updated_at = now

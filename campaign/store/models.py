@@ -54,11 +54,9 @@ class Post(SQLModel, table=True):
     approvals_required: int = 1
     author: str | None = None
     body: str = Field(sa_column=Column(Text, nullable=False))
-    telegram_html: str = Field(sa_column=Column(Text, nullable=False))
-    plain_text: str = Field(sa_column=Column(Text, nullable=False))
     content_hash: str = Field(max_length=64)
     file_hash: str = Field(max_length=64)
-    status: str = Field(default="scheduled", index=True, max_length=20)
+    status: str = Field(default="scheduled", max_length=20)  # indexed first in ix_posts_listing
     published_hash: str | None = Field(default=None, max_length=64)
     # distinct approvers of the current content and whether someone rejected it: kept in step with the
     # approvals table by repo.add_approval/count_votes, so listings filter in SQL (the rules read approvals)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import Table, and_, func, or_, update
 from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
@@ -178,12 +178,17 @@ def versions(s: Session, post_id: int) -> Sequence[PostVersion]:
     return s.exec(q).all()
 
 
-def add_version(s: Session, post: Post, at: datetime) -> None:
-    known = s.exec(select(PostVersion.id).where(PostVersion.post_id == post.id,
-                                                PostVersion.content_hash == post.content_hash)).first()
-    if known is None:
-        s.add(PostVersion(post_id=post.id or 0, content_hash=post.content_hash, title=post.title,
-                          time_text=post.time_text, channels=list(post.channels), body=post.body, at=at))
+def keep_version(s: Session, post: Post, at: datetime) -> None:
+    """Keep the content ``post`` holds *before* it is overwritten: the posts row is always the newest
+    version, ``post_versions`` the ones it replaced (so a new post costs no second copy of its body).
+    A version seen again is kept once, stamped with the last time it was replaced."""
+    known = s.exec(select(PostVersion).where(PostVersion.post_id == post.id,
+                                             PostVersion.content_hash == post.content_hash)).first()
+    if known is not None:
+        known.at = at
+        return
+    s.add(PostVersion(post_id=post.id or 0, content_hash=post.content_hash, title=post.title,
+                      time_text=post.time_text, channels=list(post.channels), body=post.body, at=at))
 
 
 # --- deliveries -------------------------------------------------------------------------------
@@ -269,17 +274,34 @@ def post_ids_by_key(s: Session, keys: Iterable[str] | None = None) -> dict[str, 
 
 def insert_posts(s: Session, rows: Sequence[dict[str, Any]]) -> None:
     """INSERT new posts in one executemany; every dict carries every column but ``id``."""
-    if rows:
-        s.execute(Post.__table__.insert(), list(rows))  # type: ignore[attr-defined]
-
-
-def insert_versions(s: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT ``PostVersion`` rows (post_id, content_hash, title, time_text, channels, body, at)."""
-    if rows:
-        s.execute(PostVersion.__table__.insert(), list(rows))  # type: ignore[attr-defined]
+    _insert_many(s, Post.__table__, rows)  # type: ignore[attr-defined]
 
 
 def insert_audit_events(s: Session, rows: Sequence[dict[str, Any]]) -> None:
     """INSERT audit events (at, actor, action, post_id, ref, detail) in one executemany."""
-    if rows:
-        s.execute(AuditEvent.__table__.insert(), list(rows))  # type: ignore[attr-defined]
+    _insert_many(s, AuditEvent.__table__, rows)  # type: ignore[attr-defined]
+
+
+def _insert_many(s: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """One executemany on the driver, each value through its column type's own bind processor.
+
+    Exactly what ``s.execute(table.insert(), rows)`` sends, without Core's per-row, per-parameter
+    bookkeeping, which cost more than the database itself for 10,000 posts (docs/benchmarks.md).
+    Every dict must carry the same keys.
+    """
+    if not rows:
+        return
+    conn = s.connection()
+    dialect = conn.dialect
+    given = list(rows[0])
+    compiled = table.insert().compile(dialect=dialect, column_keys=given)
+    names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
+    fill = {n: table.c[n].default.arg for n in names if n not in rows[0]}  # type: ignore[union-attr]  # Python-side defaults
+    procs = [(n, table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in names]
+    values: list[Any] = []
+    for row in rows:
+        if fill:
+            row = {**fill, **row}
+        converted = [row[n] if proc is None else proc(row[n]) for n, proc in procs]
+        values.append(tuple(converted) if compiled.positional else dict(zip(names, converted, strict=True)))
+    conn.exec_driver_sql(compiled.string, values)

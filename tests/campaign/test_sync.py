@@ -9,6 +9,7 @@ import pytest
 import campaign.sync as sync_module
 from campaign.approvals import approval_state
 from campaign.clock import FakeClock
+from campaign.review import what_changed
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.sync import sync
@@ -136,8 +137,8 @@ def test_change_after_publish_is_recorded_not_silent(store: Store, campaign: Cam
     assert actions(store, "a")[-2:] == ["changed_after_publish", "source_deleted_after_publish"]
 
 
-def test_new_posts_get_their_first_version_and_added_event(store: Store, campaign: Campaign, clock: FakeClock,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_new_posts_get_their_added_event_and_no_copy_of_their_body(store: Store, campaign: Campaign, clock: FakeClock,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sync_module, "_BATCH", 2)  # several batches for 5 files
     for i in range(5):
         campaign.write(f"d{i % 2}/p{i}.md", post_text(title=f"P{i}", time=f"0{i}:30", channels="[tg, nhom]"))
@@ -149,9 +150,7 @@ def test_new_posts_get_their_first_version_and_added_event(store: Store, campaig
             assert post.status == "scheduled" and post.source_error is None and post.updated_at == clock.now()
             assert post.channels == ["tg", "nhom"] and post.options == {"pin": False, "silent": False, "preview": True}
             assert post.source_path == str(campaign.content / f"{key}.md")
-            [version] = repo.versions(s, post.id)
-            assert (version.content_hash, version.title, version.channels, version.body, version.time_text) == (
-                post.content_hash, post.title, post.channels, post.body, post.time_text)
+            assert repo.versions(s, post.id) == []  # the posts row is the newest version
             [event] = repo.audit_events(s, post_id=post.id)
             assert (event.action, event.ref, event.actor, event.detail) == ("added", key, "sync", {})
 
@@ -198,3 +197,36 @@ def test_changing_default_channels_is_a_change_that_needs_approval(store: Store,
     assert report.changed == ["a"]
     post, st = state(store, "a")
     assert post.channels == ["tg", "nhom"] and not st.approved
+
+
+def test_what_changed_diffs_from_the_approved_version(store: Store, campaign: Campaign, clock: FakeClock) -> None:
+    campaign.write("a.md", post_text(title="Bản 1", body="Dòng chung.\nDòng cũ."))
+    cfg = campaign.config()
+    sync(store, cfg, clock)
+    assert what_changed(store, "a").startswith("Bài mới, chưa có bản trước.")
+    approve(store, "a", "lan", clock)
+    clock.advance(60)
+    campaign.write("a.md", post_text(title="Bản 1", body="Dòng chung.\nDòng mới."))
+    sync(store, cfg, clock)
+    clock.advance(60)
+    campaign.write("a.md", post_text(title="Bản 3", body="Dòng chung.\nDòng mới hơn."))
+    sync(store, cfg, clock)
+    diff = what_changed(store, "a").splitlines()
+    # from the approved first version, not from the unapproved second one
+    assert "-title: Bản 1" in diff and "+title: Bản 3" in diff
+    assert "-Dòng cũ." in diff and "+Dòng mới hơn." in diff and "-Dòng mới." not in diff
+    with store.session() as s:
+        post = repo.post_by_key(s, "a")
+        kept = [(v.title, v.body.splitlines()[-1]) for v in repo.versions(s, post.id)]
+    assert kept == [("Bản 1", "Dòng cũ."), ("Bản 1", "Dòng mới.")]
+
+
+def test_what_changed_after_a_revert_compares_with_the_version_just_replaced(store: Store, campaign: Campaign,
+                                                                             clock: FakeClock) -> None:
+    cfg = campaign.config()
+    for body in ("A.", "B.", "A.", "C."):
+        campaign.write("a.md", post_text(body=body))
+        sync(store, cfg, clock)
+        clock.advance(60)
+    diff = what_changed(store, "a").splitlines()
+    assert "-A." in diff and "+C." in diff  # nothing approved: the previous content, A (seen again), not B
