@@ -239,7 +239,7 @@ def run_one(n: int, db: str | None, repeat: int, workdir: Path, profile_dir: Pat
     from campaign.config import load_config
     from campaign.content import scan_content
     from campaign.store.db import Store
-    from campaign.sync import sync
+    from campaign.sync import STAMP_SETTLED_NS, sync
 
     rss_start = peak_rss_mib()
     root = workdir / f"camp-{n}"
@@ -250,6 +250,9 @@ def run_one(n: int, db: str | None, repeat: int, workdir: Path, profile_dir: Pat
     clock = SystemClock()
     size = sum(p.stat().st_size for p in paths)
     print(f"[{n}] generated {n} posts ({size / 1e6:.1f} MB) in {gen_s:.1f}s under {root}", file=sys.stderr, flush=True)
+    # As with an admin's content folder, the files are older than a few seconds: sync trusts their
+    # stat stamp (campaign.sync.STAMP_SETTLED_NS) instead of reading and hashing them again.
+    time.sleep(max(0.0, STAMP_SETTLED_NS / 1e9 - (time.perf_counter() - t0 - gen_s)))
 
     floor_s, parsed = best_of(repeat, lambda: parse_floor(config.content_dir))
     assert parsed == n, (parsed, n)

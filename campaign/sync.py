@@ -1,4 +1,4 @@
-"""Files -> store. Idempotent: unchanged files are skipped on their byte hash alone.
+"""Files -> store. Idempotent: unchanged files are skipped on their stat stamp, or on their byte hash.
 
 Built for 10,000+ posts: the skip test reads only a few columns of each stored post, full rows are
 loaded only for the files that need work, and new posts (with their "added" audit event and first
@@ -7,7 +7,12 @@ event) are written with one executemany rather than one ORM object each.
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +51,25 @@ class SyncReport:
 
 
 def sync(store: Store, config: Config, clock: Clock, *, actor: str = "sync") -> SyncReport:
+    with _cycle_collector_paused():
+        return _sync(store, config, clock, actor)
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Sync makes and drops ~100 objects per file, all freed by reference counting; the cycle
+    collector's passes over the whole heap meanwhile added 30-60 % to a 10,000-file sync, at random
+    (docs/benchmarks.md). What cycles a sync leaves are collected after it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
     report = SyncReport()
     now = clock.now()
     config_hash = hashlib.sha256(config.path.read_bytes()).hexdigest()
@@ -58,25 +82,33 @@ def sync(store: Store, config: Config, clock: Clock, *, actor: str = "sync") -> 
             report.problems.append(Problem(config.content_dir, None, "thư mục nội dung không tồn tại / content folder does not exist"))
             return report
         new_rows: list[dict[str, Any]] = []
-        work: list[tuple[Path, str, bytes]] = []  # files to parse, in walk order, processed in batches
+        work: list[tuple[Path, str, bytes, str | None]] = []  # files to parse, in walk order, in batches
+        restamp: list[tuple[int, str]] = []  # unchanged files whose stat changed (touched, copied back)
         for name, key in iter_post_entries(config.content_dir):
             seen.add(key)
             state = states.get(key)
+            known = state is not None and not full and state.source_error is None and state.status != "withdrawn"
             try:
+                stamp = file_stamp(os.stat(name))
+                if known and stamp is not None and stamp == state.file_stat and _media_unchanged(config, state):
+                    report.unchanged += 1  # not even read: size, times and inode as when it was last parsed
+                    continue
                 with open(name, "rb") as f:
                     raw = f.read()
             except OSError as exc:
                 report.problems.append(Problem(Path(name), None, f"không đọc được / cannot read: {exc.strerror}"))
                 continue
-            if state is not None and not full and state.source_error is None and state.status != "withdrawn" \
-                    and state.file_hash == hashlib.sha256(raw).hexdigest() and _media_unchanged(config, state):
+            if known and state.file_hash == hashlib.sha256(raw).hexdigest() and _media_unchanged(config, state):
                 report.unchanged += 1
+                if stamp is not None:
+                    restamp.append((state.id, stamp))
                 continue
-            work.append((Path(name), key, raw))
+            work.append((Path(name), key, raw, stamp))
             if len(work) >= _BATCH:
                 _process(s, config, work, states, new_rows, now, actor, report)
                 work.clear()
                 _insert_new(s, new_rows, now, actor)  # in batches too: memory stays flat however many posts
+        repo.set_file_stamps(s, restamp)
         _process(s, config, work, states, new_rows, now, actor, report)
         gone = [key for key, state in states.items() if key not in seen and state.status != "withdrawn"]
         gone_rows = repo.posts_for_keys(s, gone) if gone else {}
@@ -121,13 +153,13 @@ def _insert_new(s: Any, new_rows: list[dict[str, Any]], now: Any, actor: str) ->
 _BATCH = 500
 
 
-def _process(s: Any, config: Config, work: list[tuple[Path, str, bytes]], states: dict[str, Any],
+def _process(s: Any, config: Config, work: list[tuple[Path, str, bytes, str | None]], states: dict[str, repo.SyncState],
              new_rows: list[dict[str, Any]], now: Any, actor: str, report: SyncReport) -> None:
     if not work:
         return
-    existing = [key for _, key, _ in work if key in states]
+    existing = [key for _, key, _, _ in work if key in states]
     rows = repo.posts_for_keys(s, existing) if existing else {}
-    for path, key, raw in work:
+    for path, key, raw, stamp in work:
         row = rows.get(key)
         post, problems = load_post(path, raw, config, key=key)
         if post is None:
@@ -138,13 +170,13 @@ def _process(s: Any, config: Config, work: list[tuple[Path, str, bytes]], states
             continue
         report.warnings.extend(post.warnings)
         if row is None:
-            new_rows.append(_new_row(post, now))
+            new_rows.append(_new_row(post, stamp, now))
             report.added.append(key)
             continue
-        _apply(s, row, post, now, actor, report)
+        _apply(s, row, post, stamp, now, actor, report)
 
 
-def _apply(s: Any, row: Post, post: PostSource, now: Any, actor: str, report: SyncReport) -> None:
+def _apply(s: Any, row: Post, post: PostSource, stamp: str | None, now: Any, actor: str, report: SyncReport) -> None:
     key = post.key
     was_withdrawn = row.status == "withdrawn"
     content_changed = row.content_hash != post.content_hash
@@ -153,6 +185,7 @@ def _apply(s: Any, row: Post, post: PostSource, now: Any, actor: str, report: Sy
     if content_changed:
         repo.keep_version(s, row, now)  # before _fill overwrites it
     _fill(row, post, now)
+    row.file_stat = stamp
     row.source_error = None
     if row.status in ("published", "retracted"):
         if content_changed:
@@ -177,14 +210,14 @@ def _apply(s: Any, row: Post, post: PostSource, now: Any, actor: str, report: Sy
         row.status = "scheduled"
 
 
-def _new_row(post: PostSource, now: Any) -> dict[str, Any]:
+def _new_row(post: PostSource, stamp: str | None, now: Any) -> dict[str, Any]:
     """Every column of a new ``posts`` row (but ``id``), as ``_fill`` would set them on a new ``Post``."""
     return {
         "key": post.key, "source_path": str(post.path), "title": post.title, "milestone": post.milestone,
         "time_text": post.time_text, "scheduled_at": post.scheduled_at, "channels": list(post.channels),
         "media": [{"path": m.path, "size": m.size, "mtime_ns": m.mtime_ns} for m in post.media],
         "options": post.options(), "approvals_required": post.approvals, "author": post.author, "body": post.body,
-        "content_hash": post.content_hash, "file_hash": post.file_hash, "status": "scheduled",
+        "content_hash": post.content_hash, "file_hash": post.file_hash, "file_stat": stamp, "status": "scheduled",
         "published_hash": None, "source_error": None, "updated_at": now,
     }
 
@@ -204,6 +237,19 @@ def _fill(row: Post, post: PostSource, now: Any) -> None:
     row.content_hash = post.content_hash
     row.file_hash = post.file_hash
     row.updated_at = now
+
+
+# A file changed after it was parsed must not look unchanged: a stamp is kept only once the file's
+# times are this far in the past, so that a later write (>= now) cannot share them, however coarse
+# the file system's clock (FAT: 2 s). Until then the file is read and hashed, as every file was before.
+STAMP_SETTLED_NS = 3_000_000_000
+
+
+def file_stamp(st: os.stat_result) -> str | None:
+    """Size, modification and change times and inode, as git's index keeps them; None while too recent."""
+    if max(st.st_mtime_ns, st.st_ctime_ns) > time.time_ns() - STAMP_SETTLED_NS:
+        return None
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
 
 
 def _media_unchanged(config: Config, row: Any) -> bool:

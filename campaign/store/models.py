@@ -56,6 +56,7 @@ class Post(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     content_hash: str = Field(max_length=64)
     file_hash: str = Field(max_length=64)
+    file_stat: str | None = Field(default=None, max_length=100)  # size:mtime_ns:ctime_ns:inode when parsed (sync skips on it)
     status: str = Field(default="scheduled", max_length=20)  # indexed first in ix_posts_listing
     published_hash: str | None = Field(default=None, max_length=64)
     # distinct approvers of the current content and whether someone rejected it: kept in step with the

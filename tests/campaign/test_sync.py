@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,59 @@ def test_what_changed_after_a_revert_compares_with_the_version_just_replaced(sto
         clock.advance(60)
     diff = what_changed(store, "a").splitlines()
     assert "-A." in diff and "+C." in diff  # nothing approved: the previous content, A (seen again), not B
+
+
+def _stored_stamp(store: Store, key: str) -> str | None:
+    with store.session() as s:
+        return repo.post_by_key(s, key).file_stat
+
+
+def test_a_settled_unchanged_file_is_not_even_read(store: Store, campaign: Campaign, clock: FakeClock,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sync_module, "STAMP_SETTLED_NS", 0)  # files written just now count as settled
+    campaign.write("a.md", post_text())
+    cfg = campaign.config()
+    sync(store, cfg, clock)
+    assert _stored_stamp(store, "a")
+
+    def no_reading(*args: object, **kwargs: object) -> None:
+        raise AssertionError("read a file whose stamp had not changed")
+
+    monkeypatch.setattr(sync_module, "open", no_reading, raising=False)
+    report = sync(store, cfg, clock)
+    assert report.unchanged == 1 and report.changes == 0
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_still_seen(store: Store, campaign: Campaign, clock: FakeClock,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `cp -p` or `rsync -t` can leave: same size, same mtime, other bytes (the change time differs)."""
+    monkeypatch.setattr(sync_module, "STAMP_SETTLED_NS", 0)
+    path = campaign.write("a.md", post_text(body="Nội dung A."))
+    cfg = campaign.config()
+    sync(store, cfg, clock)
+    before = path.stat()
+    path.write_text(post_text(body="Nội dung B."), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    report = sync(store, cfg, clock)
+    assert report.changed == ["a"]
+    assert "Nội dung B." in state(store, "a")[0].body
+
+
+def test_a_touched_file_is_unchanged_and_gets_its_new_stamp(store: Store, campaign: Campaign, clock: FakeClock,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sync_module, "STAMP_SETTLED_NS", 0)
+    path = campaign.write("a.md", post_text())
+    cfg = campaign.config()
+    sync(store, cfg, clock)
+    first = _stored_stamp(store, "a")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns - 5_000_000_000))
+    report = sync(store, cfg, clock)
+    assert report.unchanged == 1 and report.changes == 0
+    assert _stored_stamp(store, "a") not in (None, first)
+
+
+def test_a_file_written_moments_ago_is_not_trusted_on_its_stamp(store: Store, campaign: Campaign, clock: FakeClock) -> None:
+    campaign.write("a.md", post_text())
+    sync(store, campaign.config(), clock)
+    assert _stored_stamp(store, "a") is None  # too recent: a write in the same clock tick would look the same
