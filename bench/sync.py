@@ -378,11 +378,12 @@ def breakdown(label: str, fn: Callable[[], Any]) -> dict[str, float]:
         (sync_mod, "_process", "_process (batches of files to parse)"),
         (sync_mod, "load_post", "load_post"),
         (frontmatter, "parse", "  frontmatter.parse (CBaseLoader)"),
+        (content, "simple_front_matter", "    simple_front_matter (no PyYAML)"),
         (content, "_front_matter_lines", "  _front_matter_lines"),
         (content, "resolve_post_time", "  resolve_post_time"),
         (content, "_media", "  _media (stat + limits)"),
         (content, "render_markdown", "  render_markdown"),
-        (render, "_blocks", "    token walk (HTML + plain, one pass)"),
+        (render, "_blocks", "    event walk (HTML + plain, one pass)"),
         (render, "_own_html_visible_length", "    Telegram visible length (own HTML)"),
         (content, "check_fits", "  check_fits"),
         (render, "telegram_visible_length", "    telegram_visible_length (HTMLParser)"),
@@ -395,12 +396,14 @@ def breakdown(label: str, fn: Callable[[], Any]) -> dict[str, float]:
         (repo, "posts_by_key", "repo.posts_by_key (SELECT all posts, all columns)"),
         (repo, "post_sync_states", "repo.post_sync_states (SELECT 6 columns)"),
         (repo, "posts_for_keys", "repo.posts_for_keys (full rows needing work)"),
-        (repo, "insert_posts", "repo.insert_posts (Core executemany)"),
+        (repo, "insert_posts", "repo.insert_posts (executemany)"),
         (repo, "post_ids_by_key", "repo.post_ids_by_key (SELECT key, id)"),
-        (repo, "insert_audit_events", "repo.insert_audit_events (Core executemany)"),
+        (repo, "insert_audit_events", "repo.insert_audit_events (executemany)"),
         (repo, "insert_versions", "repo.insert_versions (Core executemany)"),
         (repo, "audit", "repo.audit (AuditEvent objects)"),
         (repo, "add_version", "repo.add_version"),
+        (repo, "keep_version", "repo.keep_version"),
+        (repo, "set_file_stamps", "repo.set_file_stamps"),
         (Session, "add", "Session.add"),
         (Session, "flush", "Session.flush (INSERT/UPDATE; also autoflush)"),
         (Session, "commit", "Session.commit"),
@@ -415,8 +418,10 @@ def breakdown(label: str, fn: Callable[[], Any]) -> dict[str, float]:
     for owner, attr, name in parts:
         if hasattr(owner, attr):
             wrap(owner, attr, name)
-    if hasattr(render, "_MD"):
+    if hasattr(render, "_MD"):  # markdown-it-py, before 2026-11-22
         wrap(render._MD, "parse", "    MarkdownIt.parse")
+    if hasattr(render, "pyromark"):
+        wrap(render.pyromark, "events", "    pyromark.events (pulldown-cmark)")
     try:
         gc.collect()
         t0 = time.perf_counter()
@@ -427,7 +432,8 @@ def breakdown(label: str, fn: Callable[[], Any]) -> dict[str, float]:
             setattr(owner, attr, orig)
         assert content.render_markdown is content_render
     order = [name for _, _, name in parts]
-    order.insert(order.index("  render_markdown") + 1, "    MarkdownIt.parse")
+    order[order.index("  render_markdown") + 1:order.index("  render_markdown") + 1] = [
+        "    MarkdownIt.parse", "    pyromark.events (pulldown-cmark)"]
     print(f"\n----- breakdown of one {label}: {total * 1000:,.0f} ms wall (inclusive times; indented = part of the line above)")
     for name in sorted(totals, key=order.index):
         print(f"  {name:<55} {totals[name] * 1000:>9,.0f} ms  {totals[name] / total:6.1%}")

@@ -66,10 +66,11 @@ ALLOWED_LINK_SCHEMES: frozenset[str] = frozenset({"http", "https", "tg", "mailto
 BULLET = "•"
 HR_LINE = "———"
 
-# CommonMark + strikethrough (pulldown-cmark through pyromark). Raw HTML in the source
+# CommonMark + ~~strikethrough~~ (pulldown-cmark through pyromark). Raw HTML in the source
 # arrives as HTML events that the walk turns into ordinary, escaped text; tables stay off
-# because neither channel can display them.
-_OPTIONS = pyromark.Options.ENABLE_STRIKETHROUGH
+# because neither channel can display them. Subscript is on only so that pulldown-cmark does not
+# read a *single* tilde as strikethrough ("khoảng ~100 người ~ 200~"): the walk puts the tildes back.
+_OPTIONS = pyromark.Options.ENABLE_STRIKETHROUGH | pyromark.Options.ENABLE_SUBSCRIPT
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,7 @@ def _code_language(info: str) -> str:
 # --------------------------------------------------------------------------- #
 
 _INLINE_TAGS = {"Emphasis": "i", "Strong": "b", "Strikethrough": "s"}
-_INLINE_CONTAINERS = frozenset({*_INLINE_TAGS, "Link", "Image"})
+_INLINE_CONTAINERS = frozenset({*_INLINE_TAGS, "Subscript", "Link", "Image"})
 _BREAKS = frozenset({"SoftBreak", "HardBreak"})
 
 
@@ -409,17 +410,21 @@ def _inline(ev: Sequence[Any], i: int, in_link: bool) -> tuple[str, str, int]:
             plain.append("\n")
             i += 1
             continue
-        ((kind, value),) = e.items()
         i += 1
-        if kind == "Text":
-            html.append(_escape(value) if "&" in value or "<" in value or ">" in value else value)
-            plain.append(value)
-        elif kind == "End":
+        if (text := e.get("Text")) is not None:  # most events: checked before unpacking the others
+            html.append(_escape(text) if "&" in text or "<" in text or ">" in text else text)
+            plain.append(text)
+            continue
+        ((kind, value),) = e.items()
+        if kind == "End":
             if not opened:
                 i -= 1  # the End of what contains this run: the caller's
                 break
             at, tag = opened.pop()
-            if any(html[at + 1:]):
+            if tag == "~":
+                html.append("~")
+                plain.append("~")
+            elif any(html[at + 1:]):
                 html.append(f"</{tag}>")
             else:
                 html[at] = ""
@@ -428,6 +433,10 @@ def _inline(ev: Sequence[Any], i: int, in_link: bool) -> tuple[str, str, int]:
             if tag in _INLINE_TAGS:
                 opened.append((len(html), _INLINE_TAGS[tag]))
                 html.append(f"<{_INLINE_TAGS[tag]}>")
+            elif tag == "Subscript":  # ~one tilde~ is not formatting here: the tildes stay as typed
+                opened.append((len(html), "~"))
+                html.append("~")
+                plain.append("~")
             elif tag == "Image":
                 # Media is sent separately; the body only keeps the description.
                 _, p, end = _inline(ev, i, in_link)

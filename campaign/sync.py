@@ -128,7 +128,8 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
             report.withdrawn.append(key)
         s.flush()
         _insert_new(s, new_rows, now, actor)
-        repo.set_setting(s, CONFIG_HASH, config_hash)
+        if full:
+            repo.set_setting(s, CONFIG_HASH, config_hash)
         s.commit()
     return report
 
@@ -141,8 +142,9 @@ def _insert_new(s: Any, new_rows: list[dict[str, Any]], now: Any, actor: str) ->
         return
     repo.insert_posts(s, new_rows)
     ids = repo.post_ids_by_key(s, [r["key"] for r in new_rows])
+    detail: dict[str, Any] = {}
     repo.insert_audit_events(s, [
-        {"at": now, "actor": actor, "action": "added", "post_id": ids[r["key"]], "ref": r["key"], "detail": {}}
+        {"at": now, "actor": actor, "action": "added", "post_id": ids[r["key"]], "ref": r["key"], "detail": detail}
         for r in new_rows
     ])
     new_rows.clear()

@@ -303,6 +303,9 @@ def insert_audit_events(s: Session, rows: Sequence[dict[str, Any]]) -> None:
     _insert_many(s, AuditEvent.__table__, rows)  # type: ignore[attr-defined]
 
 
+_UNSET = object()
+
+
 def _insert_many(s: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """One executemany on the driver, each value through its column type's own bind processor.
 
@@ -319,10 +322,21 @@ def _insert_many(s: Session, table: Table, rows: Sequence[dict[str, Any]]) -> No
     names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
     fill = {n: table.c[n].default.arg for n in names if n not in rows[0]}  # type: ignore[union-attr]  # Python-side defaults
     procs = [(n, table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in names]
+    # the same object in the same column (sync's one "now", one actor) is converted once
+    last: list[tuple[Any, Any]] = [(_UNSET, None)] * len(procs)
     values: list[Any] = []
     for row in rows:
         if fill:
             row = {**fill, **row}
-        converted = [row[n] if proc is None else proc(row[n]) for n, proc in procs]
+        converted = []
+        for i, (n, proc) in enumerate(procs):
+            v = row[n]
+            if proc is not None:
+                seen, out = last[i]
+                if v is not seen:
+                    out = proc(v)
+                    last[i] = (v, out)
+                v = out
+            converted.append(v)
         values.append(tuple(converted) if compiled.positional else dict(zip(names, converted, strict=True)))
     conn.exec_driver_sql(compiled.string, values)

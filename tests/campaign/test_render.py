@@ -591,3 +591,25 @@ def test_check_fits_on_rendered_emoji_and_entities() -> None:
     assert r.telegram_length == TELEGRAM_TEXT_LIMIT // 3 * 3
     assert check_fits(r, kinds={"telegram"}, media_count=0) == []
     assert check_fits(render_markdown(body + "🎉"), kinds={"telegram"}, media_count=0) != []
+
+
+@pytest.mark.parametrize(
+    ("body", "plain"),
+    [
+        ("khoảng ~100 người ~ 200~", "khoảng ~100 người ~ 200~"),
+        ("ca sáng 7~8 giờ, ca chiều 13~14 giờ", "ca sáng 7~8 giờ, ca chiều 13~14 giờ"),
+        ("~*a*~ ~t~", "~a~ ~t~"),
+    ],
+)
+def test_single_tildes_are_text_not_strikethrough(body: str, plain: str) -> None:
+    r = _r(body)
+    assert "<s>" not in r.telegram_html
+    assert r.plain == plain
+    assert r.telegram_length == len(plain)
+
+
+def test_raw_html_block_is_shown_as_typed() -> None:
+    # a line that opens an HTML block (here <div>, up to the blank line) shows it verbatim, Markdown and all
+    r = _r("<div>\n*không nghiêng* <!-- ghi chú -->\n\nSau **đậm**")
+    assert r.telegram_html == "&lt;div&gt;\n*không nghiêng* &lt;!-- ghi chú --&gt;\n\nSau <b>đậm</b>"
+    assert r.plain == "<div>\n*không nghiêng* <!-- ghi chú -->\n\nSau đậm"
