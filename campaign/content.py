@@ -57,13 +57,14 @@ _SIMPLE_LINE = re.compile(rf"""
       | \[[ ]*((?:{_FLOW_ITEM}(?:[ ]*,[ ]*{_FLOW_ITEM})*)?)[ ]*\]   # [a, "b"]
       | ([^\s\-?:,\[\]{{}}\#&*!|>'"%@`][^\n]*?)               # plain
     )[ ]*""", re.VERBOSE)
-_NON_PRINTABLE = re.compile("[^\x0A\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010ffff]")  # + tabs
-_PLAIN_ENDS = re.compile(r": |:$| #|\t#")  # a plain value ends (or breaks) here
+# characters PyYAML refuses, and tabs (which YAML treats specially in places): left to PyYAML
+_NOT_SIMPLE_CHARS = re.compile("[^\x0A\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010ffff]")
+_PLAIN_ENDS = re.compile(r": |:$| #")  # a plain value would end (or break) here
 
 
 def simple_front_matter(fm: str) -> dict[str, str | list[str]] | None:
     """The mapping YAML's base loader would build from ``fm``, or None when ``fm`` is not that simple."""
-    if _NON_PRINTABLE.search(fm):
+    if _NOT_SIMPLE_CHARS.search(fm):
         return None
     out: dict[str, str | list[str]] = {}
     for line in fm.split("\n"):

@@ -1,8 +1,8 @@
 """Files -> store. Idempotent: unchanged files are skipped on their stat stamp, or on their byte hash.
 
-Built for 10,000+ posts: the skip test reads only a few columns of each stored post, full rows are
-loaded only for the files that need work, and new posts (with their "added" audit event and first
-event) are written with one executemany rather than one ORM object each.
+Built for 10,000+ posts: the skip test reads only a few columns of each stored post (and no file
+whose stat is as it was), full rows are loaded only for the files that need work, and new posts
+and their "added" audit events are written with one executemany each rather than an ORM object each.
 """
 
 from __future__ import annotations
@@ -135,13 +135,14 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
 
 
 def _insert_new(s: Any, new_rows: list[dict[str, Any]], now: Any, actor: str) -> None:
-    """New posts in bulk (one executemany), their ids in one query, then their "added" audit
+    """New posts in bulk (one executemany or COPY), their ids in one query, then their "added" audit
     events: the rows one ORM object per post would make, without the unit of work. (A new post has
     no earlier version: ``post_versions`` keeps only the contents a post replaced.)"""
     if not new_rows:
         return
+    last_id = repo.last_post_id(s)
     repo.insert_posts(s, new_rows)
-    ids = repo.post_ids_by_key(s, [r["key"] for r in new_rows])
+    ids = repo.post_ids_after(s, last_id)
     detail: dict[str, Any] = {}
     repo.insert_audit_events(s, [
         {"at": now, "actor": actor, "action": "added", "post_id": ids[r["key"]], "ref": r["key"], "detail": detail}
