@@ -5,7 +5,9 @@
 
 For each N a fresh campaign is generated in a temporary folder (config.toml as in
 tests/conftest.py plus one "after" milestone, N Markdown posts in a few sub-folders, 100-200
-Vietnamese-ish words each, every post at a distinct minute) and these are timed:
+Vietnamese-ish words each, every post at a distinct minute), the files are left to age past
+``campaign.sync.STAMP_SETTLED_NS`` (3 s: an admin's folder is older than that, and only then does
+sync trust a file's stat stamp), and these are timed:
 
   floor      read every file + ``frontmatter.loads`` (python-frontmatter's default handler)
   scan       ``campaign.content.scan_content`` (our parse + validate + render, no database)
@@ -13,7 +15,8 @@ Vietnamese-ish words each, every post at a distinct minute) and these are timed:
   resync     ``sync()`` again with nothing changed
   resync-1   ``sync()`` after editing the body of one file
 
-Targets: cold <= 2x floor; resync (both kinds) < 10% of cold.
+Targets: cold <= 2x floor; no-change resync < 10% of cold (the issue's); resync-1 is held to the
+same 10% here.
 
 Each N runs in its own child process so that the reported peak RSS (``getrusage``) belongs to
 that N alone. With PostgreSQL, schema ``public`` is DROPPED and recreated before every fresh
@@ -584,7 +587,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results))
     if code_fingerprint() != fingerprint:
         print(f"\nWARNING: sync code changed while measuring (now {code_state()}); figures mix two versions")
-    print("\ntargets: cold <= 2x floor; resync and resync-1 < 10% of cold")
+    print("\ntargets: cold <= 2x floor; resync < 10% of cold (resync-1 held to the same bar here)")
     print("peak RSS (sync) = child process's ru_maxrss after generation, floor, cold syncs and resyncs "
           f"(baseline after imports: {results[0]['rss_start']:.0f} MiB)" if results else "")
     print("floor = os.walk + read + frontmatter.loads (default handler); scan = campaign.content.scan_content "
