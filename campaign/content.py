@@ -208,9 +208,14 @@ def load_post(path: Path, raw: bytes, config: Config, *, key: str | None = None)
     try:
         meta, body = frontmatter.parse(text, handler=_HANDLER)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        return None, [Problem(path, line, f"front matter YAML không hợp lệ / invalid front matter YAML: {getattr(exc, 'problem', exc)}")]
+        # where an unclosed [, { or quote began (YAML notices only further on), else where YAML gave up;
+        # the front matter YAML sees starts with the rest of the opening --- line: its line 0 is line 1
+        context, problem = getattr(exc, "context", None), getattr(exc, "problem", None) or exc
+        unclosed = context is not None and ("flow" in context or "scalar" in context)
+        mark = getattr(exc, "context_mark" if unclosed else "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        detail = f"{context}: {problem}" if context else f"{problem}"
+        return None, [Problem(path, line, f"front matter YAML không hợp lệ / invalid front matter YAML: {detail}")]
     if not isinstance(meta, dict):
         return None, [Problem(path, 1, "front matter phải là các cặp khóa: giá trị / front matter must be key: value pairs")]
     if not text.startswith("---"):
