@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -74,13 +75,17 @@ def _post_line(config: Config, p: Post, *, with_day: bool = False, staff: bool =
 def _range(store: Store, config: Config, start: datetime, end: datetime | None, viewer: Person | None, *,
            with_day: bool, page: int, page_size: int, statuses: tuple[str, ...] = VISIBLE) -> tuple[list[str], int]:
     """One page of a window's posts as lines, and how many posts the window holds (paged in SQL)."""
-    staff = is_staff(viewer)
     with store.session() as s:
-        posts, total = repo.listing(s, start, end, statuses=statuses, public=not staff, offset=page * page_size,
-                                    limit=page_size)
+        posts, total = repo.listing(s, start, end, statuses=statuses, public=not is_staff(viewer),
+                                    offset=page * page_size, limit=page_size)
+    return _lines(config, posts, viewer, with_day=with_day), total
+
+
+def _lines(config: Config, posts: Sequence[Post], viewer: Person | None, *, with_day: bool) -> list[str]:
+    staff = is_staff(viewer)
     return [_post_line(config, p, with_day=with_day, staff=staff,
                        state=state_label(p.approvals_required, p.approved_by, p.rejected)
-                       if staff and p.status != "published" else "") for p in posts], total
+                       if staff and p.status != "published" else "") for p in posts]
 
 
 def _paged(title: str, lines: list[str], total: int, page_size: int, lang: str) -> Answer:
@@ -121,9 +126,9 @@ def next_up(store: Store, config: Config, now: datetime, lang: str, viewer: Pers
         lines.append(tr("next_milestone", lang, title=m.title, start=f"{m.span.first_day:%d/%m}", end=f"{m.span.last_day:%d/%m/%Y}"))
     elif not current:
         lines.append(tr("no_milestone", lang))
-    posts, _total = _range(store, config, now, None, viewer, with_day=True, page=0, page_size=count,
-                           statuses=("scheduled", "held"))
-    return Answer(tr("next", lang), lines + posts)
+    with store.session() as s:
+        posts = repo.first_posts(s, now, statuses=("scheduled", "held"), public=not is_staff(viewer), limit=count)
+    return Answer(tr("next", lang), lines + _lines(config, posts, viewer, with_day=True))
 
 
 def milestones(config: Config, now: datetime, lang: str) -> Answer:

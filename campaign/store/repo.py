@@ -94,20 +94,32 @@ def awaiting_approval(s: Session, since: datetime, offset: int, limit: int) -> t
 def listing(s: Session, start: datetime, end: datetime | None, *, statuses: Iterable[str], public: bool,
             offset: int, limit: int) -> tuple[Sequence[Post], int]:
     """One page of the posts in a window and their number; ``public``: only approved or published ones."""
+    return _page(s, _window(start, end, statuses, public), offset, limit)
+
+
+def first_posts(s: Session, start: datetime, *, statuses: Iterable[str], public: bool, limit: int) -> Sequence[Post]:
+    """The first posts from ``start`` on, as ``listing`` would page them, without counting them all."""
+    return _rows(s, _window(start, None, statuses, public), 0, limit)
+
+
+def _window(start: datetime, end: datetime | None, statuses: Iterable[str], public: bool) -> Any:
     where = and_(col(Post.status).in_(list(statuses)), col(Post.scheduled_at) >= start)
     if end is not None:
         where = and_(where, col(Post.scheduled_at) < end)
     if public:
         approved = and_(col(Post.approved_by) >= col(Post.approvals_required), ~col(Post.rejected))
         where = and_(where, or_(Post.status == "published", approved))
-    return _page(s, where, offset, limit)
+    return where
 
 
 def _page(s: Session, where: Any, offset: int, limit: int) -> tuple[Sequence[Post], int]:
     total = s.exec(select(func.count()).select_from(Post).where(where)).one()
-    page = s.exec(select(Post).where(where).options(load_only(*LISTING))
+    return _rows(s, where, offset, limit), int(total)
+
+
+def _rows(s: Session, where: Any, offset: int, limit: int) -> Sequence[Post]:
+    return s.exec(select(Post).where(where).options(load_only(*LISTING))
                   .order_by(col(Post.scheduled_at), col(Post.key)).offset(offset).limit(limit)).all()
-    return page, int(total)
 
 
 def corrections(s: Session) -> Sequence[Post]:

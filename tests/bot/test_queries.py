@@ -95,8 +95,10 @@ async def test_english_reader(sample: Live) -> None:
 async def test_public_sees_only_approved_posts(sample: Live) -> None:
     answer = await sample.say(PUBLIC, "/today")
     assert "Khai mạc Đại hội XIII" in answer and "Không có bài nào." in answer  # nothing is approved yet
+    assert "26/01 10:30" not in await sample.say(PUBLIC, "/next")
     await sample.say(APPROVER, "/duyet toan-quoc-xiii/13-khai-mac-dai-hoi-xiii")
     assert "10:30 Khai mạc trọng thể Đại hội đại biểu toàn quốc" in await sample.say(PUBLIC, "/homnay")
+    assert "26/01 10:30" in await sample.say(PUBLIC, "/next")
 
 
 async def test_staff_commands(sample: Live) -> None:
