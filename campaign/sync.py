@@ -221,7 +221,7 @@ def _new_row(post: PostSource, stamp: str | None, now: Any) -> dict[str, Any]:
         "media": [{"path": m.path, "size": m.size, "mtime_ns": m.mtime_ns} for m in post.media],
         "options": post.options(), "approvals_required": post.approvals, "author": post.author, "body": post.body,
         "content_hash": post.content_hash, "file_hash": post.file_hash, "file_stat": stamp, "status": "scheduled",
-        "published_hash": None, "source_error": None, "updated_at": now,
+        "published_hash": None, "approved_by": 0, "rejected": False, "source_error": None, "updated_at": now,
     }
 
 

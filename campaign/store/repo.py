@@ -320,25 +320,22 @@ def _insert_many(s: Session, table: Table, rows: Sequence[dict[str, Any]]) -> No
     """Many rows in one go on the driver, each value through its column type's own bind processor.
 
     The rows ``s.execute(table.insert(), rows)`` would write, without Core's per-row, per-parameter
-    bookkeeping, which cost more than the database itself for 10,000 posts (docs/benchmarks.md);
-    on PostgreSQL with COPY, a fifth of the time of an executemany. Every dict has the same keys.
+    bookkeeping, which cost more than the database itself for 10,000 posts (docs/benchmarks.md):
+    one executemany on SQLite, a COPY on PostgreSQL (a fifth of an executemany's time). Every dict
+    carries every column but ``id``.
     """
     if not rows:
         return
     conn = s.connection()
     dialect = conn.dialect
-    compiled = table.insert().compile(dialect=dialect, column_keys=list(rows[0]))
-    names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
-    fill = {n: table.c[n].default.arg for n in names if n not in rows[0]}  # type: ignore[union-attr]  # Python-side defaults
-    procs = [(n, table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in names]
+    names = [c.name for c in table.columns if c.name != "id"]
+    procs = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
     # the same object in the same column (sync's one "now", one actor) is converted once
     last: list[tuple[Any, Any]] = [(_UNSET, None)] * len(procs)
     values: list[tuple[Any, ...]] = []
     for row in rows:
-        if fill:
-            row = {**fill, **row}
         converted = []
-        for i, (n, proc) in enumerate(procs):
+        for i, (n, proc) in enumerate(zip(names, procs, strict=True)):
             v = row[n]
             if proc is not None:
                 seen, out = last[i]
@@ -348,13 +345,12 @@ def _insert_many(s: Session, table: Table, rows: Sequence[dict[str, Any]]) -> No
                 v = out
             converted.append(v)
         values.append(tuple(converted))
+    columns = ", ".join(dialect.identifier_preparer.quote(n) for n in names)
+    table_name = dialect.identifier_preparer.quote(table.name)
     if dialect.name == "postgresql":
-        quote = dialect.identifier_preparer.quote
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY {table_name} ({columns}) FROM STDIN") as copy:
             for v in values:
                 copy.write_row(v)
-    elif compiled.positional:
-        conn.exec_driver_sql(compiled.string, values)
     else:
-        conn.exec_driver_sql(compiled.string, [dict(zip(names, v, strict=True)) for v in values])
+        conn.exec_driver_sql(f"INSERT INTO {table_name} ({columns}) VALUES ({', '.join('?' * len(names))})", values)
