@@ -125,11 +125,7 @@ class BotLimits(ChatLimits):
     """Zalo publishes no bot rate limits: stay near Telegram's (≈1/s per chat, 20/s overall)."""
 
     def __init__(self, per_second: float = 20.0, per_chat_per_second: float = 1.0) -> None:
-        super().__init__(AsyncLimiter(per_second, 1))
-        self.per_chat_per_second = per_chat_per_second
-
-    def chat_limiter(self, target: str) -> AsyncLimiter:
-        return AsyncLimiter(self.per_chat_per_second, 1)
+        super().__init__(AsyncLimiter(per_second, 1), per_chat=(per_chat_per_second, 1))
 
 
 class ZaloBotChannel:

@@ -330,11 +330,7 @@ class ZaloLimits(ChatLimits):
     """Conservative leaky buckets (Zalo publishes no numbers), plus per-target blocks after -32."""
 
     def __init__(self, per_second: float = 1.0, per_target_per_minute: float = 10.0) -> None:
-        super().__init__(AsyncLimiter(per_second, 1))
-        self.per_target_per_minute = per_target_per_minute
-
-    def chat_limiter(self, target: str) -> AsyncLimiter:
-        return AsyncLimiter(self.per_target_per_minute, 60)
+        super().__init__(AsyncLimiter(per_second, 1), per_chat=(per_target_per_minute, 60))
 
 
 # --- the OA ------------------------------------------------------------------------------------
