@@ -97,8 +97,12 @@ def load(config_path: Path) -> Config:
 
 
 def reset_postgres(url: str) -> None:
+    """DROP and recreate schema public: only ever on a benchmark's own throw-away database."""
     from sqlalchemy import create_engine, text
 
+    name = url.rsplit("/", 1)[-1].split("?", 1)[0]
+    if name in ("test", "postgres", ""):
+        raise SystemExit(f"refusing to DROP schema public of database '{name}': use a throw-away database (loa_bench_*)")
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))

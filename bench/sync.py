@@ -219,19 +219,6 @@ def parse_floor(content_dir: Path) -> int:
     return n
 
 
-def reset_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    name = url.rsplit("/", 1)[-1].split("?", 1)[0]
-    if name in ("test", "postgres", ""):
-        raise SystemExit(f"refusing to DROP schema public of database '{name}': use a throw-away database (loa_bench_sync)")
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
@@ -268,6 +255,8 @@ def run_one(n: int, db: str | None, repeat: int, workdir: Path, profile_dir: Pat
         nonlocal fresh_count
         fresh_count += 1
         if db and db.startswith("postgresql"):
+            from bench._common import reset_postgres  # lazily: it imports campaign (see run_one)
+
             reset_postgres(db)
             return Store(db)
         return Store(f"sqlite:///{workdir / f'loa-{n}-{fresh_count}.db'}")
