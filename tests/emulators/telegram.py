@@ -69,6 +69,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, TypeVar
 
+from tests.emulators.lifecycle import Served
 from tests.emulators.waiting import wait_for, wait_until
 
 __all__ = [
@@ -773,7 +774,7 @@ class _FaultRule:
 # --------------------------------------------------------------------------------------
 
 
-class TelegramEmulator:
+class TelegramEmulator(Served):
     """In-process fake of api.telegram.org for one bot token; thread-safe.
 
     Test-facing API, by purpose:
@@ -789,6 +790,8 @@ class TelegramEmulator:
     * waiting: ``wait_until(pred)``, ``await wait_for(pred)``
     """
 
+    name = "tg-emulator"
+
     def __init__(
         self,
         token: str = "123456:TEST",
@@ -799,6 +802,7 @@ class TelegramEmulator:
         bot_first_name: str = "Loa",
         strict_markup: bool = True,
     ) -> None:
+        self._init_lifecycle()
         self.token = token
         self.hang_seconds = hang_seconds  # how long a "timeout" fault holds the request
         self.fault_retry_after = 3  # retry_after of injected "429" faults unless given
@@ -815,11 +819,6 @@ class TelegramEmulator:
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
-        self._lock = threading.RLock()
-        self._cond = threading.Condition(self._lock)
-        self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._threads: list[threading.Thread] = []
         self._methods = {
             name[len("_api_") :].lower(): name[len("_api_") :]
             for name in dir(self)
@@ -860,42 +859,11 @@ class TelegramEmulator:
 
     # ---- lifecycle -------------------------------------------------------------------
 
-    def start(self) -> TelegramEmulator:
-        """Bind a free port on 127.0.0.1 and serve from daemon threads (single use)."""
-        if self._server is not None:
-            raise RuntimeError("emulator already started")
-        self._server = _Server(self)
-        serve = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="tg-emulator", daemon=True
-        )
-        webhook = threading.Thread(target=self._webhook_loop, name="tg-emulator-webhook", daemon=True)
-        self._threads = [serve, webhook]
-        for thread in self._threads:
-            thread.start()
-        return self
+    def _make_server(self) -> _Server:
+        return _Server(self)
 
-    def stop(self) -> None:
-        """Shut down; hung requests and long polls are released immediately."""
-        self._stopping.set()
-        with self._cond:
-            self._cond.notify_all()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=2.0)
-
-    def __enter__(self) -> TelegramEmulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("emulator not started")
-        return int(self._server.server_address[1])
+    def _background(self) -> list[threading.Thread]:
+        return [threading.Thread(target=self._webhook_loop, name="tg-emulator-webhook", daemon=True)]
 
     @property
     def base_url(self) -> str:

@@ -100,6 +100,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, TypeVar
 
+from tests.emulators.lifecycle import Served
 from tests.emulators.waiting import wait_for, wait_until
 
 __all__ = [
@@ -300,7 +301,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
-class _HttpEmulator:
+class _HttpEmulator(Served):
     """Lifecycle, call records and fault injection shared by both emulators."""
 
     name = "zalo-emulator"
@@ -308,48 +309,11 @@ class _HttpEmulator:
     def __init__(self, hang_seconds: float) -> None:
         self.hang_seconds = hang_seconds
         self.calls: list[Call] = []
-        self._lock = threading.RLock()
-        self._cond = threading.Condition(self._lock)
+        self._init_lifecycle()
         self._faults: list[_Fault] = []
-        self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._threads: list[threading.Thread] = []
 
-    def start(self) -> Any:
-        if self._server is not None:
-            raise RuntimeError("emulator already started")
-        self._server = _Server(self)
-        self._threads = [threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                          name=self.name, daemon=True)]
-        self._threads += self._background()
-        for t in self._threads:
-            t.start()
-        return self
-
-    def _background(self) -> list[threading.Thread]:
-        return []
-
-    def stop(self) -> None:
-        self._stopping.set()
-        with self._cond:
-            self._cond.notify_all()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        for t in self._threads:
-            t.join(timeout=2.0)
-
-    def __enter__(self) -> Any:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("emulator not started")
-        return int(self._server.server_address[1])
+    def _make_server(self) -> _Server:
+        return _Server(self)
 
     @property
     def _root(self) -> str:
