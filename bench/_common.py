@@ -7,14 +7,22 @@ Telegram adapter pointed at the local Bot API emulator, and the small statistics
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import cProfile
+import io
+import json
 import logging
 import os
 import platform
+import pstats
 import re
 import resource
+import shutil
 import sys
+import tempfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -210,3 +218,48 @@ class FailureTally(logging.Handler):
 
     def __exit__(self, *exc: object) -> None:
         logging.getLogger("jobs.delivery").removeHandler(self)
+
+
+# --- the command line of the delivery benchmarks (fanout, lateness) -----------------------------
+
+
+def delivery_arguments(prog: str, doc: str) -> argparse.ArgumentParser:
+    """The options bench.fanout and bench.lateness share; each adds its own."""
+    ap = argparse.ArgumentParser(prog=prog, description=doc.split("\n\n")[0])
+    ap.add_argument("--db", help="SQLAlchemy URL; postgresql+psycopg://... DROPS schema public. Default: SQLite in a temp dir")
+    ap.add_argument("--profile", type=Path, metavar="FILE", help="cProfile the event-loop thread into FILE and summarise it")
+    ap.add_argument("--json", action="store_true", help="print the raw figures as JSON too")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary campaign and database")
+    ap.add_argument("-v", "--verbose", action="store_true", help="log the engine at INFO")
+    return ap
+
+
+def run_delivery_bench(args: argparse.Namespace, name: str, run: Callable[[Path], Awaitable[dict[str, Any]]],
+                       render: Callable[[dict[str, Any]], str], profile_filter: str) -> int:
+    """Run one delivery benchmark in a temporary folder: logging, optional cProfile, report, clean-up."""
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    workdir = Path(tempfile.mkdtemp(prefix=f"loa-{name}-"))
+    prof = cProfile.Profile() if args.profile else None
+    try:
+        if prof:
+            prof.enable()
+        result = asyncio.run(run(workdir))
+        if prof:
+            prof.disable()
+    finally:
+        if args.keep:
+            print(f"kept {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(render(result))
+    if args.json:
+        print(json.dumps(result, indent=2, default=str))
+    if prof and args.profile:
+        prof.dump_stats(str(args.profile))
+        buf = io.StringIO()
+        st = pstats.Stats(prof, stream=buf)
+        st.sort_stats("tottime").print_stats(25)
+        st.sort_stats("cumulative").print_stats(profile_filter, 25)
+        print(f"\n===== cProfile (event-loop thread) -> {args.profile}\n{buf.getvalue()}")
+    return 0

@@ -25,16 +25,7 @@ rules in the store, the send).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import cProfile
-import io
-import json
-import logging
-import pstats
-import shutil
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,11 +41,13 @@ from bench._common import (
     approve,
     channel_key,
     channel_target,
+    delivery_arguments,
     load,
     machine,
     open_store,
     peak_rss_mib,
     percentile,
+    run_delivery_bench,
     telegram_adapters,
     write_campaign,
 )
@@ -240,43 +233,12 @@ def render(r: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.lateness", description=__doc__.split("\n\n")[0])
+    ap = delivery_arguments("python -m bench.lateness", __doc__ or "")
     ap.add_argument("--posts", type=int, default=200, help="posts, one group each (default 200)")
     ap.add_argument("--seconds", type=float, default=60.0, help="spread the posts evenly over this many seconds (default 60)")
-    ap.add_argument("--db", help="SQLAlchemy URL; postgresql+psycopg://... DROPS schema public. Default: SQLite in a temp dir")
     ap.add_argument("--timeout", type=float, default=60.0, help="extra seconds to wait after the last post's time (default 60)")
-    ap.add_argument("--profile", type=Path, metavar="FILE", help="cProfile the event-loop thread into FILE and summarise it")
-    ap.add_argument("--json", action="store_true", help="print the raw figures as JSON too")
-    ap.add_argument("--keep", action="store_true", help="keep the temporary campaign and database")
-    ap.add_argument("-v", "--verbose", action="store_true", help="log the engine at INFO")
     args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
-    workdir = Path(tempfile.mkdtemp(prefix="loa-lateness-"))
-    prof = cProfile.Profile() if args.profile else None
-    try:
-        if prof:
-            prof.enable()
-        result = asyncio.run(_run(args.posts, args.seconds, args.db, workdir, args.timeout))
-        if prof:
-            prof.disable()
-    finally:
-        if args.keep:
-            print(f"kept {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    print(render(result))
-    if args.json:
-        print(json.dumps(result, indent=2, default=str))
-    if prof and args.profile:
-        prof.dump_stats(str(args.profile))
-        buf = io.StringIO()
-        st = pstats.Stats(prof, stream=buf)
-        st.sort_stats("tottime").print_stats(25)
-        st.sort_stats("cumulative").print_stats(r"jobs|campaign|channels|apscheduler|sqlalchemy/orm/session|httpx", 25)
-        print(f"\n===== cProfile (event-loop thread) -> {args.profile}\n{buf.getvalue()}")
-    return 0
+    return run_delivery_bench(args, "lateness", lambda workdir: _run(args.posts, args.seconds, args.db, workdir, args.timeout), render, r"jobs|campaign|channels|apscheduler|sqlalchemy/orm/session|httpx")
 
 
 if __name__ == "__main__":
