@@ -50,8 +50,6 @@ messages are not supported, photos always report 1280x720.
 from __future__ import annotations
 
 import copy
-import email.parser
-import email.policy
 import itertools
 import json
 import math
@@ -69,7 +67,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, TypeVar
 
-from tests.emulators.lifecycle import Served
+from tests.emulators.common import Served, UploadedFile, parse_request
 from tests.emulators.waiting import wait_for, wait_until
 
 __all__ = [
@@ -167,17 +165,6 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    """A multipart file part as received; content kept so tests can inspect uploads."""
-
-    name: str
-    filename: str | None
-    size: int
-    content_type: str | None
-    content: bytes = field(repr=False, default=b"")
 
 
 @dataclass
@@ -581,39 +568,6 @@ _BOOL_FIELDS = frozenset(
         "allow_sending_without_reply", "disable_content_type_detection", "allow_paid_broadcast",
     }
 )  # fmt: skip
-
-
-def _parse_request(
-    content_type: str, body: bytes, query: str
-) -> tuple[dict[str, Any], dict[str, UploadedFile]]:
-    """Decode any of the three encodings Telegram accepts (plus a query string)."""
-    params: dict[str, Any] = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
-    files: dict[str, UploadedFile] = {}
-    mime = content_type.split(";", 1)[0].strip().lower()
-    if mime == "application/json" and body.strip():
-        decoded = json.loads(body)
-        if not isinstance(decoded, dict):
-            raise ValueError("JSON body must be an object")
-        params.update(decoded)
-    elif mime == "application/x-www-form-urlencoded":
-        params.update(urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-    elif mime == "multipart/form-data":
-        header = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(header + body)
-        if not message.is_multipart():
-            raise ValueError("malformed multipart body")
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            if not isinstance(name, str):
-                continue
-            payload = part.get_payload(decode=True)
-            content = payload if isinstance(payload, bytes) else b""
-            filename = part.get_filename()
-            if filename is None and part.get_content_type() == "text/plain":
-                params[name] = content.decode("utf-8")
-            else:
-                files[name] = UploadedFile(name, filename, len(content), part.get_content_type(), content)
-    return _coerce(params), files
 
 
 def _coerce(params: dict[str, Any]) -> dict[str, Any]:
@@ -1106,7 +1060,8 @@ class TelegramEmulator(Served):
         method = self._methods.get(method_name.lower())
         call = Call(method=method or method_name, params={}, chat_id=None, at=at)
         try:
-            call.params, call.files = _parse_request(content_type, body, query)
+            params, call.files = parse_request(content_type, body, query)
+            call.params = _coerce(params)
             if token != self.token:
                 raise _ApiError(401, UNAUTHORIZED)
             if method is None:

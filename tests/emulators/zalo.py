@@ -84,8 +84,6 @@ kinds "rate_limit", "token_invalid", "quota", "not_follower", "not_in_package", 
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import itertools
 import json
 import secrets
@@ -100,7 +98,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, TypeVar
 
-from tests.emulators.lifecycle import Served
+from tests.emulators.common import Served, UploadedFile, parse_request
 from tests.emulators.waiting import wait_for, wait_until
 
 __all__ = [
@@ -147,15 +145,6 @@ IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif"})
 
 
 # --- records -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    name: str
-    filename: str | None
-    size: int
-    content_type: str | None
-    content: bytes = field(repr=False, default=b"")
 
 
 @dataclass
@@ -219,35 +208,7 @@ class _Reply(Exception):
         self.body, self.status = body, status
 
 
-# --- shared HTTP plumbing ------------------------------------------------------------------------
-
-
-def _parse(content_type: str, body: bytes, query: str) -> tuple[dict[str, Any], dict[str, UploadedFile]]:
-    params: dict[str, Any] = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
-    files: dict[str, UploadedFile] = {}
-    mime = content_type.split(";", 1)[0].strip().lower()
-    if mime == "application/json" and body.strip():
-        decoded = json.loads(body)
-        if not isinstance(decoded, dict):
-            raise ValueError("JSON body must be an object")
-        params.update(decoded)
-    elif mime == "application/x-www-form-urlencoded":
-        params.update(urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-    elif mime == "multipart/form-data":
-        header = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(header + body)
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            if not isinstance(name, str):
-                continue
-            payload = part.get_payload(decode=True)
-            content = payload if isinstance(payload, bytes) else b""
-            filename = part.get_filename()
-            if filename is None:
-                params[name] = content.decode("utf-8")
-            else:
-                files[name] = UploadedFile(name, filename, len(content), part.get_content_type(), content)
-    return params, files
+# --- HTTP server ---------------------------------------------------------------------------------
 
 
 class _Server(ThreadingHTTPServer):
@@ -483,7 +444,7 @@ class ZaloOAEmulator(_HttpEmulator):
 
     def _process(self, method: str, path: str, headers: dict[str, str], body: bytes, query: str) -> _Outcome:
         try:
-            params, files = _parse(headers.get("content-type", ""), body, query)
+            params, files = parse_request(headers.get("content-type", ""), body, query)
         except ValueError as exc:
             params, files = {"_unparsed": str(exc)}, {}
         call = Call(method, path, headers, params, time.monotonic(), files)
@@ -755,7 +716,7 @@ class ZaloBotEmulator(_HttpEmulator):
     def _process(self, method: str, path: str, headers: dict[str, str], body: bytes, query: str) -> _Outcome:
         prefix, _, api_method = path.lstrip("/").partition("/")
         try:
-            params, files = _parse(headers.get("content-type", ""), body, query)
+            params, files = parse_request(headers.get("content-type", ""), body, query)
         except ValueError:
             params, files = {}, {}
         call = Call(method, api_method, headers, params, time.monotonic(), files)
