@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from campaign.errors import ConfigError, Problem, TimeExpressionError
+from campaign.errors import CONTROL_RE, ConfigError, Problem, TimeExpressionError
 from campaign.timeexpr import (
     Offset,
     Span,
@@ -47,8 +47,6 @@ ZALO_ID_RE = re.compile(r"[A-Za-z0-9_]{1,64}")  # Zalo user, group and bot chat 
 ZALO_BROADCAST_RE = re.compile(r"followers(?::\s*[a-z_]+\s*=\s*[A-Za-z0-9_-]+(?:\s*,\s*[a-z_]+\s*=\s*[A-Za-z0-9_-]+)*)?")
 ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 TELEGRAM_ID_MAX = 2**63 - 1
-# C0 controls but tab and newlines, DEL, C1 controls: never meant, and NUL breaks PostgreSQL text.
-CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ def test_plan_json_filters_and_warnings(campaign: Campaign) -> None:
     assert result.exit_code == 0, result.output
     rows = {r["title"]: r for r in json.loads(result.output)["posts"]}
     assert rows["A"]["at"] == "2021-01-26T08:30:00+07:00"
-    assert any("same channel within a minute" in w for w in rows["B"]["warnings"])
+    assert any("same channel tg in the same minute as a (2 posts)" in w for w in rows["B"]["warnings"])
     assert any("outside every milestone" in w for w in rows["D"]["warnings"])
     assert rows["A"]["approval"].endswith("pending 0/1")
     only = json.loads(run(campaign, "plan", "--json", "--channel", "nhom").output)["posts"]
