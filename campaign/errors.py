@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,10 @@ CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 def printable(text: str) -> str:
     """``text`` with control characters and undecodable file-name bytes escaped: safe to print and to store."""
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    try:
+        text = os.fsencode(text).decode("utf-8", "backslashreplace")  # a file name's undecodable bytes as \xff
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
