@@ -215,12 +215,18 @@ class _KeyLines:
                 name = tuple(_split_key(m.group(1)))
                 counts[name] = counts.get(name, -1) + 1
                 table = (*name, str(counts[name]))
-                self.lines.setdefault(table, no)
+                self._record(table, no)
             elif m := re.match(r"\[\s*([^\]]+?)\s*\]", s):
                 table = tuple(_split_key(m.group(1)))
-                self.lines.setdefault(table, no)
+                self._record(table, no)
             elif m := re.match(r"""((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""", s):
-                self.lines.setdefault((*table, *_split_key(m.group(1))), no)
+                self._record((*table, *_split_key(m.group(1))), no)
+
+    def _record(self, key: tuple[str, ...], no: int) -> None:
+        """The first line of ``key`` and of every table it implies (``[a.b.c]`` defines ``a`` and ``a.b``)."""
+        for end in range(len(key), 0, -1):
+            if self.lines.setdefault(key[:end], no) != no:
+                break
 
     def of(self, *key: str | int) -> int | None:
         parts = tuple(str(k) for k in key)
