@@ -72,7 +72,7 @@ def check(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) -
     rows = build_plan(cfg, scan.posts, {}, SystemClock().now())
     warnings = [*scan.warnings, *(w for w in plan_warnings(rows) if "deadline" not in w.message)]
     for w in warnings[:MAX_WARNINGS_SHOWN]:
-        out.print(_warning_line(w), style="yellow", markup=False)
+        out.print(_warning_line(w), style="yellow", markup=False, soft_wrap=True)
     if len(warnings) > MAX_WARNINGS_SHOWN:
         out.print(f"… và {len(warnings) - MAX_WARNINGS_SHOWN} cảnh báo khác / and {len(warnings) - MAX_WARNINGS_SHOWN} "
                   "more warnings (loa plan --json lists them all)", style="yellow", markup=False)
@@ -139,7 +139,7 @@ def sync(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) ->
         for key in keys:
             out.print(f"{label}: {key}")
     for w in report.warnings:
-        out.print(_warning_line(w), style="yellow", markup=False)
+        out.print(_warning_line(w), style="yellow", markup=False, soft_wrap=True)
     for p in report.problems:
         err.print(str(p), markup=False)
     out.print(f"{report.changes} thay đổi / changes, {report.unchanged} không đổi / unchanged, {len(report.problems)} lỗi / errors")
