@@ -8,14 +8,13 @@ import os
 import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from dotenv import load_dotenv
 from rich.console import Console
 from rich.table import Table
 
-from bot.telegram_bot import Webhook
 from bot.zalo_cli import zalo_app
 from campaign.clock import SystemClock
 from campaign.config import Config, load_config
@@ -28,6 +27,9 @@ from campaign.store.db import Store
 from campaign.sync import sync as run_sync
 from campaign.texts import both
 from campaign.timeexpr import parse_duration
+
+if TYPE_CHECKING:  # python-telegram-bot takes a second to import: `loa check` does without it
+    from bot.telegram_bot import Webhook
 
 app = typer.Typer(
     help="Loa — lịch truyền thông chiến dịch cho Telegram và Zalo / campaign communications scheduler.",
@@ -255,6 +257,8 @@ def _warning_line(w: Problem) -> str:
 
 
 def _webhook(url: str | None, listen: str, secret_env: str) -> Webhook | None:
+    from bot.telegram_bot import Webhook
+
     if not url:
         return None
     secret = os.environ.get(secret_env, "")
