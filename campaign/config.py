@@ -310,12 +310,20 @@ class _Builder:
             self.err(f"'{key}': {exc}", *where, key)
             return default
 
-    def at_least(self, value: Any, low: Any, key: str, *where: str | int, high: Any = None, shown: str | None = None) -> bool:
-        """Report ``value`` outside low..high (``shown``: how the bounds read, e.g. "1s")."""
+    def at_least(self, value: Any, low: Any, key: str, *where: str | int, high: Any = None) -> bool:
+        """Report ``value`` outside low..high (numbers, or durations shown as "1s")."""
         if value is None or (value >= low and (high is None or value <= high)):
             return True
-        bounds = shown or (f"{low}–{high}" if high is not None else f"≥ {low}")
-        self.err(f"'{key}' phải trong khoảng {bounds} / '{key}' must be within {bounds}, got {_short(value)}", *where, key)
+
+        def show(v: Any) -> str:
+            return _duration_text(v) if isinstance(v, timedelta) else f"{v}"
+
+        if high is None:
+            self.err(f"'{key}' phải ≥ {show(low)}, không phải {show(value)} / '{key}' must be at least {show(low)}, "
+                     f"not {show(value)}", *where, key)
+        else:
+            self.err(f"'{key}' phải từ {show(low)} đến {show(high)}, không phải {show(value)} / '{key}' must be between "
+                     f"{show(low)} and {show(high)}, not {show(value)}", *where, key)
         return False
 
     def build(self) -> Config:
@@ -511,7 +519,7 @@ class _Builder:
             except TimeExpressionError as exc:
                 self.err(f"'reminders': {exc}", "approval", "reminders")
         ask_ahead = self.parsed(parse_duration, a, "ask_ahead", timedelta(days=3), "approval")
-        if not self.at_least(ask_ahead, _MIN_DURATIONS["ask_ahead"], "ask_ahead", "approval", shown="≥ 1m"):
+        if not self.at_least(ask_ahead, _MIN_DURATIONS["ask_ahead"], "ask_ahead", "approval"):
             ask_ahead = timedelta(days=3)
         return ApprovalPolicy(
             required=required,
@@ -550,7 +558,7 @@ class _Builder:
             if isinstance(default, timedelta):
                 value = self.parsed(parse_duration, raw, key, default, name)
                 low = _MIN_DURATIONS.get(key, timedelta(0))
-                if self.at_least(value, low, key, name, shown=f"≥ {_duration_text(low)}"):
+                if self.at_least(value, low, key, name):
                     values[key] = value
             elif key.endswith(("quota_per_day", "quota_per_month")) or isinstance(default, int):
                 value = self.get(raw, key, int, default, name)
@@ -622,6 +630,7 @@ def _short(value: object, limit: int = 60) -> str:
 
 
 def _duration_text(value: timedelta) -> str:
+    """A duration as config.toml writes it ("1m", "90s")."""
     seconds = int(value.total_seconds())
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds and seconds % size == 0:

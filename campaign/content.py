@@ -342,8 +342,7 @@ def _load_post(path: Path, raw: bytes, config: Config, key: str | None) -> tuple
     if approvals > config.approver_count:
         err(f"bài cần {approvals} lượt duyệt nhưng chỉ {config.approver_count} người được duyệt (vai trò approver/admin), "
             f"bài sẽ bị giữ mãi / the post needs {approvals} approvals but only {config.approver_count} people may approve "
-            "(role approver or admin): it would be held forever", "approvals" if a is not None else None,
-            line=None if a is not None else 1)
+            "(role approver or admin): it would be held forever", "approvals")
     author = _scalar(meta, "author", err)
     if author is not None and author not in config.people:
         err(f"tác giả '{author}' không có trong [people] / author '{author}' is not in [people]", "author")
