@@ -166,7 +166,7 @@ class Config:
     @property
     def approver_count(self) -> int:
         """How many people may approve a post: no post may need more approvals than this."""
-        return sum(p.is_approver for p in self.people.values())
+        return count_approvers(self.people)
 
     def person_by_telegram(self, user_id: int) -> Person | None:
         return next((p for p in self.people.values() if p.telegram == user_id), None)
@@ -504,7 +504,7 @@ class _Builder:
     def approval(self, channels: dict[str, ChannelConfig], people: dict[str, Person]) -> ApprovalPolicy:
         a = self.table("approval", {"required", "deadline", "reminders", "chats", "ask_ahead"})
         required = self.get(a, "required", int, 1, "approval")
-        approvers = sum(p.is_approver for p in people.values())
+        approvers = count_approvers(people)
         if required < 1:
             self.err("'required' phải ≥ 1 / must be at least 1", "approval", "required")
             required = 1
@@ -582,6 +582,10 @@ class _Builder:
         if name == "delivery" and values.get("backoff_max", fields["backoff_max"]) < values.get("backoff", fields["backoff"]):
             self.err("'backoff_max' phải ≥ 'backoff' / 'backoff_max' must be at least 'backoff'", name, "backoff_max")
         return cls(**values)
+
+
+def count_approvers(people: dict[str, Person]) -> int:
+    return sum(p.is_approver for p in people.values())
 
 
 def target_problem(kind: str, target: str | int) -> str | None:
