@@ -173,14 +173,16 @@ def post_file(rng: random.Random, i: int, milestone: str, day: int, minute: int)
     return "---\n" + "\n".join(lines) + "\n---\n" + _body(rng) + "\n"
 
 
-def generate(root: Path, n: int, seed: int = 20210126) -> tuple[Path, list[Path]]:
-    """Write config.toml and n posts under root; returns (config path, post paths)."""
+def generate(root: Path, n: int, seed: int = 20210126, *, same_minute: bool = False) -> tuple[Path, list[Path]]:
+    """Write config.toml and n posts under root; returns (config path, post paths). ``same_minute``: every
+    post at 08:30 on the khai-mac day (all on channel tg, some on zalo or nhom too), as bench.check needs."""
     rng = random.Random(seed)
     (root / "content").mkdir(parents=True)
     config_path = root / "config.toml"
     config_path.write_text(CONFIG, encoding="utf-8")
     paths = []
-    for i, (mid, day, minute) in enumerate(_slots(n)):
+    slots = [("khai-mac", 1, 8 * 60 + 30)] * n if same_minute else _slots(n)
+    for i, (mid, day, minute) in enumerate(slots):
         folder = root / "content" / FOLDERS[i % len(FOLDERS)]
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{i:05d}-{mid}-ngay-{day}.md"

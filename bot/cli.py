@@ -8,19 +8,18 @@ import os
 import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from dotenv import load_dotenv
 from rich.console import Console
 from rich.table import Table
 
-from bot.telegram_bot import Webhook
 from bot.zalo_cli import zalo_app
 from campaign.clock import SystemClock
 from campaign.config import Config, load_config
 from campaign.content import scan_content
-from campaign.errors import ChannelSetupError, InputError, LoaError
+from campaign.errors import ChannelSetupError, InputError, LoaError, Problem, printable
 from campaign.plan import build_plan, plan_warnings
 from campaign.publishing import raise_alert
 from campaign.queries import stored_states
@@ -28,6 +27,9 @@ from campaign.store.db import Store
 from campaign.sync import sync as run_sync
 from campaign.texts import both
 from campaign.timeexpr import parse_duration
+
+if TYPE_CHECKING:  # python-telegram-bot takes a second to import: `loa check` does without it
+    from bot.telegram_bot import Webhook
 
 app = typer.Typer(
     help="Loa — lịch truyền thông chiến dịch cho Telegram và Zalo / campaign communications scheduler.",
@@ -59,6 +61,9 @@ def _fail(exc: LoaError) -> None:
     raise typer.Exit(1)
 
 
+MAX_WARNINGS_SHOWN = 200  # `loa check` stays readable (and fast) however many warnings 10,000 posts bring
+
+
 @app.command()
 def check(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) -> None:
     """Kiểm tra config và mọi bài viết / validate config and every post (exit 1 on errors)."""
@@ -68,8 +73,11 @@ def check(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) -
         err.print(str(p), markup=False)
     rows = build_plan(cfg, scan.posts, {}, SystemClock().now())
     warnings = [*scan.warnings, *(w for w in plan_warnings(rows) if "deadline" not in w.message)]
-    for w in warnings:
-        out.print(f"{w.path}{f':{w.line}' if w.line else ''}: cảnh báo / warning: {w.message}", style="yellow", markup=False)
+    for w in warnings[:MAX_WARNINGS_SHOWN]:
+        out.print(_warning_line(w), style="yellow", markup=False, soft_wrap=True)
+    if len(warnings) > MAX_WARNINGS_SHOWN:
+        out.print(f"… và {len(warnings) - MAX_WARNINGS_SHOWN} cảnh báo khác / and {len(warnings) - MAX_WARNINGS_SHOWN} "
+                  "more warnings (loa plan --json lists them all)", style="yellow", markup=False)
     if scan.problems:
         err.print(f"{len(scan.problems)} lỗi / errors in {len(scan.files)} tệp / files")
         raise typer.Exit(1)
@@ -133,7 +141,7 @@ def sync(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) ->
         for key in keys:
             out.print(f"{label}: {key}")
     for w in report.warnings:
-        out.print(f"{w.path}{f':{w.line}' if w.line else ''}: cảnh báo / warning: {w.message}", style="yellow", markup=False)
+        out.print(_warning_line(w), style="yellow", markup=False, soft_wrap=True)
     for p in report.problems:
         err.print(str(p), markup=False)
     out.print(f"{report.changes} thay đổi / changes, {report.unchanged} không đổi / unchanged, {len(report.problems)} lỗi / errors")
@@ -243,7 +251,14 @@ def audit(
     out.print(table)
 
 
+def _warning_line(w: Problem) -> str:
+    where = printable(f"{w.path}{f':{w.line}' if w.line else ''}")
+    return f"{where}: cảnh báo / warning: {w.message}"
+
+
 def _webhook(url: str | None, listen: str, secret_env: str) -> Webhook | None:
+    from bot.telegram_bot import Webhook
+
     if not url:
         return None
     secret = os.environ.get(secret_env, "")

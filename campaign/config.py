@@ -12,13 +12,23 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from campaign.errors import ConfigError, Problem, TimeExpressionError
-from campaign.timeexpr import Offset, Span, make_span, parse_clock, parse_duration, parse_offset, parse_point
+from campaign.errors import CONTROL_RE, ConfigError, Problem, TimeExpressionError
+from campaign.timeexpr import (
+    Offset,
+    Span,
+    check_day,
+    make_span,
+    parse_clock,
+    parse_duration,
+    parse_offset,
+    parse_point,
+)
 
 CHANNEL_KINDS = ("telegram", "zalo_oa_group", "zalo_oa_broadcast", "zalo_bot", "console")
 PHASES = ("before", "during", "after")
@@ -31,6 +41,12 @@ ZALO_OAUTH_API = "https://oauth.zaloapp.com"
 ZALO_BOT_API = "https://bot-api.zaloplatforms.com"
 _KEY_RE = re.compile(r"[a-z0-9_]+")
 _ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
+# What each platform accepts as a target or a person's id (checked here, not at the first send).
+TELEGRAM_TARGET_RE = re.compile(r"@[A-Za-z][A-Za-z0-9_]{2,31}|-?[1-9][0-9]{0,18}")
+ZALO_ID_RE = re.compile(r"[A-Za-z0-9_]{1,64}")  # Zalo user, group and bot chat ids: digits or hex
+ZALO_BROADCAST_RE = re.compile(r"followers(?::\s*[a-z_]+\s*=\s*[A-Za-z0-9_-]+(?:\s*,\s*[a-z_]+\s*=\s*[A-Za-z0-9_-]+)*)?")
+ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+TELEGRAM_ID_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -147,6 +163,11 @@ class Config:
     def milestone(self, milestone_id: str) -> Milestone | None:
         return next((m for m in self.milestones if m.id == milestone_id), None)
 
+    @property
+    def approver_count(self) -> int:
+        """How many people may approve a post: no post may need more approvals than this."""
+        return count_approvers(self.people)
+
     def person_by_telegram(self, user_id: int) -> Person | None:
         return next((p for p in self.people.values() if p.telegram == user_id), None)
 
@@ -163,14 +184,21 @@ def load_config(path: Path | str, *, content_dir: Path | str | None = None, env:
     path = Path(path)
     env = os.environ if env is None else env
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError([Problem(path, None, f"không đọc được tệp / cannot read the file: {exc.strerror}")]) from None
+    try:
+        text = data.decode("utf-8-sig")  # a BOM, as some Windows editors write, is fine
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError([Problem(path, line, "tệp không phải UTF-8 / the file is not UTF-8")]) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+)", str(exc))
         raise ConfigError([Problem(path, int(m.group(1)) if m else None, f"TOML không hợp lệ / invalid TOML: {exc}")]) from None
+    except RecursionError:
+        raise ConfigError([Problem(path, None, "mảng hoặc bảng lồng nhau quá sâu / arrays or tables nested too deeply")]) from None
     return _Builder(path, raw, _KeyLines(text), content_dir, env).build()
 
 
@@ -187,12 +215,18 @@ class _KeyLines:
                 name = tuple(_split_key(m.group(1)))
                 counts[name] = counts.get(name, -1) + 1
                 table = (*name, str(counts[name]))
-                self.lines.setdefault(table, no)
+                self._record(table, no)
             elif m := re.match(r"\[\s*([^\]]+?)\s*\]", s):
                 table = tuple(_split_key(m.group(1)))
-                self.lines.setdefault(table, no)
+                self._record(table, no)
             elif m := re.match(r"""((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""", s):
-                self.lines.setdefault((*table, *_split_key(m.group(1))), no)
+                self._record((*table, *_split_key(m.group(1))), no)
+
+    def _record(self, key: tuple[str, ...], no: int) -> None:
+        """The first line of ``key`` and of every table it implies (``[a.b.c]`` defines ``a`` and ``a.b``)."""
+        for end in range(len(key), 0, -1):
+            if self.lines.setdefault(key[:end], no) != no:
+                break
 
     def of(self, *key: str | int) -> int | None:
         parts = tuple(str(k) for k in key)
@@ -226,6 +260,14 @@ class _Builder:
         self.unknown(value, allowed, name)
         return value
 
+    def subtables(self, name: str) -> dict[str, Any]:
+        """``[name.<key>]`` tables (channels, people) as a dict, or {} after an error."""
+        value = self.raw.get(name, {})
+        if not isinstance(value, dict):
+            self.err(f"[{name}] phải là một bảng / must be a table", name)
+            return {}
+        return value
+
     def unknown(self, value: dict[str, Any], allowed: set[str], *key: str | int) -> None:
         for k in value:
             if k not in allowed:
@@ -240,7 +282,23 @@ class _Builder:
             names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
             self.err(f"'{key}' phải là {names} / '{key}' must be {names}", *where, key)
             return default
+        if isinstance(v, str) and (m := CONTROL_RE.search(v)):
+            self.err(f"'{key}' chứa ký tự điều khiển U+{ord(m.group()):04X} / '{key}' contains the control character "
+                     f"U+{ord(m.group()):04X}", *where, key)
+            return default
+        if isinstance(v, list):
+            return self.items(v, key, *where)
         return v
+
+    def items(self, values: list[Any], key: str, *where: str | int) -> list[str]:
+        """A list of plain strings (channel keys, roles, durations): anything else is reported, not used."""
+        out = []
+        for v in values:
+            if not isinstance(v, str) or CONTROL_RE.search(v):
+                self.err(f"'{key}' chỉ gồm chuỗi ký tự / '{key}' must be a list of strings, got {_short(v)}", *where, key)
+            else:
+                out.append(v)
+        return out
 
     def parsed(self, parse: Callable[[str], Any], value: dict[str, Any], key: str, default: Any, *where: str | int) -> Any:
         text = self.get(value, key, str, None, *where)
@@ -252,18 +310,34 @@ class _Builder:
             self.err(f"'{key}': {exc}", *where, key)
             return default
 
+    def at_least(self, value: Any, low: Any, key: str, *where: str | int, high: Any = None) -> bool:
+        """Report ``value`` outside low..high (numbers, or durations shown as "1s")."""
+        if value is None or (value >= low and (high is None or value <= high)):
+            return True
+
+        def show(v: Any) -> str:
+            return _duration_text(v) if isinstance(v, timedelta) else f"{v}"
+
+        if high is None:
+            self.err(f"'{key}' phải ≥ {show(low)}, không phải {show(value)} / '{key}' must be at least {show(low)}, "
+                     f"not {show(value)}", *where, key)
+        else:
+            self.err(f"'{key}' phải từ {show(low)} đến {show(high)}, không phải {show(value)} / '{key}' must be between "
+                     f"{show(low)} and {show(high)}, not {show(value)}", *where, key)
+        return False
+
     def build(self) -> Config:
         for k in self.raw:
             if k not in _TOP_LEVEL:
                 self.err(f"bảng không được hỗ trợ [{k}] / unknown table [{k}] (allowed: {', '.join(_TOP_LEVEL)})", k)
         c = self.table("campaign", {"name", "timezone", "language", "content_dir", "catch_up"}, required=True)
         name = self.get(c, "name", str, "", "campaign") or ""
-        if not name:
+        if not name.strip():
             self.err("thiếu tên chiến dịch / missing campaign.name", "campaign")
         tz_name = self.get(c, "timezone", str, "Asia/Ho_Chi_Minh", "campaign")
         try:
             tz: tzinfo = ZoneInfo(tz_name)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             self.err(f"múi giờ không tồn tại '{tz_name}' / unknown time zone '{tz_name}'", "campaign", "timezone")
             tz = ZoneInfo("Asia/Ho_Chi_Minh")
         language = self.get(c, "language", str, "vi", "campaign")
@@ -279,7 +353,7 @@ class _Builder:
         defaults = self.table("defaults", {"channels"})
         default_channels = self.channel_list(defaults, "channels", channels, "defaults") or tuple(channels)[:1]
         people = self.people()
-        approval = self.approval(channels)
+        approval = self.approval(channels, people)
         reminders = self.reminders(channels)
         alerts = self.table("alerts", {"chats"})
         alert_chats = self.channel_list(alerts, "chats", channels, "alerts")
@@ -300,16 +374,19 @@ class _Builder:
 
     def anchors(self) -> dict[str, date]:
         anchors: dict[str, date] = {}
-        for k, v in self.raw.get("anchors", {}).items():
-            if isinstance(v, date) and not hasattr(v, "hour"):
-                anchors[k] = v
-            elif isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
-                try:
-                    anchors[k] = date.fromisoformat(v)
-                except ValueError:
-                    self.err(f"ngày không hợp lệ '{v}' / invalid date '{v}'", "anchors", k)
-            else:
-                self.err(f"mốc neo '{k}' phải là ngày YYYY-MM-DD / anchor '{k}' must be a date YYYY-MM-DD", "anchors", k)
+        for k, v in self.subtables("anchors").items():
+            try:
+                if isinstance(v, date) and not isinstance(v, datetime):
+                    anchors[k] = check_day(v, v)
+                elif isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+                    try:
+                        anchors[k] = check_day(date.fromisoformat(v), v)
+                    except ValueError:
+                        self.err(f"ngày không hợp lệ '{v}' / invalid date '{v}'", "anchors", k)
+                else:
+                    self.err(f"mốc neo '{k}' phải là ngày YYYY-MM-DD / anchor '{k}' must be a date YYYY-MM-DD", "anchors", k)
+            except TimeExpressionError as exc:
+                self.err(f"mốc neo '{k}': {exc}", "anchors", k)
         return anchors
 
     def milestones(self, anchors: dict[str, date], tz: tzinfo) -> tuple[tuple[Milestone, ...], dict[str, int]]:
@@ -321,17 +398,20 @@ class _Builder:
             return (), {}
         for i, m in enumerate(items):
             where = ("milestones", i)
+            if not isinstance(m, dict):
+                self.err("'milestones' phải là [[milestones]] / must be an array of tables", "milestones")
+                continue
             self.unknown(m, {"id", "title", "phase", "start", "end", "description"}, *where)
             mid = self.get(m, "id", str, "", *where)
             if not _ID_RE.fullmatch(mid or ""):
-                self.err(f"id của mốc phải gồm a-z, 0-9, '-' / milestone id must match [a-z0-9-]+, got '{mid}'", *where, "id")
+                self.err(f"id của mốc phải gồm a-z, 0-9, '-' / milestone id must match [a-z0-9-]+, got {_short(mid)}", *where, "id")
                 continue
             if mid in lines:
                 self.err(f"id mốc trùng '{mid}' / duplicate milestone id '{mid}'", *where, "id")
                 continue
             phase = self.get(m, "phase", str, "during", *where)
             if phase not in PHASES:
-                self.err(f"phase phải là before, during hoặc after / phase must be before, during or after, not '{phase}'", *where, "phase")
+                self.err(f"phase phải là before, during hoặc after / phase must be before, during or after, not {_short(phase)}", *where, "phase")
             if "start" not in m:
                 self.err(f"mốc '{mid}' thiếu 'start' / milestone '{mid}' has no 'start'", *where)
                 continue
@@ -355,7 +435,7 @@ class _Builder:
 
     def channels(self) -> dict[str, ChannelConfig]:
         out: dict[str, ChannelConfig] = {}
-        raw = self.raw.get("channels", {})
+        raw = self.subtables("channels")
         if not raw:
             self.err("cần ít nhất một kênh trong [channels.<khóa>] / at least one [channels.<key>] is needed")
         for key, c in raw.items():
@@ -367,11 +447,14 @@ class _Builder:
                 self.err(f"khóa kênh '{key}' chỉ gồm a-z, 0-9, _ / channel key must match [a-z0-9_]+", "channels", key)
             kind = self.get(c, "kind", str, "", "channels", key)
             if kind not in CHANNEL_KINDS:
-                self.err(f"loại kênh '{kind}' không hỗ trợ / unknown channel kind '{kind}' (allowed: {', '.join(CHANNEL_KINDS)})", "channels", key, "kind")
+                self.err(f"loại kênh {_short(kind)} không hỗ trợ / unknown channel kind {_short(kind)} (allowed: {', '.join(CHANNEL_KINDS)})", "channels", key, "kind")
                 continue
             target = c.get("target", "")
             if isinstance(target, bool) or not isinstance(target, (str, int)) or (kind != "console" and target == ""):
                 self.err(f"kênh '{key}' thiếu 'target' / channel '{key}' needs a 'target'", "channels", key, "target")
+                continue
+            if (problem := target_problem(kind, target)) is not None:
+                self.err(f"kênh '{key}': {problem}", "channels", key, "target")
                 continue
             out[key] = ChannelConfig(key, kind, str(target), self.get(c, "label", str, key, "channels", key))
         return out
@@ -385,7 +468,8 @@ class _Builder:
 
     def people(self) -> dict[str, Person]:
         out: dict[str, Person] = {}
-        for key, p in self.raw.get("people", {}).items():
+        owners: dict[tuple[str, object], str] = {}  # (platform, id) -> person key: one person per platform id
+        for key, p in self.subtables("people").items():
             if not isinstance(p, dict):
                 self.err(f"[people.{key}] phải là một bảng / must be a table", "people", key)
                 continue
@@ -393,34 +477,56 @@ class _Builder:
             roles = self.get(p, "roles", list, [], "people", key)
             for r in roles:
                 if r not in ROLES:
-                    self.err(f"vai trò '{r}' không hợp lệ / unknown role '{r}' (allowed: admin, approver)", "people", key, "roles")
+                    self.err(f"vai trò {_short(r)} không hợp lệ / unknown role {_short(r)} (allowed: admin, approver)", "people", key, "roles")
             language = self.get(p, "language", str, None, "people", key)
             if language is not None and language not in LANGUAGES:
                 self.err("ngôn ngữ phải là vi hoặc en / language must be vi or en", "people", key, "language")
+            telegram = self.get(p, "telegram", int, None, "people", key)
+            if not self.at_least(telegram, 1, "telegram", "people", key, high=TELEGRAM_ID_MAX):
+                telegram = None
             zalo = p.get("zalo")
+            if zalo is not None and (isinstance(zalo, bool) or not isinstance(zalo, (str, int)) or not ZALO_ID_RE.fullmatch(str(zalo))):
+                self.err(f"'zalo' phải là id Zalo (chữ số hoặc chữ cái, không dấu cách) / 'zalo' must be a Zalo id "
+                         f"(digits or letters, no spaces), got {_short(zalo)}", "people", key, "zalo")
+                zalo = None
+            for platform, pid in (("telegram", telegram), ("zalo", None if zalo is None else str(zalo))):
+                if pid is None:
+                    continue
+                if (other := owners.setdefault((platform, pid), key)) != key:
+                    self.err(f"id {platform} {pid} đã thuộc về [people.{other}] / {platform} id {pid} already belongs to "
+                             f"[people.{other}]: one person per id", "people", key, platform)
             out[key] = Person(
                 key, self.get(p, "name", str, key, "people", key), frozenset(r for r in roles if r in ROLES),
-                self.get(p, "telegram", int, None, "people", key), str(zalo) if zalo is not None else None, language,
+                telegram, str(zalo) if zalo is not None else None, language,
             )
         return out
 
-    def approval(self, channels: dict[str, ChannelConfig]) -> ApprovalPolicy:
+    def approval(self, channels: dict[str, ChannelConfig], people: dict[str, Person]) -> ApprovalPolicy:
         a = self.table("approval", {"required", "deadline", "reminders", "chats", "ask_ahead"})
         required = self.get(a, "required", int, 1, "approval")
+        approvers = count_approvers(people)
         if required < 1:
             self.err("'required' phải ≥ 1 / must be at least 1", "approval", "required")
+            required = 1
+        elif required > approvers:
+            self.err(f"'required' = {required} nhưng chỉ {approvers} người được duyệt (vai trò approver/admin), bài sẽ bị "
+                     f"giữ mãi / 'required' = {required} but only {approvers} people may approve (role approver or admin): "
+                     "every post would be held forever", "approval", "required")
         reminders: list[timedelta] = []
         for r in self.get(a, "reminders", list, [], "approval"):
             try:
-                reminders.append(parse_duration(str(r).lstrip("-")))
+                reminders.append(parse_duration(r.lstrip("-")))
             except TimeExpressionError as exc:
                 self.err(f"'reminders': {exc}", "approval", "reminders")
+        ask_ahead = self.parsed(parse_duration, a, "ask_ahead", timedelta(days=3), "approval")
+        if not self.at_least(ask_ahead, _MIN_DURATIONS["ask_ahead"], "ask_ahead", "approval"):
+            ask_ahead = timedelta(days=3)
         return ApprovalPolicy(
             required=required,
             deadline=self.parsed(parse_duration, a, "deadline", timedelta(hours=2), "approval"),
             reminders=tuple(sorted(reminders, reverse=True)),
             chats=self.channel_list(a, "chats", channels, "approval"),
-            ask_ahead=self.parsed(parse_duration, a, "ask_ahead", timedelta(days=3), "approval"),
+            ask_ahead=ask_ahead,
         )
 
     def reminders(self, channels: dict[str, ChannelConfig]) -> ReminderPolicy:
@@ -428,7 +534,7 @@ class _Builder:
         offsets: list[tuple[str, Offset]] = []
         for text in self.get(r, "offsets", list, [], "reminders"):
             try:
-                offsets.append((str(text), parse_offset(str(text), what="reminder offset")))
+                offsets.append((text, parse_offset(text, what="reminder offset")))
             except TimeExpressionError as exc:
                 self.err(f"'offsets': {exc}", "reminders", "offsets")
         return ReminderPolicy(
@@ -439,7 +545,9 @@ class _Builder:
         )
 
     def settings(self, name: str, cls: type) -> Any:
-        """A flat settings table whose keys are the dataclass's fields (durations given as "2h")."""
+        """A flat settings table whose keys are the dataclass's fields (durations given as "2h"), each checked
+        by its kind: durations against _MIN_DURATIONS, integers against _INT_BOUNDS, ``*_env`` as variable
+        names, ``*_base``/``*_url`` as http(s) URLs."""
         defaults = cls()
         fields = {f: getattr(defaults, f) for f in cls.__dataclass_fields__}
         raw = self.table(name, set(fields))
@@ -448,13 +556,106 @@ class _Builder:
             if key not in raw:
                 continue
             if isinstance(default, timedelta):
-                values[key] = self.parsed(parse_duration, raw, key, default, name)
+                value = self.parsed(parse_duration, raw, key, default, name)
+                low = _MIN_DURATIONS.get(key, timedelta(0))
+                if self.at_least(value, low, key, name):
+                    values[key] = value
             elif key.endswith(("quota_per_day", "quota_per_month")) or isinstance(default, int):
-                values[key] = self.get(raw, key, int, default, name)
+                value = self.get(raw, key, int, default, name)
+                low, high = _INT_BOUNDS[key]
+                if self.at_least(value, low, key, name, high=high):
+                    values[key] = value
             else:
-                values[key] = self.get(raw, key, str, default, name).rstrip("/") if key.endswith("base") else self.get(raw, key, str, default, name)
+                value = self.get(raw, key, str, None, name)
+                if value is None:
+                    continue
+                if key.endswith("_env") and not ENV_NAME_RE.fullmatch(value):
+                    self.err(f"'{key}' là TÊN biến môi trường (A-Z, 0-9, _), không phải giá trị / '{key}' is the NAME of "
+                             "an environment variable (A-Z, 0-9, _), not its value", name, key)
+                    continue
+                if key.endswith(("_base", "_url")):
+                    if (problem := url_problem(value, optional=key.endswith("_url"))) is not None:
+                        self.err(f"'{key}': {problem}", name, key)
+                        continue
+                    value = value.rstrip("/") if key.endswith("_base") else value
+                values[key] = value
+        if name == "delivery" and values.get("backoff_max", fields["backoff_max"]) < values.get("backoff", fields["backoff"]):
+            self.err("'backoff_max' phải ≥ 'backoff' / 'backoff_max' must be at least 'backoff'", name, "backoff_max")
         return cls(**values)
 
+
+def count_approvers(people: dict[str, Person]) -> int:
+    return sum(p.is_approver for p in people.values())
+
+
+def target_problem(kind: str, target: str | int) -> str | None:
+    """Why ``target`` cannot be a ``kind`` channel's target (None: it looks like what the platform accepts)."""
+    text = str(target)
+    if kind == "telegram":
+        if TELEGRAM_TARGET_RE.fullmatch(text) and (not text.lstrip("-").isdigit() or abs(int(text)) <= TELEGRAM_ID_MAX):
+            return None
+        return (f"đích Telegram phải là @tên_kênh hoặc id số (ví dụ -1001234567890), không phải {_short(target)} / "
+                f"a Telegram target is @channelname or a numeric id (e.g. -1001234567890), not {_short(target)}")
+    if kind == "zalo_oa_broadcast":
+        if isinstance(target, str) and ZALO_BROADCAST_RE.fullmatch(text):
+            return None
+        return (f"đích broadcast phải là 'followers' hoặc 'followers:khóa=giá_trị,…', không phải {_short(target)} / "
+                f"a broadcast target is 'followers' or 'followers:key=value,…', not {_short(target)}")
+    if kind in ("zalo_oa_group", "zalo_bot"):
+        if ZALO_ID_RE.fullmatch(text):
+            return None
+        return (f"đích Zalo phải là id (chữ số hoặc chữ cái, không dấu cách), không phải {_short(target)} / "
+                f"a Zalo target is an id (digits or letters, no spaces), not {_short(target)}")
+    if CONTROL_RE.search(text):
+        return "đích chứa ký tự điều khiển / the target contains a control character"
+    return None
+
+
+def url_problem(value: str, *, optional: bool = False) -> str | None:
+    """Why ``value`` is not an http(s) base URL Loa can append paths to (None: it is one)."""
+    if optional and value == "":
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment
+            or re.search(r"\s", value) or CONTROL_RE.search(value)):
+        return (f"cần địa chỉ http:// hoặc https:// (không có ?truy-vấn hay #), không phải {_short(value)} / "
+                f"expected an http:// or https:// URL (no ?query or #fragment), not {_short(value)}")
+    return None
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """A value as it may appear in a message: repr'd (control characters visible) and clipped."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _duration_text(value: timedelta) -> str:
+    """A duration as config.toml writes it ("1m", "90s")."""
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+# Lower bounds of the durations for which zero makes no sense (the upper bound, 366 days, is parse_duration's).
+_MIN_DURATIONS = {
+    "ask_ahead": timedelta(minutes=1),  # 0 would ask only when the post is due: held every time
+    "backoff": timedelta(seconds=1),
+    "backoff_max": timedelta(seconds=1),
+    "sweep_every": timedelta(seconds=1),  # 0 would spin the scheduler
+    "refresh_margin": timedelta(minutes=1),  # 0 would refresh the Zalo token only once it has expired
+}
+_INT_BOUNDS = {
+    "max_attempts": (1, 100),
+    "broadcast_quota_per_day": (1, 10_000),
+    "broadcast_quota_per_month": (1, 300_000),
+    "image_max_bytes": (1, 1_000_000_000),
+}
 
 _TOP_LEVEL = (
     "campaign", "anchors", "milestones", "channels", "defaults", "people", "approval",

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ import frontmatter
 import yaml
 
 from campaign.config import Config
-from campaign.errors import Problem, TimeExpressionError
+from campaign.errors import CONTROL_RE, Problem, TimeExpressionError, printable
 from campaign.render import Rendered, check_fits, render_markdown
 from campaign.timeexpr import resolve_post_time
 
@@ -28,6 +29,12 @@ FRONT_MATTER_KEYS = ("title", "milestone", "time", "channels", "media", "approva
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif")
 TELEGRAM_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 TELEGRAM_DOCUMENT_MAX_BYTES = 50 * 1024 * 1024
+# Any media file, whatever its channels (Zalo Bot and console have no tighter limit of their own): its
+# hash reads it whole, so a stray video or disk image must not be read at every change.
+MEDIA_MAX_BYTES = 200 * 1024 * 1024
+# A post file: its body must fit a message (4096 characters at most), so a megabyte is plenty.
+POST_FILE_MAX_BYTES = 1024 * 1024
+KEY_MAX_CHARS = 300  # posts.key is VARCHAR(300)
 # Zalo OA (group messages and broadcast articles) takes only these image formats, nothing else.
 ZALO_OA_KINDS = frozenset({"zalo_oa_group", "zalo_oa_broadcast"})
 ZALO_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif")
@@ -167,11 +174,9 @@ def scan_content(config: Config) -> ContentScan:
         return ContentScan([], [Problem(config.content_dir, None, "thư mục nội dung không tồn tại / content folder does not exist")], {})
     for name, key in iter_post_entries(config.content_dir):
         files[key] = path = Path(name)
-        try:
-            with open(name, "rb") as f:
-                raw = f.read()
-        except OSError as exc:
-            problems.append(Problem(path, None, f"không đọc được / cannot read: {exc.strerror}"))
+        raw = read_post_file(name, config.content_dir)
+        if isinstance(raw, Problem):
+            problems.append(raw)
             continue
         post, found = load_post(path, raw, config, key=key)
         problems.extend(found)
@@ -180,12 +185,71 @@ def scan_content(config: Config) -> ContentScan:
     return ContentScan(posts, problems, files)
 
 
+def read_post_file(name: str, content_dir: Path) -> bytes | Problem:
+    """The bytes of one post file, or the reason it cannot be one: a symlink leaving ``content_dir``
+    (resolved), anything but a regular file (a FIFO would block the reader forever), a file too large.
+    Opened non-blocking and checked with ``fstat``, so nothing swapped in after the walk can hang us."""
+    path = Path(name)
+    try:
+        if os.path.islink(name) and not Path(os.path.realpath(name)).is_relative_to(content_dir):
+            return Problem(path, None, "liên kết tượng trưng trỏ ra ngoài thư mục content/ / symlink points outside content/")
+        return _read_regular(name, POST_FILE_MAX_BYTES)
+    except _NotRegular as exc:
+        return Problem(path, None, str(exc))
+    except OSError as exc:
+        return Problem(path, None, f"không đọc được / cannot read: {exc.strerror}")
+
+
+class _NotRegular(Exception):
+    """A path that is not a regular file, or is larger than allowed: the message says which, vi / en."""
+
+
+_FILE_TYPES = ((stat.S_ISDIR, ("thư mục", "a folder")), (stat.S_ISFIFO, ("FIFO", "a FIFO")),
+               (stat.S_ISSOCK, ("socket", "a socket")), (stat.S_ISCHR, ("thiết bị", "a device")),
+               (stat.S_ISBLK, ("thiết bị", "a device")))
+
+
+def not_regular(st: os.stat_result) -> tuple[str, str] | None:
+    """What a non-regular file is, (vi, en), or None for a regular file."""
+    if stat.S_ISREG(st.st_mode):
+        return None
+    return next((names for test, names in _FILE_TYPES if test(st.st_mode)), ("không phải tệp thường", "not a regular file"))
+
+
+def _read_regular(name: str | Path, limit: int) -> bytes:
+    fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if (kind := not_regular(st)) is not None:
+            raise _NotRegular(f"không phải tệp thường mà là {kind[0]} / not a regular file but {kind[1]}")
+        if st.st_size > limit:
+            raise _NotRegular(f"tệp quá lớn ({st.st_size} byte, tối đa {limit}) / file too large ({st.st_size} bytes, limit {limit})")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise _NotRegular(f"tệp quá lớn (tối đa {limit} byte) / file too large (limit {limit} bytes)")
+    return data
+
+
 def load_post(path: Path, raw: bytes, config: Config, *, key: str | None = None) -> tuple[PostSource | None, list[Problem]]:
     """Parse one post file; returns the post (or None) and every problem found in it.
 
     Warnings (severity "warning") never reject a post: they travel in ``PostSource.warnings``.
     ``key`` saves recomputing ``post_key(path, config.content_dir)`` when the caller has it.
+    Nothing raised while reading one file escapes: a bug of ours becomes that file's problem too,
+    so every other post still syncs (the fuzz tests check that this last resort is never reached).
     """
+    try:
+        return _load_post(path, raw, config, key)
+    except RecursionError:
+        return None, [Problem(path, 1, "front matter lồng nhau quá sâu / front matter nested too deeply")]
+    except Exception as exc:  # noqa: BLE001 - the last resort of per-file isolation, see above
+        return None, [Problem(path, None, f"{UNEXPECTED} / unexpected error: {type(exc).__name__}: {exc}")]
+
+
+UNEXPECTED = "lỗi không lường trước khi đọc tệp"
+
+
+def _load_post(path: Path, raw: bytes, config: Config, key: str | None) -> tuple[PostSource | None, list[Problem]]:
     problems: list[Problem] = []
     warnings: list[Problem] = []
     lines: dict[str, int] = {}  # line of each front-matter key, looked up only when there is something to report
@@ -201,10 +265,17 @@ def load_post(path: Path, raw: bytes, config: Config, *, key: str | None = None)
     def warn(message: str, key: str | None = None) -> None:
         warnings.append(Problem(path, line_of(key), message, severity="warning"))
 
+    if key is None:
+        key = post_key(path, config.content_dir)
+    if (bad_name := _key_problem(key)) is not None:
+        return None, [Problem(path, None, bad_name)]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, [Problem(path, raw[: exc.start].count(b"\n") + 1, "tệp không phải UTF-8 / file is not UTF-8")]
+    text = text.removeprefix("\ufeff")  # a BOM, as some Windows editors write, is fine
+    if found := _control_characters(path, text):
+        return None, found
     try:
         meta, body = frontmatter.parse(text, handler=_HANDLER)
     except yaml.YAMLError as exc:
@@ -220,6 +291,13 @@ def load_post(path: Path, raw: bytes, config: Config, *, key: str | None = None)
         return None, [Problem(path, 1, "front matter phải là các cặp khóa: giá trị / front matter must be key: value pairs")]
     if not text.startswith("---"):
         err("thiếu front matter (--- … ---) ở đầu tệp / missing front matter (--- … ---) at the top", line=1)
+        return None, problems
+    for k, v in meta.items():  # YAML escapes ("\0") make control characters the text check cannot see
+        for item in [k, *(v if isinstance(v, list) else [v])]:
+            if isinstance(item, str) and (m := CONTROL_RE.search(item)):
+                err(f"'{printable(k)}' chứa ký tự điều khiển U+{ord(m.group()):04X} / '{printable(k)}' contains the "
+                    f"control character U+{ord(m.group()):04X}", printable(k))
+    if problems:
         return None, problems
     for k in meta:
         if k not in FRONT_MATTER_KEYS:
@@ -257,10 +335,14 @@ def load_post(path: Path, raw: bytes, config: Config, *, key: str | None = None)
 
     approvals = config.approval.required
     if (a := _scalar(meta, "approvals", err)) is not None:
-        if a.isdigit() and int(a) >= 1:
+        if re.fullmatch(r"[0-9]{1,6}", a) and int(a) >= 1:
             approvals = int(a)
         else:
-            err(f"'approvals' phải là số nguyên ≥ 1 / 'approvals' must be a whole number ≥ 1, got '{a}'", "approvals")
+            err(f"'approvals' phải là số nguyên ≥ 1 / 'approvals' must be a whole number ≥ 1, got '{a[:40]}'", "approvals")
+    if approvals > config.approver_count:
+        err(f"bài cần {approvals} lượt duyệt nhưng chỉ {config.approver_count} người được duyệt (vai trò approver/admin), "
+            f"bài sẽ bị giữ mãi / the post needs {approvals} approvals but only {config.approver_count} people may approve "
+            "(role approver or admin): it would be held forever", "approvals")
     author = _scalar(meta, "author", err)
     if author is not None and author not in config.people:
         err(f"tác giả '{author}' không có trong [people] / author '{author}' is not in [people]", "author")
@@ -277,14 +359,12 @@ def load_post(path: Path, raw: bytes, config: Config, *, key: str | None = None)
     if problems or scheduled is None:
         return None, problems
 
-    if key is None:
-        key = post_key(path, config.content_dir)
     # the effective channels count too: a changed [defaults] sends the post somewhere else, which needs a new approval
     normalized = {**meta, "channels": list(dict.fromkeys(channels))}
     h = hashlib.sha256(json.dumps(normalized, ensure_ascii=False, sort_keys=True).encode())
     h.update(b"\0" + body.encode())
     for m in media:
-        h.update(b"\0" + m.path.encode() + b"\0" + (config.content_dir / m.path).read_bytes())
+        h.update(b"\0" + m.path.encode() + b"\0" + _read_regular(config.content_dir / m.path, MEDIA_MAX_BYTES))
     post = PostSource(
         key=key, path=path, title=title, milestone=milestone_id, time_text=time_text or "", scheduled_at=scheduled,
         channels=tuple(dict.fromkeys(channels)), media=tuple(media), approvals=approvals, author=author,
@@ -292,6 +372,34 @@ def load_post(path: Path, raw: bytes, config: Config, *, key: str | None = None)
         content_hash=h.hexdigest(), file_hash=hashlib.sha256(raw).hexdigest(), warnings=tuple(warnings),
     )
     return post, []
+
+
+def _key_problem(key: str) -> str | None:
+    """A post's key (its path under content/) goes into the store: it must be text the database takes."""
+    shown = printable(key)
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"tên tệp không phải UTF-8 / the file name is not UTF-8: '{shown}'"
+    if CONTROL_RE.search(key):
+        return f"tên tệp chứa ký tự điều khiển / the file name contains a control character: '{shown}'"
+    if len(key) > KEY_MAX_CHARS:
+        return f"đường dẫn quá dài ({len(key)} ký tự, tối đa {KEY_MAX_CHARS}) / path too long ({len(key)} characters, limit {KEY_MAX_CHARS})"
+    return None
+
+
+def _control_characters(path: Path, text: str) -> list[Problem]:
+    """NUL and other control characters (never typed on purpose; PostgreSQL refuses NUL), each line once."""
+    out: list[Problem] = []
+    for m in CONTROL_RE.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        if out and out[-1].line == line:
+            continue
+        out.append(Problem(path, line, f"ký tự điều khiển U+{ord(m.group()):04X} không được phép / control character "
+                                       f"U+{ord(m.group()):04X} is not allowed"))
+        if len(out) >= 10:
+            break
+    return out
 
 
 def _front_matter_lines(text: str) -> dict[str, int]:
@@ -345,17 +453,28 @@ def _media(path: Path, config: Config, items: list[str], err: Any, kinds: set[st
     zalo_max = config.zalo.image_max_bytes
     out: list[MediaFile] = []
     for item in items:
-        target = (path.parent / item).resolve()
+        try:
+            target = (path.parent / item).resolve()  # symlinks followed: one leaving content/ is refused below
+        except (OSError, RuntimeError, ValueError):  # a symlink loop
+            err(f"không tìm thấy tệp media '{item}' / media file '{item}' not found")
+            continue
         if not target.is_relative_to(root):
             err(f"tệp media '{item}' nằm ngoài thư mục content/ / media '{item}' is outside content/")
             continue
         try:
             st = target.stat()
-        except OSError:
+        except (OSError, ValueError):
             err(f"không tìm thấy tệp media '{item}' / media file '{item}' not found")
+            continue
+        if (kind := not_regular(st)) is not None:  # checked before anything opens it: a FIFO would block forever
+            err(f"media '{item}' không phải tệp thường mà là {kind[0]} / media '{item}' is not a regular file but {kind[1]}")
             continue
         rel = target.relative_to(root).as_posix()
         lower = rel.lower()
+        if st.st_size > MEDIA_MAX_BYTES:
+            err(f"tệp media '{item}' quá lớn ({st.st_size} byte, tối đa {MEDIA_MAX_BYTES}) / media '{item}' too large "
+                f"({st.st_size} bytes, limit {MEDIA_MAX_BYTES})")
+            continue
         if telegram:
             limit = TELEGRAM_PHOTO_MAX_BYTES if lower.endswith(IMAGE_SUFFIXES) else TELEGRAM_DOCUMENT_MAX_BYTES
             if st.st_size > limit:

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+# C0 controls but tab and newlines, DEL, C1 controls: never typed on purpose, and NUL breaks PostgreSQL text.
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters and undecodable file-name bytes escaped: safe to print and to store."""
+    try:
+        text = os.fsencode(text).decode("utf-8", "backslashreplace")  # a file name's undecodable bytes as \xff
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 class LoaError(Exception):
@@ -20,7 +34,7 @@ class Problem:
     severity: str = "error"  # "error" | "warning"
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
+        where = printable(f"{self.path}:{self.line}" if self.line else f"{self.path}")
         return f"{where}: {self.message}"
 
 

@@ -19,8 +19,8 @@ from typing import Any
 
 from campaign.clock import Clock
 from campaign.config import Config
-from campaign.content import PostSource, iter_post_entries, load_post
-from campaign.errors import Problem
+from campaign.content import PostSource, iter_post_entries, load_post, read_post_file
+from campaign.errors import Problem, printable
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Post
@@ -90,13 +90,15 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
             known = state is not None and not full and state.source_error is None and state.status != "withdrawn"
             try:
                 stamp = file_stamp(os.stat(name))
-                if known and stamp is not None and stamp == state.file_stat and _media_unchanged(config, state):
-                    report.unchanged += 1  # not even read: size, times and inode as when it was last parsed
-                    continue
-                with open(name, "rb") as f:
-                    raw = f.read()
             except OSError as exc:
                 report.problems.append(Problem(Path(name), None, f"không đọc được / cannot read: {exc.strerror}"))
+                continue
+            if known and stamp is not None and stamp == state.file_stat and _media_unchanged(config, state):
+                report.unchanged += 1  # not even read: size, times and inode as when it was last parsed
+                continue
+            raw = read_post_file(name, config.content_dir)
+            if isinstance(raw, Problem):
+                _broken(s, key, states, [raw], now, actor, report)
                 continue
             if known and state.file_hash == hashlib.sha256(raw).hexdigest() and _media_unchanged(config, state):
                 report.unchanged += 1
@@ -168,8 +170,7 @@ def _process(s: Any, config: Config, work: list[tuple[Path, str, bytes, str | No
         if post is None:
             report.problems.extend(problems)
             if row is not None:
-                row.source_error = "; ".join(str(p) for p in problems)
-                repo.audit(s, now, actor, "source_broken", post_id=row.id, ref=key, problems=[str(p) for p in problems])
+                _mark_broken(s, row, problems, now, actor)
             continue
         report.warnings.extend(post.warnings)
         if row is None:
@@ -177,6 +178,24 @@ def _process(s: Any, config: Config, work: list[tuple[Path, str, bytes, str | No
             report.added.append(key)
             continue
         _apply(s, row, post, stamp, now, actor, report)
+
+
+def _broken(s: Any, key: str, states: dict[str, repo.SyncState], problems: list[Problem], now: Any, actor: str,
+            report: SyncReport) -> None:
+    """A file that cannot even be read (not a regular file, too large, a symlink out of content/)."""
+    report.problems.extend(problems)
+    if key in states:
+        row = repo.posts_for_keys(s, [key]).get(key)
+        if row is not None:
+            _mark_broken(s, row, problems, now, actor)
+
+
+def _mark_broken(s: Any, row: Post, problems: list[Problem], now: Any, actor: str) -> None:
+    """The post is held and reported, as for any broken file; the messages are stored as printable text
+    (a file name may hold bytes or characters the database refuses)."""
+    messages = [printable(str(p)) for p in problems]
+    row.source_error = "; ".join(messages)
+    repo.audit(s, now, actor, "source_broken", post_id=row.id, ref=row.key, problems=messages)
 
 
 def _apply(s: Any, row: Post, post: PostSource, stamp: str | None, now: Any, actor: str, report: SyncReport) -> None:

@@ -26,7 +26,12 @@ DATE_FORMS = (
     '"<anchor>", "<anchor> -6d", "<anchor> +1d 08:00"',
 )
 
-_UNIT = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1), "s": timedelta(seconds=1)}
+# The timeline stays within these years and no duration or shift exceeds MAX_DURATION: any value
+# beyond them is a typo, and refusing it here keeps date arithmetic far from datetime's own limits.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+MAX_DURATION = timedelta(days=366)
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 _DURATION = re.compile(r"(\d+)([dhms])")
 _DURATION_FULL = re.compile(r"(?:\d+[dhms])+")
 _CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
@@ -41,7 +46,28 @@ def parse_duration(text: str) -> timedelta:
             f"'{text}' không phải khoảng thời gian; dùng ví dụ 30m, 2h, 1d, 1d12h / "
             f"'{text}' is not a duration; use e.g. 30m, 2h, 1d, 1d12h"
         )
-    return sum((int(n) * _UNIT[u] for n, u in _DURATION.findall(s)), timedelta())
+    # digits are counted before int() so that a thousand-digit number is refused, not converted
+    seconds = sum(int(n) * _UNIT_SECONDS[u] if len(n) <= 12 else 10**13 for n, u in _DURATION.findall(s))
+    if seconds > MAX_DURATION.total_seconds():
+        raise TimeExpressionError(
+            f"'{text}' dài quá {MAX_DURATION.days} ngày / '{text}' is longer than {MAX_DURATION.days} days"
+        )
+    return timedelta(seconds=seconds)
+
+
+def check_day(day: date, what: object) -> date:
+    """Refuse a day outside EARLIEST..LATEST (a typo such as 0001 or 9999), naming the limits."""
+    if not EARLIEST <= day <= LATEST:
+        raise TimeExpressionError(
+            f"'{what}' nằm ngoài khoảng {EARLIEST.year}–{LATEST.year} / '{what}' is outside the years "
+            f"{EARLIEST.year}–{LATEST.year}"
+        )
+    return day
+
+
+def check_instant(when: datetime, what: object) -> datetime:
+    check_day(when.date(), what)
+    return when
 
 
 def parse_clock(text: str) -> time:
@@ -107,9 +133,9 @@ def parse_point(value: object, anchors: dict[str, date], tz: tzinfo) -> tuple[da
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             raise TimeExpressionError("dùng giờ địa phương, không kèm múi giờ / use local time without an offset")
-        return value.date(), value.replace(tzinfo=tz)
+        return check_day(value.date(), value), value.replace(tzinfo=tz)
     if isinstance(value, date):
-        return value, None
+        return check_day(value, value), None
     if not isinstance(value, str):
         raise TimeExpressionError(_date_forms_message(repr(value)))
     s = value.strip()
@@ -130,7 +156,7 @@ def parse_point(value: object, anchors: dict[str, date], tz: tzinfo) -> tuple[da
     off = parse_offset(rest, what="date")
     if off.delta % timedelta(days=1):
         raise TimeExpressionError(f"'{s}': độ lệch của mốc neo phải là số ngày / anchor shifts are whole days")
-    day = base + timedelta(days=off.delta.days)
+    day = check_day(base + timedelta(days=off.delta.days), s)
     return (day, datetime.combine(day, off.clock, tzinfo=tz)) if off.clock else (day, None)
 
 
@@ -145,7 +171,11 @@ def make_span(start: tuple[date, datetime | None], end: tuple[date, datetime | N
 
 
 def resolve_post_time(text: object, span: Span | None, tz: tzinfo) -> datetime:
-    """A post's ``time`` -> aware local datetime. ``span`` is its milestone (None if it has none)."""
+    """A post's ``time`` -> aware local datetime within EARLIEST..LATEST. ``span`` is its milestone (None if it has none)."""
+    return check_instant(_resolve_post_time(text, span, tz), text)
+
+
+def _resolve_post_time(text: object, span: Span | None, tz: tzinfo) -> datetime:
     if isinstance(text, datetime):
         return text.replace(tzinfo=tz) if text.tzinfo is None else text
     s = str(text).strip()
@@ -159,7 +189,7 @@ def resolve_post_time(text: object, span: Span | None, tz: tzinfo) -> datetime:
         )
     if _CLOCK.fullmatch(s):
         return datetime.combine(span.first_day, parse_clock(s), tzinfo=tz)
-    m = re.fullmatch(r"day\s+(\d+)\s+(\d{1,2}:\d{2})", s, flags=re.IGNORECASE)
+    m = re.fullmatch(r"day\s+(\d{1,6})\s+(\d{1,2}:\d{2})", s, flags=re.IGNORECASE)
     if m:
         n = int(m.group(1))
         days = (span.last_day - span.first_day).days + 1
@@ -180,9 +210,10 @@ def resolve_post_time(text: object, span: Span | None, tz: tzinfo) -> datetime:
 
 def _parse_date(text: str, whole: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise TimeExpressionError(f"ngày không hợp lệ '{whole}' / invalid date '{whole}'") from None
+    return check_day(day, whole)
 
 
 def _date_forms_message(s: str) -> str:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 
 from campaign.clock import FakeClock
@@ -17,6 +18,13 @@ from campaign.store.db import Store
 from tests.campaign_config import CONFIG
 
 PG_URL = os.environ.get("LOA_TEST_DATABASE_URL")
+
+# Property tests (hypothesis): "ci", the default, keeps the whole fuzz suite well under two minutes;
+# HYPOTHESIS_PROFILE=deep runs twenty times the examples for a hunt before a release.
+_FUZZ = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]}
+settings.register_profile("ci", max_examples=100, **_FUZZ)
+settings.register_profile("deep", max_examples=2000, **_FUZZ)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 

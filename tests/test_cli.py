@@ -47,7 +47,7 @@ def test_plan_json_filters_and_warnings(campaign: Campaign) -> None:
     assert result.exit_code == 0, result.output
     rows = {r["title"]: r for r in json.loads(result.output)["posts"]}
     assert rows["A"]["at"] == "2021-01-26T08:30:00+07:00"
-    assert any("same channel within a minute" in w for w in rows["B"]["warnings"])
+    assert any("same channel tg in the same minute as a (2 posts)" in w for w in rows["B"]["warnings"])
     assert any("outside every milestone" in w for w in rows["D"]["warnings"])
     assert rows["A"]["approval"].endswith("pending 0/1")
     only = json.loads(run(campaign, "plan", "--json", "--channel", "nhom").output)["posts"]
@@ -133,3 +133,46 @@ def test_check_and_sync_print_warnings(campaign: Campaign) -> None:
     assert checked.exit_code == 0 and "media_base_url" in checked.output and "warning" in checked.output
     synced = run(campaign, "sync")
     assert synced.exit_code == 0 and "media_base_url" in synced.output
+
+
+def test_check_groups_same_minute_warnings(campaign: Campaign) -> None:
+    """Issue 9: 500 posts in one minute on one channel printed 250,000 lines (a warning per pair)."""
+    for i in range(500):
+        campaign.write(f"p{i:03d}.md", post_text(title=f"Bài {i}"))
+    result = run(campaign, "check")
+    assert result.exit_code == 0, result.output[-2000:]
+    lines = result.output.strip().splitlines()
+    assert len(lines) <= 3, lines  # the warning, and the summary (which the terminal width may wrap)
+    assert lines[0] == (f"{campaign.content / 'p000.md'}: cảnh báo / warning: 500 bài cùng kênh tg cùng phút 08:30 26/01/2021: "
+                        "p000, p001, p002, … / 500 posts on channel tg in the same minute 08:30 26/01/2021: p000, p001, p002, …")
+    assert lines[1].startswith("OK 500 bài / posts")
+
+
+def test_check_caps_the_warnings_it_prints(campaign: Campaign) -> None:
+    for i in range(250):
+        campaign.write(f"p{i:03d}.md", post_text(title=f"Bài {i}", time=f"2021-03-{1 + i // 24:02d} {i % 24:02d}:00"))
+    result = run(campaign, "check")
+    assert result.exit_code == 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) <= 203 and all("outside every milestone" in line for line in lines[:200])
+    assert lines[200] == "… và 50 cảnh báo khác / and 50 more warnings (loa plan --json lists them all)"
+
+
+def test_sync_with_bad_files_reports_them_and_syncs_the_rest(campaign: Campaign) -> None:
+    """Issue 9: one bad file made `loa sync` exit with a traceback and sync nothing."""
+    import os
+
+    campaign.write("tot.md", post_text(title="Tốt"))
+    campaign.write("xa.md", post_text(time="start +99999999999d"))
+    campaign.write("nul.md", post_text(body="a\x00b"))
+    campaign.write("thu-muc.md", post_text(media="[anh]"))
+    (campaign.content / "anh").mkdir()
+    os.mkfifo(campaign.content / "ong.md")
+    result = run(campaign, "sync")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    assert "thêm / added: tot" in result.output
+    for name, line in (("xa.md", 4), ("nul.md", 6), ("thu-muc.md", 5)):
+        assert f"{campaign.content / name}:{line}: " in result.output
+    assert f"{campaign.content / 'ong.md'}: không phải tệp thường mà là FIFO / not a regular file but a FIFO" in result.output
+    assert "1 thay đổi / changes, 0 không đổi / unchanged, 4 lỗi / errors" in result.output

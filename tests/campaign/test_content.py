@@ -168,7 +168,7 @@ def test_hash_covers_body_and_front_matter(campaign: Campaign) -> None:
 ZALO_CHANNELS = """
 [channels.bc]
 kind = "zalo_oa_broadcast"
-target = "all"
+target = "followers"
 label = "Zalo OA broadcast"
 
 [channels.bot]
