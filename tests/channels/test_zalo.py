@@ -222,14 +222,24 @@ async def test_token_expiry_mid_campaign_refreshes_ahead_and_persists(store: Sto
     assert [m["text"] for m in oa.group_messages("g1")] == ["một", "hai"]
 
 
+@pytest.mark.parametrize("rejection", ["removed (-220)", "invalid (-216)", "-220 as HTTP 401"])
 async def test_rejected_token_refreshes_once_and_retries_once(store: Store, oa: ZaloOAEmulator,
-                                                              clock: FakeClock) -> None:
+                                                              clock: FakeClock, rejection: str) -> None:
     first = login(store, oa, clock)
     channel = group(make_oa(store, oa, clock))
-    oa.expire_access_tokens()  # Zalo says -216 although our clock thinks the token is fine
-    await channel.send("g1", text())
-    assert [c.error for c in oa.calls_to("/v3.0/oa/group/message")] == [-216, 0]
+    if rejection == "removed (-220)":
+        oa.expire_access_tokens()  # Zalo says -220 although our clock thinks the token is fine
+    elif rejection == "invalid (-216)":
+        oa.inject("token_invalid", path="/v3.0/oa/group/message")
+    else:
+        oa.inject("token_expired", path="/v3.0/oa/group/message", status=401)
+    await channel.send("g1", text())  # no failure: the send recovers by itself
+    calls = oa.calls_to("/v3.0/oa/group/message")
+    assert [c.error for c in calls] == [-216 if "216" in rejection else -220, 0]
+    assert calls[0].status == (401 if "401" in rejection else 200)
+    assert calls[1].access_token == zalo_tokens.load(store).access_token != first.access_token
     assert len(oa.token_calls()) == 1 and zalo_tokens.load(store).generation == first.generation + 1
+    assert [m["text"] for m in oa.group_messages("g1")] == ["Khai mạc Đại hội\n\nChào mừng Đại hội."]
     oa.inject("token_invalid", path="/v3.0/oa/group/message", count=2)
     with pytest.raises(ChannelError, match="freshly refreshed") as err:
         await channel.send("g1", text("again"))
@@ -267,7 +277,7 @@ async def test_a_second_instance_adopts_the_pair_another_saved(store: Store, oa:
     await b.send("g1", text("b holds the first pair in memory"))
     clock.advance(timedelta(hours=25))
     await a.send("g1", text("a refreshes"))
-    clock.set(START + timedelta(hours=1))  # b's view: its cached token still looks fresh, Zalo says -216
+    clock.set(START + timedelta(hours=1))  # b's view: its cached token still looks fresh, Zalo says -220
     await b.send("g1", text("b again"))
     assert len(oa.token_calls()) == 1  # b took a's pair from the store instead of spending the old token
     assert len(oa.group_messages("g1")) == 3
