@@ -44,14 +44,14 @@ def login(
     code_verifier: Annotated[str | None, typer.Option(
         "--code-verifier", help="PKCE code_verifier nếu đã dùng khi xin mã / if the code was requested with PKCE.")] = None,
     redirect_uri: Annotated[str | None, typer.Option(
-        "--redirect-uri", help="Callback URL của ứng dụng (mặc định [zalo] redirect_uri) / the app's callback URL "
-                               "(default [zalo] redirect_uri).")] = None,
+        "--redirect-uri", help="Callback URL của ứng dụng (mặc định \\[zalo] redirect_uri) / the app's callback URL "
+                               "(default \\[zalo] redirect_uri).")] = None,
 ) -> None:
     """Ủy quyền OA và lưu token vào kho / authorise the OA and store the token pair.
 
-    Không có --code/--refresh-token: in trang cấp quyền của Zalo (PKCE, state), rồi đọc địa chỉ Zalo chuyển
-    tới / without --code or --refresh-token: print Zalo's permission page (PKCE, state), then read back the
-    address Zalo redirected to.
+    Không có --code/--refresh-token: in trang cấp quyền của Zalo (PKCE, state), rồi đọc lại địa chỉ Zalo chuyển tới.
+
+    Without --code or --refresh-token: print Zalo's permission page (PKCE, state), then read back the address Zalo redirected to.
     """
     from bot.cli import err, load, open_store, out
 
@@ -98,7 +98,7 @@ def _consent(cfg: Config, app_id: str, redirect_uri: str) -> tuple[str, str]:
     if not redirect_uri:
         err.print("cần callback URL của ứng dụng: --redirect-uri hoặc [zalo] redirect_uri (hoặc dùng --code / "
                   "--refresh-token) / the app's callback URL is needed: --redirect-uri or [zalo] redirect_uri "
-                  "(or use --code / --refresh-token)")
+                  "(or use --code / --refresh-token)", markup=False)
         raise typer.Exit(2)
     consent = Consent.new(cfg.zalo.oauth_base, app_id, redirect_uri)
     out.print("1. Mở trang này, đăng nhập bằng tài khoản quản trị OA và đồng ý / open this page, log in as an OA "

@@ -459,7 +459,9 @@ def test_cli_login_stores_the_pair_and_never_prints_it(store: Store, oa: ZaloOAE
     reused = cli(campaign, store, oa, "login", "--refresh-token", pair.refresh_token)
     assert reused.exit_code == 1 and "Invalid refresh token" in reused.output
     assert zalo_tokens.load(store).generation == 2  # a refusal changes nothing
-    assert cli(campaign, store, oa, "login").exit_code == 2
+    no_callback = cli(campaign, store, oa, "login")  # the PKCE flow needs the app's callback URL
+    assert no_callback.exit_code == 2 and "[zalo] redirect_uri" in no_callback.output
+    assert cli(campaign, store, oa, "login", "--code", "c", "--refresh-token", "r").exit_code == 2
 
 
 def test_cli_login_asks_with_pkce_and_checks_the_state(store: Store, oa: ZaloOAEmulator, tmp_path: Path) -> None:
