@@ -280,7 +280,7 @@ async def test_token_expiry_mid_campaign_refreshes_ahead_and_persists(store: Sto
     assert [m["text"] for m in oa.group_messages("g1")] == ["một", "hai"]
 
 
-@pytest.mark.parametrize("rejection", ["removed (-220)", "invalid (-216)", "-220 as HTTP 401"])
+@pytest.mark.parametrize("rejection", ["removed (-220)", "invalid (-216)", "-220 as HTTP 401", "bare HTTP 401"])
 async def test_rejected_token_refreshes_once_and_retries_once(store: Store, oa: ZaloOAEmulator,
                                                               clock: FakeClock, rejection: str) -> None:
     first = login(store, oa, clock)
@@ -289,11 +289,13 @@ async def test_rejected_token_refreshes_once_and_retries_once(store: Store, oa: 
         oa.expire_access_tokens()  # Zalo says -220 although our clock thinks the token is fine
     elif rejection == "invalid (-216)":
         oa.inject("token_invalid", path="/v3.0/oa/group/message")
-    else:
+    elif rejection == "-220 as HTTP 401":
         oa.inject("token_expired", path="/v3.0/oa/group/message", status=401)
+    else:
+        oa.inject("http_401", path="/v3.0/oa/group/message")  # no Zalo body at all: taken as -216
     await channel.send("g1", text())  # no failure: the send recovers by itself
     calls = oa.calls_to("/v3.0/oa/group/message")
-    assert [c.error for c in calls] == [-216 if "216" in rejection else -220, 0]
+    assert [c.error for c in calls] == [{"invalid (-216)": -216, "bare HTTP 401": None}.get(rejection, -220), 0]
     assert calls[0].status == (401 if "401" in rejection else 200)
     assert calls[1].access_token == zalo_tokens.load(store).access_token != first.access_token
     assert len(oa.token_calls()) == 1 and zalo_tokens.load(store).generation == first.generation + 1

@@ -92,7 +92,8 @@ Zalo Bot Platform (``base_url``; URLs ``/bot<token>/<method>``):
 Faults: ``inject(kind, path=None, count=1, after=0, status=200)`` on either emulator — transport kinds
 "500", "502", "503", "drop" (connection closed, no answer), "timeout" (no answer for ``hang_seconds``);
 OA body kinds "rate_limit", "token_invalid", "token_expired", "quota", "not_follower", "not_in_package",
-"bad_param", "too_large", "processing", or any int error code (answered with HTTP ``status``); Bot kinds
+"bad_param", "too_large", "processing", or any int error code (answered with HTTP ``status``), "http_401" (a
+bare HTTP 401 whose body is JSON ``null``); Bot kinds
 "400", "401", "403", "404", "408", "429" (the published codes).  Every request is recorded as a ``Call``.
 """
 
@@ -479,7 +480,7 @@ class ZaloOAEmulator(_HttpEmulator):
         return self.calls_to("/v4/oa/access_token")
 
     def _check_kind(self, kind: str | int) -> None:
-        if not isinstance(kind, int) and kind not in TRANSPORT_FAULTS and kind not in OA_FAULTS:
+        if not isinstance(kind, int) and kind not in TRANSPORT_FAULTS and kind not in OA_FAULTS and kind != "http_401":
             raise ValueError(f"unknown fault kind {kind!r}")
 
     # -- dispatch ---------------------------------------------------------------------------------
@@ -496,7 +497,7 @@ class ZaloOAEmulator(_HttpEmulator):
         if fault is not None:
             kind = fault.kind
             call.fault = str(kind)
-            outcome = _transport(kind)
+            outcome = _transport(kind) or (_Outcome("respond", 401, None) if kind == "http_401" else None)
             if outcome is None:
                 code, message = OA_FAULTS[kind] if isinstance(kind, str) else (kind, "Injected error")
                 outcome = _Outcome("respond", fault.status, {"error": code, "message": message})
