@@ -71,8 +71,13 @@ def split(text: str, limit: int = ZALO_TEXT_LIMIT) -> list[str]:
     return [p.rstrip("\n") for p in [*pieces, current] if p.strip()]
 
 
-async def poll(sv: Services, client: ZaloBotClient, stop: asyncio.Event, *, timeout: float = 25.0) -> None:
-    """Long polling until ``stop``: one update at a time, since Zalo hands each out only once."""
+async def poll(sv: Services, client: ZaloBotClient, stop: asyncio.Event, *, timeout: int = 25) -> None:
+    """Long polling until ``stop``: one update at a time, since Zalo hands each out only once.
+
+    ``getUpdates`` hears nothing while a webhook is set (after a switch from webhook to polling, say),
+    so the webhook is deleted first, as python-telegram-bot does for Telegram.
+    """
+    await _delete_webhook(client, stop)
     backoff = 1.0
     while not stop.is_set():
         try:
@@ -88,6 +93,24 @@ async def poll(sv: Services, client: ZaloBotClient, stop: asyncio.Event, *, time
                 await handle_update(sv, client, update)
             except Exception:  # one bad update must not stop the bot
                 log.exception("Zalo update failed")
+
+
+async def _delete_webhook(client: ZaloBotClient, stop: asyncio.Event) -> None:
+    """Delete any webhook before polling; an outage is retried, a refusal is logged and polling goes on."""
+    backoff = 1.0
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(client.delete_webhook)
+        except ChannelError as exc:
+            if not exc.transient:
+                log.warning("Zalo Bot deleteWebhook refused (%s); polling anyway", exc.reason)
+                return
+            log.warning("Zalo Bot deleteWebhook failed: %s; retrying in %.0fs", exc.reason, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 60.0)
+            continue
+        log.info("Zalo Bot: webhook deleted (if one was set) so that long polling (getUpdates) receives updates")
+        return
 
 
 class _WebhookHandler(RequestHandler):

@@ -20,7 +20,7 @@ from campaign.clock import SystemClock
 from campaign.config import Config
 from campaign.errors import ChannelError
 from campaign.store import zalo_tokens
-from channels.zalo_oa import ZaloOAClient, exchange
+from channels.zalo_oa import Consent, ZaloOAClient, exchange
 
 zalo_app = typer.Typer(
     help="Zalo OA: ủy quyền và trạng thái token / authorisation and token status.",
@@ -43,11 +43,19 @@ def login(
         "--refresh-token", help="Refresh token (dùng '-' để nhập từ stdin) / refresh token ('-' reads it from stdin).")] = None,
     code_verifier: Annotated[str | None, typer.Option(
         "--code-verifier", help="PKCE code_verifier nếu đã dùng khi xin mã / if the code was requested with PKCE.")] = None,
+    redirect_uri: Annotated[str | None, typer.Option(
+        "--redirect-uri", help="Callback URL của ứng dụng (mặc định \\[zalo] redirect_uri) / the app's callback URL "
+                               "(default \\[zalo] redirect_uri).")] = None,
 ) -> None:
-    """Đổi mã ủy quyền (hoặc refresh token) lấy token và lưu vào kho / exchange a code (or refresh token) and store the pair."""
+    """Ủy quyền OA và lưu token vào kho / authorise the OA and store the token pair.
+
+    Không có --code/--refresh-token: in trang cấp quyền của Zalo (PKCE, state), rồi đọc lại địa chỉ Zalo chuyển tới.
+
+    Without --code or --refresh-token: print Zalo's permission page (PKCE, state), then read back the address Zalo redirected to.
+    """
     from bot.cli import err, load, open_store, out
 
-    if (code is None) == (refresh_token is None):
+    if code is not None and refresh_token is not None:
         err.print("dùng đúng một trong --code hoặc --refresh-token / give exactly one of --code or --refresh-token")
         raise typer.Exit(2)
     if refresh_token == "-":
@@ -58,6 +66,8 @@ def login(
     if missing:
         err.print(f"thiếu biến môi trường {', '.join(missing)} / environment variable(s) not set: {', '.join(missing)}")
         raise typer.Exit(1)
+    if code is None and refresh_token is None:
+        code, code_verifier = _consent(cfg, app_id, redirect_uri or cfg.zalo.redirect_uri)
     if code is not None:
         form = {"grant_type": "authorization_code", "code": code}
         if code_verifier:
@@ -79,6 +89,28 @@ def login(
         f"Loa tự làm mới trước khi hết hạn / Zalo OA token pair stored (generation {pair.generation}), "
         f"expires {_local(cfg, pair.expires_at)}; Loa refreshes it ahead of expiry."
     )
+
+
+def _consent(cfg: Config, app_id: str, redirect_uri: str) -> tuple[str, str]:
+    """Print the permission page, read the redirect address back, check its state: (code, verifier)."""
+    from bot.cli import err, out
+
+    if not redirect_uri:
+        err.print("cần callback URL của ứng dụng: --redirect-uri hoặc [zalo] redirect_uri (hoặc dùng --code / "
+                  "--refresh-token) / the app's callback URL is needed: --redirect-uri or [zalo] redirect_uri "
+                  "(or use --code / --refresh-token)", markup=False)
+        raise typer.Exit(2)
+    consent = Consent.new(cfg.zalo.oauth_base, app_id, redirect_uri)
+    out.print("1. Mở trang này, đăng nhập bằng tài khoản quản trị OA và đồng ý / open this page, log in as an OA "
+              "admin and accept:")
+    out.print(consent.url, markup=False, soft_wrap=True)
+    out.print("2. Dán địa chỉ Zalo chuyển tới (có code và state) rồi Enter / paste the address Zalo redirected to "
+              "(with code and state), then Enter:")
+    try:
+        return consent.code_from(sys.stdin.readline()), consent.code_verifier
+    except ChannelError as exc:
+        err.print(exc.reason, markup=False)
+        raise typer.Exit(1) from None
 
 
 @zalo_app.command()

@@ -127,6 +127,7 @@ class ZaloSettings:
     media_base_url: str = ""  # public URL of content/ (Zalo takes article covers and bot photos by URL)
     default_cover_url: str = ""  # cover for broadcast articles of posts without an image
     article_author: str = ""
+    redirect_uri: str = ""  # the app's callback URL registered at developers.zalo.me (`loa zalo login`)
     refresh_margin: timedelta = timedelta(hours=1)
 
 

@@ -1,9 +1,11 @@
 """Zalo Bot Platform: a Telegram-like bot (``/bot<token>/<method>``) for approvers and admins.
 
 Plain text only (≤ 2000 characters); photos go by public URL, since ``sendPhoto`` takes an image
-link rather than an upload. Errors map like Telegram's: 429 and 5xx and network failures are
-transient, other 4xx are permanent, a wrong token at start-up is a setup error. The bot token is
-part of every URL, so no URL and no ``requests`` exception text is ever logged or put in a reason.
+link rather than an upload. Errors map as the Bot platform publishes them: 400 bad request, 401
+unauthorized (a wrong token: a setup error at start-up) and 404 not found are permanent; 403 — the
+platform's *internal server error*, not "forbidden" — 408, 429, 5xx and network failures are
+transient. The bot token is part of every URL, so no URL and no ``requests`` exception text is ever
+logged or put in a reason.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 
 BOT_TEXT_LIMIT = 2000
 POLL_TIMEOUT = 408  # getUpdates found nothing before its timeout
+UNAUTHORIZED = 401  # a wrong bot token
+TRANSIENT_CODES = frozenset({403, POLL_TIMEOUT, 429})  # 403 is the Bot platform's internal server error
 
 
 class ZaloBotError(ChannelError):
@@ -79,7 +83,7 @@ class ZaloBotClient:
             retry_after = params_.get("retry_after") if isinstance(params_, dict) else None
             raise ZaloBotError(reason, code, transient=True,
                                retry_after=float(retry_after) if retry_after is not None else None)
-        raise ZaloBotError(reason, code, transient=code >= 500 or code == POLL_TIMEOUT)
+        raise ZaloBotError(reason, code, transient=code >= 500 or code in TRANSIENT_CODES)
 
     def get_me(self) -> dict[str, Any]:
         return self.call("getMe")
@@ -93,11 +97,13 @@ class ZaloBotClient:
             params["caption"] = caption
         return self.call("sendPhoto", params)
 
-    def get_updates(self, timeout: float = 30.0) -> list[dict[str, Any]]:
+    def get_updates(self, timeout: int = 30) -> list[dict[str, Any]]:
         """Long-poll for the next update: ``[update]`` or ``[]``. Zalo hands each update out once
-        (there is no offset to confirm it), so process it before asking again."""
+        (there is no offset to confirm it), so process it before asking again. ``timeout`` goes out as
+        a whole number of seconds, as the docs show it."""
+        seconds = max(0, int(timeout))
         try:
-            result = self.call("getUpdates", {"timeout": timeout}, read_timeout=timeout + 10)
+            result = self.call("getUpdates", {"timeout": seconds}, read_timeout=seconds + 10)
         except ZaloBotError as exc:
             if exc.error_code == POLL_TIMEOUT:
                 return []
@@ -151,11 +157,14 @@ class ZaloBotChannel:
                 log.info("Zalo Bot %s ready", self.me.get("account_name") or self.me.get("id"))
                 return
             except ZaloBotError as exc:
-                if not exc.transient:
+                if exc.error_code == UNAUTHORIZED:
                     raise ChannelSetupError(
                         f"Zalo Bot từ chối token ({exc.error_code}; kiểm tra biến môi trường trong "
                         f"[zalo].bot_token_env) / Zalo Bot rejected the bot token ({exc.error_code}; check the "
                         f"variable named by [zalo].bot_token_env)") from None
+                if not exc.transient:
+                    raise ChannelSetupError(f"Zalo Bot từ chối getMe / Zalo Bot refused getMe: {exc.reason} "
+                                            f"(kiểm tra [zalo] bot_api_base / check [zalo] bot_api_base)") from None
                 if attempt == self.startup_retries:
                     raise ChannelSetupError(f"không kết nối được Zalo Bot / cannot reach Zalo Bot: {exc.reason}") from None
                 delay = self.startup_backoff * 2 ** (attempt - 1)

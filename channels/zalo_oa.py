@@ -16,8 +16,12 @@ burn attempts against a dead token. Sending resumes by itself once a new pair is
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
+import hmac
 import logging
+import secrets
+import urllib.parse
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -44,6 +48,8 @@ log = logging.getLogger(__name__)
 
 TOKEN_PATH = "/v4/oa/access_token"
 UPLOAD_IMAGE = "/v2.0/oa/upload/image"
+UPLOAD_GIF = "/v2.0/oa/upload/gif"  # GIFs have their own endpoint and media_type (official SDKs)
+PERMISSION_PATH = "/v4/oa/permission"
 GROUP_MESSAGE = "/v3.0/oa/group/message"
 ARTICLE_CREATE = "/v2.0/article/create"
 ARTICLE_VERIFY = "/v2.0/article/verify"
@@ -52,12 +58,18 @@ BROADCAST = "/v2.0/oa/message"
 
 RATE_LIMIT = -32
 PROCESSING = -214
-TOKEN_ERRORS = frozenset({-216, -124})  # invalid / expired access token
+# -216 invalid, -220 expired or removed (also the old token after a refresh elsewhere), per Zalo's
+# OA error table; -124 is in no published OA table but was seen in the wild: a refresh costs little.
+TOKEN_ERRORS = frozenset({-216, -220, -124})
+HTTP_UNAUTHORIZED = -216  # what an HTTP 401 without Zalo's error body is taken to mean
 PERMANENT_REASONS: dict[int, str] = {
     -201: "tham số không hợp lệ / invalid parameter",
+    -210: "vượt giới hạn cho phép (ví dụ ảnh quá lớn) / over the allowed limit (e.g. the image is too large)",
     -211: "OA đã hết hạn mức gửi / the OA's sending quota is exhausted",
     -213: "người nhận chưa quan tâm OA / the recipient does not follow the OA",
     -224: "gói dịch vụ của OA không có tính năng này / the OA's service package does not include this feature",
+    -237: "nhóm đã bị vô hiệu hóa; kiểm tra mã nhóm / the group is disabled; check the group id",
+    -403: "OA không ở trong nhóm này; kiểm tra mã nhóm / the OA is not in this group; check the group id",
 }
 RATE_LIMIT_WAIT = 60.0  # Zalo's limits are per minute and it sends no Retry-After
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif")
@@ -133,6 +145,10 @@ class ZaloOAClient:
             body = r.json()
         except ValueError:
             body = None
+        if r.status_code >= 400 and isinstance(body, dict) and error_code(body):
+            return body  # Zalo's error body with a 4xx status (token errors come as HTTP 401): map its code
+        if r.status_code == 401:
+            return {"error": HTTP_UNAUTHORIZED, "message": "HTTP 401"}  # refresh once, as for -216
         if r.status_code >= 400 or not isinstance(body, dict):
             raise ChannelError(f"Zalo HTTP {r.status_code}: câu trả lời không hợp lệ / unexpected answer ({what})",
                                transient=False)
@@ -312,6 +328,39 @@ def _seconds(value: Any) -> float:
         return 90_000.0
 
 
+@dataclass(frozen=True)
+class Consent:
+    """One ``loa zalo login`` attempt: Zalo's permission page with PKCE (S256) and a ``state``, as the
+    official SDKs build it; ``code_from`` takes back the redirect address and checks its ``state``."""
+
+    url: str
+    code_verifier: str = field(repr=False)
+    state: str = field(repr=False)
+
+    @classmethod
+    def new(cls, oauth_base: str, app_id: str, redirect_uri: str) -> Consent:
+        verifier = secrets.token_urlsafe(64)  # 86 characters, within PKCE's 43-128
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        state = secrets.token_urlsafe(24)
+        query = urllib.parse.urlencode({"app_id": app_id, "redirect_uri": redirect_uri,
+                                        "code_challenge": challenge, "state": state})
+        return cls(f"{oauth_base.rstrip('/')}{PERMISSION_PATH}?{query}", verifier, state)
+
+    def code_from(self, pasted: str) -> str:
+        """The authorization code in the pasted redirect address (or its ``code=…&state=…`` part)."""
+        text = pasted.strip()
+        params = urllib.parse.parse_qs(urllib.parse.urlsplit(text).query if "?" in text else text)
+        code, state = params.get("code", [""])[0], params.get("state", [""])[0]
+        if not code or not state:
+            raise ChannelError("không thấy 'code' và 'state': hãy dán cả địa chỉ mà Zalo chuyển tới / no 'code' and "
+                               "'state' found: paste the whole address Zalo redirected to", transient=False)
+        if not hmac.compare_digest(state, self.state):
+            raise ChannelError("'state' không khớp: địa chỉ này thuộc một lần đăng nhập khác; hãy chạy lại / 'state' "
+                               "does not match: this address belongs to another login attempt; start again",
+                               transient=False)
+        return code
+
+
 def exchange(client: ZaloOAClient, app_id: str, secret_key: str, form: Mapping[str, str],
              store: Store, now: datetime) -> TokenPair:
     """``loa zalo login``: trade an authorization code or refresh token for a pair and store it."""
@@ -433,6 +482,8 @@ class ZaloOA:
                 raise ChannelError(f"ảnh «{p.name}» {size} byte vượt giới hạn {self.image_max_bytes} của Zalo / "
                                    f"image “{p.name}” is {size} bytes, over Zalo's {self.image_max_bytes}",
                                    transient=False)
+            if _is_gif(p):
+                gif_size(p)  # a broken GIF fails before anything is uploaded
 
     def _progress_for(self, kind: str, target: str, m: OutMessage) -> tuple[str, _Progress]:
         digest = hashlib.sha256("\x00".join([kind, target, m.plain, *map(str, m.media)]).encode()).hexdigest()
@@ -450,9 +501,9 @@ class ZaloOA:
         try:
             for p in m.media:
                 if str(p) not in state.attachments:
-                    data = await self.call(UPLOAD_IMAGE, "tải ảnh / image upload", upload=p)
+                    data = await self.call(UPLOAD_GIF if _is_gif(p) else UPLOAD_IMAGE, "tải ảnh / image upload", upload=p)
                     state.attachments[str(p)] = _field(data, "attachment_id", "upload")
-            messages: list[dict[str, Any]] = [_image_message(state.attachments[str(p)]) for p in m.media]
+            messages: list[dict[str, Any]] = [_image_message(state.attachments[str(p)], p) for p in m.media]
             if m.plain.strip():
                 messages.append({"text": m.plain})
             for i, message in enumerate(messages):
@@ -538,9 +589,27 @@ class ZaloOA:
         await self.call(ARTICLE_REMOVE, "gỡ bài viết / article remove", json={"id": article_id})
 
 
-def _image_message(attachment_id: str) -> dict[str, Any]:
-    return {"attachment": {"type": "template", "payload": {
-        "template_type": "media", "elements": [{"media_type": "image", "attachment_id": attachment_id}]}}}
+def _image_message(attachment_id: str, path: Path) -> dict[str, Any]:
+    """A media template; a GIF says so and carries its size, as the official PHP SDK sends it."""
+    element: dict[str, Any] = {"media_type": "image", "attachment_id": attachment_id}
+    if _is_gif(path):
+        width, height = gif_size(path)
+        element.update(media_type="gif", width=width, height=height)
+    return {"attachment": {"type": "template", "payload": {"template_type": "media", "elements": [element]}}}
+
+
+def _is_gif(path: Path) -> bool:
+    return path.suffix.lower() == ".gif"
+
+
+def gif_size(path: Path) -> tuple[int, int]:
+    """Width and height from the GIF header (``GIF87a``/``GIF89a``, then two little-endian uint16)."""
+    with path.open("rb") as fh:
+        head = fh.read(10)
+    if len(head) < 10 or head[:6] not in (b"GIF87a", b"GIF89a"):
+        raise ChannelError(f"«{path.name}» không phải tệp GIF hợp lệ / “{path.name}” is not a valid GIF file",
+                           transient=False)
+    return int.from_bytes(head[6:8], "little"), int.from_bytes(head[8:10], "little")
 
 
 def _audience(target: str) -> dict[str, Any]:

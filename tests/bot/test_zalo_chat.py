@@ -73,7 +73,8 @@ class Both:
 
 
 @pytest.fixture
-async def both(tmp_path: Path, store: Store) -> AsyncIterator[Both]:
+async def both(request: pytest.FixtureRequest, tmp_path: Path, store: Store) -> AsyncIterator[Both]:
+    """Everything running; ``indirect`` param "webhook left set": a webhook is still set when polling starts."""
     clock = FakeClock(datetime(2021, 1, 25, 1, 0, tzinfo=UTC))
     with TelegramEmulator(TOKEN, limits=None) as tg, ZaloOAEmulator(groups=("g1",)) as oa, \
             ZaloBotEmulator(BOT_TOKEN, max_poll_seconds=1) as bot:
@@ -90,6 +91,8 @@ async def both(tmp_path: Path, store: Store) -> AsyncIterator[Both]:
             await engine.start()
             sv = Services(store, cfg, clock, engine)
             client = ZaloBotClient(BOT_TOKEN, api_base=bot.base_url)
+            if getattr(request, "param", None) == "webhook left set":
+                client.set_webhook("http://127.0.0.1:9/old-webhook", "old-secret-token")
             stop = asyncio.Event()
             poller = asyncio.create_task(zalo_chat.poll(sv, client, stop, timeout=1))
             try:
@@ -200,3 +203,43 @@ async def test_long_answers_page_by_number_on_zalo(both: Both) -> None:
     assert "(2/2)" in second and "Bài 15" in second and "Bài 00" not in second
     beyond = await both.say("zl_11", "lich 26/01 9", chat="zl_11")
     assert "(2/2)" in beyond and "Bài 19" in beyond  # a page past the end shows the last one
+
+
+@pytest.mark.parametrize("both", ["webhook left set"], indirect=True)
+async def test_polling_deletes_a_webhook_left_over_and_says_so(both: Both, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="bot.zalo_chat")
+    await wait_for(lambda: both.bot.webhook is None)
+    assert "homnay" in await both.say("zl_11", "xin chào", chat="zl_11")  # heard by polling, answered
+    calls = [c.path for c in both.bot.calls if c.path in ("deleteWebhook", "getUpdates")]
+    assert calls[0] == "deleteWebhook" and calls[1:] and set(calls[1:]) == {"getUpdates"}
+    assert any("webhook deleted" in r.getMessage() for r in caplog.records)
+    assert {c.params["timeout"] for c in both.bot.calls_to("getUpdates")} == {1}  # a whole number
+
+
+async def test_oa_and_bot_sends_recover_from_220_and_403_by_themselves(both: Both) -> None:
+    both.campaign.write("a.md", post_text(title="Khai mạc", channels="[zalo, zbot]"))
+    await both.engine.resync()
+    with both.store.session() as s:
+        post_id = repo.post_by_key(s, "a").id
+    await wait_for(lambda: any(f"duyet {post_id}" in t for t in both.bot_texts()))
+    await both.say("zl_11", f"duyet {post_id}")
+    pair = zalo_tokens.load(both.store)
+    assert pair is not None  # Loa's view: the token is good for hours yet; Zalo's: it was removed (-220)
+    zalo_tokens.save(both.store, pair.access_token, pair.refresh_token, DUE + timedelta(hours=12), both.clock.now())
+    both.oa.expire_access_tokens()
+    both.bot.inject("403", path="sendMessage")  # the Bot platform's internal server error
+    both.clock.set(DUE + timedelta(seconds=1))
+    await both.engine.sweep()
+    await both.engine.deliverer.deliver_ready()
+    with both.store.session() as s:
+        first = {d.channel: d for d in repo.deliveries_for(s, "post:a")}
+    assert first["zalo"].status == "sent" and first["zalo"].attempts == 1  # refreshed and retried in the same attempt
+    assert first["zbot"].status == "pending" and "403" in (first["zbot"].last_error or "")  # to be retried
+    both.clock.advance(timedelta(seconds=1))  # past the back-off
+    await both.engine.deliverer.deliver_ready()
+    with both.store.session() as s:
+        after = {d.channel: d for d in repo.deliveries_for(s, "post:a")}
+    assert after["zbot"].status == "sent" and after["zbot"].attempts == 2
+    assert [c.error for c in both.oa.calls_to("/v3.0/oa/group/message")] == [-220, 0]
+    assert len(both.oa.token_calls()) == 1
+    assert "Khai mạc\n\nNội dung đậm." in both.bot_texts()

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
-from collections.abc import Iterator
+import urllib.parse
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import requests
 from typer.testing import CliRunner
 
 from bot.zalo_cli import zalo_app
@@ -33,6 +38,7 @@ from tests.emulators.zalo import ZaloBotEmulator, ZaloOAEmulator
 START = datetime(2021, 1, 20, 0, 0, tzinfo=UTC)
 MEDIA = "https://media.example.org/loa"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 128
+GIF = b"GIF89a" + (320).to_bytes(2, "little") + (240).to_bytes(2, "little") + b"\x00" * 64
 BOT_TOKEN = "1459232241454765289:test-bot-token"
 
 
@@ -54,6 +60,7 @@ def content(tmp_path: Path) -> Path:
     (folder / "img").mkdir(parents=True)
     for name in ("a.png", "b.png"):
         (folder / "img" / name).write_bytes(PNG)
+    (folder / "img" / "c.gif").write_bytes(GIF)
     return folder
 
 
@@ -97,6 +104,23 @@ async def test_post_reaches_a_group_with_text_and_image(store: Store, oa: ZaloOA
     assert sent.message_ids == (image["message_id"], message["message_id"])
     assert {c.access_token for c in oa.calls} == {pair.access_token}  # the header, on every call
     assert oa.token_calls() == []
+
+
+async def test_a_gif_goes_up_as_a_gif_with_its_size(store: Store, oa: ZaloOAEmulator, clock: FakeClock,
+                                                    content: Path) -> None:
+    login(store, oa, clock)
+    channel = group(make_oa(store, oa, clock, content))
+    sent = await channel.send("g1", text(media=(content / "img" / "c.gif", content / "img" / "a.png")))
+    assert [kind for kind, _ in oa.uploads()] == ["gif", "image"]
+    assert [c.path for c in oa.calls if "upload" in c.path] == ["/v2.0/oa/upload/gif", "/v2.0/oa/upload/image"]
+    gif, image, message = oa.group_messages("g1")
+    assert (gif["width"], gif["height"]) == (320, 240) and gif["gif"] == oa.calls[0].response["data"]["attachment_id"]
+    assert "image" in image and message["text"].startswith("Khai mạc")
+    assert len(sent.message_ids) == 3
+    (content / "img" / "broken.gif").write_bytes(b"not a gif at all")
+    with pytest.raises(ChannelError, match="not a valid GIF") as err:
+        await channel.send("g1", text("khác", media=(content / "img" / "broken.gif",)))
+    assert not err.value.transient and len(oa.uploads()) == 2  # refused before anything was uploaded
 
 
 async def test_post_reaches_the_followers_as_an_article(store: Store, oa: ZaloOAEmulator, clock: FakeClock,
@@ -185,6 +209,40 @@ async def test_error_bodies_map_to_transient_or_permanent(store: Store, oa: Zalo
     assert oa.token_calls() == []
 
 
+async def test_error_body_with_an_http_4xx_is_read_not_called_unexpected(store: Store, oa: ZaloOAEmulator,
+                                                                         clock: FakeClock) -> None:
+    login(store, oa, clock)
+    channel = group(make_oa(store, oa, clock))
+    oa.inject("quota", path="/v3.0/oa/group/message", status=400)
+    with pytest.raises(ChannelError) as err:
+        await channel.send("g1", text())
+    assert not err.value.transient and "quota" in err.value.reason and "unexpected" not in err.value.reason
+    oa.inject("rate_limit", path="/v3.0/oa/group/message", status=403)
+    with pytest.raises(ChannelError) as err:
+        await channel.send("g1", text())
+    assert err.value.transient and err.value.retry_after == 60
+
+
+async def test_wrong_or_disabled_group_and_oversized_image(store: Store, oa: ZaloOAEmulator, clock: FakeClock,
+                                                           content: Path) -> None:
+    login(store, oa, clock)
+    zoa = make_oa(store, oa, clock, content, image_max_bytes=5_000_000)  # Loa's own check set above Zalo's
+    with pytest.raises(ChannelError) as err:
+        await group(zoa).send("not-our-group", text())
+    assert not err.value.transient and "-403" in err.value.reason and "check the group id" in err.value.reason
+    oa.disable_group("g1")
+    with pytest.raises(ChannelError) as err:
+        await group(zoa).send("g1", text())
+    assert not err.value.transient and "-237" in err.value.reason and "disabled" in err.value.reason
+    big = content / "img" / "big.png"
+    big.write_bytes(PNG + b"\x00" * 1_000_000)
+    oa.add_group("g2")
+    with pytest.raises(ChannelError) as err:
+        await group(zoa).send("g2", text(media=(big,)))
+    assert not err.value.transient and "-210" in err.value.reason and "too large" in err.value.reason
+    assert oa.group_messages("g2") == []
+
+
 async def test_edit_and_delete_are_refused_clearly(store: Store, oa: ZaloOAEmulator, clock: FakeClock) -> None:
     login(store, oa, clock)
     zoa = make_oa(store, oa, clock)
@@ -222,14 +280,26 @@ async def test_token_expiry_mid_campaign_refreshes_ahead_and_persists(store: Sto
     assert [m["text"] for m in oa.group_messages("g1")] == ["một", "hai"]
 
 
+@pytest.mark.parametrize("rejection", ["removed (-220)", "invalid (-216)", "-220 as HTTP 401", "bare HTTP 401"])
 async def test_rejected_token_refreshes_once_and_retries_once(store: Store, oa: ZaloOAEmulator,
-                                                              clock: FakeClock) -> None:
+                                                              clock: FakeClock, rejection: str) -> None:
     first = login(store, oa, clock)
     channel = group(make_oa(store, oa, clock))
-    oa.expire_access_tokens()  # Zalo says -216 although our clock thinks the token is fine
-    await channel.send("g1", text())
-    assert [c.error for c in oa.calls_to("/v3.0/oa/group/message")] == [-216, 0]
+    if rejection == "removed (-220)":
+        oa.expire_access_tokens()  # Zalo says -220 although our clock thinks the token is fine
+    elif rejection == "invalid (-216)":
+        oa.inject("token_invalid", path="/v3.0/oa/group/message")
+    elif rejection == "-220 as HTTP 401":
+        oa.inject("token_expired", path="/v3.0/oa/group/message", status=401)
+    else:
+        oa.inject("http_401", path="/v3.0/oa/group/message")  # no Zalo body at all: taken as -216
+    await channel.send("g1", text())  # no failure: the send recovers by itself
+    calls = oa.calls_to("/v3.0/oa/group/message")
+    assert [c.error for c in calls] == [{"invalid (-216)": -216, "bare HTTP 401": None}.get(rejection, -220), 0]
+    assert calls[0].status == (401 if "401" in rejection else 200)
+    assert calls[1].access_token == zalo_tokens.load(store).access_token != first.access_token
     assert len(oa.token_calls()) == 1 and zalo_tokens.load(store).generation == first.generation + 1
+    assert [m["text"] for m in oa.group_messages("g1")] == ["Khai mạc Đại hội\n\nChào mừng Đại hội."]
     oa.inject("token_invalid", path="/v3.0/oa/group/message", count=2)
     with pytest.raises(ChannelError, match="freshly refreshed") as err:
         await channel.send("g1", text("again"))
@@ -267,7 +337,7 @@ async def test_a_second_instance_adopts_the_pair_another_saved(store: Store, oa:
     await b.send("g1", text("b holds the first pair in memory"))
     clock.advance(timedelta(hours=25))
     await a.send("g1", text("a refreshes"))
-    clock.set(START + timedelta(hours=1))  # b's view: its cached token still looks fresh, Zalo says -216
+    clock.set(START + timedelta(hours=1))  # b's view: its cached token still looks fresh, Zalo says -220
     await b.send("g1", text("b again"))
     assert len(oa.token_calls()) == 1  # b took a's pair from the store instead of spending the old token
     assert len(oa.group_messages("g1")) == 3
@@ -391,7 +461,41 @@ def test_cli_login_stores_the_pair_and_never_prints_it(store: Store, oa: ZaloOAE
     reused = cli(campaign, store, oa, "login", "--refresh-token", pair.refresh_token)
     assert reused.exit_code == 1 and "Invalid refresh token" in reused.output
     assert zalo_tokens.load(store).generation == 2  # a refusal changes nothing
-    assert cli(campaign, store, oa, "login").exit_code == 2
+    no_callback = cli(campaign, store, oa, "login")  # the PKCE flow needs the app's callback URL
+    assert no_callback.exit_code == 2 and "[zalo] redirect_uri" in no_callback.output
+    assert cli(campaign, store, oa, "login", "--code", "c", "--refresh-token", "r").exit_code == 2
+
+
+def test_cli_login_asks_with_pkce_and_checks_the_state(store: Store, oa: ZaloOAEmulator, tmp_path: Path) -> None:
+    """The admin's side for real: read the printed page, 'open' it, paste back where Zalo redirected."""
+    campaign = zalo_config(tmp_path, oa)
+    env = {**os.environ, "LOA_DATABASE_URL": store.url, "ZALO_APP_ID": oa.app_id, "ZALO_APP_SECRET": oa.secret_key}
+
+    def run(tamper: Callable[[str], str] = lambda location: location) -> tuple[int, str, str]:
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "zalo", "login", "--config", str(campaign.config_path),
+                                 "--redirect-uri", "https://loa.example/zalo/callback"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        assert proc.stdout is not None and proc.stdin is not None
+        lines = []
+        while not (line := proc.stdout.readline()).startswith("http"):
+            assert line, "the permission page was never printed"
+            lines.append(line)
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(line.strip()).query)
+        assert set(query) == {"app_id", "redirect_uri", "code_challenge", "state"}
+        assert query["redirect_uri"] == ["https://loa.example/zalo/callback"] and len(query["code_challenge"][0]) == 43
+        page = requests.get(line.strip(), allow_redirects=False, timeout=5)  # the admin accepts on Zalo's page
+        out, err = proc.communicate(tamper(page.headers["Location"]) + "\n", timeout=30)
+        return proc.returncode, "".join(lines) + line + out, err
+
+    code, out, err = run(lambda location: location.replace("state=", "state=x"))  # another attempt's address
+    assert code == 1 and "'state' does not match" in err and zalo_tokens.load(store) is None
+    code, out, err = run()
+    assert code == 0, err
+    pair = zalo_tokens.load(store)
+    assert pair is not None and pair.generation == 1 and oa.token_valid(pair.access_token)
+    assert pair.access_token not in out + err and pair.refresh_token not in out + err
+    [exchange] = [c for c in oa.token_calls() if c.response and "access_token" in c.response]
+    assert exchange.params["grant_type"] == "authorization_code" and 43 <= len(exchange.params["code_verifier"]) <= 128
 
 
 def test_cli_status_without_a_pair(store: Store, oa: ZaloOAEmulator, tmp_path: Path) -> None:
@@ -439,6 +543,32 @@ async def test_bot_wrong_token_at_start_up(zbot: ZaloBotEmulator) -> None:
         ZaloBotChannel("", api_base=zbot.base_url)
 
 
+async def test_bot_403_is_an_outage_not_a_wrong_token(zbot: ZaloBotEmulator) -> None:
+    channel = bot_channel(zbot)
+    zbot.inject("403", path="getMe")  # the Bot platform's "internal server error"
+    await channel.start()  # retried, then ready: `loa run` is not stopped
+    assert [c.status for c in zbot.calls_to("getMe")] == [403, 200] and channel.me["id"]
+    zbot.inject("403", path="sendMessage")
+    with pytest.raises(ChannelError) as err:
+        await channel.send("u1", text())
+    assert err.value.transient and "403" in err.value.reason  # the engine retries it with back-off
+    await channel.send("u1", text())
+    assert len(zbot.messages("u1")) == 1
+    zbot.inject("403", path="getMe", count=5)
+    with pytest.raises(ChannelSetupError, match="cannot reach Zalo Bot") as setup:
+        await bot_channel(zbot).start()
+    assert "rejected the bot token" not in str(setup.value)
+
+
+@pytest.mark.parametrize(("code", "transient"), [("400", False), ("401", False), ("403", True), ("404", False),
+                                                 ("408", True), ("429", True), ("500", True)])
+async def test_bot_codes_map_as_published(zbot: ZaloBotEmulator, code: str, transient: bool) -> None:
+    zbot.inject(code, path="sendMessage")
+    with pytest.raises(ChannelError) as err:
+        await bot_channel(zbot).send("u1", text())
+    assert err.value.transient is transient and code in err.value.reason
+
+
 async def test_bot_errors_map_like_telegram(zbot: ZaloBotEmulator) -> None:
     channel = bot_channel(zbot)
     zbot.inject("429", path="sendMessage")
@@ -461,9 +591,11 @@ async def test_bot_errors_map_like_telegram(zbot: ZaloBotEmulator) -> None:
 
 def test_bot_client_updates_and_webhook(zbot: ZaloBotEmulator) -> None:
     client = ZaloBotClient(BOT_TOKEN, api_base=zbot.base_url)
-    assert client.get_updates(timeout=0.1) == []
+    assert client.get_updates(timeout=0) == []
     zbot.user_text("u7", "/today")
-    [update] = client.get_updates(timeout=1)
+    [update] = client.get_updates()  # the default long poll
+    assert [c.params["timeout"] for c in zbot.calls_to("getUpdates")] == [0, 30]  # whole numbers, not 30.0
+    assert all(type(c.params["timeout"]) is int for c in zbot.calls_to("getUpdates"))
     assert update["event_name"] == "message.text.received" and update["message"]["chat"]["id"] == "u7"
     assert client.set_webhook("http://127.0.0.1:9/zalo", "s3cret-token")["url"] == "http://127.0.0.1:9/zalo"
     assert client.get_webhook_info()["url"] == "http://127.0.0.1:9/zalo"

@@ -22,12 +22,16 @@ Official Account (one server; ``oa_api_base`` and ``oauth_base`` both point at i
 * Every OA call carries the access token in an ``access_token`` HTTP header (not a query
   parameter, not ``Authorization: Bearer``).  Answers are HTTP 200 with
   ``{"error": 0, "message": "Success", "data": {...}}`` or ``{"error": <negative>, "message": "..."}``.
-* Error codes used.  Confirmed by several public integrations: -216 "Access token is invalid"
-  (also used for an expired token), -32 rate limit (per minute), -214 article still being
-  processed (answered by ``article/verify``).  Plausible but not confirmed: -201 invalid
-  parameter, -211 quota exhausted, -213 user has not followed the OA, -224 feature not in the OA's
-  package.  Loa's client treats any *other* negative code as permanent, so a wrong guess here
-  costs a clear error message, not a loop.
+* Error codes used (Zalo's published OA error table and the official SDKs' exception lists):
+  -216 "Access token is invalid" for a token Zalo never issued, -220 "Access token has expired or
+  been removed" for one that expired or was replaced by a refresh (also the old token after the
+  pair was refreshed elsewhere), -32 rate limit (per minute), -214 article still being processed
+  (answered by ``article/verify``), -201 invalid parameter, -210 a parameter over its limit (an
+  oversized upload), -211 quota exhausted, -213 user has not followed the OA, -224 feature not in
+  the OA's package, -403 the OA is not in the group (a wrong group id), -237 the group is disabled.
+  Loa's client treats any *other* negative code as permanent, so a wrong guess here costs a clear
+  error message, not a loop.  Error bodies normally come with HTTP 200; ``inject(..., status=401)``
+  sends one with another HTTP status (token errors have been reported arriving as HTTP 401).
 * ``POST /v4/oa/access_token`` (OAuth v4): form fields ``app_id``, ``grant_type``
   (``authorization_code`` with ``code``, optional ``code_verifier``; or ``refresh_token`` with
   ``refresh_token``), header ``secret_key``.  Success: ``{"access_token", "refresh_token",
@@ -35,13 +39,20 @@ Official Account (one server; ``oa_api_base`` and ``oauth_base`` both point at i
   ``{"error": <negative>, "error_name": ..., "error_description": ...}``.  Refresh tokens are
   single-use: using one invalidates it *and* the access token issued with it.  Reusing one is
   -14014 "Invalid refresh token" (some integrations report -14020 for "used or expired"; the
-  client does not depend on the number).  The app/secret/code error numbers are guesses.
-* ``POST /v2.0/oa/upload/image`` (multipart field ``file``; jpg/png/gif, ≤ 1 MB) →
-  ``data.attachment_id``.
+  client does not depend on the number).  The app/secret/code/verifier error numbers are guesses.
+* ``GET /v4/oa/permission?app_id&redirect_uri&code_challenge&state`` is the consent page; the
+  emulator plays the OA admin who accepts: it answers 302 to ``redirect_uri?code=…&state=…&oa_id=…``.
+  A code issued with a ``code_challenge`` is exchanged only with the ``code_verifier`` whose
+  base64url(sha256) it is (PKCE S256, as the official SDKs' ``PKCEUtil``).
+* ``POST /v2.0/oa/upload/image`` (multipart field ``file``; jpg/png, ≤ 1 MB) and
+  ``POST /v2.0/oa/upload/gif`` (gif, ≤ 5 MB) → ``data.attachment_id``; a GIF sent to the image
+  endpoint is -201, an oversized file -210.
 * ``POST /v3.0/oa/group/message`` (GMF): ``{"recipient": {"group_id"}, "message": {"text"}}`` or
   an image ``{"message": {"attachment": {"type": "template", "payload": {"template_type": "media",
   "elements": [{"media_type": "image", "attachment_id"}]}}}}`` → ``data.message_id``.  Text ≤ 2000.
-  Groups must be known to the emulator (``add_group``); an unknown group is -201.
+  A GIF element is ``{"media_type": "gif", "attachment_id", "width", "height"}`` (the PHP SDK's
+  shape) with an id from ``upload/gif``.  Groups must be known to the emulator (``add_group``); an
+  unknown group is -403, a group made unusable with ``disable_group`` is -237.
 * ``POST /v3.0/oa/message/{cs,transaction,promotion}`` to ``recipient.user_id``: the user must
   follow the OA (``add_follower``), else -213.
 * Articles: ``POST /v2.0/article/create`` (``type: normal``, ``title`` ≤ 150, ``author`` ≤ 50,
@@ -58,32 +69,38 @@ Zalo Bot Platform (``base_url``; URLs ``/bot<token>/<method>``):
 
 * Answers ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code": n, "description": ...}``;
   the emulator also uses ``error_code`` as the HTTP status (unconfirmed; clients must read the
-  body whatever the status).  A wrong token is 401 "Unauthorized", an unknown method 404.
+  body whatever the status).  The published codes: 400 bad request, 401 unauthorized (a wrong
+  token), 403 *internal server error* (transient, not "forbidden"), 404 not found (an unknown
+  method), 408 request timeout (``getUpdates`` with nothing to hand out), 429 too many requests.
 * ``getMe`` → ``{id, account_name, account_type, can_join_groups}``.
 * ``sendMessage {chat_id, text}`` with text 1–2000 characters; ``sendPhoto {chat_id, photo,
   caption?}`` where ``photo`` is an image *URL* (the documented form; nothing is fetched) →
   ``{message_id, date}``.
-* ``getUpdates {timeout}`` long-polls and returns ONE update object (``{"event_name":
+* ``getUpdates {timeout}`` (a whole number of seconds, as the docs show it: a JSON float such as
+  ``25.0`` is refused with 400 here) long-polls and returns ONE update object (``{"event_name":
   "message.text.received", "message": {...}}``) — no ``offset``/``update_id`` is documented; an
   update is handed out once.  With nothing to hand out before ``timeout`` the answer is
   ``{"ok": false, "error_code": 408, "description": "Request timeout"}``.  An ``offset``
-  parameter, if a client sends one, is ignored.  While a webhook is set
-  ``getUpdates`` is refused (409, wording invented).
+  parameter, if a client sends one, is ignored.  While a webhook is set ``getUpdates`` does not
+  work (the docs say so; the answer's code and wording here, 400, are invented).
 * ``setWebhook {url, secret_token}`` (secret 8–256 characters; http URLs accepted here for tests,
   the real platform wants public https), ``deleteWebhook``, ``getWebhookInfo``.  With a webhook
   set, each update is POSTed to it as ``{"ok": true, "result": <update>}`` with header
   ``X-Bot-Api-Secret-Token``.
-* Rate limiting is not documented; injected 429s look like Telegram's
-  (``parameters.retry_after``).
+* Rate limits are not published; injected 429s look like Telegram's (``parameters.retry_after``).
 
-Faults: ``inject(kind, path=None, count=1, after=0)`` on either emulator — transport kinds "500", "502",
-"503", "drop" (connection closed, no answer), "timeout" (no answer for ``hang_seconds``); OA body
-kinds "rate_limit", "token_invalid", "quota", "not_follower", "not_in_package", "bad_param",
-"processing", or any int error code; Bot kind "429".  Every request is recorded as a ``Call``.
+Faults: ``inject(kind, path=None, count=1, after=0, status=200)`` on either emulator — transport kinds
+"500", "502", "503", "drop" (connection closed, no answer), "timeout" (no answer for ``hang_seconds``);
+OA body kinds "rate_limit", "token_invalid", "token_expired", "quota", "not_follower", "not_in_package",
+"bad_param", "too_large", "processing", or any int error code (answered with HTTP ``status``), "http_401" (a
+bare HTTP 401 whose body is JSON ``null``); Bot kinds
+"400", "401", "403", "404", "408", "429" (the published codes).  Every request is recorded as a ``Call``.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import json
 import secrets
@@ -119,29 +136,41 @@ T = TypeVar("T")
 OK = 0
 ERR_RATE_LIMIT = -32
 ERR_PARAM = -201
+ERR_TOO_LARGE = -210
 ERR_QUOTA = -211
 ERR_NOT_FOLLOWER = -213
 ERR_PROCESSING = -214
 ERR_TOKEN = -216
+ERR_TOKEN_EXPIRED = -220
 ERR_NOT_IN_PACKAGE = -224
+ERR_GROUP_DISABLED = -237
+ERR_NOT_IN_GROUP = -403
 OAUTH_INVALID_APP = -14001
 OAUTH_INVALID_SECRET = -14002
 OAUTH_INVALID_CODE = -14003
 OAUTH_INVALID_REFRESH = -14014
+OAUTH_INVALID_VERIFIER = -14019
 
 OA_FAULTS: dict[str, tuple[int, str]] = {
     "rate_limit": (ERR_RATE_LIMIT, "Exceeded the limit of requests per minute"),
     "token_invalid": (ERR_TOKEN, "Access token is invalid"),
+    "token_expired": (ERR_TOKEN_EXPIRED, "Access token has expired or been removed"),
     "quota": (ERR_QUOTA, "Out of quota"),
     "not_follower": (ERR_NOT_FOLLOWER, "User has not followed the Official Account"),
     "not_in_package": (ERR_NOT_IN_PACKAGE, "This feature is not available in the Official Account's package"),
     "bad_param": (ERR_PARAM, "Parameters are invalid"),
+    "too_large": (ERR_TOO_LARGE, "Parameter exceeds the allowed limit"),
     "processing": (ERR_PROCESSING, "The article is being processed"),
 }
 TRANSPORT_FAULTS = frozenset({"500", "502", "503", "drop", "timeout"})
 ZALO_TEXT_LIMIT = 2000
 IMAGE_MAX_BYTES = 1_000_000
-IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif"})
+GIF_MAX_BYTES = 5_000_000
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
+BOT_FAULTS = frozenset({"400", "401", "403", "404", "408", "429"})
+BOT_FAULT_TEXT = {400: "Bad Request", 401: "Unauthorized", 403: "Internal server error", 404: "Not Found",
+                  408: "Request timeout", 429: "Too Many Requests: retry after 1"}
+PERMISSION_PATH = "/v4/oa/permission"
 
 
 # --- records -------------------------------------------------------------------------------------
@@ -191,6 +220,7 @@ class _Fault:
     path: str | None
     count: int
     after: int = 0
+    status: int = 200  # the HTTP status of an OA error-body fault
 
 
 @dataclass
@@ -198,6 +228,7 @@ class _Outcome:
     action: Literal["respond", "drop", "hang"]
     status: int = 200
     body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class _Reply(Exception):
@@ -256,6 +287,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(outcome.status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
+            for name, value in outcome.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
         except OSError:
@@ -280,11 +313,13 @@ class _HttpEmulator(Served):
     def _root(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def inject(self, kind: str | int, path: str | None = None, count: int = 1, after: int = 0) -> None:
-        """Make ``count`` matching requests fail with ``kind``, after letting ``after`` of them through."""
+    def inject(self, kind: str | int, path: str | None = None, count: int = 1, after: int = 0,
+               status: int = 200) -> None:
+        """Make ``count`` matching requests fail with ``kind``, after letting ``after`` of them through;
+        an OA error body comes with HTTP ``status``."""
         self._check_kind(kind)
         with self._lock:
-            self._faults.append(_Fault(kind, path, count, after))
+            self._faults.append(_Fault(kind, path, count, after, status))
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -294,7 +329,7 @@ class _HttpEmulator(Served):
         if not isinstance(kind, int) and kind not in TRANSPORT_FAULTS:
             raise ValueError(f"unknown fault kind {kind!r}")
 
-    def _take_fault(self, path: str) -> str | int | None:
+    def _take_fault(self, path: str) -> _Fault | None:
         with self._lock:
             for f in self._faults:
                 if f.path is None or f.path == path or path.endswith(f.path):
@@ -304,7 +339,7 @@ class _HttpEmulator(Served):
                     f.count -= 1
                     if f.count <= 0:
                         self._faults.remove(f)
-                    return f.kind
+                    return f
         return None
 
     def calls_to(self, path: str) -> list[Call]:
@@ -359,12 +394,14 @@ class ZaloOAEmulator(_HttpEmulator):
         self.clock: Callable[[], float] = time.time
         self._offset = 0.0
         self._access: dict[str, float] = {}  # access token -> expiry (emulator time)
+        self._dead: set[str] = set()  # access tokens once issued, now expired or replaced: -220
         self._refresh: dict[str, str] = {}  # live refresh token -> the access token issued with it
         self._spent_refresh: set[str] = set()
-        self._codes: set[str] = set()
-        self._attachments: dict[str, UploadedFile] = {}
+        self._codes: dict[str, str | None] = {}  # authorization code -> its PKCE code_challenge
+        self._attachments: dict[str, tuple[str, UploadedFile]] = {}  # id -> ("image" | "gif", file)
         self._articles: dict[str, _Article] = {}  # by token
         self.groups: dict[str, list[JSON]] = {g: [] for g in groups}
+        self.disabled_groups: set[str] = set()
         self.followers: set[str] = set(followers)
         self.user_messages: list[JSON] = []
         self.broadcasts: list[JSON] = []
@@ -385,16 +422,17 @@ class ZaloOAEmulator(_HttpEmulator):
         with self._lock:
             return self._issue()
 
-    def auth_code(self) -> str:
+    def auth_code(self, code_challenge: str | None = None) -> str:
         """A one-time authorization code, as Zalo's permission page would hand to the callback."""
         code = "code-" + _new_id(8)
         with self._lock:
-            self._codes.add(code)
+            self._codes[code] = code_challenge
         return code
 
     def expire_access_tokens(self) -> None:
-        """Every live access token becomes invalid (as after a revoke); refresh tokens stay."""
+        """Every live access token is removed (-220 from now on, as after a revoke); refresh tokens stay."""
         with self._lock:
+            self._dead.update(self._access)
             self._access.clear()
 
     def _issue(self) -> tuple[str, str, int]:
@@ -421,6 +459,11 @@ class ZaloOAEmulator(_HttpEmulator):
         with self._lock:
             self.groups.setdefault(group_id, [])
 
+    def disable_group(self, group_id: str) -> None:
+        """The group still exists but is disabled: messages to it are -237."""
+        with self._lock:
+            self.disabled_groups.add(group_id)
+
     def add_follower(self, user_id: str) -> None:
         with self._lock:
             self.followers.add(user_id)
@@ -437,7 +480,7 @@ class ZaloOAEmulator(_HttpEmulator):
         return self.calls_to("/v4/oa/access_token")
 
     def _check_kind(self, kind: str | int) -> None:
-        if not isinstance(kind, int) and kind not in TRANSPORT_FAULTS and kind not in OA_FAULTS:
+        if not isinstance(kind, int) and kind not in TRANSPORT_FAULTS and kind not in OA_FAULTS and kind != "http_401":
             raise ValueError(f"unknown fault kind {kind!r}")
 
     # -- dispatch ---------------------------------------------------------------------------------
@@ -450,13 +493,16 @@ class ZaloOAEmulator(_HttpEmulator):
         call = Call(method, path, headers, params, time.monotonic(), files)
         with self._lock:
             self.calls.append(call)
-        kind = self._take_fault(path)
-        if kind is not None:
+        fault = self._take_fault(path)
+        if fault is not None:
+            kind = fault.kind
             call.fault = str(kind)
-            outcome = _transport(kind)
+            outcome = _transport(kind) or (_Outcome("respond", 401, None) if kind == "http_401" else None)
             if outcome is None:
                 code, message = OA_FAULTS[kind] if isinstance(kind, str) else (kind, "Injected error")
-                outcome = _Outcome("respond", 200, {"error": code, "message": message})
+                outcome = _Outcome("respond", fault.status, {"error": code, "message": message})
+        elif method == "GET" and path == PERMISSION_PATH:
+            outcome = self._permission(params)
         else:
             try:
                 if "_unparsed" in params:
@@ -476,6 +522,7 @@ class ZaloOAEmulator(_HttpEmulator):
         return {
             "/v4/oa/access_token": self._oauth_token,
             "/v2.0/oa/upload/image": self._upload_image,
+            "/v2.0/oa/upload/gif": self._upload_gif,
             "/v3.0/oa/group/message": self._group_message,
             "/v3.0/oa/message/cs": self._user_message,
             "/v3.0/oa/message/transaction": self._user_message,
@@ -487,9 +534,25 @@ class ZaloOAEmulator(_HttpEmulator):
         }
 
     def _authorised(self, headers: dict[str, str]) -> None:
+        """-220 for a token that expired or was replaced (Zalo's table), -216 for one never issued."""
         token = headers.get("access_token")
-        if token is None or self._access.get(token, 0.0) <= self.now():
-            raise _Reply(_err(ERR_TOKEN, "Access token is invalid"))
+        if token is not None and token in self._access and self._access[token] > self.now():
+            return
+        if token is not None and (token in self._dead or token in self._access):
+            raise _Reply(_err(ERR_TOKEN_EXPIRED, "Access token has expired or been removed"))
+        raise _Reply(_err(ERR_TOKEN, "Access token is invalid"))
+
+    def _permission(self, p: JSON) -> _Outcome:
+        """The consent page, with the OA admin accepting at once: a redirect to the app's callback."""
+        redirect_uri = str(p.get("redirect_uri") or "")
+        if str(p.get("app_id", "")) != self.app_id or not redirect_uri.startswith(("http://", "https://")):
+            return _Outcome("respond", 400, _oauth_err(OAUTH_INVALID_APP, "Invalid request", "app_id or redirect_uri is invalid"))
+        code = self.auth_code(str(p["code_challenge"]) if p.get("code_challenge") else None)
+        query = {"code": code, "oa_id": "oa-" + self.app_id, "code_challenge": p.get("code_challenge") or ""}
+        if p.get("state"):
+            query["state"] = str(p["state"])
+        location = redirect_uri + ("&" if "?" in redirect_uri else "?") + urllib.parse.urlencode(query)
+        return _Outcome("respond", 302, {}, headers={"Location": location})
 
     # -- OAuth ------------------------------------------------------------------------------------
 
@@ -504,7 +567,10 @@ class ZaloOAEmulator(_HttpEmulator):
             if code not in self._codes:
                 raise _Reply(_oauth_err(OAUTH_INVALID_CODE, "Invalid authorization code",
                                         "The authorization code is invalid or has been used"))
-            self._codes.discard(code)
+            challenge = self._codes.pop(code)
+            if challenge is not None and _s256(str(p.get("code_verifier", ""))) != challenge:
+                raise _Reply(_oauth_err(OAUTH_INVALID_VERIFIER, "Invalid code verifier",
+                                        "code_verifier does not match the code_challenge"))
         elif grant == "refresh_token":
             refresh = str(p.get("refresh_token", ""))
             if refresh not in self._refresh:
@@ -513,6 +579,7 @@ class ZaloOAEmulator(_HttpEmulator):
             old_access = self._refresh.pop(refresh)
             self._spent_refresh.add(refresh)
             self._access.pop(old_access, None)
+            self._dead.add(old_access)
         else:
             raise _Reply(_oauth_err(-14000, "Invalid grant_type", "grant_type must be authorization_code or refresh_token"))
         access, refresh_token, ttl = self._issue()
@@ -521,17 +588,29 @@ class ZaloOAEmulator(_HttpEmulator):
     # -- messages ---------------------------------------------------------------------------------
 
     def _upload_image(self, p: JSON, files: dict[str, UploadedFile], headers: dict[str, str]) -> JSON:
+        return self._upload("image", files, headers, IMAGE_TYPES, IMAGE_MAX_BYTES)
+
+    def _upload_gif(self, p: JSON, files: dict[str, UploadedFile], headers: dict[str, str]) -> JSON:
+        return self._upload("gif", files, headers, frozenset({"image/gif"}), GIF_MAX_BYTES)
+
+    def _upload(self, kind: str, files: dict[str, UploadedFile], headers: dict[str, str],
+                types: frozenset[str], max_bytes: int) -> JSON:
         self._authorised(headers)
         f = files.get("file")
         if f is None or f.size == 0:
             raise _Reply(_err(ERR_PARAM, "file is required"))
-        if f.size > IMAGE_MAX_BYTES:
-            raise _Reply(_err(ERR_PARAM, "Image size exceeds 1MB"))
-        if f.content_type not in IMAGE_TYPES:
-            raise _Reply(_err(ERR_PARAM, "Image must be jpg, png or gif"))
+        if f.content_type not in types:
+            raise _Reply(_err(ERR_PARAM, "Image must be jpg or png" if kind == "image" else "File must be a gif"))
+        if f.size > max_bytes:
+            raise _Reply(_err(ERR_TOO_LARGE, f"File size exceeds {max_bytes // 1_000_000}MB"))
         attachment_id = _new_id(12)
-        self._attachments[attachment_id] = f
+        self._attachments[attachment_id] = (kind, f)
         return _ok({"attachment_id": attachment_id})
+
+    def uploads(self) -> list[tuple[str, UploadedFile]]:
+        """Every accepted upload, in order: ("image" | "gif", the file)."""
+        with self._lock:
+            return list(self._attachments.values())
 
     def _message_content(self, message: Any) -> JSON:
         if not isinstance(message, dict):
@@ -549,8 +628,14 @@ class ZaloOAEmulator(_HttpEmulator):
             if attachment.get("type") != "template" or payload.get("template_type") != "media" or len(elements) != 1:
                 raise _Reply(_err(ERR_PARAM, "attachment is invalid"))
             el = elements[0]
-            if el.get("media_type") == "image" and el.get("attachment_id") in self._attachments:
+            uploaded = self._attachments.get(str(el.get("attachment_id", "")))
+            if el.get("media_type") == "image" and uploaded is not None and uploaded[0] == "image":
                 out["image"] = el["attachment_id"]
+            elif el.get("media_type") == "gif" and uploaded is not None and uploaded[0] == "gif":
+                width, height = el.get("width"), el.get("height")
+                if not (isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0):
+                    raise _Reply(_err(ERR_PARAM, "a gif needs its width and height"))
+                out.update(gif=el["attachment_id"], width=width, height=height)
             elif el.get("media_type") == "image" and str(el.get("url", "")).startswith(("http://", "https://")):
                 out["image_url"] = el["url"]
             else:
@@ -563,7 +648,9 @@ class ZaloOAEmulator(_HttpEmulator):
         self._authorised(headers)
         group_id = str((p.get("recipient") or {}).get("group_id", ""))
         if group_id not in self.groups:
-            raise _Reply(_err(ERR_PARAM, "group_id is invalid"))
+            raise _Reply(_err(ERR_NOT_IN_GROUP, "The OA is not a member of this group"))
+        if group_id in self.disabled_groups:
+            raise _Reply(_err(ERR_GROUP_DISABLED, "The group has been disabled"))
         content = self._message_content(p.get("message"))
         message_id = _new_id(10)
         self.groups[group_id].append(dict(content, message_id=message_id, at=self.now()))
@@ -656,6 +743,10 @@ def _oauth_err(code: int, name: str, description: str) -> JSON:
     return {"error": code, "error_name": name, "error_description": description}
 
 
+def _s256(verifier: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+
 # --- Zalo Bot ------------------------------------------------------------------------------------
 
 
@@ -681,7 +772,7 @@ class ZaloBotEmulator(_HttpEmulator):
         return self._root
 
     def _check_kind(self, kind: str | int) -> None:
-        if not isinstance(kind, int) and kind not in TRANSPORT_FAULTS and kind != "429":
+        if not isinstance(kind, int) and kind not in TRANSPORT_FAULTS and kind not in BOT_FAULTS:
             raise ValueError(f"unknown fault kind {kind!r}")
 
     # -- user side --------------------------------------------------------------------------------
@@ -725,11 +816,13 @@ class ZaloBotEmulator(_HttpEmulator):
         if not prefix.startswith("bot") or prefix[3:] != self.token:
             outcome = _Outcome("respond", 401, _bot_err(401, "Unauthorized"))
         else:
-            kind = self._take_fault(api_method)
-            if kind is not None:
+            fault = self._take_fault(api_method)
+            if fault is not None:
+                kind = fault.kind
                 call.fault = str(kind)
-                outcome = _transport(kind) or _Outcome(
-                    "respond", 429, {**_bot_err(429, "Too Many Requests: retry after 1"), "parameters": {"retry_after": 1}})
+                outcome = _transport(kind) or _Outcome("respond", int(kind), _bot_err(int(kind), BOT_FAULT_TEXT[int(kind)]))
+                if kind == "429":
+                    outcome.body["parameters"] = {"retry_after": 1}
                 if outcome.status in (500, 502, 503):
                     outcome.body = _bot_err(outcome.status, "Internal Server Error")
             else:
@@ -778,11 +871,11 @@ class ZaloBotEmulator(_HttpEmulator):
 
     def _get_updates(self, p: JSON) -> JSON:
         if self.webhook:
-            raise _Reply(_bot_err(409, "Conflict: getUpdates is unavailable while a webhook is set"), 409)
-        try:
-            timeout = min(float(p.get("timeout", 30)), self.max_poll_seconds)
-        except (TypeError, ValueError):
-            raise _Reply(_bot_err(400, "Bad Request: timeout is invalid"), 400) from None
+            raise _Reply(_bot_err(400, "Bad Request: getUpdates is unavailable while a webhook is set"), 400)
+        raw = p.get("timeout", 30)
+        if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit())):
+            raise _Reply(_bot_err(400, "Bad Request: timeout must be a whole number of seconds"), 400)
+        timeout = min(float(raw), self.max_poll_seconds)
         deadline = time.monotonic() + timeout
         with self._cond:
             while not self._updates and not self._stopping.is_set():
