@@ -70,7 +70,8 @@ def check(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) -
     rows = build_plan(cfg, scan.posts, {}, SystemClock().now())
     warnings = [*scan.warnings, *(w for w in plan_warnings(rows) if "deadline" not in w.message), *_store_warnings(cfg)]
     for w in warnings:
-        out.print(f"{w.path}{f':{w.line}' if w.line else ''}: cảnh báo / warning: {w.message}", style="yellow", markup=False)
+        out.print(f"{w.path}{f':{w.line}' if w.line else ''}: cảnh báo / warning: {w.message}", style="yellow", markup=False,
+                  soft_wrap=True)  # path:line stays whole for editors
     if scan.problems:
         err.print(f"{len(scan.problems)} lỗi / errors in {len(scan.files)} tệp / files")
         raise typer.Exit(1)
