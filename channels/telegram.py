@@ -3,6 +3,10 @@
 Rate limits are enforced here, before each call (aiolimiter leaky buckets): ~30 messages/s per
 bot, 20/min per group or channel, 1/s per private chat. A 429 blocks only its chat for
 ``retry_after`` seconds; the delivery engine reschedules that one delivery.
+
+Two refusals get their own errors because the caller can do better than fail: a group upgraded
+to a supergroup (``ChatMigrated`` -> ``ChatMoved``: nothing was sent, follow the new id) and a
+deletion Telegram refuses (older than 48 hours, or no right -> ``CannotDelete``: edit instead).
 """
 
 from __future__ import annotations
