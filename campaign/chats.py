@@ -27,10 +27,28 @@ log = logging.getLogger(__name__)
 MAX_HOPS = 5  # a group is upgraded once; the bound only guards against a cycle in bad data
 
 
-def current(store: Store, kind: str, target: str) -> str:
-    """The id to send to now for a chat configured as ``target``."""
-    with store.session() as s:
-        return _follow(repo.chat_moves(s, kind), target, None)
+class Routes:
+    """Where to send now: the moves are read once and kept (they are few and rare).
+
+    A fan-out to 300 chats must not make 300 reads before its first send. Call ``forget`` after
+    learning a move; one recorded by another process shows up as a refused send, which is followed
+    and makes this process forget too.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._moves: dict[str, list[ChatMove]] | None = None
+
+    def current(self, kind: str, target: str) -> str:
+        if self._moves is None:
+            with self.store.session() as s:
+                self._moves = {}
+                for m in repo.all_chat_moves(s):
+                    self._moves.setdefault(m.kind, []).append(m)
+        return _follow(self._moves.get(kind, []), target, None)
+
+    def forget(self) -> None:
+        self._moves = None
 
 
 def where_sent(store: Store, kind: str, target: str, sent_at: datetime | None) -> str:

@@ -23,6 +23,7 @@ class Deliverer:
         self.store, self.config, self.adapters, self.clock = store, config, adapters, clock
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._on_wire: set[int] = set()  # claimed and calling the platform (the rest wait for a turn)
+        self.routes = chats.Routes(store)  # chats that moved (upgraded groups): sends go to their new id
 
     @property
     def inflight(self) -> int:
@@ -60,7 +61,7 @@ class Deliverer:
             if self._claim(d.id):
                 self._failed(d, f"kênh '{d.channel}' không còn trong config / channel no longer configured", transient=False)
             return
-        target = chats.current(self.store, channel.kind, channel.target)  # a group upgraded since config.toml was written
+        target = self.routes.current(channel.kind, channel.target)  # a group upgraded since config.toml was written
         await adapter.acquire(target)
         if not self._claim(d.id):
             return
@@ -83,7 +84,9 @@ class Deliverer:
         try:
             return await adapter.send(target, message)
         except ChatMoved as moved:
-            if chats.record_move(self.store, self.config, self.clock, channel.kind, moved.old, moved.new, source="send"):
+            learned = chats.record_move(self.store, self.config, self.clock, channel.kind, moved.old, moved.new, source="send")
+            self.routes.forget()
+            if learned:
                 self.start_ready()  # the admins' note about config.toml goes out now
             await adapter.acquire(moved.new)
             return await adapter.send(moved.new, message)

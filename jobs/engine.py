@@ -244,10 +244,11 @@ class Engine:
 
     async def chat_moved(self, kind: str, old: str, new: str, *, source: str) -> bool:
         """A chat's new id learned from the platform (a group upgraded): remember it, tell the admins once."""
-        if not chats.record_move(self.store, self.config, self.clock, kind, old, new, source=source):
-            return False
-        self.deliverer.start_ready()
-        return True
+        learned = chats.record_move(self.store, self.config, self.clock, kind, old, new, source=source)
+        self.deliverer.routes.forget()
+        if learned:
+            self.deliverer.start_ready()
+        return learned
 
     async def _each(self, targets: list[operations.Target], call: Callable[..., Awaitable[None]]) -> tuple[list[int], dict[int, str]]:
         """``call(adapter, chat, target)`` for each sent message, in the chat it lives in (it may have moved)."""
@@ -263,7 +264,7 @@ class Engine:
                 await call(adapter, chats.where_sent(self.store, channel.kind, channel.target, t.sent_at), t)
                 done.append(t.delivery_id)
             except ChatMoved as moved:  # sent before the group was upgraded: the old chat is closed to the bot
-                chats.record_move(self.store, self.config, self.clock, channel.kind, moved.old, moved.new, source="send")
+                await self.chat_moved(channel.kind, moved.old, moved.new, source="send")
                 errors[t.delivery_id] = (
                     f"tin nằm trong nhóm cũ {moved.old}; Telegram đã nâng cấp nhóm thành siêu nhóm {moved.new} và không "
                     f"cho bot sửa/xoá tin cũ nữa / the message is in the old group {moved.old}, which Telegram upgraded "

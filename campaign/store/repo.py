@@ -257,6 +257,10 @@ def chat_moves(s: Session, kind: str) -> Sequence[ChatMove]:
     return s.exec(select(ChatMove).where(ChatMove.kind == kind).order_by(col(ChatMove.at))).all()
 
 
+def all_chat_moves(s: Session) -> Sequence[ChatMove]:
+    return s.exec(select(ChatMove).order_by(col(ChatMove.at))).all()
+
+
 def add_chat_move(s: Session, kind: str, old: str, new: str, at: datetime, source: str) -> bool:
     """Remember that ``old`` is now ``new``; False if that was known already."""
     row = s.get(ChatMove, (kind, old))

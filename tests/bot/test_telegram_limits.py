@@ -90,7 +90,7 @@ async def test_an_old_album_gets_the_notice_as_caption_and_the_other_photos_are_
 async def test_an_upgrade_announced_by_telegram_is_learned_before_the_next_post(live: Live) -> None:
     supergroup = live.tg.upgrade(NHOM)  # the two service messages reach the bot by getUpdates
     await live.tg.wait_for(lambda: live.tg.pending_updates == 0 and live.tg.messages(ADMINS))
-    await live.tg.wait_for(lambda: chats.current(live.store, "telegram", str(NHOM)) == str(supergroup))
+    await live.tg.wait_for(lambda: chats.Routes(live.store).current("telegram", str(NHOM)) == str(supergroup))
     [alert] = live.texts(ADMINS)  # two service messages, one note to the admins
     assert "[channels.nhom]" in alert and str(supergroup) in alert
     with live.store.session() as s:

@@ -96,7 +96,7 @@ async def test_edits_and_deletes_reach_each_message_where_it_lives(store: Store,
         clock.set(DUE + timedelta(minutes=90))
         await engine.sweep()
         await settle(engine)
-        assert chats.current(store, "telegram", str(NHOM)) == str(supergroup)
+        assert chats.Routes(store).current("telegram", str(NHOM)) == str(supergroup)
         admin = Actor("admin", cfg.people["admin"])
         after = await engine.retract(admin, "b")
         before = await engine.retract(admin, "a")
