@@ -45,6 +45,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "retract.album": ("⚠️ {channel}: {n} ảnh/tệp khác của bài vẫn còn hiện (Telegram không cho xoá) — hãy xoá tay.",
                       "⚠️ {channel}: {n} other photo(s)/file(s) of the post still show (Telegram refused to delete "
                       "them) — remove them by hand."),
+    "retract.no_notice": ("Telegram không cho xoá (tin quá 48 giờ hoặc bot thiếu quyền) và [telegram] retraction_notice "
+                          "để trống ({error})",
+                          "Telegram refused the deletion (older than 48 hours, or no right) and [telegram] "
+                          "retraction_notice is empty ({error})"),
+    "retract.refused_both": ("Telegram không cho xoá (tin quá 48 giờ hoặc bot thiếu quyền) và cũng không cho sửa tin ({error})",
+                             "Telegram refused both deleting (older than 48 hours, or no right) and editing the message "
+                             "({error})"),
+    "retract.old_group": ("tin nằm trong nhóm cũ {old}; Telegram đã nâng cấp nhóm thành siêu nhóm {new} và không cho bot "
+                          "sửa hay xoá tin cũ nữa",
+                          "the message is in the old group {old}, which Telegram upgraded to supergroup {new}; the bot "
+                          "can no longer edit or delete it"),
     "retract.failed": ("❌ {channel} vẫn còn hiện bài: {reason}. Hãy xoá tay.",
                        "❌ {channel} still shows the post: {reason}. Remove it by hand."),
     # approval requests

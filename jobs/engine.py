@@ -27,6 +27,7 @@ from campaign.errors import CannotDelete, ChannelError, ChatMoved
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.sync import SyncReport, sync
+from campaign.texts import pair
 from channels.base import Channel, OutMessage
 from jobs import runtime
 from jobs.delivery import Deliverer
@@ -202,24 +203,17 @@ class Engine:
                 await adapter.delete(target, t.message_ids)
             except CannotDelete as refused:  # Telegram: older than 48 hours, or no right to delete
                 if not notice:
-                    raise ChannelError(f"Telegram không cho xoá (tin quá 48 giờ hoặc bot thiếu quyền) và [telegram] "
-                                       f"retraction_notice để trống / Telegram refused the deletion (older than 48 hours, "
-                                       f"or no right) and [telegram] retraction_notice is empty ({refused.reason})",
-                                       transient=False) from None
+                    raise ChannelError(" / ".join(pair("retract.no_notice", error=refused.reason)), transient=False) from None
                 message = OutMessage(html.escape(notice, quote=False), notice,
                                      media=tuple(self.config.content_dir / m for m in t.media))
                 try:  # the caption of the first item (an album keeps its other photos; the report says so)
                     await adapter.edit(target, t.message_ids[:1], message)
                 except ChannelError as exc:
-                    raise ChannelError(f"Telegram không cho xoá (tin quá 48 giờ hoặc bot thiếu quyền) và cũng không cho "
-                                       f"sửa tin / Telegram refused both deleting (older than 48 hours, or no right) and "
-                                       f"editing the message ({exc.reason})", transient=False) from None
+                    raise ChannelError(" / ".join(pair("retract.refused_both", error=exc.reason)), transient=False) from None
                 replaced[t.delivery_id] = len(t.message_ids) - 1
 
         done, errors = await self._each(targets, withdraw)
-        retraction = operations.record_retraction(self.store, self.clock, actor, post_id, done, errors, replaced)
-        self.deliverer.start_ready()  # a move learned on the way is announced now
-        return retraction
+        return operations.record_retraction(self.store, self.clock, actor, post_id, done, errors, replaced)
 
     async def correct(self, actor: review.Actor, ref: str) -> tuple[list[int], dict[int, str]]:
         """Edit the published messages to the approved new content."""
@@ -265,10 +259,7 @@ class Engine:
                 done.append(t.delivery_id)
             except ChatMoved as moved:  # sent before the group was upgraded: the old chat is closed to the bot
                 await self.chat_moved(channel.kind, moved.old, moved.new, source="send")
-                errors[t.delivery_id] = (
-                    f"tin nằm trong nhóm cũ {moved.old}; Telegram đã nâng cấp nhóm thành siêu nhóm {moved.new} và không "
-                    f"cho bot sửa/xoá tin cũ nữa / the message is in the old group {moved.old}, which Telegram upgraded "
-                    f"to supergroup {moved.new}; the bot can no longer edit or delete it")
+                errors[t.delivery_id] = " / ".join(pair("retract.old_group", old=moved.old, new=moved.new))
             except ChannelError as exc:
                 errors[t.delivery_id] = exc.reason
 
