@@ -62,7 +62,10 @@ def _fail(exc: LoaError) -> None:
 
 @app.command()
 def check(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) -> None:
-    """Kiểm tra config và mọi bài viết / validate config and every post (exit 1 on errors)."""
+    """Kiểm tra config và mọi bài viết / validate config and every post (exit 1 on errors).
+
+    Cảnh báo nhóm Telegram đã nâng cấp (theo kho dữ liệu) / warns about upgraded Telegram groups (from the store).
+    """
     cfg = load(config, content)
     scan = scan_content(cfg)
     for p in scan.problems:
