@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.zalo_cli import zalo_app
+from campaign import chats
 from campaign.clock import SystemClock
 from campaign.config import Config, load_config
 from campaign.content import scan_content
@@ -66,13 +67,17 @@ MAX_WARNINGS_SHOWN = 200  # `loa check` stays readable (and fast) however many w
 
 @app.command()
 def check(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) -> None:
-    """Kiểm tra config và mọi bài viết / validate config and every post (exit 1 on errors)."""
+    """Kiểm tra config và mọi bài viết / validate config and every post (exit 1 on errors).
+
+    Cảnh báo nhóm Telegram đã nâng cấp (theo kho dữ liệu) / warns about upgraded Telegram groups (from the store).
+    """
     cfg = load(config, content)
     scan = scan_content(cfg)
     for p in scan.problems:
         err.print(str(p), markup=False)
     rows = build_plan(cfg, scan.posts, {}, SystemClock().now())
-    warnings = [*scan.warnings, *(w for w in plan_warnings(rows) if "deadline" not in w.message)]
+    warnings = [*scan.warnings, *(w for w in plan_warnings(rows) if "deadline" not in w.message),
+                *_store_warnings(cfg)]
     for w in warnings[:MAX_WARNINGS_SHOWN]:
         out.print(_warning_line(w), style="yellow", markup=False, soft_wrap=True)
     if len(warnings) > MAX_WARNINGS_SHOWN:
@@ -269,6 +274,25 @@ def _webhook(url: str | None, listen: str, secret_env: str) -> Webhook | None:
     if not port.isdigit():
         raise ChannelSetupError(f"'{listen}': cần host:port / expected host:port")
     return Webhook(url, secret, host or "127.0.0.1", int(port))
+
+
+def _store_warnings(cfg: Config) -> list[Problem]:
+    """What only the store knows (a group upgraded since config.toml was written); nothing if there is no store yet."""
+    url = cfg.database_url
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if not path or path == ":memory:" or not Path(path).exists():
+            return []
+    try:
+        store = Store(url)
+    except Exception as exc:  # check validates files; an unreachable database is for `loa run` to report
+        out.print(f"(không đọc được kho dữ liệu, bỏ qua kiểm tra theo kho / store not readable, its checks skipped: "
+                  f"{type(exc).__name__})", markup=False)
+        return []
+    try:
+        return chats.config_warnings(store, cfg)
+    finally:
+        store.close()
 
 
 def open_store(cfg: Config) -> Store:

@@ -215,9 +215,10 @@ def _paused(sv: Services, who: Who, paused: bool) -> Reply:
 
 
 async def _published_edit(sv: Services, who: Who, cmd: str, post_id: int) -> Reply:
-    done, errors = await (sv.engine.retract if cmd == "retract" else sv.engine.correct)(who.actor, str(post_id))
-    verb = _l(who, "Đã thu hồi" if cmd == "retract" else "Đã sửa", "Retracted" if cmd == "retract" else "Corrected")
-    lines = [f"{verb} #{post_id}: {len(done)} " + _l(who, "kênh", "channel(s)")]
+    if cmd == "retract":
+        return Reply((await sv.engine.retract(who.actor, str(post_id))).report(sv.config, who.lang))
+    done, errors = await sv.engine.correct(who.actor, str(post_id))
+    lines = [f"{_l(who, 'Đã sửa', 'Corrected')} #{post_id}: {len(done)} " + _l(who, "kênh", "channel(s)")]
     lines += [f"❌ #{d}: {e}" for d, e in errors.items()]
     return Reply("\n".join(lines))
 

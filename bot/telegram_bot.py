@@ -40,6 +40,7 @@ EDIT_IN_PLACE = ("page", "pause", "resume", "cancel", "retract", "correct")
 def build_application(sv: Services, token: str, *, api_base: str, file_base: str) -> Application:
     app = Application.builder().token(token).base_url(api_base).base_file_url(file_base).build()
     app.bot_data["loa"] = sv
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(MessageHandler(filters.COMMAND, on_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
@@ -88,6 +89,20 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(message, await dispatch.answer(sv, asker, ask))
     elif message.chat.type == "private":
         await send(message, await dispatch.answer(sv, asker, parse_command("help")))  # type: ignore[arg-type]
+
+
+async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup: its service messages carry the new id (in the old chat) or the old one (in the new)."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    await _services(context).engine.chat_moved("telegram", str(old), str(new), source="update")
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

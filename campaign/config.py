@@ -107,6 +107,8 @@ class TelegramSettings:
     api_base: str = TELEGRAM_API
     file_base: str = TELEGRAM_FILE_API
     webhook_secret_env: str = "TELEGRAM_WEBHOOK_SECRET"
+    # what a retracted post becomes where Telegram refuses to delete it (older than 48 h, no right); "" = leave it
+    retraction_notice: str = "Tin này đã được thu hồi. / This post has been withdrawn."
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,7 @@ class Config:
     delivery: DeliverySettings
     database_url: str
     milestone_lines: dict[str, int] = field(default_factory=dict, compare=False)
+    channel_lines: dict[str, int] = field(default_factory=dict, compare=False)  # line of each channel's target
 
     def milestone(self, milestone_id: str) -> Milestone | None:
         return next((m for m in self.milestones if m.id == milestone_id), None)
@@ -371,6 +374,7 @@ class _Builder:
             default_channels=default_channels, people=people, approval=approval, reminders=reminders,
             alert_chats=alert_chats, telegram=telegram, zalo=zalo, delivery=delivery, database_url=url,
             milestone_lines=milestone_lines,
+            channel_lines={k: line for k in channels if (line := self.lines.of("channels", k, "target"))},
         )
 
     def anchors(self) -> dict[str, date]:

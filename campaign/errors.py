@@ -80,5 +80,21 @@ class ChannelError(LoaError):
         self.retry_after = retry_after
 
 
+class ChatMoved(ChannelError):
+    """The chat has a new id (a Telegram group upgraded to a supergroup); the request was refused, nothing sent."""
+
+    def __init__(self, old: str, new: str) -> None:
+        super().__init__(f"nhóm {old} đã được nâng cấp thành siêu nhóm {new} / "
+                         f"group {old} was upgraded to supergroup {new}", transient=False)
+        self.old, self.new = old, new
+
+
+class CannotDelete(ChannelError):
+    """The platform refuses to delete the message (Telegram: older than 48 hours, or no right to)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, transient=False)
+
+
 class ChannelSetupError(LoaError):
     """A channel cannot start (wrong token, missing environment variable)."""

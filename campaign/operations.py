@@ -7,18 +7,20 @@ engine between ``*_targets`` and ``record_*``, because ``campaign`` knows no pla
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from campaign.approvals import approval_state
 from campaign.clock import Clock
+from campaign.config import Config
 from campaign.errors import Conflict, NotFound
 from campaign.publishing import post_payload, set_paused
 from campaign.review import Actor, find_post, require
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Delivery
+from campaign.texts import t as text
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,42 @@ class Target:
     delivery_id: int
     channel: str
     message_ids: tuple[str, ...]
+    sent_at: datetime | None = None  # which chat the message lives in, if the chat moved since (campaign.chats)
+    media: tuple[str, ...] = ()  # a caption, not a text, is what can be edited
+
+
+@dataclass
+class Retraction:
+    """What ``/retract`` did in each channel: deleted, replaced by the notice, or still showing the post."""
+
+    post_id: int
+    deleted: list[str] = field(default_factory=list)  # channel keys
+    replaced: dict[str, int] = field(default_factory=dict)  # channel key -> other album items still showing
+    failed: dict[str, str] = field(default_factory=dict)  # channel key -> why it still shows the post
+
+    @property
+    def complete(self) -> bool:
+        return not self.failed
+
+    def report(self, config: Config, lang: str) -> str:
+        """The admin's answer in plain words: where the post is gone, where the notice stands, what still shows."""
+        def names(keys: list[str] | dict[str, object]) -> str:
+            return ", ".join(_label(config, k) for k in keys)
+
+        lines = [text("retract.done", lang, id=self.post_id) if self.complete
+                 else text("retract.partial", lang, id=self.post_id, channels=names(self.failed))]
+        if self.deleted:
+            lines.append(text("retract.deleted", lang, channels=names(self.deleted)))
+        if self.replaced:
+            lines.append(text("retract.replaced", lang, channels=names(self.replaced)))
+        lines += [text("retract.album", lang, channel=_label(config, k), n=n) for k, n in self.replaced.items() if n]
+        lines += [text("retract.failed", lang, channel=_label(config, k), reason=why) for k, why in self.failed.items()]
+        return "\n".join(lines)
+
+
+def _label(config: Config, key: str) -> str:
+    ch = config.channels.get(key)
+    return f"«{ch.label}» ({key})" if ch else key
 
 
 def pause(store: Store, clock: Clock, actor: Actor, paused: bool) -> bool:
@@ -71,8 +109,11 @@ def _change_delivery(store: Store, now: datetime, actor: Actor, delivery_id: int
 
 
 def _sent_targets(s: Any, key: str) -> list[Target]:
-    return [Target(d.id or 0, d.channel, tuple(d.message_ids)) for d in repo.deliveries_for(s, f"post:{key}")
-            if d.status == "sent" and d.message_ids]
+    return [sent_target(d) for d in repo.deliveries_for(s, f"post:{key}") if d.status == "sent" and d.message_ids]
+
+
+def sent_target(d: Delivery) -> Target:
+    return Target(d.id or 0, d.channel, tuple(d.message_ids), d.sent_at, tuple(d.payload.get("media") or ()))
 
 
 def retract_targets(store: Store, clock: Clock, actor: Actor, ref: str) -> tuple[int, str, list[Target]]:
@@ -100,19 +141,35 @@ def correct_targets(store: Store, clock: Clock, actor: Actor, ref: str) -> tuple
         return post.id or 0, post_payload(post), _sent_targets(s, post.key)
 
 
-def record_retraction(store: Store, clock: Clock, actor: Actor, post_id: int, done: list[int], errors: dict[int, str]) -> None:
-    now = clock.now()
+def record_retraction(store: Store, clock: Clock, actor: Actor, post_id: int, done: list[int], errors: dict[int, str],
+                      replaced: dict[int, int] | None = None) -> Retraction:
+    """``done``: deliveries withdrawn, of which ``replaced`` (id -> album items left) by the notice, not deleted."""
+    now, replaced = clock.now(), replaced or {}
+    result = Retraction(post_id)
     with store.session() as s:
         post = find_post(s, post_id)
+        outcome: dict[str, str] = {}
         for d_id in done:
             d = s.get(Delivery, d_id)
             if d is not None:
                 d.status = "retracted"
+                if d_id in replaced:
+                    result.replaced[d.channel] = replaced[d_id]
+                    outcome[d.channel] = "notice" if not replaced[d_id] else f"notice, {replaced[d_id]} items left"
+                else:
+                    result.deleted.append(d.channel)
+                    outcome[d.channel] = "deleted"
+        for d_id, error in errors.items():
+            d = s.get(Delivery, d_id)
+            result.failed[d.channel if d else str(d_id)] = error
+            outcome[d.channel if d else str(d_id)] = f"still shown: {error}"
         if not errors:
             post.status = "retracted"
         repo.audit(s, now, actor.label, "retracted" if not errors else "retract_partial", post_id=post.id, ref=post.key,
-                   deleted=done, errors={str(k): v for k, v in errors.items()})
+                   deleted=[i for i in done if i not in replaced], replaced=sorted(replaced),
+                   errors={str(k): v for k, v in errors.items()}, channels=outcome)
         s.commit()
+    return result
 
 
 def record_correction(store: Store, clock: Clock, actor: Actor, post_id: int, payload: dict[str, Any], done: list[int],

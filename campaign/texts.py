@@ -27,6 +27,37 @@ TEXTS: dict[str, tuple[str, str]] = {
                        "⏰ Post “{title}” ({key}) is past its approval deadline ({deadline}); {missing} approval(s) missing, due {at}."),
     "alert.zalo_auth": ("🔑 Zalo OA ngừng đăng: {reason}. Quản trị viên chạy `loa zalo login` với mã ủy quyền mới.",
                         "🔑 Zalo OA publishing stopped: {reason}. An admin should run `loa zalo login` with a new authorization code."),
+    "alert.chat_moved": ("🔀 Telegram đã nâng cấp nhóm {old} thành siêu nhóm {new}. Loa đã gửi sang id mới và sẽ tiếp tục "
+                         "như vậy; hãy sửa target của {channels} trong config.toml thành \"{new}\".",
+                         "🔀 Telegram upgraded group {old} to supergroup {new}. Loa sent to the new id and will keep doing "
+                         "so; update the target of {channels} in config.toml to \"{new}\"."),
+    "check.chat_moved": ("kênh '{key}': nhóm {old} đã thành siêu nhóm {new} (Loa đang gửi tới {new}); đổi target thành \"{new}\"",
+                         "channel '{key}': group {old} became supergroup {new} (Loa sends to {new}); set target = \"{new}\""),
+    # retraction report (/retract)
+    "retract.done": ("↩️ Đã thu hồi bài #{id} ở mọi kênh.", "↩️ Retracted post #{id} everywhere."),
+    "retract.partial": ("⚠️ Thu hồi bài #{id} CHƯA xong: bài vẫn còn hiện ở {channels}.",
+                        "⚠️ Retraction of post #{id} is NOT complete: {channels} still show(s) the post."),
+    "retract.deleted": ("🗑 Đã xoá ở: {channels}.", "🗑 Deleted in: {channels}."),
+    "retract.replaced": ("✏️ Telegram không cho xoá (tin đã quá 48 giờ hoặc bot thiếu quyền xoá), nên tin đã được sửa "
+                         "thành thông báo thu hồi ở: {channels}.",
+                         "✏️ Telegram refused the deletion (older than 48 hours, or the bot lacks the right), so the "
+                         "message now shows the retraction notice in: {channels}."),
+    "retract.album": ("⚠️ {channel}: {n} ảnh/tệp khác của bài vẫn còn hiện (Telegram không cho xoá) — hãy xoá tay.",
+                      "⚠️ {channel}: {n} other photo(s)/file(s) of the post still show (Telegram refused to delete "
+                      "them) — remove them by hand."),
+    "retract.no_notice": ("Telegram không cho xoá (tin quá 48 giờ hoặc bot thiếu quyền) và [telegram] retraction_notice "
+                          "để trống ({error})",
+                          "Telegram refused the deletion (older than 48 hours, or no right) and [telegram] "
+                          "retraction_notice is empty ({error})"),
+    "retract.refused_both": ("Telegram không cho xoá (tin quá 48 giờ hoặc bot thiếu quyền) và cũng không cho sửa tin ({error})",
+                             "Telegram refused both deleting (older than 48 hours, or no right) and editing the message "
+                             "({error})"),
+    "retract.old_group": ("tin nằm trong nhóm cũ {old}; Telegram đã nâng cấp nhóm thành siêu nhóm {new} và không cho bot "
+                          "sửa hay xoá tin cũ nữa",
+                          "the message is in the old group {old}, which Telegram upgraded to supergroup {new}; the bot "
+                          "can no longer edit or delete it"),
+    "retract.failed": ("❌ {channel} vẫn còn hiện bài: {reason}. Hãy xoá tay.",
+                       "❌ {channel} still shows the post: {reason}. Remove it by hand."),
     # approval requests
     "request": ("📝 Duyệt bài #{id} «{title}» — đăng {at} → {channels} (đã duyệt {have}/{need})",
                 "📝 Review post #{id} “{title}” — goes out {at} → {channels} ({have}/{need} approvals)"),

@@ -3,6 +3,10 @@
 Rate limits are enforced here, before each call (aiolimiter leaky buckets): ~30 messages/s per
 bot, 20/min per group or channel, 1/s per private chat. A 429 blocks only its chat for
 ``retry_after`` seconds; the delivery engine reschedules that one delivery.
+
+Two refusals get their own errors because the caller can do better than fail: a group upgraded
+to a supergroup (``ChatMigrated`` -> ``ChatMoved``: nothing was sent, follow the new id) and a
+deletion Telegram refuses (older than 48 hours, or no right -> ``CannotDelete``: edit instead).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from campaign.content import IMAGE_SUFFIXES
-from campaign.errors import ChannelError, ChannelSetupError
+from campaign.errors import CannotDelete, ChannelError, ChannelSetupError, ChatMoved
 from channels.base import OutMessage, Sent
 from channels.limits import ChatLimits
 
@@ -178,6 +182,8 @@ class TelegramChannel:
                 try:
                     await self.bot.delete_message(cid, int(mid))
                 except BadRequest as exc:
+                    if "can't be deleted" in str(exc).lower():  # older than 48 hours, or the bot lacks the right
+                        raise CannotDelete(f"{type(exc).__name__}: {exc.message}") from None
                     if "not found" not in str(exc).lower():
                         raise
 
@@ -213,7 +219,9 @@ class _errors:
             seconds = _seconds(exc.retry_after)
             self.limits.block(self.target, seconds)
             raise ChannelError(f"429 Too Many Requests: retry after {seconds:.0f}s", transient=True, retry_after=seconds) from None
-        if isinstance(exc, (Forbidden, BadRequest, ChatMigrated, InvalidToken)):
+        if isinstance(exc, ChatMigrated):  # refused, nothing sent: the caller may follow the group to its new id
+            raise ChatMoved(self.target, str(exc.new_chat_id)) from None
+        if isinstance(exc, (Forbidden, BadRequest, InvalidToken)):
             raise ChannelError(f"{type(exc).__name__}: {exc.message}", transient=False) from None
         if isinstance(exc, (TimedOut, NetworkError)):
             raise ChannelError(f"{type(exc).__name__}: {exc.message}", transient=True) from None

@@ -6,14 +6,14 @@ import asyncio
 import logging
 from collections.abc import Iterable, Mapping
 
-from campaign import publishing
+from campaign import chats, publishing
 from campaign.clock import Clock
-from campaign.config import Config
-from campaign.errors import ChannelError
+from campaign.config import ChannelConfig, Config
+from campaign.errors import ChannelError, ChatMoved
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Delivery
-from channels.base import Channel, OutMessage
+from channels.base import Channel, OutMessage, Sent
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,7 @@ class Deliverer:
         self.store, self.config, self.adapters, self.clock = store, config, adapters, clock
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._on_wire: set[int] = set()  # claimed and calling the platform (the rest wait for a turn)
+        self.routes = chats.Routes(store)  # chats that moved (upgraded groups): sends go to their new id
 
     @property
     def inflight(self) -> int:
@@ -60,12 +61,13 @@ class Deliverer:
             if self._claim(d.id):
                 self._failed(d, f"kênh '{d.channel}' không còn trong config / channel no longer configured", transient=False)
             return
-        await adapter.acquire(channel.target)
+        target = self.routes.current(channel.kind, channel.target)  # a group upgraded since config.toml was written
+        await adapter.acquire(target)
         if not self._claim(d.id):
             return
         self._on_wire.add(d.id)
         try:
-            sent = await adapter.send(channel.target, OutMessage.from_payload(d.payload, self.config.content_dir))
+            sent = await self._send_following(adapter, channel, target, OutMessage.from_payload(d.payload, self.config.content_dir))
         except ChannelError as exc:
             self._failed(d, exc.reason, transient=exc.transient, retry_after=exc.retry_after)
             return
@@ -76,6 +78,18 @@ class Deliverer:
         finally:
             self._on_wire.discard(d.id)
         publishing.mark_sent(self.store, d.id, sent.message_ids, self.clock.now())
+
+    async def _send_following(self, adapter: Channel, channel: ChannelConfig, target: str, message: OutMessage) -> Sent:
+        """Send; a chat that moved (a group upgraded: refused, nothing went out) is remembered and followed at once."""
+        try:
+            return await adapter.send(target, message)
+        except ChatMoved as moved:
+            learned = chats.record_move(self.store, self.config, self.clock, channel.kind, moved.old, moved.new, source="send")
+            self.routes.forget()
+            if learned:
+                self.start_ready()  # the admins' note about config.toml goes out now
+            await adapter.acquire(moved.new)
+            return await adapter.send(moved.new, message)
 
     def _claim(self, delivery_id: int) -> bool:
         with self.store.session() as s:

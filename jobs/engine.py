@@ -9,6 +9,7 @@ late is too late is decided by ``campaign.publishing`` (catch-up window), which 
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
@@ -19,13 +20,14 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from campaign import operations, publishing, review
+from campaign import chats, operations, publishing, review
 from campaign.clock import Clock
 from campaign.config import Config
-from campaign.errors import ChannelError
+from campaign.errors import CannotDelete, ChannelError, ChatMoved
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.sync import SyncReport, sync
+from campaign.texts import pair
 from channels.base import Channel, OutMessage
 from jobs import runtime
 from jobs.delivery import Deliverer
@@ -190,12 +192,28 @@ class Engine:
 
     # --- admin operations on published posts ----------------------------------------------------
 
-    async def retract(self, actor: review.Actor, ref: str) -> tuple[list[int], dict[int, str]]:
-        """Delete the post's messages in every channel; returns (done, errors by delivery id)."""
+    async def retract(self, actor: review.Actor, ref: str) -> operations.Retraction:
+        """Delete the post's messages in every channel; where deleting is refused, edit them to the notice."""
         post_id, _title, targets = operations.retract_targets(self.store, self.clock, actor, ref)
-        done, errors = await self._each(targets, lambda adapter, target, t: adapter.delete(target, t.message_ids))
-        operations.record_retraction(self.store, self.clock, actor, post_id, done, errors)
-        return done, errors
+        notice = self.config.telegram.retraction_notice.strip()
+        replaced: dict[int, int] = {}  # delivery id -> album items left showing
+
+        async def withdraw(adapter: Channel, target: str, t: operations.Target) -> None:
+            try:
+                await adapter.delete(target, t.message_ids)
+            except CannotDelete as refused:  # Telegram: older than 48 hours, or no right to delete
+                if not notice:
+                    raise ChannelError(" / ".join(pair("retract.no_notice", error=refused.reason)), transient=False) from None
+                message = OutMessage(html.escape(notice, quote=False), notice,
+                                     media=tuple(self.config.content_dir / m for m in t.media))
+                try:  # the caption of the first item (an album keeps its other photos; the report says so)
+                    await adapter.edit(target, t.message_ids[:1], message)
+                except ChannelError as exc:
+                    raise ChannelError(" / ".join(pair("retract.refused_both", error=exc.reason)), transient=False) from None
+                replaced[t.delivery_id] = len(t.message_ids) - 1
+
+        done, errors = await self._each(targets, withdraw)
+        return operations.record_retraction(self.store, self.clock, actor, post_id, done, errors, replaced)
 
     async def correct(self, actor: review.Actor, ref: str) -> tuple[list[int], dict[int, str]]:
         """Edit the published messages to the approved new content."""
@@ -208,8 +226,7 @@ class Engine:
     async def edit_deliveries(self, ref: str, payload: dict[str, Any]) -> None:
         """Re-render messages already sent under ``ref`` (approval requests after a decision)."""
         with self.store.session() as s:
-            targets = [operations.Target(d.id or 0, d.channel, tuple(d.message_ids))
-                       for d in repo.deliveries_for(s, ref) if d.status == "sent" and d.message_ids]
+            targets = [operations.sent_target(d) for d in repo.deliveries_for(s, ref) if d.status == "sent" and d.message_ids]
         message = OutMessage.from_payload(payload, self.config.content_dir)
         _done, errors = await self._each(targets, lambda adapter, target, t: adapter.edit(target, t.message_ids, message))
         for d_id, error in errors.items():
@@ -219,7 +236,16 @@ class Engine:
         operations.retry_delivery(self.store, self.clock, actor, delivery_id)
         await self.deliverer.deliver([delivery_id])
 
+    async def chat_moved(self, kind: str, old: str, new: str, *, source: str) -> bool:
+        """A chat's new id learned from the platform (a group upgraded): remember it, tell the admins once."""
+        learned = chats.record_move(self.store, self.config, self.clock, kind, old, new, source=source)
+        self.deliverer.routes.forget()
+        if learned:
+            self.deliverer.start_ready()
+        return learned
+
     async def _each(self, targets: list[operations.Target], call: Callable[..., Awaitable[None]]) -> tuple[list[int], dict[int, str]]:
+        """``call(adapter, chat, target)`` for each sent message, in the chat it lives in (it may have moved)."""
         done: list[int] = []
         errors: dict[int, str] = {}
 
@@ -229,8 +255,11 @@ class Engine:
                 errors[t.delivery_id] = f"channel {t.channel} no longer configured"
                 return
             try:
-                await call(adapter, channel.target, t)
+                await call(adapter, chats.where_sent(self.store, channel.kind, channel.target, t.sent_at), t)
                 done.append(t.delivery_id)
+            except ChatMoved as moved:  # sent before the group was upgraded: the old chat is closed to the bot
+                await self.chat_moved(channel.kind, moved.old, moved.new, source="send")
+                errors[t.delivery_id] = " / ".join(pair("retract.old_group", old=moved.old, new=moved.new))
             except ChannelError as exc:
                 errors[t.delivery_id] = exc.reason
 

@@ -152,3 +152,19 @@ class ZaloToken(SQLModel, table=True):
     expires_at: datetime = _utc()
     updated_at: datetime = _utc()
     generation: int = 0
+
+
+class ChatMove(SQLModel, table=True):
+    """A chat that changed its id (a Telegram group upgraded to a supergroup): later sends follow it.
+
+    ``at`` is when Loa learned of it: messages sent before it stay in the old chat, the ones after
+    it went to the new one, so edits and deletes know where each message lives.
+    """
+
+    __tablename__ = "chat_moves"
+
+    kind: str = Field(primary_key=True, max_length=20)  # channel kind, e.g. "telegram"
+    old_chat: str = Field(primary_key=True, max_length=100)
+    new_chat: str = Field(max_length=100)
+    at: datetime = _utc()
+    source: str = Field(default="send", max_length=20)  # send (refused, then followed) | update (chat service message)

@@ -11,7 +11,7 @@ from sqlalchemy import Table, Text, and_, cast, func, or_, update
 from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
-from campaign.store.models import Approval, AuditEvent, Delivery, Post, PostVersion, Setting
+from campaign.store.models import Approval, AuditEvent, ChatMove, Delivery, Post, PostVersion, Setting
 
 # --- settings ---------------------------------------------------------------------------------
 
@@ -247,6 +247,30 @@ def mark_stale_sending_unknown(s: Session) -> list[Delivery]:
 def deliveries_by_status(s: Session, statuses: list[str]) -> Sequence[Delivery]:
     q = select(Delivery).where(col(Delivery.status).in_(statuses)).order_by(col(Delivery.id))
     return s.exec(q).all()
+
+
+# --- chat moves -------------------------------------------------------------------------------
+
+
+def chat_moves(s: Session, kind: str) -> Sequence[ChatMove]:
+    """Every known move of a channel kind's chats (a handful at most: read whole)."""
+    return s.exec(select(ChatMove).where(ChatMove.kind == kind).order_by(col(ChatMove.at))).all()
+
+
+def all_chat_moves(s: Session) -> Sequence[ChatMove]:
+    return s.exec(select(ChatMove).order_by(col(ChatMove.at))).all()
+
+
+def add_chat_move(s: Session, kind: str, old: str, new: str, at: datetime, source: str) -> bool:
+    """Remember that ``old`` is now ``new``; False if that was known already."""
+    row = s.get(ChatMove, (kind, old))
+    if row is not None and row.new_chat == new:
+        return False
+    if row is None:
+        s.add(ChatMove(kind=kind, old_chat=old, new_chat=new, at=at, source=source))
+    else:
+        row.new_chat, row.at, row.source = new, at, source
+    return True
 
 
 # --- sync (bulk) ------------------------------------------------------------------------------

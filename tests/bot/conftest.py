@@ -92,7 +92,7 @@ CHAT_CONFIG = CONFIG.replace('required = 1\ndeadline = "2h"', 'required = 2\ndea
 async def running(root: Path, store: Store, config_text: Callable[[TelegramEmulator], str], clock: FakeClock,
                   content: Path | None = None) -> AsyncIterator[Live]:
     """Loa with its chat side, on ``config_text`` (given the emulator's URLs) and optional content."""
-    with TelegramEmulator(TOKEN, limits=None) as tg:
+    with TelegramEmulator(TOKEN, limits=None, clock=lambda: clock.now().timestamp()) as tg:  # one time for both
         campaign = Campaign(root, config_text(tg))
         if content is not None:
             shutil.copytree(content, campaign.content, dirs_exist_ok=True)

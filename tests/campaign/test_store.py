@@ -19,7 +19,7 @@ def test_migrations_match_the_models(store: Store) -> None:
 def test_migrating_twice_is_harmless(store: Store) -> None:
     migrate(store.engine)
     with store.engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0004"
+        assert MigrationContext.configure(conn).get_current_revision() == "0005"
 
 
 def test_posts_survive_the_move_to_render_on_use_and_back(store: Store) -> None:
@@ -39,3 +39,13 @@ def test_posts_survive_the_move_to_render_on_use_and_back(store: Store) -> None:
         command.downgrade(cfg, "0003")
         assert conn.execute(text("SELECT key, telegram_html, file_hash FROM posts")).all() == [("a", "", "")]
         command.upgrade(cfg, "head")
+
+
+def test_chat_moves_come_and_go_with_0005(store: Store) -> None:
+    cfg = alembic_config(store.engine)
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")
+        assert "chat_moves" not in inspect(conn).get_table_names()
+        command.upgrade(cfg, "head")
+        assert {c["name"] for c in inspect(conn).get_columns("chat_moves")} == {"kind", "old_chat", "new_chat", "at", "source"}

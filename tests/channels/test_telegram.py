@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx._transports.default as httpx_transport
 import pytest
 
-from campaign.errors import ChannelError, ChannelSetupError
+from campaign.errors import CannotDelete, ChannelError, ChannelSetupError, ChatMoved
 from channels.base import Button, OutMessage, Sent
 from channels.telegram import TelegramChannel, TelegramLimits
 from tests.emulators.telegram import TelegramEmulator
@@ -548,3 +548,23 @@ def test_limits_pick_private_or_group_buckets() -> None:
     assert (group.max_rate, group.time_period) == (20, 60)
     assert (channel.max_rate, channel.time_period) == (20, 60)
     assert (limits.overall.max_rate, limits.overall.time_period) == (1, 1 / 30)  # 30/s without a burst
+
+
+async def test_an_upgraded_group_is_a_move_not_a_failure(ch: TelegramChannel, tg: TelegramEmulator) -> None:
+    new_id = tg.upgrade(-100777, notify=False)
+    with pytest.raises(ChatMoved) as moved:
+        await send(ch, "-100777", msg())
+    assert (moved.value.old, moved.value.new) == ("-100777", str(new_id))
+    assert "upgraded to supergroup" in moved.value.reason and tg.messages(-100777) == []
+
+
+async def test_a_refused_delete_is_told_apart_from_other_failures(ch: TelegramChannel, tg: TelegramEmulator) -> None:
+    sent = await send(ch, "-100778", msg())
+    tg.advance(48 * 3600 + 1)
+    with pytest.raises(CannotDelete, match="can't be deleted"):
+        await ch.delete("-100778", sent.message_ids)
+    await ch.delete("-100778", ("999",))  # already gone: nothing to do
+    tg.kick(-100778)
+    with pytest.raises(ChannelError) as kicked:
+        await ch.delete("-100778", sent.message_ids)
+    assert not isinstance(kicked.value, CannotDelete)

@@ -37,6 +37,16 @@ It doubles as documentation of how Telegram behaves.  The rules it enforces:
   plus ``entities``, like Telegram.
 * Editing text/caption without ``reply_markup`` removes the inline keyboard;
   an edit that changes nothing is 400 "message is not modified".
+* A message can be deleted only within 48 hours of being sent (the emulator's clock, which
+  a test may drive: ``clock=`` or ``advance()``); later ``deleteMessage`` answers 400
+  "message can't be deleted", as it does where the bot lacks the right (``restrict()``).
+  Editing has no time limit.
+* A group upgraded to a supergroup (``upgrade()``) gets a new id; every request naming the
+  old id answers 400 "group chat was upgraded to a supergroup chat" with
+  ``parameters.migrate_to_chat_id`` (PTB raises ``ChatMigrated``).  Its messages stay in
+  the old chat, out of the bot's reach; the new chat's ids start again at 1.  The bot
+  learns of it from two service messages (``migrate_to_chat_id`` in the old chat,
+  ``migrate_from_chat_id`` in the new one).
 * Updates are delivered either by ``getUpdates`` (long polling; ``offset``
   confirms earlier updates) or, once ``setWebhook`` is called, by POSTing them to
   the webhook URL with ``X-Telegram-Bot-Api-Secret-Token`` — never both: while a
@@ -112,6 +122,10 @@ WEBHOOK_ACTIVE = (
     "Conflict: can't use getUpdates method while webhook is active; "
     "use deleteWebhook to delete the webhook first"
 )
+CANT_DELETE = "Bad Request: message can't be deleted"
+CANT_EDIT = "Bad Request: message can't be edited"
+GROUP_UPGRADED = "Bad Request: group chat was upgraded to a supergroup chat"
+DELETE_WINDOW = 48 * 3600  # seconds after sending during which a message may be deleted
 POLL_TERMINATED = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 )
@@ -217,16 +231,20 @@ class WebhookDelivery:
 class _ApiError(Exception):
     """Raised by method implementations; becomes an ok:false answer."""
 
-    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self, status: int, description: str, retry_after: int | None = None, parameters: JSON | None = None
+    ) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
         self.retry_after = retry_after
+        self.parameters = dict(parameters or {})
 
     def body(self) -> JSON:
         body: JSON = {"ok": False, "error_code": self.status, "description": self.description}
-        if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
+        parameters = {**self.parameters, **({"retry_after": self.retry_after} if self.retry_after is not None else {})}
+        if parameters:
+            body["parameters"] = parameters
         return body
 
 
@@ -689,6 +707,9 @@ class _Chat:
     first_name: str | None = None
     next_message_id: int = 1
     kicked: bool = False
+    migrated_to: int | None = None  # upgraded to this supergroup: the old id answers 400 with it
+    can_delete: bool = True  # False: deleteMessage answers "message can't be deleted" (no right)
+    can_edit: bool = True  # False: edits answer "message can't be edited"
     messages: dict[int, JSON] = field(default_factory=dict)  # live messages by id, in order
 
     def json(self) -> JSON:
@@ -739,7 +760,9 @@ class TelegramEmulator(Served):
       ``commands()``, ``webhook_deliveries``, ``pending_updates``
     * what users do: ``user_message(...)``, ``press_button(...)``
     * how Telegram misbehaves: ``limits``, ``inject(kind, ...)``, ``fault_rate(p, ...)``,
-      ``kick(chat)``, ``hang_seconds``, ``fault_retry_after``
+      ``kick(chat)``, ``hang_seconds``, ``fault_retry_after``, ``restrict(chat, ...)``
+    * how chats change: ``upgrade(group)`` (a group becomes a supergroup with a new id)
+    * time (message dates, the 48-hour delete limit): ``clock=``, ``advance(seconds)``, ``now()``
     * setup: ``add_chat(...)``, ``add_file(...)``, ``chat_id_for(chat)``, ``bot_info``
     * waiting: ``wait_until(pred)``, ``await wait_for(pred)``
     """
@@ -755,8 +778,12 @@ class TelegramEmulator(Served):
         bot_username: str = "loa_test_bot",
         bot_first_name: str = "Loa",
         strict_markup: bool = True,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """``clock``: Unix seconds for message dates and the 48-hour rule (default: real time)."""
         self._init_lifecycle()
+        self._clock = clock or time.time
+        self._clock_offset = 0.0
         self.token = token
         self.hang_seconds = hang_seconds  # how long a "timeout" fault holds the request
         self.fault_retry_after = 3  # retry_after of injected "429" faults unless given
@@ -902,6 +929,46 @@ class TelegramEmulator(Served):
                 chat.username = username.lstrip("@")
                 self._usernames[chat.username.lower()] = chat.id
             return chat.id
+
+    def restrict(self, chat_id: int | str, *, delete: bool = False, edit: bool = True) -> None:
+        """The bot's rights in a chat: without ``delete`` deleteMessage is refused, without ``edit`` edits are."""
+        with self._lock:
+            chat = self._test_chat(chat_id)
+            chat.can_delete, chat.can_edit = delete, edit
+
+    def upgrade(self, chat_id: int | str, *, notify: bool = True, by_user: int = 1) -> int:
+        """An admin upgrades a group to a supergroup; returns the new id.
+
+        From now on the old id answers 400 with ``migrate_to_chat_id``.  With ``notify`` the bot
+        gets the two service messages real Telegram sends (old chat: ``migrate_to_chat_id``; new
+        chat: ``migrate_from_chat_id``); without it, it finds out when it next uses the old id.
+        """
+        with self._lock:
+            old = self._test_chat(chat_id)
+            if old.type not in ("group", "supergroup") or old.migrated_to is not None:
+                raise ValueError(f"chat {old.id} is not a group that can be upgraded")
+            new_id = -(1_000_000_000_000 + abs(old.id))
+            while new_id in self._chats:
+                new_id -= 1
+            old.type, old.migrated_to = "group", new_id
+            new = self._chats[new_id] = _Chat(new_id, "supergroup", title=old.title or f"Chat {old.id}")
+            if notify:
+                user = self._remember_user(by_user, "Admin", "vi", None)
+                for chat, key, value in ((old, "migrate_to_chat_id", new_id), (new, "migrate_from_chat_id", old.id)):
+                    record = self._new_record(chat, from_bot=False, user_id=by_user)
+                    message = self._message_json(record)
+                    message.update({"from": user, key: value})
+                    self._queue_update({"message": message})
+            return new_id
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulator's clock on (message dates, the 48-hour delete limit)."""
+        with self._lock:
+            self._clock_offset += seconds
+
+    def now(self) -> float:
+        """The emulator's time in Unix seconds."""
+        return self._clock() + self._clock_offset
 
     def add_file(self, content: bytes, *, filename: str = "file.bin", kind: str = "document") -> str:
         """Register a file as if uploaded earlier; returns a file_id the bot may reuse."""
@@ -1084,6 +1151,8 @@ class TelegramEmulator(Served):
                 return self._finish(call, self._fault_outcome(fault, chat))
             if chat is not None and chat.kicked:
                 raise _ApiError(403, _forbidden_text(chat.type))
+            if chat is not None and chat.migrated_to is not None:
+                raise _ApiError(400, GROUP_UPGRADED, parameters={"migrate_to_chat_id": chat.migrated_to})
             buckets: list[_TokenBucket] = []
             if _is_send_method(method):
                 retry_after, buckets = self._check_flood(chat)
@@ -1273,7 +1342,7 @@ class TelegramEmulator(Served):
         record: JSON = {
             "message_id": message_id,
             "chat_id": chat.id,
-            "date": int(time.time()),
+            "date": int(self.now()),
             "from_bot": from_bot,
             "user_id": user_id,
             "text": None,
@@ -1421,14 +1490,15 @@ class TelegramEmulator(Served):
             raise _ApiError(400, "Bad Request: message can't be edited")
         return record
 
-    @staticmethod
-    def _apply_edit(record: JSON, changes: JSON) -> None:
+    def _apply_edit(self, record: JSON, changes: JSON) -> None:
         """Telegram rejects an edit that changes nothing; otherwise marks it edited."""
+        if not self._chats[record["chat_id"]].can_edit:
+            raise _ApiError(400, CANT_EDIT)
         if all(record.get(k) == v for k, v in changes.items() if k in ("plain", "entities", "reply_markup")):
             raise _ApiError(400, NOT_MODIFIED)
         record.update(changes)
         record["edited"] = True
-        record["edit_date"] = int(time.time())
+        record["edit_date"] = int(self.now())
 
     # ---- updates -------------------------------------------------------------------------
 
@@ -1481,7 +1551,7 @@ class TelegramEmulator(Served):
                         self._updates.remove(update)
                     backoff = 0.05
                 else:
-                    self._webhook_error = (int(time.time()), error or "")
+                    self._webhook_error = (int(self.now()), error or "")
             if not delivered:
                 self._stopping.wait(backoff)
                 backoff = min(backoff * 2, 1.0)
@@ -1631,9 +1701,12 @@ class TelegramEmulator(Served):
 
     def _api_deleteMessage(self, p: JSON, files: dict[str, UploadedFile], chat: _Chat | None) -> bool:
         chat = self._require_chat(chat)
-        record = chat.messages.pop(p.get("message_id") or 0, None)
+        record = chat.messages.get(p.get("message_id") or 0)
         if record is None:
             raise _ApiError(400, DELETE_NOT_FOUND)
+        if not chat.can_delete or self.now() - record["date"] > DELETE_WINDOW:
+            raise _ApiError(400, CANT_DELETE)
+        del chat.messages[record["message_id"]]
         self._deleted.append({**record, "deleted_at": time.monotonic()})
         return True
 

@@ -16,7 +16,16 @@ from datetime import timedelta
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
-from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
@@ -346,3 +355,51 @@ async def test_ptb_application_round_trip() -> None:
             finally:
                 await app.updater.stop()
                 await app.stop()
+
+
+@pytest.mark.asyncio
+async def test_upgraded_group_refuses_its_old_id_with_the_new_one(tg: TelegramEmulator, bot: Bot) -> None:
+    before = await bot.send_message(-4001, "trước khi nâng cấp")
+    new_id = tg.upgrade(-4001)
+    with pytest.raises(ChatMigrated) as refused:
+        await bot.send_message(-4001, "sau khi nâng cấp")
+    assert refused.value.new_chat_id == new_id and new_id < -1_000_000_000_000
+    with pytest.raises(ChatMigrated):  # the old chat is closed to the bot: its old messages stay out of reach
+        await bot.delete_message(-4001, before.message_id)
+    after = await bot.send_message(new_id, "sau khi nâng cấp")
+    assert after.chat.type == "supergroup"
+    assert [m["plain"] for m in tg.messages(-4001)] == ["trước khi nâng cấp"]
+    assert [m["plain"] for m in tg.messages(new_id)] == ["sau khi nâng cấp"]
+    updates = await bot.get_updates(timeout=0)
+    pairs = [(u.message.chat.id, u.message.migrate_to_chat_id, u.message.migrate_from_chat_id) for u in updates]
+    assert pairs == [(-4001, new_id, None), (new_id, None, -4001)]
+
+
+@pytest.mark.asyncio
+async def test_delete_is_refused_after_48_hours_but_editing_still_works(tg: TelegramEmulator, bot: Bot) -> None:
+    young, old = await bot.send_message(-4002, "mới"), await bot.send_message(-4002, "cũ")
+    tg.advance(47 * 3600)
+    assert await bot.delete_message(-4002, young.message_id)
+    tg.advance(2 * 3600)
+    with pytest.raises(BadRequest, match="can't be deleted"):
+        await bot.delete_message(-4002, old.message_id)
+    await bot.edit_message_text("đã thu hồi", -4002, old.message_id)
+    assert [m["plain"] for m in tg.messages(-4002)] == ["đã thu hồi"]
+
+
+@pytest.mark.asyncio
+async def test_clock_is_injectable_and_rights_can_be_withdrawn() -> None:
+    now = [1_600_000_000.0]
+    with TelegramEmulator(token=TOKEN, clock=lambda: now[0]) as tg:
+        async with make_bot(tg) as bot:
+            sent = await bot.send_message(-4003, "x")
+            assert sent.date.timestamp() == 1_600_000_000
+            tg.restrict(-4003, delete=False, edit=False)
+            with pytest.raises(BadRequest, match="can't be deleted"):
+                await bot.delete_message(-4003, sent.message_id)
+            with pytest.raises(BadRequest, match="can't be edited"):
+                await bot.edit_message_text("y", -4003, sent.message_id)
+            now[0] += 49 * 3600
+            tg.restrict(-4003, delete=True)
+            with pytest.raises(BadRequest, match="can't be deleted"):
+                await bot.delete_message(-4003, sent.message_id)
