@@ -120,6 +120,11 @@ class DeliverySettings:
     backoff: timedelta = timedelta(seconds=2)
     backoff_max: timedelta = timedelta(minutes=5)
     sweep_every: timedelta = timedelta(seconds=5)
+    on_ambiguous: str = "ask"  # a send that may have arrived: "ask" the admins, or "resend" (risking a duplicate)
+    record_patience: timedelta = timedelta(minutes=2)  # how long to retry recording a send while the store is down
+
+
+ON_AMBIGUOUS = ("ask", "resend")
 
 
 @dataclass(frozen=True)
@@ -286,6 +291,9 @@ class _Builder:
         telegram = self.settings("telegram", TelegramSettings)
         zalo = self.settings("zalo", ZaloSettings)
         delivery = self.settings("delivery", DeliverySettings)
+        if delivery.on_ambiguous not in ON_AMBIGUOUS:
+            self.err(f"on_ambiguous phải là \"ask\" hoặc \"resend\" / on_ambiguous must be \"ask\" or \"resend\", "
+                     f"not '{delivery.on_ambiguous}'", "delivery", "on_ambiguous")
         db = self.table("database", {"url"})
         url = self.env.get("LOA_DATABASE_URL") or self.get(db, "url", str, "", "database") or f"sqlite:///{base / 'data' / 'loa.db'}"
         if self.problems:

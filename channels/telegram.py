@@ -37,6 +37,7 @@ from telegram.request import HTTPXRequest
 from campaign.content import IMAGE_SUFFIXES
 from campaign.errors import ChannelError, ChannelSetupError
 from channels.base import OutMessage, Sent
+from channels.faults import httpx_ambiguous
 from channels.limits import ChatLimits
 
 log = logging.getLogger(__name__)
@@ -215,7 +216,10 @@ class _errors:
             raise ChannelError(f"429 Too Many Requests: retry after {seconds:.0f}s", transient=True, retry_after=seconds) from None
         if isinstance(exc, (Forbidden, BadRequest, ChatMigrated, InvalidToken)):
             raise ChannelError(f"{type(exc).__name__}: {exc.message}", transient=False) from None
+        if type(exc) is TelegramError and isinstance(exc.__cause__, ValueError):  # a 2xx answer that is not JSON
+            raise ChannelError(f"câu trả lời không đọc được / unreadable answer: {exc.message}", transient=True,
+                               ambiguous=True) from None
         if isinstance(exc, (TimedOut, NetworkError)):
-            raise ChannelError(f"{type(exc).__name__}: {exc.message}", transient=True) from None
+            raise ChannelError(f"{type(exc).__name__}: {exc.message}", transient=True, ambiguous=httpx_ambiguous(exc)) from None
         raise ChannelError(f"{type(exc).__name__}: {exc.message}", transient=False) from None
 

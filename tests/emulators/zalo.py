@@ -77,7 +77,9 @@ Zalo Bot Platform (``base_url``; URLs ``/bot<token>/<method>``):
   (``parameters.retry_after``).
 
 Faults: ``inject(kind, path=None, count=1, after=0)`` on either emulator — transport kinds "500", "502",
-"503", "drop" (connection closed, no answer), "timeout" (no answer for ``hang_seconds``); OA body
+"503", "drop" (connection closed, no answer), "timeout" (no answer for ``hang_seconds``), and the
+lost-answer kinds "lost_response", "reset", "garbage" (the request IS processed and recorded, then the
+answer is lost: closed, reset, or a 200 that is not JSON); OA body
 kinds "rate_limit", "token_invalid", "quota", "not_follower", "not_in_package", "bad_param",
 "processing", or any int error code; Bot kind "429".  Every request is recorded as a ``Call``.
 """
@@ -98,7 +100,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, TypeVar
 
-from tests.emulators.common import Served, UploadedFile, parse_request
+from tests.emulators.common import LOST_ANSWER, Served, UploadedFile, lose_answer, parse_request
 from tests.emulators.waiting import wait_for, wait_until
 
 __all__ = [
@@ -138,7 +140,7 @@ OA_FAULTS: dict[str, tuple[int, str]] = {
     "bad_param": (ERR_PARAM, "Parameters are invalid"),
     "processing": (ERR_PROCESSING, "The article is being processed"),
 }
-TRANSPORT_FAULTS = frozenset({"500", "502", "503", "drop", "timeout"})
+TRANSPORT_FAULTS = frozenset({"500", "502", "503", "drop", "timeout", *LOST_ANSWER})
 ZALO_TEXT_LIMIT = 2000
 IMAGE_MAX_BYTES = 1_000_000
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif"})
@@ -195,9 +197,10 @@ class _Fault:
 
 @dataclass
 class _Outcome:
-    action: Literal["respond", "drop", "hang"]
+    action: Literal["respond", "drop", "hang", "lost"]
     status: int = 200
     body: Any = None
+    lost: str = ""  # for "lost": which LOST_ANSWER fault (the request was processed)
 
 
 class _Reply(Exception):
@@ -246,6 +249,9 @@ class _Handler(BaseHTTPRequestHandler):
         path, _, query = self.path.partition("?")
         headers = {k.lower(): v for k, v in self.headers.items()}
         outcome = emulator._process(method, urllib.parse.unquote(path), headers, body, query)
+        if outcome.action == "lost":
+            lose_answer(self, outcome.lost)
+            return
         if outcome.action != "respond":
             if outcome.action == "hang":
                 emulator._stopping.wait(emulator.hang_seconds)
@@ -453,6 +459,7 @@ class ZaloOAEmulator(_HttpEmulator):
         kind = self._take_fault(path)
         if kind is not None:
             call.fault = str(kind)
+        if kind is not None and kind not in LOST_ANSWER:
             outcome = _transport(kind)
             if outcome is None:
                 code, message = OA_FAULTS[kind] if isinstance(kind, str) else (kind, "Injected error")
@@ -470,7 +477,7 @@ class ZaloOAEmulator(_HttpEmulator):
                 outcome = _Outcome("respond", reply.status, reply.body)
         if outcome.action == "respond":
             call.status, call.response = outcome.status, outcome.body
-        return outcome
+        return _Outcome("lost", lost=str(kind)) if kind in LOST_ANSWER else outcome
 
     def _routes(self) -> dict[str, Callable[[JSON, dict[str, UploadedFile], dict[str, str]], JSON]]:
         return {
@@ -722,12 +729,14 @@ class ZaloBotEmulator(_HttpEmulator):
         call = Call(method, api_method, headers, params, time.monotonic(), files)
         with self._lock:
             self.calls.append(call)
+        kind: str | int | None = None
         if not prefix.startswith("bot") or prefix[3:] != self.token:
             outcome = _Outcome("respond", 401, _bot_err(401, "Unauthorized"))
         else:
             kind = self._take_fault(api_method)
             if kind is not None:
                 call.fault = str(kind)
+            if kind is not None and kind not in LOST_ANSWER:
                 outcome = _transport(kind) or _Outcome(
                     "respond", 429, {**_bot_err(429, "Too Many Requests: retry after 1"), "parameters": {"retry_after": 1}})
                 if outcome.status in (500, 502, 503):
@@ -736,7 +745,7 @@ class ZaloBotEmulator(_HttpEmulator):
                 outcome = self._call(api_method, params)
         if outcome.action == "respond":
             call.status, call.response = outcome.status, outcome.body
-        return outcome
+        return _Outcome("lost", lost=str(kind)) if kind in LOST_ANSWER else outcome
 
     def _call(self, api_method: str, p: JSON) -> _Outcome:
         handler = {
