@@ -50,8 +50,14 @@ class Deliverer:
         """Start a task for every pending row whose time has come (not already running)."""
         if not self.may_claim() or not self.store_ok.is_set():
             return []
-        with self.store.session() as s:
-            rows = repo.ready_deliveries(s, self.clock.now())
+        try:
+            with self.store.session() as s:
+                rows = repo.ready_deliveries(s, self.clock.now())
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            log.warning("store unreachable, nothing started: %s", str(exc).splitlines()[0][:200])
+            return []  # the sweep tries again
         return [self._spawn(d) for d in rows if d.id not in self._inflight]
 
     async def deliver_ready(self) -> None:
