@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from campaign import publishing
@@ -41,6 +42,9 @@ class Deliverer:
         self.store_lost = asyncio.Event()  # set when a send could not be recorded within record_patience
         self.unrecorded: dict[int, str] = {}  # delivery id -> what happened to it but is not in the store
         self.may_claim: Callable[[], bool] = lambda: True  # the leader's fence: False once leadership is lost
+        # Claims and results are written off the event loop (a locked or lost database must not
+        # freeze it), by one thread: in the order they are asked for, as a single writer.
+        self._writer: ThreadPoolExecutor | None = None
 
     @property
     def inflight(self) -> int:
@@ -179,7 +183,7 @@ class Deliverer:
             return None
 
     async def _store(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` (off the event loop) until the store answers or ``record_patience`` runs out.
+        """Run ``fn`` (in the writer thread) until the store answers or ``record_patience`` runs out.
 
         While it fails, ``store_ok`` is cleared so no new row is claimed; the first success sets it."""
         loop = asyncio.get_running_loop()
@@ -187,7 +191,9 @@ class Deliverer:
         wait = FIRST_WAIT
         while True:
             try:
-                result = await asyncio.to_thread(fn)
+                if self._writer is None:
+                    self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loa-store")
+                result = await loop.run_in_executor(self._writer, fn)
             except Exception as exc:
                 if not is_outage(exc) or loop.time() >= deadline:
                     raise
@@ -214,12 +220,14 @@ class Deliverer:
             if d_id not in self._on_wire:
                 task.cancel()  # still waiting for a rate-limit turn: unclaimed, stays pending
         tasks = list(self._inflight.values())
-        if not tasks:
-            return
-        _done, pending = await asyncio.wait(tasks, timeout=timeout)
-        for t in pending:
-            t.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=timeout)
+            for t in pending:
+                t.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._writer is not None:
+            self._writer.shutdown(wait=False)
+            self._writer = None
 
 
 async def _wait(tasks: list[asyncio.Task[None]]) -> None:
