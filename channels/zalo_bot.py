@@ -64,8 +64,11 @@ class ZaloBotClient:
             if timed_out(exc):
                 raise ZaloBotError(f"Zalo Bot không trả lời kịp / no answer in time ({method})", None,
                                    transient=True, ambiguous=ambiguous) from None
+            if ambiguous:
+                raise ZaloBotError(f"mất câu trả lời của Zalo Bot / Zalo Bot's answer was lost ({method}: {type(exc).__name__})",
+                                   None, transient=True, ambiguous=True) from None
             raise ZaloBotError(f"không kết nối được Zalo Bot / cannot reach Zalo Bot ({method}: {type(exc).__name__})",
-                               None, transient=True, ambiguous=ambiguous) from None
+                               None, transient=True) from None
         try:
             body = r.json()
         except ValueError:

@@ -127,8 +127,11 @@ class ZaloOAClient:
             if timed_out(exc):
                 raise ChannelError(f"Zalo không trả lời kịp / Zalo did not answer in time ({what})",
                                    transient=True, ambiguous=ambiguous) from None
+            if ambiguous:
+                raise ChannelError(f"mất câu trả lời của Zalo / Zalo's answer was lost ({what}: {type(exc).__name__})",
+                                   transient=True, ambiguous=True) from None
             raise ChannelError(f"không kết nối được Zalo / cannot reach Zalo ({what}: {type(exc).__name__})",
-                               transient=True, ambiguous=ambiguous) from None
+                               transient=True) from None
         if r.status_code >= 500 or r.status_code == 429:
             retry_after = RATE_LIMIT_WAIT if r.status_code == 429 else None
             raise ChannelError(f"Zalo HTTP {r.status_code} ({what})", transient=True, retry_after=retry_after)

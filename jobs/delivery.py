@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from campaign import publishing
 from campaign.clock import Clock
@@ -148,7 +148,7 @@ class Deliverer:
             self._lost(delivery_id, "claimed or not, never sent", exc)
             return False
 
-    def _payload(self, d: Delivery) -> dict:  # type: ignore[type-arg]
+    def _payload(self, d: Delivery) -> dict[str, Any]:
         """An alert's text as it is now: rows that became unknown after it was queued join it."""
         with self.store.session() as s:
             row = s.get(Delivery, d.id)
