@@ -162,7 +162,6 @@ class Runner:
             if leadership is not None:
                 tasks.append(asyncio.create_task(self._fence(leadership)))
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            self._report_fatal(engine, leadership)
         finally:
             for t in tasks:
                 t.cancel()
@@ -172,6 +171,7 @@ class Runner:
             if zalo is not None:
                 await zalo()
             await engine.stop()
+            self._report_unrecorded(engine)  # after the stop: sends that finished meanwhile are listed too
             if leadership is not None:
                 await asyncio.to_thread(leadership.release)
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -212,20 +212,20 @@ class Runner:
             except TimeoutError:
                 ok = leadership.held = False
             if not ok:
-                log.error("leader lock lost (%s): no new sends; stopping so that a standby takes over", leadership.name)
+                self.exit_status = 3
+                self.console.print(f"Dừng: mất quyền dẫn đầu, không gửi thêm / stopping: leadership lost, no new sends "
+                                   f"({leadership.name}); một tiến trình dự phòng sẽ tiếp quản / a standby takes over",
+                                   markup=False)
                 return
 
-    def _report_fatal(self, engine: Engine, leadership: Leadership | None) -> None:
-        """Why the run ends early, with the rows it could not record; sets a non-zero exit status."""
+    def _report_unrecorded(self, engine: Engine) -> None:
+        """The rows whose send could not be recorded, by id, and a non-zero exit status."""
         lost = engine.deliverer.unrecorded
         if engine.deliverer.store_lost.is_set():
             self.exit_status = 3
             self.console.print("Dừng: không ghi được kết quả gửi vào cơ sở dữ liệu / stopping: could not record sends "
                                "in the database. Khởi động lại sẽ xử lý / the restart resolves: "
                                + "; ".join(f"#{i} {what}" for i, what in sorted(lost.items())), markup=False)
-        if leadership is not None and not leadership.held:
-            self.exit_status = 3
-            self.console.print("Dừng: mất quyền dẫn đầu / stopping: leadership lost", markup=False)
 
     async def _start_chat(self, sv: Services) -> Application | None:
         if not self.chat_token:

@@ -156,8 +156,10 @@ class Deliverer:
 
     async def _unknown(self, d: Delivery, error: str) -> None:
         now = self.clock.now()
-        await self._record(d, f"unknown (answer lost: {error})",
-                           lambda: publishing.mark_ambiguous(self.store, self.config, d.id or 0, error, now, self.encode))
+        status = await self._record(d, f"unknown (answer lost: {error})",
+                                    lambda: publishing.mark_ambiguous(self.store, self.config, d.id or 0, error, now, self.encode))
+        if status is None:
+            return
         log.warning("delivery %s (%s → %s) may or may not be out, admins asked: %s", d.id, d.ref, d.channel, error)
         self.start_ready()  # the admins' alert goes out now, not at the next sweep
 

@@ -187,3 +187,40 @@ async def test_postgres_backends_terminated_mid_fan_out(tg_campaign: Campaign, t
         assert {d.status for d in repo.deliveries_for(s, "post:p")} == {"sent"}
     assert not engine.deliverer.store_lost.is_set()
     store.close()
+
+
+async def test_loa_run_exits_3_naming_the_rows_it_could_not_record(tmp_path: Path, tg_campaign: Campaign,
+                                                                   tg: TelegramEmulator) -> None:
+    import io
+
+    from rich.console import Console
+
+    from bot.app import Runner
+
+    tg.limits = None
+    path = tmp_path / "loa.db"
+    store = Store(f"sqlite:///{path}", busy_timeout=0.1)
+    campaign_with_chats(tg_campaign)
+    clock = FakeClock(DUE + timedelta(seconds=1))
+    sync(store, tg_campaign.config(), clock)
+    approve(store, "p")
+    tg.inject("timeout", chat_id=CHATS[0])  # on the wire when the database goes away
+    tg.hang_seconds = 0.4
+    cfg = fast(tg_campaign.config())
+    cfg = dataclasses.replace(cfg, delivery=dataclasses.replace(cfg.delivery, record_patience=timedelta(seconds=0.3)))
+    out = io.StringIO()
+    runner = Runner(cfg, store, telegram_adapters(cfg, tg), clock=clock, run_for=timedelta(seconds=20), watch=False,
+                    console=Console(file=out, width=300))
+    locker = Locker(path, seconds=5)
+    with virtual_time(clock):
+        run = asyncio.create_task(runner.run())
+        await tg.wait_for(lambda: any(c.fault == "timeout" for c in tg.calls))
+        locker.start()
+        await asyncio.wait_for(run, 15)  # ends by itself, long before --for
+    locker.released.set()
+    assert runner.exit_status == 3
+    with store.session() as s:
+        stuck = [d.id for d in repo.deliveries_for(s, "post:p") if d.status == "sending"]
+    assert stuck and all(f"#{i} " in out.getvalue() for i in stuck), out.getvalue()
+    assert "could not record sends" in out.getvalue()
+    store.close()
