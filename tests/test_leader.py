@@ -123,3 +123,43 @@ def test_leader_that_loses_its_lock_stops_within_two_seconds(tmp_path: Path) -> 
         if leader.poll() is None:
             leader.kill()
             leader.wait()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs LOA_TEST_DATABASE_URL")
+def test_a_standby_answers_webhook_updates(tmp_path: Path) -> None:
+    from tests.emulators.telegram import TelegramEmulator
+    from tests.test_run import TELEGRAM_ONLY, TOKEN
+
+    assert PG_URL
+    _reset_postgres(PG_URL)
+    with TelegramEmulator(TOKEN, limits=None) as tg:
+        campaign = Campaign(tmp_path / "camp", TELEGRAM_ONLY + f'\n[telegram]\napi_base = "{tg.base_url}"\nfile_base = "{tg.base_file_url}"\n')
+        campaign.write("a.md", post_text())
+        env = {"LOA_DATABASE_URL": PG_URL, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": "s3cret-webhook"}
+        procs, ports = [], []
+        try:
+            for name in ("leader", "standby"):
+                port = _free_port()
+                ports.append(port)
+                procs.append(start(campaign, "--webhook", f"http://127.0.0.1:{port}/telegram", "--listen", f"127.0.0.1:{port}",
+                                   env=env))
+                wait_for_line(procs[-1], "this process leads" if name == "leader" else "standby")
+            # the standby set the webhook last, so Telegram now posts every update to it
+            tg.wait_until(lambda: len(tg.calls_to("setWebhook")) >= 2, timeout=20)
+            assert f":{ports[1]}/" in tg.calls_to("setWebhook")[-1].params["url"]
+            tg.user_message(11, "/help")
+            tg.wait_until(lambda: tg.messages(11), timeout=20)
+            assert tg.webhook_deliveries and tg.webhook_deliveries[-1].status == 200
+            assert "/homnay" in (tg.messages(11)[-1].get("text") or "")
+        finally:
+            for p in procs:
+                p.send_signal(signal.SIGINT)
+                p.communicate(timeout=30)
