@@ -281,7 +281,7 @@ def _alert_unknown(s: Session, config: Config, now: datetime, rows: list[Deliver
                    **words: Any) -> None:
     """One alert per post for its unknown rows: a row joins the post's alert while that is not yet out."""
     first = rows[0]
-    pending = [a for a in repo.deliveries_like(s, f"alert:unknown:{first.ref}:", ["pending"])]
+    pending = list(repo.deliveries_like(s, f"alert:unknown:{first.ref}:", ["pending"]))
     if pending:  # still waiting to go out: it lists every unknown row of the post
         rows = [d for d in repo.deliveries_for(s, first.ref) if d.status == "unknown"] or rows
         first = min(rows, key=lambda d: d.id or 0)

@@ -93,3 +93,32 @@ async def test_resend_policy_prefers_a_duplicate_to_a_gap(store: Store, tg_campa
     with store.session() as s:
         assert {d.status for d in repo.deliveries_for(s, "post:p")} == {"sent"}
     assert not [m for m in tg.messages(ADMIN) if "Unknown whether" in (m.get("text") or "")]
+
+
+async def test_a_channel_whose_receiver_deduplicates_is_resent_without_asking(
+        store: Store, tg_campaign: Campaign, tg: TelegramEmulator) -> None:
+    from channels.telegram import TelegramChannel
+
+    class Deduplicating(TelegramChannel):
+        deduplicates = True  # what a webhook channel with an idempotency key declares
+
+    tg.limits = None
+    tg_campaign.write("a.md", post_text(channels="[tg]"))
+    clock = FakeClock(DUE - timedelta(minutes=1))
+    sync(store, tg_campaign.config(), clock)
+    approve(store, "a")
+    tg.inject("lost_response", chat_id="@kenh")
+    with virtual_time(clock):
+        cfg = fast(tg_campaign.config())
+        channel = Deduplicating("123456:TEST-TOKEN", api_base=tg.base_url, file_base=tg.base_file_url, read_timeout=0.3,
+                                connect_timeout=0.3)
+        engine = Engine(store, cfg, {k: channel for k in cfg.channels}, clock)
+        await engine.start()
+        clock.set(DUE + timedelta(seconds=1))
+        await settle(engine)
+        await engine.stop()
+    with store.session() as s:
+        [d] = repo.deliveries_for(s, "post:a")
+    assert d.status == "sent" and d.attempts == 2
+    assert len(tg.messages("@kenh")) == 2  # the receiver would drop the repeat; the emulator shows it was sent again
+    assert not [m for m in tg.messages(ADMIN) if "Unknown whether" in (m.get("text") or "")]
