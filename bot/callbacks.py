@@ -15,6 +15,7 @@ ACTIONS = {
     "P": "pause", "R": "resume", "N": "cancel",  # confirmations
     "X": "retract", "C": "correct",  # + post id (confirmation)
     "g": "page",  # + command, argument, page
+    "K": "resend", "W": "went_out",  # + delivery id (an alert about sends that may or may not be out)
 }
 CODES = {v: k for k, v in ACTIONS.items()}
 MAX_BYTES = 64
@@ -28,6 +29,7 @@ class Callback:
     command: str | None = None
     arg: str = ""
     page: int = 0
+    delivery_id: int | None = None
 
 
 def encode(action: str, *parts: object) -> str:
@@ -51,6 +53,8 @@ def decode(data: str) -> Callback:
             return Callback(action, post_id=int(parts[0]))
         if action in ("pause", "resume", "cancel"):
             return Callback(action)
+        if action in ("resend", "went_out"):
+            return Callback(action, delivery_id=int(parts[0]))
         if action == "page":
             return Callback(action, command=parts[0], arg=parts[1], page=int(parts[2]))
     except (IndexError, ValueError):

@@ -25,6 +25,7 @@ from campaign.plan import build_plan, plan_warnings
 from campaign.publishing import raise_alert
 from campaign.queries import stored_states
 from campaign.store.db import Store
+from campaign.store.repo import delivery_counts
 from campaign.sync import sync as run_sync
 from campaign.texts import both
 from campaign.timeexpr import parse_duration
@@ -167,12 +168,19 @@ def run(
     zalo_listen: Annotated[str, typer.Option("--zalo-listen", help="Địa chỉ:cổng cho webhook Zalo / host:port of the Zalo webhook server.")] = "127.0.0.1:8444",
 ) -> None:
     """Chạy lịch đăng / run: sync, schedule, publish, watch content/ (Ctrl-C stops cleanly)."""
-    from bot.app import Runner, build_adapters
+    from bot.app import Runner, build_adapters, single_runner
     from bot.logs import setup_logging
+    from campaign.store.leader import AnotherRunner, Leadership
 
     cfg = load(config, content)
     setup_logging(cfg)
+    try:
+        lock = single_runner(cfg.database_url)  # SQLite: one process; held until this process ends
+    except AnotherRunner as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
     store, clock = open_store(cfg), SystemClock()
+    leadership = None if lock is not None or store.dialect != "postgresql" else Leadership(cfg.database_url)
     try:
         adapters = build_adapters(cfg, offline=offline, store=store, clock=clock, on_zalo_stop=lambda reason: raise_alert(
             store, cfg, clock, f"zalo_auth:{clock.now():%Y%m%d%H%M}", both("alert.zalo_auth", reason=reason)))
@@ -180,12 +188,30 @@ def run(
         token = None if offline else os.environ.get(cfg.telegram.token_env) or None
         has_zalo_bot = any(ch.kind == "zalo_bot" for ch in cfg.channels.values())
         zalo_token = None if offline or not has_zalo_bot else os.environ.get(cfg.zalo.bot_token_env) or None
-        asyncio.run(Runner(cfg, store, adapters, clock=clock, run_for=duration, watch=watch, chat_token=token,
-                           webhook=_webhook(webhook, listen, cfg.telegram.webhook_secret_env),
-                           zalo_token=zalo_token, zalo_webhook=_webhook(zalo_webhook, zalo_listen, cfg.zalo.bot_webhook_secret_env),
-                           console=out).run())
+        runner = Runner(cfg, store, adapters, clock=clock, run_for=duration, watch=watch, chat_token=token,
+                        webhook=_webhook(webhook, listen, cfg.telegram.webhook_secret_env),
+                        zalo_token=zalo_token, zalo_webhook=_webhook(zalo_webhook, zalo_listen, cfg.zalo.bot_webhook_secret_env),
+                        console=out, leadership=leadership)
+        asyncio.run(runner.run())
     except LoaError as exc:
         _fail(exc)
+    if runner.exit_status:
+        raise typer.Exit(runner.exit_status)
+
+
+@app.command()
+def status(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) -> None:
+    """Tiến trình nào đang chạy lịch, và các lượt gửi / which loa run leads, and the deliveries by state."""
+    from bot.app import runners_text
+
+    cfg = load(config, content)
+    for line in runners_text(cfg.database_url):
+        out.print(line, markup=False)
+    with open_store(cfg).session() as s:
+        counts = delivery_counts(s)
+    out.print("lượt gửi / deliveries: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "0"), markup=False)
+    if counts.get("unknown") or counts.get("failed"):
+        out.print("cần quản trị viên xử lý / need an admin: /retry hoặc / or /skip", markup=False)
 
 
 @app.command()

@@ -274,6 +274,10 @@ async def _press(sv: Services, who: Who, cb: callbacks.Callback) -> tuple[Reply 
             return _paused(sv, who, cb.action == "pause"), ""
         case "retract" | "correct":
             return await _published_edit(sv, who, cb.action, cb.post_id or 0), ""
+        case "resend" | "went_out":  # the buttons of an "unknown" alert: /retry or /skip on all of the post's unknown rows
+            ids = operations.unknown_group(sv.store, cb.delivery_id or 0)
+            return await _answer(sv, who, Ask("retry" if cb.action == "resend" else "skip", tuple(map(str, ids))),
+                                 buttons=False, page=0), ""
         case "cancel":
             return Reply(_l(who, "Đã huỷ.", "Cancelled.")), ""
         case "page":

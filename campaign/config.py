@@ -139,6 +139,11 @@ class DeliverySettings:
     backoff: timedelta = timedelta(seconds=2)
     backoff_max: timedelta = timedelta(minutes=5)
     sweep_every: timedelta = timedelta(seconds=5)
+    on_ambiguous: str = "ask"  # a send that may have arrived: "ask" the admins, or "resend" (risking a duplicate)
+    record_patience: timedelta = timedelta(minutes=2)  # how long to retry recording a send while the store is down
+
+
+ON_AMBIGUOUS = ("ask", "resend")
 
 
 @dataclass(frozen=True)
@@ -364,6 +369,9 @@ class _Builder:
         telegram = self.settings("telegram", TelegramSettings)
         zalo = self.settings("zalo", ZaloSettings)
         delivery = self.settings("delivery", DeliverySettings)
+        if delivery.on_ambiguous not in ON_AMBIGUOUS:
+            self.err(f"on_ambiguous phải là \"ask\" hoặc \"resend\" / on_ambiguous must be \"ask\" or \"resend\", "
+                     f"not '{delivery.on_ambiguous}'", "delivery", "on_ambiguous")
         db = self.table("database", {"url"})
         url = self.env.get("LOA_DATABASE_URL") or self.get(db, "url", str, "", "database") or f"sqlite:///{base / 'data' / 'loa.db'}"
         if self.problems:
@@ -653,6 +661,7 @@ _MIN_DURATIONS = {
     "backoff": timedelta(seconds=1),
     "backoff_max": timedelta(seconds=1),
     "sweep_every": timedelta(seconds=1),  # 0 would spin the scheduler
+    "record_patience": timedelta(seconds=1),  # 0 would give up on the store at its first hiccup
     "refresh_margin": timedelta(minutes=1),  # 0 would refresh the Zalo token only once it has expired
 }
 _INT_BOUNDS = {

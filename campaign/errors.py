@@ -71,13 +71,19 @@ class Conflict(LoaError):
 
 
 class ChannelError(LoaError):
-    """A delivery attempt failed; ``transient`` says whether trying again may help."""
+    """A delivery attempt failed; ``transient`` says whether trying again may help.
 
-    def __init__(self, reason: str, *, transient: bool, retry_after: float | None = None) -> None:
+    ``ambiguous``: the request may have reached the platform (read timeout, connection cut after
+    the request was written, an answer that cannot be read), so the message may be out. Such a
+    send is never retried blindly: the delivery becomes ``unknown`` and the admins decide.
+    """
+
+    def __init__(self, reason: str, *, transient: bool, retry_after: float | None = None, ambiguous: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.transient = transient
         self.retry_after = retry_after
+        self.ambiguous = ambiguous
 
 
 class ChatMoved(ChannelError):

@@ -91,6 +91,20 @@ def skip_delivery(store: Store, clock: Clock, actor: Actor, delivery_id: int) ->
     return _change_delivery(store, clock.now(), actor, delivery_id, "skip", ("failed", "unknown", "pending"), skip)
 
 
+def unknown_group(store: Store, delivery_id: int) -> list[int]:
+    """The 'unknown' rows of the post (or message) that ``delivery_id`` belongs to: what one alert's
+    Resend / It went out button acts on. Each is then retried or skipped, and audited, one by one."""
+    with store.session() as s:
+        d = s.get(Delivery, delivery_id)
+        if d is None:
+            raise NotFound(f"không có lượt gửi #{delivery_id} / no delivery #{delivery_id}")
+        ids = [r.id or 0 for r in repo.deliveries_for(s, d.ref) if r.status == "unknown"]
+    if not ids:
+        raise Conflict(f"không còn lượt gửi nào chưa rõ của #{delivery_id} (đã xử lý) / "
+                       f"nothing unknown is left for #{delivery_id} (already handled)")
+    return ids
+
+
 def _change_delivery(store: Store, now: datetime, actor: Actor, delivery_id: int, action: str,
                      allowed: tuple[str, ...], change: Callable[[Delivery], None]) -> Delivery:
     with store.session() as s:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -250,8 +251,9 @@ def send_digest(store: Store, config: Config, clock: Clock) -> list[int]:
 # --- delivery results -------------------------------------------------------------------------
 
 
-def recover(store: Store, config: Config, clock: Clock) -> list[Delivery]:
-    """At start-up: rows caught mid-send become 'unknown' and the admins are asked what to do."""
+def recover(store: Store, config: Config, clock: Clock, encode: Encoder | None = None) -> list[Delivery]:
+    """At start-up (or on taking over as leader): rows caught mid-send become 'unknown' and the
+    admins are asked what to do, with Resend / It went out buttons when ``encode`` is given."""
     now = clock.now()
     with store.session() as s:
         rows = repo.mark_stale_sending_unknown(s)
@@ -260,12 +262,58 @@ def recover(store: Store, config: Config, clock: Clock) -> list[Delivery]:
             repo.audit(s, now, "scheduler", "delivery_unknown", post_id=d.post_id, ref=d.ref, channel=d.channel, delivery=d.id)
             if not d.ref.startswith("alert:"):
                 by_ref.setdefault(d.ref, []).append(d)
-        for ref, group in by_ref.items():  # one alert per post, however many channels were caught mid-send
-            alert(s, config, now, f"unknown:{ref}:{group[0].id}", both(
-                "alert.unknown", title=_title(s, group[0]), channel=", ".join(d.channel for d in group),
-                id=" ".join(str(d.id) for d in group)))
+        for group in by_ref.values():  # one alert per post, however many channels were caught mid-send
+            _alert_unknown(s, config, now, group, "alert.unknown", encode)
         s.commit()
     return rows
+
+
+Encoder = Callable[..., str]  # the chat side's callback codec (bot.callbacks.encode)
+
+
+def unknown_buttons(delivery_id: int, encode: Encoder) -> list[list[dict[str, str]]]:
+    """Resend / It went out: each acts on every 'unknown' row of the post that ``delivery_id`` belongs to."""
+    return [[{"text": "🔁 Gửi lại / Resend", "data": encode("resend", delivery_id)},
+             {"text": "✅ Đã lên / It went out", "data": encode("went_out", delivery_id)}]]
+
+
+def _alert_unknown(s: Session, config: Config, now: datetime, rows: list[Delivery], key: str, encode: Encoder | None,
+                   **words: Any) -> None:
+    """One alert per post for its unknown rows: a row joins the post's alert while that is not yet out."""
+    first = rows[0]
+    pending = list(repo.deliveries_like(s, f"alert:unknown:{first.ref}:", ["pending"]))
+    if pending:  # still waiting to go out: it lists every unknown row of the post
+        rows = [d for d in repo.deliveries_for(s, first.ref) if d.status == "unknown"] or rows
+        first = min(rows, key=lambda d: d.id or 0)
+    text = both(key, title=_title(s, first), channel=", ".join(d.channel for d in rows),
+                id=" ".join(str(d.id) for d in rows), **words)
+    payload = text_payload(text)
+    if encode is not None:
+        payload["buttons"] = unknown_buttons(first.id or 0, encode)
+    if pending:
+        for a in pending:
+            a.payload = payload
+        return
+    log.warning("alert unknown:%s: %s", first.ref, text.splitlines()[-1])
+    add_deliveries(s, f"alert:unknown:{first.ref}:{first.id}", config.alert_chats, payload, now)
+
+
+def mark_ambiguous(store: Store, config: Config, delivery_id: int, error: str, now: datetime,
+                   encode: Encoder | None = None) -> str:
+    """The platform may have the message (its answer was lost): 'unknown', and the admins decide.
+
+    Never retried by itself, since a retry may post it twice; returns the new status."""
+    with store.session() as s:
+        d = s.get(Delivery, delivery_id)
+        if d is None or d.status != "sending":
+            return d.status if d else "gone"
+        d.status, d.last_error = "unknown", error[:500]
+        repo.audit(s, now, "scheduler", "delivery_unknown", post_id=d.post_id, ref=d.ref, channel=d.channel, delivery=d.id,
+                   error=d.last_error)
+        if not d.ref.startswith("alert:"):
+            _alert_unknown(s, config, now, [d], "alert.ambiguous", encode, error=d.last_error)
+        s.commit()
+        return "unknown"
 
 
 def _title(s: Session, d: Delivery) -> str:
@@ -279,7 +327,7 @@ def _title(s: Session, d: Delivery) -> str:
 def mark_sent(store: Store, delivery_id: int, message_ids: tuple[str, ...], now: datetime) -> None:
     with store.session() as s:
         d = s.get(Delivery, delivery_id)
-        if d is None:
+        if d is None or d.status != "sending":  # recorded already (a retried commit), or resolved by a new leader
             return
         d.status, d.message_ids, d.sent_at, d.last_error = "sent", list(message_ids), now, None
         repo.audit(s, now, "scheduler", "delivered", post_id=d.post_id, ref=d.ref, channel=d.channel, message_ids=list(message_ids))
@@ -298,8 +346,8 @@ def mark_failed_attempt(store: Store, config: Config, delivery_id: int, error: s
     """Record a failed attempt; returns the new status (pending for a retry, or failed)."""
     with store.session() as s:
         d = s.get(Delivery, delivery_id)
-        if d is None:
-            return "gone"
+        if d is None or d.status != "sending":  # recorded already (a retried commit), or resolved by a new leader
+            return d.status if d else "gone"
         d.last_error = error[:500]
         if transient and d.attempts < config.delivery.max_attempts:
             wait = timedelta(seconds=retry_after) if retry_after else backoff(config, d.attempts)

@@ -23,6 +23,11 @@ TEXTS: dict[str, tuple[str, str]] = {
                       "Kiểm tra kênh rồi dùng /retry {id} (gửi lại) hoặc /skip {id} (coi như đã gửi).",
                       "❓ Unknown whether “{title}” reached {channel} (the process stopped mid-send). "
                       "Check the channel, then /retry {id} (resend) or /skip {id} (mark as sent)."),
+    "alert.ambiguous": ("❓ Không rõ «{title}» đã tới {channel} chưa: đã gửi nhưng mất câu trả lời ({error}). Loa không tự gửi lại "
+                        "để tránh đăng hai lần. Kiểm tra kênh rồi bấm «Gửi lại» hoặc «Đã lên» (hoặc /retry {id} / /skip {id}).",
+                        "❓ Unknown whether “{title}” reached {channel}: it was sent but the answer was lost ({error}). Loa does not "
+                        "resend by itself, to avoid posting twice. Check the channel, then press Resend or It went out "
+                        "(or /retry {id} / /skip {id})."),
     "alert.deadline": ("⏰ Bài «{title}» ({key}) đã quá hạn duyệt ({deadline}); còn thiếu {missing} lượt duyệt, đăng lúc {at}.",
                        "⏰ Post “{title}” ({key}) is past its approval deadline ({deadline}); {missing} approval(s) missing, due {at}."),
     "alert.zalo_auth": ("🔑 Zalo OA ngừng đăng: {reason}. Quản trị viên chạy `loa zalo login` với mã ủy quyền mới.",

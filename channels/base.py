@@ -55,6 +55,9 @@ class Channel(Protocol):
     """
 
     kind: str
+    # Optional class attribute ``deduplicates: bool`` (read with a False default): True when the
+    # receiver drops a repeated message by itself (a webhook with an idempotency key), so a send
+    # whose answer was lost is simply sent again instead of asking the admins.
 
     async def start(self) -> None: ...
 

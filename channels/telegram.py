@@ -41,6 +41,7 @@ from telegram.request import HTTPXRequest
 from campaign.content import IMAGE_SUFFIXES
 from campaign.errors import CannotDelete, ChannelError, ChannelSetupError, ChatMoved
 from channels.base import OutMessage, Sent
+from channels.faults import httpx_ambiguous
 from channels.limits import ChatLimits
 
 log = logging.getLogger(__name__)
@@ -223,7 +224,10 @@ class _errors:
             raise ChatMoved(self.target, str(exc.new_chat_id)) from None
         if isinstance(exc, (Forbidden, BadRequest, InvalidToken)):
             raise ChannelError(f"{type(exc).__name__}: {exc.message}", transient=False) from None
+        if type(exc) is TelegramError and isinstance(exc.__cause__, ValueError):  # a 2xx answer that is not JSON
+            raise ChannelError(f"câu trả lời không đọc được / unreadable answer: {exc.message}", transient=True,
+                               ambiguous=True) from None
         if isinstance(exc, (TimedOut, NetworkError)):
-            raise ChannelError(f"{type(exc).__name__}: {exc.message}", transient=True) from None
+            raise ChannelError(f"{type(exc).__name__}: {exc.message}", transient=True, ambiguous=httpx_ambiguous(exc)) from None
         raise ChannelError(f"{type(exc).__name__}: {exc.message}", transient=False) from None
 

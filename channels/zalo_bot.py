@@ -21,6 +21,7 @@ from urllib3.util.retry import Retry
 
 from campaign.errors import ChannelError, ChannelSetupError
 from channels.base import OutMessage, Sent
+from channels.faults import requests_ambiguous
 from channels.limits import ChatLimits
 from channels.zalo_oa import IMAGE_SUFFIXES, MediaUrl, timed_out
 
@@ -35,8 +36,9 @@ TRANSIENT_CODES = frozenset({403, POLL_TIMEOUT, 429})  # 403 is the Bot platform
 class ZaloBotError(ChannelError):
     """A refused Bot API call; ``error_code`` as Zalo gave it (401: wrong token)."""
 
-    def __init__(self, reason: str, error_code: int | None, *, transient: bool, retry_after: float | None = None) -> None:
-        super().__init__(reason, transient=transient, retry_after=retry_after)
+    def __init__(self, reason: str, error_code: int | None, *, transient: bool, retry_after: float | None = None,
+                 ambiguous: bool = False) -> None:
+        super().__init__(reason, transient=transient, retry_after=retry_after, ambiguous=ambiguous)
         self.error_code = error_code
 
 
@@ -62,15 +64,22 @@ class ZaloBotClient:
             r = self.session.post(self._url + method, json=params or {},
                                   timeout=(self.connect_timeout, read_timeout or self.read_timeout))
         except requests.RequestException as exc:  # its text holds the URL, hence the token: not shown
+            ambiguous = method.startswith("send") and requests_ambiguous(exc)  # a send may be out already
             if timed_out(exc):
                 raise ZaloBotError(f"Zalo Bot không trả lời kịp / no answer in time ({method})", None,
-                                   transient=True) from None
+                                   transient=True, ambiguous=ambiguous) from None
+            if ambiguous:
+                raise ZaloBotError(f"mất câu trả lời của Zalo Bot / Zalo Bot's answer was lost ({method}: {type(exc).__name__})",
+                                   None, transient=True, ambiguous=True) from None
             raise ZaloBotError(f"không kết nối được Zalo Bot / cannot reach Zalo Bot ({method}: {type(exc).__name__})",
                                None, transient=True) from None
         try:
             body = r.json()
         except ValueError:
             body = None
+        if body is None and r.status_code < 400 and method.startswith("send"):  # accepted, answer unreadable
+            raise ZaloBotError(f"Zalo Bot {method}: câu trả lời không đọc được / unreadable answer", None,
+                               transient=True, ambiguous=True)
         if isinstance(body, dict) and body.get("ok") is True and r.status_code < 400:
             return body.get("result")
         code = int(body.get("error_code") or r.status_code) if isinstance(body, dict) else r.status_code

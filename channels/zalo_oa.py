@@ -42,6 +42,7 @@ from campaign.store import zalo_tokens
 from campaign.store.db import Store
 from campaign.store.zalo_tokens import TokenPair
 from channels.base import OutMessage, Sent
+from channels.faults import requests_ambiguous
 from channels.limits import ChatLimits
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ ARTICLE_CREATE = "/v2.0/article/create"
 ARTICLE_VERIFY = "/v2.0/article/verify"
 ARTICLE_REMOVE = "/v2.0/article/remove"
 BROADCAST = "/v2.0/oa/message"
+VISIBLE = (GROUP_MESSAGE, BROADCAST)  # calls whose success users see; a lost answer there is ambiguous
 
 RATE_LIMIT = -32
 PROCESSING = -214
@@ -133,9 +135,13 @@ class ZaloOAClient:
         try:
             r = self.session.post(url, timeout=self.timeout, **kw)
         except requests.RequestException as exc:
+            ambiguous = what in VISIBLE and requests_ambiguous(exc)  # uploads and drafts show nothing: safe to redo
             if timed_out(exc):
                 raise ChannelError(f"Zalo không trả lời kịp / Zalo did not answer in time ({what})",
-                                   transient=True) from None
+                                   transient=True, ambiguous=ambiguous) from None
+            if ambiguous:
+                raise ChannelError(f"mất câu trả lời của Zalo / Zalo's answer was lost ({what}: {type(exc).__name__})",
+                                   transient=True, ambiguous=True) from None
             raise ChannelError(f"không kết nối được Zalo / cannot reach Zalo ({what}: {type(exc).__name__})",
                                transient=True) from None
         if r.status_code >= 500 or r.status_code == 429:
@@ -145,6 +151,9 @@ class ZaloOAClient:
             body = r.json()
         except ValueError:
             body = None
+        if r.status_code < 400 and not isinstance(body, dict) and what in VISIBLE:  # accepted, answer unreadable
+            raise ChannelError(f"Zalo HTTP {r.status_code}: câu trả lời không đọc được / unreadable answer ({what})",
+                               transient=True, ambiguous=True)
         if r.status_code >= 400 and isinstance(body, dict) and error_code(body):
             return body  # Zalo's error body with a 4xx status (token errors come as HTTP 401): map its code
         if r.status_code == 401:

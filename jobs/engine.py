@@ -25,7 +25,7 @@ from campaign.clock import Clock
 from campaign.config import Config
 from campaign.errors import CannotDelete, ChannelError, ChatMoved
 from campaign.store import repo
-from campaign.store.db import Store
+from campaign.store.db import Store, is_outage
 from campaign.sync import SyncReport, sync
 from campaign.texts import pair
 from channels.base import Channel, OutMessage
@@ -44,7 +44,7 @@ class Engine:
                  request_encoder: Callable[..., str] | None = None) -> None:
         self.store, self.config, self.clock = store, config, clock
         self.adapters = adapters
-        self.deliverer = Deliverer(store, config, adapters, clock)
+        self.deliverer = Deliverer(store, config, adapters, clock, encode=request_encoder)
         self.scheduler = scheduler or AsyncIOScheduler(timezone=config.tz, job_defaults=JOB_DEFAULTS)
         self.sweep_every = sweep_every or config.delivery.sweep_every
         self.after_sync: list[Callable[[SyncReport], Awaitable[None]]] = []
@@ -58,7 +58,7 @@ class Engine:
         runtime.install(self)
         for adapter in dict.fromkeys(self.adapters.values()):
             await adapter.start()
-        publishing.recover(self.store, self.config, self.clock)
+        publishing.recover(self.store, self.config, self.clock, self.request_encoder)
         report = await self.resync(full=True)
         self.scheduler.add_job(runtime.sweep_job, IntervalTrigger(seconds=self.sweep_every.total_seconds()),
                                id="sweep", replace_existing=True)
@@ -172,15 +172,20 @@ class Engine:
 
     async def sweep(self) -> None:
         """Anything due and not sent: late posts (catch-up or missed), held posts, retries, alerts."""
-        if self._sweep_lock.locked():
-            return
+        if self._sweep_lock.locked() or not self.deliverer.store_ok.is_set() or not self.deliverer.may_claim():
+            return  # the store is down (deliveries wait for it), or this process is not the leader
         async with self._sweep_lock:
-            outcomes = await asyncio.to_thread(publishing.publish_all_due, self.store, self.config, self.clock)
-            for o in outcomes:
-                if o.action not in ("wait", "skipped"):
-                    log.info("sweep: post %s %s %s", o.key, o.action, o.reason)
-            self._ask_approvers()
-            self.deliverer.start_ready()
+            try:
+                outcomes = await asyncio.to_thread(publishing.publish_all_due, self.store, self.config, self.clock)
+                for o in outcomes:
+                    if o.action not in ("wait", "skipped"):
+                        log.info("sweep: post %s %s %s", o.key, o.action, o.reason)
+                self._ask_approvers()
+                self.deliverer.start_ready()
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                log.warning("sweep skipped, the store is unreachable: %s", str(exc).splitlines()[0][:200])
 
     def _ask_approvers(self) -> None:
         """At most once a minute: request approval for posts that have come within ``ask_ahead``."""

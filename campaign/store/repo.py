@@ -244,6 +244,12 @@ def mark_stale_sending_unknown(s: Session) -> list[Delivery]:
     return rows
 
 
+def deliveries_like(s: Session, ref_prefix: str, statuses: list[str]) -> Sequence[Delivery]:
+    """Rows whose ref starts with ``ref_prefix`` (e.g. the alerts about one post), in these states."""
+    q = select(Delivery).where(col(Delivery.ref).startswith(ref_prefix, autoescape=True), col(Delivery.status).in_(statuses))
+    return s.exec(q.order_by(col(Delivery.id))).all()
+
+
 def deliveries_by_status(s: Session, statuses: list[str]) -> Sequence[Delivery]:
     q = select(Delivery).where(col(Delivery.status).in_(statuses)).order_by(col(Delivery.id))
     return s.exec(q).all()

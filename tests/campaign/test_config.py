@@ -105,3 +105,16 @@ def test_bad_duration_and_zone(campaign: Campaign) -> None:
 def test_missing_file_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_delivery_fault_settings(campaign: Campaign) -> None:
+    cfg = campaign.config()
+    assert cfg.delivery.on_ambiguous == "ask" and cfg.delivery.record_patience == timedelta(minutes=2)
+    text = CONFIG + '\n[delivery]\non_ambiguous = "resend"\nrecord_patience = "30s"\n'
+    campaign.config_path.write_text(text, encoding="utf-8")
+    cfg = campaign.config()
+    assert cfg.delivery.on_ambiguous == "resend" and cfg.delivery.record_patience == timedelta(seconds=30)
+    bad = CONFIG + '\n[delivery]\non_ambiguous = "retry"\n'
+    [problem] = errors_of(campaign, bad)
+    assert problem.startswith(f"{campaign.config_path}:{line_of(bad, 'on_ambiguous')}:")
+    assert 'on_ambiguous phải là "ask" hoặc "resend"' in problem and "not 'retry'" in problem

@@ -6,11 +6,33 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import json
+import socket
+import struct
 import threading
 import urllib.parse
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+# The request is accepted and recorded (the message is out), then its answer is lost: the connection
+# closes with no answer, is reset, or carries an answer that cannot be parsed. Unlike "drop" and
+# "timeout" (nothing recorded), these are the faults where a blind retry posts twice.
+LOST_ANSWER = frozenset({"lost_response", "reset", "garbage"})
+
+
+def lose_answer(handler: BaseHTTPRequestHandler, kind: str) -> None:
+    """Answer a processed request the ``LOST_ANSWER`` way ``kind`` names."""
+    handler.close_connection = True
+    if kind == "garbage":  # e.g. a proxy's error page with status 200
+        payload = b"<html><body>upstream answer lost</body></html>"
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
+    elif kind == "reset":  # RST instead of FIN when the server closes it
+        handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    # "lost_response": nothing is written; the connection is closed
 
 
 @dataclass(frozen=True)

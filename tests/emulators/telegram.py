@@ -77,7 +77,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, TypeVar
 
-from tests.emulators.common import Served, UploadedFile, parse_request
+from tests.emulators.common import LOST_ANSWER, Served, UploadedFile, lose_answer, parse_request
 from tests.emulators.waiting import wait_for, wait_until
 
 __all__ = [
@@ -134,7 +134,7 @@ TELEGRAM_CAPTION_LIMIT = 1024
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 # Fault kinds accepted by TelegramEmulator.inject()/fault_rate().
-FAULT_KINDS = frozenset({"500", "502", "timeout", "drop", "429", "kicked", "not_found"})
+FAULT_KINDS = frozenset({"500", "502", "timeout", "drop", "429", "kicked", "not_found", *LOST_ANSWER})
 
 
 def _forbidden_text(chat_type: str) -> str:
@@ -617,10 +617,11 @@ def _coerce(params: dict[str, Any]) -> dict[str, Any]:
 class _Outcome:
     """What the handler should do with the connection."""
 
-    action: Literal["respond", "drop", "hang"]
+    action: Literal["respond", "drop", "hang", "lost"]
     status: int = 200
     body: JSON | None = None
     raw: bytes | None = None  # non-JSON payload (file downloads)
+    lost: str = ""  # for "lost": which LOST_ANSWER fault (the request was processed)
 
 
 class _Server(ThreadingHTTPServer):
@@ -674,6 +675,9 @@ class _Handler(BaseHTTPRequestHandler):
         outcome = emulator._process(
             urllib.parse.unquote(path), self.headers.get("Content-Type", ""), body, query
         )
+        if outcome.action == "lost":
+            lose_answer(self, outcome.lost)
+            return
         if outcome.action != "respond":
             if outcome.action == "hang":
                 emulator._stopping.wait(emulator.hang_seconds)
@@ -887,7 +891,9 @@ class TelegramEmulator(Served):
 
         ``method=None`` matches send-type methods only (so a background getUpdates poll
         does not eat the fault); ``method="*"`` matches anything.  A faulted request is
-        never processed, so a client's retry is not a duplicate.
+        never processed, so a client's retry is not a duplicate — except the ``LOST_ANSWER``
+        kinds ("lost_response", "reset", "garbage"): processed and recorded like any
+        accepted request, then the answer is lost, so a blind retry IS a duplicate.
         """
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {sorted(FAULT_KINDS)}")
@@ -1146,7 +1152,9 @@ class TelegramEmulator(Served):
             chat = self._chat_for(params["chat_id"]) if params.get("chat_id") not in (None, "") else None
             call.chat_id = chat.id if chat else None
             fault = self._take_fault(method, call.chat_id)
-            if fault is not None:
+            if fault is not None and fault.kind in LOST_ANSWER:  # processed below, then the answer is lost
+                call.fault = fault.kind
+            elif fault is not None:
                 call.fault = fault.kind
                 return self._finish(call, self._fault_outcome(fault, chat))
             if chat is not None and chat.kicked:
@@ -1165,7 +1173,8 @@ class TelegramEmulator(Served):
             body: JSON = {"ok": True, "result": result}
             if method in ("setWebhook", "deleteWebhook"):
                 body["description"] = self._webhook_description
-            return self._finish(call, _Outcome("respond", 200, body))
+            outcome = self._finish(call, _Outcome("respond", 200, body))
+            return outcome if fault is None else _Outcome("lost", lost=fault.kind)
 
     def _finish(self, call: Call, outcome: _Outcome) -> _Outcome:
         """Record the call with its answer (or lack of one)."""

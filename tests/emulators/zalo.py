@@ -90,8 +90,9 @@ Zalo Bot Platform (``base_url``; URLs ``/bot<token>/<method>``):
 * Rate limits are not published; injected 429s look like Telegram's (``parameters.retry_after``).
 
 Faults: ``inject(kind, path=None, count=1, after=0, status=200)`` on either emulator — transport kinds
-"500", "502", "503", "drop" (connection closed, no answer), "timeout" (no answer for ``hang_seconds``);
-OA body kinds "rate_limit", "token_invalid", "token_expired", "quota", "not_follower", "not_in_package",
+"500", "502", "503", "drop" (connection closed, no answer), "timeout" (no answer for ``hang_seconds``), and
+the lost-answer kinds "lost_response", "reset", "garbage" (the request IS processed and recorded, then the
+answer is lost: closed, reset, or a 200 that is not JSON); OA body kinds "rate_limit", "token_invalid", "token_expired", "quota", "not_follower", "not_in_package",
 "bad_param", "too_large", "processing", or any int error code (answered with HTTP ``status``), "http_401" (a
 bare HTTP 401 whose body is JSON ``null``); Bot kinds
 "400", "401", "403", "404", "408", "429" (the published codes).  Every request is recorded as a ``Call``.
@@ -115,7 +116,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, TypeVar
 
-from tests.emulators.common import Served, UploadedFile, parse_request
+from tests.emulators.common import LOST_ANSWER, Served, UploadedFile, lose_answer, parse_request
 from tests.emulators.waiting import wait_for, wait_until
 
 __all__ = [
@@ -162,7 +163,7 @@ OA_FAULTS: dict[str, tuple[int, str]] = {
     "too_large": (ERR_TOO_LARGE, "Parameter exceeds the allowed limit"),
     "processing": (ERR_PROCESSING, "The article is being processed"),
 }
-TRANSPORT_FAULTS = frozenset({"500", "502", "503", "drop", "timeout"})
+TRANSPORT_FAULTS = frozenset({"500", "502", "503", "drop", "timeout", *LOST_ANSWER})
 ZALO_TEXT_LIMIT = 2000
 IMAGE_MAX_BYTES = 1_000_000
 GIF_MAX_BYTES = 5_000_000
@@ -225,10 +226,11 @@ class _Fault:
 
 @dataclass
 class _Outcome:
-    action: Literal["respond", "drop", "hang"]
+    action: Literal["respond", "drop", "hang", "lost"]
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    lost: str = ""  # for "lost": which LOST_ANSWER fault (the request was processed)
 
 
 class _Reply(Exception):
@@ -277,6 +279,9 @@ class _Handler(BaseHTTPRequestHandler):
         path, _, query = self.path.partition("?")
         headers = {k.lower(): v for k, v in self.headers.items()}
         outcome = emulator._process(method, urllib.parse.unquote(path), headers, body, query)
+        if outcome.action == "lost":
+            lose_answer(self, outcome.lost)
+            return
         if outcome.action != "respond":
             if outcome.action == "hang":
                 emulator._stopping.wait(emulator.hang_seconds)
@@ -494,9 +499,10 @@ class ZaloOAEmulator(_HttpEmulator):
         with self._lock:
             self.calls.append(call)
         fault = self._take_fault(path)
-        if fault is not None:
-            kind = fault.kind
+        kind = fault.kind if fault is not None else None
+        if kind is not None:
             call.fault = str(kind)
+        if fault is not None and kind not in LOST_ANSWER:
             outcome = _transport(kind) or (_Outcome("respond", 401, None) if kind == "http_401" else None)
             if outcome is None:
                 code, message = OA_FAULTS[kind] if isinstance(kind, str) else (kind, "Injected error")
@@ -516,7 +522,7 @@ class ZaloOAEmulator(_HttpEmulator):
                 outcome = _Outcome("respond", reply.status, reply.body)
         if outcome.action == "respond":
             call.status, call.response = outcome.status, outcome.body
-        return outcome
+        return _Outcome("lost", lost=str(kind)) if kind in LOST_ANSWER else outcome
 
     def _routes(self) -> dict[str, Callable[[JSON, dict[str, UploadedFile], dict[str, str]], JSON]]:
         return {
@@ -813,13 +819,15 @@ class ZaloBotEmulator(_HttpEmulator):
         call = Call(method, api_method, headers, params, time.monotonic(), files)
         with self._lock:
             self.calls.append(call)
+        kind: str | int | None = None
         if not prefix.startswith("bot") or prefix[3:] != self.token:
             outcome = _Outcome("respond", 401, _bot_err(401, "Unauthorized"))
         else:
             fault = self._take_fault(api_method)
-            if fault is not None:
-                kind = fault.kind
+            kind = fault.kind if fault is not None else None
+            if kind is not None:
                 call.fault = str(kind)
+            if kind is not None and kind not in LOST_ANSWER:
                 outcome = _transport(kind) or _Outcome("respond", int(kind), _bot_err(int(kind), BOT_FAULT_TEXT[int(kind)]))
                 if kind == "429":
                     outcome.body["parameters"] = {"retry_after": 1}
@@ -829,7 +837,7 @@ class ZaloBotEmulator(_HttpEmulator):
                 outcome = self._call(api_method, params)
         if outcome.action == "respond":
             call.status, call.response = outcome.status, outcome.body
-        return outcome
+        return _Outcome("lost", lost=str(kind)) if kind in LOST_ANSWER else outcome
 
     def _call(self, api_method: str, p: JSON) -> _Outcome:
         handler = {
