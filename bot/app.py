@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
+from apscheduler.events import EVENT_JOB_ERROR
 from rich.console import Console
 from telegram.ext import Application
 
 from bot import callbacks, telegram_bot, zalo_chat
 from bot.dispatch import Services
+from bot.incidents import Incidents
 from bot.telegram_bot import Webhook, build_application
 from campaign.clock import Clock, SystemClock
 from campaign.config import Config
-from campaign.errors import ChannelSetupError
+from campaign.errors import ChannelSetupError, LoaError
 from campaign.store.db import Store
 from channels.base import Channel
 from channels.console import ConsoleChannel
@@ -101,49 +105,68 @@ class Runner:
     console: Console = field(default_factory=lambda: Console(highlight=False))
 
     async def run(self) -> None:
+        """Until a signal or ``run_for``; raises ``ServiceFailed`` (one line) if a part of the service died.
+
+        Unexpected errors inside the parts (a job, the watcher, a chat handler, a stray task) are
+        reported through ``Incidents`` and the service goes on; only a part that ends by itself is fatal.
+        """
         engine = Engine(self.store, self.config, self.adapters, self.clock, request_encoder=callbacks.encode)
+        incidents = Incidents(self.store, self.config, self.clock, on_alert=engine.deliverer.start_ready)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        report = await engine.start()
-        sv = Services(self.store, self.config, self.clock, engine)
-        chat = await self._start_chat(sv)
-        zalo = self._start_zalo(sv, stop)
-        self.console.print(
-            f"Loa đang chạy / running: {self.config.name} — {report.changes} thay đổi / changes, "
-            f"{len(report.problems)} lỗi / errors. Ctrl-C để dừng / to stop."
-        )
-        tasks = [asyncio.create_task(stop.wait())]
-        if self.watch:
-            tasks.append(asyncio.create_task(self._watch(engine, stop)))
-        if self.run_for is not None:
-            tasks.append(asyncio.create_task(asyncio.sleep(self.run_for.total_seconds())))
+        previous_handler = loop.get_exception_handler()
+        loop.set_exception_handler(lambda _loop, context: _stray(incidents, context))
+        engine.scheduler.add_listener(lambda event: incidents.report(f"job {event.job_id}", event.exception), EVENT_JOB_ERROR)
+        chat: Application | None = None
+        zalo: Callable[[], Awaitable[None]] = _nothing
+        parts: dict[asyncio.Task[Any], str] = {}
         try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            report = await engine.start()
+            sv = Services(self.store, self.config, self.clock, engine)
+            chat = await self._start_chat(sv, incidents)
+            zalo, zalo_task = self._start_zalo(sv, stop)
+            self.console.print(
+                f"Loa đang chạy / running: {self.config.name} — {report.changes} thay đổi / changes, "
+                f"{len(report.problems)} lỗi / errors. Ctrl-C để dừng / to stop."
+            )
+            parts[asyncio.create_task(stop.wait())] = "stop"
+            if self.watch:
+                parts[asyncio.create_task(self._watch(engine, stop, incidents))] = "content watcher"
+            if zalo_task is not None:
+                parts[zalo_task] = "Zalo Bot polling"
+            if self.run_for is not None:
+                parts[asyncio.create_task(asyncio.sleep(self.run_for.total_seconds()))] = "stop"
+            done, _ = await asyncio.wait(parts, return_when=asyncio.FIRST_COMPLETED)
+            ended = next((t for t in done if parts[t] != "stop"), None)
+            if ended is not None and not stop.is_set():
+                raise ServiceFailed(_ended(parts[ended], ended))
         finally:
-            for t in tasks:
+            for t in parts:
                 t.cancel()
             self.console.print("Đang dừng / stopping…")
             if chat is not None:
                 await telegram_bot.stop(chat)
             await zalo()
             await engine.stop()
+            loop.set_exception_handler(previous_handler)
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
 
-    async def _start_chat(self, sv: Services) -> Application | None:
+    async def _start_chat(self, sv: Services, incidents: Incidents) -> Application | None:
         if not self.chat_token:
             return None
         app = build_application(sv, self.chat_token, api_base=self.config.telegram.api_base,
                                 file_base=self.config.telegram.file_base)
+        app.bot_data[telegram_bot.INCIDENTS] = incidents
         await telegram_bot.start(app, self.webhook)
         return app
 
-    def _start_zalo(self, sv: Services, stop: asyncio.Event) -> Callable[[], Awaitable[None]]:
-        """Zalo Bot chat side (polling or webhook); returns how to stop it."""
+    def _start_zalo(self, sv: Services, stop: asyncio.Event) -> tuple[Callable[[], Awaitable[None]], asyncio.Task[None] | None]:
+        """Zalo Bot chat side (polling or webhook); returns how to stop it, and the polling task."""
         if not self.zalo_token:
-            return _nothing
+            return _nothing, None
         client = ZaloBotClient(self.zalo_token, api_base=self.config.zalo.bot_api_base)
         if self.zalo_webhook is None:
             task = asyncio.create_task(zalo_chat.poll(sv, client, stop))
@@ -154,7 +177,7 @@ class Runner:
                 await asyncio.gather(task, return_exceptions=True)
                 client.close()
 
-            return stop_polling
+            return stop_polling, task
         hook = self.zalo_webhook
         client.set_webhook(hook.url, hook.secret)
         server = zalo_chat.webhook_server(sv, client, hook.secret, "/" + hook.path)
@@ -164,13 +187,56 @@ class Runner:
             server.stop()
             client.close()
 
-        return stop_server
+        return stop_server, None
 
-    async def _watch(self, engine: Engine, stop: asyncio.Event) -> None:
+    async def _watch(self, engine: Engine, stop: asyncio.Event, incidents: Incidents) -> None:
+        """Resync on every change in content/ until ``stop``; it never ends the process.
+
+        A resync that raises (whatever a file does to it) is reported and the watch goes on; if
+        watching itself fails (the folder removed, the OS's watch limit), it starts again after a pause.
+        """
         from watchfiles import awatch
 
+        pause = 1.0
         # config.toml is not watched: a changed config needs a restart (the engine holds the parsed one).
-        async for _changes in awatch(self.config.content_dir, stop_event=stop, debounce=800, recursive=True):
+        while not stop.is_set():
+            try:
+                async for _changes in awatch(self.config.content_dir, stop_event=stop, debounce=800, recursive=True):
+                    pause = 1.0
+                    await self._resync(engine, incidents)
+            except Exception as exc:  # noqa: BLE001 - reported; the watch starts again
+                incidents.report("content watcher", exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), pause)
+                pause = min(pause * 2, 60.0)
+
+    async def _resync(self, engine: Engine, incidents: Incidents) -> None:
+        try:
             report = await engine.resync()
-            if report.changes or report.problems:
-                self.console.print(f"Đồng bộ lại / resynced: {report.changes} thay đổi / changes, {len(report.problems)} lỗi / errors")
+        except Exception as exc:  # noqa: BLE001 - e.g. a file sync could not cope with; every other post keeps its jobs
+            incidents.report("sync", exc)
+            self.console.print(f"Đồng bộ lại thất bại / resync failed: {type(exc).__name__}: {exc}", markup=False)
+            return
+        if report.changes or report.problems:
+            self.console.print(f"Đồng bộ lại / resynced: {report.changes} thay đổi / changes, {len(report.problems)} lỗi / errors")
+        for p in report.problems:
+            self.console.print(str(p), markup=False)
+
+
+class ServiceFailed(LoaError):
+    """A part of the running service ended by itself: ``loa run`` exits non-zero with this one line."""
+
+
+def _ended(name: str, task: asyncio.Task[Any]) -> str:
+    exc = None if task.cancelled() else task.exception()
+    why = f"{type(exc).__name__}: {exc}" if exc is not None else "ended unexpectedly / dừng bất ngờ"
+    return f"Loa dừng vì {name} ngừng chạy / Loa stopped because the {name} stopped: {why}"
+
+
+def _stray(incidents: Incidents, context: dict[str, Any]) -> None:
+    """asyncio's handler for errors nobody awaited (a task's exception, a failing callback)."""
+    exc = context.get("exception")
+    if isinstance(exc, BaseException):
+        incidents.report("background task", exc)
+    else:
+        log.error("asyncio: %s", context.get("message"))

@@ -14,13 +14,15 @@ class RedactSecrets(logging.Filter):
         super().__init__()
         self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
 
+    def scrub(self, text: str) -> str:
+        for s in self.secrets:
+            text = text.replace(s, "***")
+        return text
+
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secrets:
             return True
-        message = record.getMessage()
-        for s in self.secrets:
-            message = message.replace(s, "***")
-        record.msg, record.args = message, None
+        record.msg, record.args = self.scrub(record.getMessage()), None
         return True
 
 
@@ -40,7 +42,8 @@ def setup_logging(config: Config, level: int = logging.INFO, extra_secrets: Iter
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "urllib3.connectionpool", "apscheduler.executors", "apscheduler.scheduler",
-                  "watchfiles", "alembic"):
+    for noisy in ("httpx", "httpcore", "urllib3.connectionpool", "apscheduler.scheduler", "watchfiles", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # a failing job: the Runner's listener logs the traceback once per kind (bot.incidents), not APScheduler on every run
+    logging.getLogger("apscheduler.executors").setLevel(logging.CRITICAL)
     return redact

@@ -27,6 +27,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                        "⏰ Post “{title}” ({key}) is past its approval deadline ({deadline}); {missing} approval(s) missing, due {at}."),
     "alert.zalo_auth": ("🔑 Zalo OA ngừng đăng: {reason}. Quản trị viên chạy `loa zalo login` với mã ủy quyền mới.",
                         "🔑 Zalo OA publishing stopped: {reason}. An admin should run `loa zalo login` with a new authorization code."),
+    "alert.error": ("⚠️ Lỗi bất ngờ ở {where}: {error}. Loa vẫn chạy; chi tiết trong nhật ký (log).",
+                    "⚠️ Unexpected error in {where}: {error}. Loa keeps running; details in the log."),
     # approval requests
     "request": ("📝 Duyệt bài #{id} «{title}» — đăng {at} → {channels} (đã duyệt {have}/{need})",
                 "📝 Review post #{id} “{title}” — goes out {at} → {channels} ({have}/{need} approvals)"),
