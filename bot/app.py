@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import os
 import signal
@@ -23,7 +24,10 @@ from bot.telegram_bot import Webhook, build_application
 from campaign.clock import Clock, SystemClock
 from campaign.config import Config
 from campaign.errors import ChannelSetupError, LoaError
+from campaign.publishing import raise_alert
 from campaign.store.db import Store
+from campaign.sync import SyncReport
+from campaign.texts import t
 from channels.base import Channel
 from channels.console import ConsoleChannel
 from channels.telegram import TelegramChannel
@@ -119,11 +123,14 @@ class Runner:
         previous_handler = loop.get_exception_handler()
         loop.set_exception_handler(lambda _loop, context: _stray(incidents, context))
         engine.scheduler.add_listener(lambda event: incidents.report(f"job {event.job_id}", event.exception), EVENT_JOB_ERROR)
+        job_log = logging.getLogger("apscheduler.executors.default")
+        job_log.addFilter(_reported_elsewhere)
         chat: Application | None = None
         zalo: Callable[[], Awaitable[None]] = _nothing
         parts: dict[asyncio.Task[Any], str] = {}
         try:
             report = await engine.start()
+            self._tell_problems(report)
             sv = Services(self.store, self.config, self.clock, engine)
             chat = await self._start_chat(sv, incidents)
             zalo, zalo_task = self._start_zalo(sv, stop)
@@ -151,6 +158,7 @@ class Runner:
             await zalo()
             await engine.stop()
             loop.set_exception_handler(previous_handler)
+            job_log.removeFilter(_reported_elsewhere)
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
 
@@ -221,6 +229,17 @@ class Runner:
             self.console.print(f"Đồng bộ lại / resynced: {report.changes} thay đổi / changes, {len(report.problems)} lỗi / errors")
         for p in report.problems:
             self.console.print(str(p), markup=False)
+        self._tell_problems(report)
+        engine.deliverer.start_ready()
+
+    def _tell_problems(self, report: SyncReport) -> None:
+        """Admins editing a synced folder do not see this console: the problems go to their chat, once per set."""
+        if not report.problems:
+            return
+        lines = sorted({str(p) for p in report.problems})
+        digest = hashlib.sha1("\n".join(lines).encode()).hexdigest()[:12]
+        text = "\n".join([t("alert.problems", "vi"), t("alert.problems", "en"), *lines[:20]])
+        raise_alert(self.store, self.config, self.clock, f"problems:{digest}", text)
 
 
 class ServiceFailed(LoaError):
@@ -231,6 +250,11 @@ def _ended(name: str, task: asyncio.Task[Any]) -> str:
     exc = None if task.cancelled() else task.exception()
     why = f"{type(exc).__name__}: {exc}" if exc is not None else "ended unexpectedly / dừng bất ngờ"
     return f"Loa dừng vì {name} ngừng chạy / Loa stopped because the {name} stopped: {why}"
+
+
+def _reported_elsewhere(record: logging.LogRecord) -> bool:
+    """APScheduler logs a failing job's traceback on every run; the Runner's listener reports it once."""
+    return not (record.exc_info and record.levelno >= logging.ERROR)
 
 
 def _stray(incidents: Incidents, context: dict[str, Any]) -> None:

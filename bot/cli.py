@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import sys
 from datetime import date, datetime, time, timedelta
@@ -153,7 +154,10 @@ def run(
     zalo_webhook: Annotated[str | None, typer.Option("--zalo-webhook", help="Nhận tin Zalo Bot qua webhook URL thay vì getUpdates / receive Zalo Bot updates at this URL instead of polling.")] = None,
     zalo_listen: Annotated[str, typer.Option("--zalo-listen", help="Địa chỉ:cổng cho webhook Zalo / host:port of the Zalo webhook server.")] = "127.0.0.1:8444",
 ) -> None:
-    """Chạy lịch đăng / run: sync, schedule, publish, watch content/ (Ctrl-C stops cleanly)."""
+    """Chạy lịch đăng / run: sync, schedule, publish, watch content/ (Ctrl-C stops cleanly).
+
+    Exit status 0 only after a clean stop (a signal, or --for elapsed); 1 with a one-line reason otherwise.
+    """
     from bot.app import Runner, build_adapters
     from bot.logs import setup_logging
 
@@ -171,8 +175,12 @@ def run(
                            webhook=_webhook(webhook, listen, cfg.telegram.webhook_secret_env),
                            zalo_token=zalo_token, zalo_webhook=_webhook(zalo_webhook, zalo_listen, cfg.zalo.bot_webhook_secret_env),
                            console=out).run())
-    except LoaError as exc:
+    except LoaError as exc:  # a setup problem, or a part of the service that died (bot.app.ServiceFailed)
         _fail(exc)
+    except Exception as exc:  # anything else: the traceback in the log once, one line to say why, non-zero
+        logging.getLogger("loa").critical("loa run failed", exc_info=exc)
+        err.print(f"Loa dừng vì lỗi / Loa stopped on an error: {type(exc).__name__}: {exc}", markup=False)
+        raise typer.Exit(1) from None
 
 
 @app.command()

@@ -42,8 +42,7 @@ def setup_logging(config: Config, level: int = logging.INFO, extra_secrets: Iter
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "urllib3.connectionpool", "apscheduler.scheduler", "watchfiles", "alembic"):
+    for noisy in ("httpx", "httpcore", "urllib3.connectionpool", "apscheduler.executors", "apscheduler.scheduler",
+                  "watchfiles", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    # a failing job: the Runner's listener logs the traceback once per kind (bot.incidents), not APScheduler on every run
-    logging.getLogger("apscheduler.executors").setLevel(logging.CRITICAL)
     return redact
