@@ -78,3 +78,15 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         s = Store(f"sqlite:///{tmp_path / 'loa.db'}")
     yield s
     s.close()
+
+
+# --- hypothesis profiles: "ci" by default (small), HYPOTHESIS_PROFILE=deep for a long run ---------------
+# (one block for every property test; registering a name twice is harmless, the last one wins)
+try:
+    from hypothesis import settings as _hypothesis_settings
+except ImportError:  # the test extra not installed: the property tests are skipped by importorskip
+    pass
+else:
+    _hypothesis_settings.register_profile("ci", max_examples=60, deadline=None, print_blob=True)
+    _hypothesis_settings.register_profile("deep", max_examples=2000, deadline=None, print_blob=True)
+    _hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
