@@ -52,7 +52,7 @@ def test_without_alert_chats_the_log_line_still_comes_once(tmp_path, store: Stor
 
     campaign = Campaign(tmp_path / "camp")
     campaign.config_path.write_text(campaign.config_path.read_text().replace('[alerts]\nchats = ["admin"]\n', ""))
-    campaign.write("b.md", post_text(title="Không kênh báo"))
+    campaign.write("b.md", post_text(title="Không kênh báo", body=str(tmp_path)))  # new content, new ref per run
     cfg = campaign.config()
     assert cfg.alert_chats == ()
     clock = FakeClock(datetime(2021, 1, 26, 1, 31, tzinfo=UTC))
