@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import logging
 import os
 import signal
@@ -11,17 +13,22 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from apscheduler.events import EVENT_JOB_ERROR
 from rich.console import Console
 from telegram.ext import Application
 
 from bot import callbacks, telegram_bot, zalo_chat
 from bot.dispatch import Services
+from bot.incidents import Incidents
 from bot.telegram_bot import Webhook, build_application
 from campaign.clock import Clock, SystemClock
 from campaign.config import Config
-from campaign.errors import ChannelSetupError
+from campaign.errors import ChannelSetupError, LoaError
+from campaign.publishing import raise_alert
 from campaign.store.db import Store, sqlite_path
 from campaign.store.leader import Leadership, SqliteLock, runners
+from campaign.sync import SyncReport
+from campaign.texts import t
 from channels.base import Channel
 from channels.console import ConsoleChannel
 from channels.telegram import TelegramChannel
@@ -132,60 +139,82 @@ class Runner:
     exit_status: int = 0  # 3: stopped to keep delivery exactly-once (store unreachable, lead lost)
 
     async def run(self) -> None:
+        """Until a signal or ``run_for``; raises ``ServiceFailed`` (one line) if a part of the service died.
+
+        Unexpected errors inside the parts (a job, the watcher, a chat handler, a stray task) are
+        reported through ``Incidents`` and the service goes on; only a part that ends by itself is fatal.
+        """
         engine = Engine(self.store, self.config, self.adapters, self.clock, request_encoder=callbacks.encode)
+        incidents = Incidents(self.store, self.config, self.clock, on_alert=engine.deliverer.start_ready)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        previous_handler = loop.get_exception_handler()
+        loop.set_exception_handler(lambda _loop, context: _stray(incidents, context))
+        engine.scheduler.add_listener(lambda event: incidents.report(f"job {event.job_id}", event.exception), EVENT_JOB_ERROR)
+        job_log = logging.getLogger("apscheduler.executors.default")
+        job_log.addFilter(_reported_elsewhere)
         sv = Services(self.store, self.config, self.clock, engine)
         leadership = self.leadership
-        chat = zalo = None
-        tasks = [asyncio.create_task(stop.wait())]
+        chat: Application | None = None
+        zalo: Callable[[], Awaitable[None]] = _nothing
+        zalo_task: asyncio.Task[None] | None = None
+        parts: dict[asyncio.Task[Any], str] = {asyncio.create_task(stop.wait()): "stop"}
         if self.run_for is not None:
-            tasks.append(asyncio.create_task(asyncio.sleep(self.run_for.total_seconds())))
+            parts[asyncio.create_task(asyncio.sleep(self.run_for.total_seconds()))] = "stop"
         try:
             if leadership is not None:
                 engine.deliverer.may_claim = lambda: leadership.held  # the fence: no claim unless leading
-                chat, zalo = await self._start_webhooks(sv, stop)  # a standby answers webhooks (store-backed)
-                if not await self._wait_to_lead(leadership, stop, tasks):
+                chat, zalo = await self._start_webhooks(sv, stop, incidents)  # a standby answers webhooks (store-backed)
+                if not await self._wait_to_lead(leadership, list(parts)):
                     return
             report = await engine.start()
-            chat = chat or await self._start_chat(sv)
-            zalo = zalo or self._start_zalo(sv, stop)
+            self._tell_problems(report)
+            chat = chat or await self._start_chat(sv, incidents)
+            if zalo is _nothing:
+                zalo, zalo_task = self._start_zalo(sv, stop)
             self.console.print(
                 f"Loa đang chạy / running: {self.config.name} — {report.changes} thay đổi / changes, "
                 f"{len(report.problems)} lỗi / errors. Ctrl-C để dừng / to stop."
             )
             if self.watch:
-                tasks.append(asyncio.create_task(self._watch(engine, stop)))
-            tasks.append(asyncio.create_task(engine.deliverer.store_lost.wait()))
+                parts[asyncio.create_task(self._watch(engine, stop, incidents))] = "content watcher"
+            if zalo_task is not None:
+                parts[zalo_task] = "Zalo Bot polling"
+            parts[asyncio.create_task(engine.deliverer.store_lost.wait())] = HALT  # exit 3, rows listed after the stop
             if leadership is not None:
-                tasks.append(asyncio.create_task(self._fence(leadership)))
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                parts[asyncio.create_task(self._fence(leadership))] = HALT  # exit 3: a standby takes over
+            done, _ = await asyncio.wait(parts, return_when=asyncio.FIRST_COMPLETED)
+            ended = next((t for t in done if _failed(parts[t], t)), None)
+            if ended is not None and not stop.is_set():
+                raise ServiceFailed(_ended(parts[ended], ended))
         finally:
-            for t in tasks:
+            for t in parts:
                 t.cancel()
             self.console.print("Đang dừng / stopping…")
             if chat is not None:
                 await telegram_bot.stop(chat)
-            if zalo is not None:
-                await zalo()
+            await zalo()
             await engine.stop()
             self._report_unrecorded(engine)  # after the stop: sends that finished meanwhile are listed too
             if leadership is not None:
                 await asyncio.to_thread(leadership.release)
+            loop.set_exception_handler(previous_handler)
+            job_log.removeFilter(_reported_elsewhere)
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
 
     # --- one leader (PostgreSQL) ------------------------------------------------------------------
 
-    async def _start_webhooks(self, sv: Services, stop: asyncio.Event) -> tuple[Application | None, Callable[[], Awaitable[None]] | None]:
+    async def _start_webhooks(self, sv: Services, stop: asyncio.Event,
+                              incidents: Incidents) -> tuple[Application | None, Callable[[], Awaitable[None]]]:
         """Webhook receivers start at once on every process, leader or not; polling waits for the lead."""
-        chat = await self._start_chat(sv) if self.webhook is not None else None
-        zalo = self._start_zalo(sv, stop) if self.zalo_webhook is not None else None
+        chat = await self._start_chat(sv, incidents) if self.webhook is not None else None
+        zalo = self._start_zalo(sv, stop)[0] if self.zalo_webhook is not None else _nothing
         return chat, zalo
 
-    async def _wait_to_lead(self, leadership: Leadership, stop: asyncio.Event, tasks: list[asyncio.Task[Any]]) -> bool:
+    async def _wait_to_lead(self, leadership: Leadership, tasks: list[asyncio.Task[Any]]) -> bool:
         """Standby until this process holds the lock (True), or until told to stop (False)."""
         said = False
         while not any(t.done() for t in tasks):
@@ -227,18 +256,19 @@ class Runner:
                                "in the database. Khởi động lại sẽ xử lý / the restart resolves: "
                                + "; ".join(f"#{i} {what}" for i, what in sorted(lost.items())), markup=False)
 
-    async def _start_chat(self, sv: Services) -> Application | None:
+    async def _start_chat(self, sv: Services, incidents: Incidents) -> Application | None:
         if not self.chat_token:
             return None
         app = build_application(sv, self.chat_token, api_base=self.config.telegram.api_base,
                                 file_base=self.config.telegram.file_base)
+        app.bot_data[telegram_bot.INCIDENTS] = incidents
         await telegram_bot.start(app, self.webhook)
         return app
 
-    def _start_zalo(self, sv: Services, stop: asyncio.Event) -> Callable[[], Awaitable[None]]:
-        """Zalo Bot chat side (polling or webhook); returns how to stop it."""
+    def _start_zalo(self, sv: Services, stop: asyncio.Event) -> tuple[Callable[[], Awaitable[None]], asyncio.Task[None] | None]:
+        """Zalo Bot chat side (polling or webhook); returns how to stop it, and the polling task."""
         if not self.zalo_token:
-            return _nothing
+            return _nothing, None
         client = ZaloBotClient(self.zalo_token, api_base=self.config.zalo.bot_api_base)
         if self.zalo_webhook is None:
             task = asyncio.create_task(zalo_chat.poll(sv, client, stop))
@@ -249,7 +279,7 @@ class Runner:
                 await asyncio.gather(task, return_exceptions=True)
                 client.close()
 
-            return stop_polling
+            return stop_polling, task
         hook = self.zalo_webhook
         client.set_webhook(hook.url, hook.secret)
         server = zalo_chat.webhook_server(sv, client, hook.secret, "/" + hook.path)
@@ -259,13 +289,82 @@ class Runner:
             server.stop()
             client.close()
 
-        return stop_server
+        return stop_server, None
 
-    async def _watch(self, engine: Engine, stop: asyncio.Event) -> None:
+    async def _watch(self, engine: Engine, stop: asyncio.Event, incidents: Incidents) -> None:
+        """Resync on every change in content/ until ``stop``; it never ends the process.
+
+        A resync that raises (whatever a file does to it) is reported and the watch goes on; if
+        watching itself fails (the folder removed, the OS's watch limit), it starts again after a pause.
+        """
         from watchfiles import awatch
 
+        pause = 1.0
         # config.toml is not watched: a changed config needs a restart (the engine holds the parsed one).
-        async for _changes in awatch(self.config.content_dir, stop_event=stop, debounce=800, recursive=True):
+        while not stop.is_set():
+            try:
+                async for _changes in awatch(self.config.content_dir, stop_event=stop, debounce=800, recursive=True):
+                    pause = 1.0
+                    await self._resync(engine, incidents)
+            except Exception as exc:  # noqa: BLE001 - reported; the watch starts again
+                incidents.report("content watcher", exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), pause)
+                pause = min(pause * 2, 60.0)
+
+    async def _resync(self, engine: Engine, incidents: Incidents) -> None:
+        try:
             report = await engine.resync()
-            if report.changes or report.problems:
-                self.console.print(f"Đồng bộ lại / resynced: {report.changes} thay đổi / changes, {len(report.problems)} lỗi / errors")
+        except Exception as exc:  # noqa: BLE001 - e.g. a file sync could not cope with; every other post keeps its jobs
+            incidents.report("sync", exc)
+            self.console.print(f"Đồng bộ lại thất bại / resync failed: {type(exc).__name__}: {exc}", markup=False)
+            return
+        if report.changes or report.problems:
+            self.console.print(f"Đồng bộ lại / resynced: {report.changes} thay đổi / changes, {len(report.problems)} lỗi / errors")
+        for p in report.problems:
+            self.console.print(str(p), markup=False)
+        self._tell_problems(report)
+        engine.deliverer.start_ready()
+
+    def _tell_problems(self, report: SyncReport) -> None:
+        """Admins editing a synced folder do not see this console: the problems go to their chat, once per set."""
+        if not report.problems:
+            return
+        lines = sorted({str(p) for p in report.problems})
+        digest = hashlib.sha1("\n".join(lines).encode()).hexdigest()[:12]
+        text = "\n".join([t("alert.problems", "vi"), t("alert.problems", "en"), *lines[:20]])
+        raise_alert(self.store, self.config, self.clock, f"problems:{digest}", text)
+
+
+class ServiceFailed(LoaError):
+    """A part of the running service ended by itself: ``loa run`` exits non-zero with this one line."""
+
+
+def _ended(name: str, task: asyncio.Task[Any]) -> str:
+    exc = None if task.cancelled() else task.exception()
+    why = f"{type(exc).__name__}: {exc}" if exc is not None else "ended unexpectedly / dừng bất ngờ"
+    return f"Loa dừng vì {name} ngừng chạy / Loa stopped because the {name} stopped: {why}"
+
+
+HALT = "halt"  # a part whose normal end is an honest stop with exit status 3 (lead lost, store unreachable)
+
+
+def _failed(name: str, task: asyncio.Task[Any]) -> bool:
+    """A part that ended other than by a stop: it raised, or it ended by itself though it should run on."""
+    if name == "stop":
+        return False
+    return task.cancelled() or task.exception() is not None or name != HALT
+
+
+def _reported_elsewhere(record: logging.LogRecord) -> bool:
+    """APScheduler logs a failing job's traceback on every run; the Runner's listener reports it once."""
+    return not (record.exc_info and record.levelno >= logging.ERROR)
+
+
+def _stray(incidents: Incidents, context: dict[str, Any]) -> None:
+    """asyncio's handler for errors nobody awaited (a task's exception, a failing callback)."""
+    exc = context.get("exception")
+    if isinstance(exc, BaseException):
+        incidents.report("background task", exc)
+    else:
+        log.error("asyncio: %s", context.get("message"))

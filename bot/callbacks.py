@@ -1,13 +1,16 @@
 """Inline-button callback data: the one place it is encoded and decoded.
 
 Telegram allows 64 bytes, so the data is compact: ``a:12:1f2e3d4c`` (approve post 12, content
-hash prefix). Decoding never trusts the data: the handler re-checks the post, hash and role.
+hash prefix). Decoding never trusts the data (a modified client can send anything): every part
+is parsed with bounds here, and the handler re-checks the post, hash and role.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from campaign.ask import COMMANDS, MAX_PAGE, number
 from campaign.errors import Conflict
 
 ACTIONS = {
@@ -19,6 +22,8 @@ ACTIONS = {
 }
 CODES = {v: k for k, v in ACTIONS.items()}
 MAX_BYTES = 64
+_HASH = re.compile(r"[0-9a-f]{0,64}")
+INVALID = "Nút này không còn hiệu lực. / This button is no longer valid."
 
 
 @dataclass(frozen=True)
@@ -44,25 +49,40 @@ def page_data(command: str, arg: str, page: int) -> str:
 
 
 def decode(data: str) -> Callback:
-    code, *parts = data.split(":")
+    """Data -> Callback, or ``Conflict`` (a polite "no longer valid") for anything malformed or out of range.
+
+    The hash part is only checked to be hex here; whether it is the full prefix of the post's
+    current content is ``campaign.review``'s decision (it audits a stale or forged one).
+    """
+    code, _, body = data.partition(":")
     action = ACTIONS.get(code)
-    try:
-        if action in ("approve", "reject", "diff"):
-            return Callback(action, post_id=int(parts[0]), hash_prefix=parts[1])
-        if action in ("retract", "correct"):
-            return Callback(action, post_id=int(parts[0]))
-        if action in ("pause", "resume", "cancel"):
+    if action is None or len(data.encode()) > MAX_BYTES:
+        raise Conflict(INVALID)
+    if action in ("approve", "reject", "diff"):
+        ref, sep, hash_prefix = body.partition(":")
+        post_id = number(ref)
+        if sep and post_id is not None and _HASH.fullmatch(hash_prefix):
+            return Callback(action, post_id=post_id, hash_prefix=hash_prefix)
+    elif action in ("retract", "correct"):
+        if (post_id := number(body)) is not None and body.isdigit():
+            return Callback(action, post_id=post_id)
+    elif action in ("pause", "resume", "cancel"):
+        if not body:
             return Callback(action)
-        if action in ("resend", "went_out"):
-            return Callback(action, delivery_id=int(parts[0]))
-        if action == "page":
-            return Callback(action, command=parts[0], arg=parts[1], page=int(parts[2]))
-    except (IndexError, ValueError):
-        pass
-    raise Conflict("Nút này không còn hiệu lực. / This button is no longer valid.")
+    elif action in ("resend", "went_out"):
+        if (delivery_id := number(body)) is not None and body.isdigit():
+            return Callback(action, delivery_id=delivery_id)
+    else:  # page: command, argument (may hold ':'), page
+        command, _, rest = body.partition(":")
+        arg, sep, page_text = rest.rpartition(":")
+        page = number(page_text, low=0, high=MAX_PAGE) if page_text.isdigit() else None
+        if command in COMMANDS and sep and page is not None:
+            return Callback(action, command=command, arg=arg, page=page)
+    raise Conflict(INVALID)
 
 
 REASON_MARK = "#R{post_id}-{hash_prefix}"
+_REASON = re.compile(r"#R([0-9]{1,10})-([0-9a-f]{8})")
 
 
 def reason_marker(post_id: int, hash_prefix: str) -> str:
@@ -71,7 +91,5 @@ def reason_marker(post_id: int, hash_prefix: str) -> str:
 
 
 def parse_reason_marker(text: str) -> tuple[int, str] | None:
-    import re
-
-    m = re.search(r"#R(\d+)-([0-9a-f]{8})", text or "")
+    m = _REASON.search(text or "")
     return (int(m.group(1)), m.group(2)) if m else None

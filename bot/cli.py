@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import sys
 from datetime import date, datetime, time, timedelta
@@ -167,7 +168,12 @@ def run(
     zalo_webhook: Annotated[str | None, typer.Option("--zalo-webhook", help="Nhận tin Zalo Bot qua webhook URL thay vì getUpdates / receive Zalo Bot updates at this URL instead of polling.")] = None,
     zalo_listen: Annotated[str, typer.Option("--zalo-listen", help="Địa chỉ:cổng cho webhook Zalo / host:port of the Zalo webhook server.")] = "127.0.0.1:8444",
 ) -> None:
-    """Chạy lịch đăng / run: sync, schedule, publish, watch content/ (Ctrl-C stops cleanly)."""
+    """Chạy lịch đăng / run: sync, schedule, publish, watch content/ (Ctrl-C stops cleanly).
+
+    Exit status 0 only after a clean stop (a signal, or --for elapsed); 1 with a one-line reason when it
+    fails; 2 when another loa run holds the SQLite file; 3 when it stopped to keep delivery exactly-once
+    (database unreachable past record_patience, or the lead lost).
+    """
     from bot.app import Runner, build_adapters, single_runner
     from bot.logs import setup_logging
     from campaign.store.leader import AnotherRunner, Leadership
@@ -193,8 +199,12 @@ def run(
                         zalo_token=zalo_token, zalo_webhook=_webhook(zalo_webhook, zalo_listen, cfg.zalo.bot_webhook_secret_env),
                         console=out, leadership=leadership)
         asyncio.run(runner.run())
-    except LoaError as exc:
+    except LoaError as exc:  # a setup problem, or a part of the service that died (bot.app.ServiceFailed)
         _fail(exc)
+    except Exception as exc:  # anything else: the traceback in the log once, one line to say why, non-zero
+        logging.getLogger("loa").critical("loa run failed", exc_info=exc)
+        err.print(f"Loa dừng vì lỗi / Loa stopped on an error: {type(exc).__name__}: {exc}", markup=False)
+        raise typer.Exit(1) from None
     if runner.exit_status:
         raise typer.Exit(runner.exit_status)
 

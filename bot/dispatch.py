@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot import callbacks
 from campaign import answers, operations, review
-from campaign.ask import COMMANDS, Ask
+from campaign.ask import COMMANDS, MAX_PAGE, Ask, number, usage
 from campaign.clock import Clock
 from campaign.config import Config
 from campaign.errors import Conflict, LoaError
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 PAGE_LINES = 15
 PAGED = ("today", "tomorrow", "week", "date", "pending")
+MAX_IDS = 50  # "/retry 5 6 7": ids at once
 CONFIRM_WORDS = ("xacnhan", "confirm", "ok")
 
 
@@ -89,13 +90,17 @@ async def answer(sv: Services, who: Who, ask: Ask, *, buttons: bool = True, page
         return Reply(str(exc))
 
 
+class BadArguments(Conflict):
+    """The arguments do not fit the command; the message is its usage line."""
+
+
 async def _answer(sv: Services, who: Who, ask: Ask, *, buttons: bool, page: int) -> Reply:
     cmd, args, now, lang, person = ask.command, ask.args, sv.clock.now(), who.lang, who.actor.person
     role = COMMANDS[cmd][1]
     if role is not None:
         review.check(sv.store, who.actor, role, now, cmd)
-    if cmd in PAGED and len(args) > (1 if cmd == "date" else 0) and args[-1].isdigit():
-        page, args = int(args[-1]) - 1, args[:-1]  # "tuannay 2": the Zalo Bot has no buttons to turn pages
+    if cmd in PAGED:
+        args, page = _page_args(cmd, args, page, who, buttons)
     arg = " ".join(args)
 
     def paged(make: Callable[[int], answers.Answer]) -> Reply:
@@ -161,12 +166,12 @@ async def _answer(sv: Services, who: Who, ask: Ask, *, buttons: bool, page: int)
                                     f"-{len(report.withdrawn)} ({report.unchanged} {_l(who, 'không đổi', 'unchanged')})",
                                     *problems]))
         case "retry":
-            ids = _delivery_ids(args, who)
+            ids = _delivery_ids(cmd, args, who, buttons)
             for i in ids:
                 await sv.engine.retry(who.actor, i)
             return Reply(_l(who, f"🔁 Đã đưa lại vào hàng gửi: {_ids(ids)}.", f"🔁 Queued again: {_ids(ids)}."))
         case "skip":
-            ids = _delivery_ids(args, who)
+            ids = _delivery_ids(cmd, args, who, buttons)
             for i in ids:
                 operations.skip_delivery(sv.store, sv.clock, who.actor, i)
             return Reply(_l(who, f"⏭ Đã bỏ qua: {_ids(ids)}.", f"⏭ Skipped: {_ids(ids)}."))
@@ -186,19 +191,44 @@ async def _answer(sv: Services, who: Who, ask: Ask, *, buttons: bool, page: int)
     raise Conflict(_l(who, "Không hiểu lệnh. Gõ /help.", "Unknown command. Try /help."))
 
 
+def _usage(cmd: str, who: Who, buttons: bool) -> BadArguments:
+    return BadArguments(usage(cmd, who.lang, prefix="/" if buttons else ""))
+
+
+def _page_args(cmd: str, args: tuple[str, ...], page: int, who: Who, buttons: bool) -> tuple[tuple[str, ...], int]:
+    """A listing takes at most a page number (after the date for "date"): 1..MAX_PAGE, or the usage line.
+
+    "tuannay 2": the Zalo Bot has no buttons to turn pages, so the page is typed.
+    """
+    fixed = 1 if cmd == "date" else 0
+    if len(args) > fixed + 1:
+        raise _usage(cmd, who, buttons)
+    if len(args) == fixed + 1:
+        typed = number(args[-1], high=MAX_PAGE)
+        if typed is None:
+            raise _usage(cmd, who, buttons)
+        return args[:-1], typed - 1
+    return args, min(max(page, 0), MAX_PAGE - 1)
+
+
 def _one(args: tuple[str, ...] | list[str], who: Who) -> str:
+    """A post reference, its ID or its key (``review.find_post`` bounds the ID)."""
     if not args:
         raise Conflict(_l(who, "Cần số bài (ID), ví dụ /post 12.", "Give the post ID, e.g. /post 12."))
     return args[0].lstrip("#")
 
 
-def _delivery_ids(args: tuple[str, ...], who: Who) -> list[int]:
+def _delivery_ids(cmd: str, args: tuple[str, ...], who: Who, buttons: bool) -> list[int]:
     """ "/retry 5 6 7": the ids an alert lists, all at once."""
-    _one(args, who)
-    for text in args:
-        if not text.lstrip("#").isdigit():
-            raise Conflict(_l(who, f"'{text}' không phải số lượt gửi.", f"'{text}' is not a delivery number."))
-    return [int(a.lstrip("#")) for a in args]
+    if not args:
+        raise _usage(cmd, who, buttons)
+    ids = [number(text) for text in args[:MAX_IDS + 1]]
+    for text, i in zip(args, ids, strict=False):
+        if i is None:
+            raise Conflict(_l(who, f"'{text[:20]}' không phải số lượt gửi.", f"'{text[:20]}' is not a delivery number."))
+    if len(ids) > MAX_IDS:
+        raise Conflict(_l(who, f"Tối đa {MAX_IDS} số mỗi lần.", f"At most {MAX_IDS} numbers at once."))
+    return [i for i in ids if i is not None]
 
 
 def _ids(ids: list[int]) -> str:
@@ -258,11 +288,7 @@ async def _press(sv: Services, who: Who, cb: callbacks.Callback) -> tuple[Reply 
             return None, _l(who, "Đã duyệt ✅", "Approved ✅")
         case "reject":
             review.check(sv.store, who.actor, "approver", now, "reject")
-            with sv.store.session() as s:
-                post = review.find_post(s, cb.post_id or 0)
-                if not post.content_hash.startswith(cb.hash_prefix or ""):
-                    raise Conflict("Bài đã thay đổi sau yêu cầu này; hãy xem yêu cầu mới. / "
-                                   "The post changed after this request; see the new request.")
+            post = review.fresh(sv.store, who.actor, cb.post_id or 0, cb.hash_prefix or "", now, "reject")
             mark = callbacks.reason_marker(post.id or 0, cb.hash_prefix or "")
             prompt = _l(who, f"✍️ Lý do từ chối bài #{post.id} «{post.title}»? Hãy trả lời tin nhắn này. {mark}",
                         f"✍️ Why reject post #{post.id} “{post.title}”? Reply to this message. {mark}")
@@ -280,10 +306,19 @@ async def _press(sv: Services, who: Who, cb: callbacks.Callback) -> tuple[Reply 
                                  buttons=False, page=0), ""
         case "cancel":
             return Reply(_l(who, "Đã huỷ.", "Cancelled.")), ""
-        case "page":
+        case "page" if cb.command in PAGED:
             reply = await answer(sv, who, Ask(cb.command or "help", tuple(cb.arg.split()) if cb.arg else ()), page=cb.page)
             return reply, ""
-    raise Conflict("Nút này không còn hiệu lực. / This button is no longer valid.")
+    raise Conflict(callbacks.INVALID)
+
+
+async def press_data(sv: Services, who: Who, data: str) -> tuple[callbacks.Callback | None, Pressed]:
+    """A button press as the platform delivers it: untrusted data, decoded with bounds, then ``press``."""
+    try:
+        cb = callbacks.decode(data)
+    except LoaError as exc:
+        return None, Pressed(None, str(exc), ok=False)
+    return cb, await press(sv, who, cb)
 
 
 async def reason_given(sv: Services, who: Who, post_id: int, hash_prefix: str, reason: str) -> Reply:

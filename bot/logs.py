@@ -14,13 +14,15 @@ class RedactSecrets(logging.Filter):
         super().__init__()
         self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
 
+    def scrub(self, text: str) -> str:
+        for s in self.secrets:
+            text = text.replace(s, "***")
+        return text
+
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secrets:
             return True
-        message = record.getMessage()
-        for s in self.secrets:
-            message = message.replace(s, "***")
-        record.msg, record.args = message, None
+        record.msg, record.args = self.scrub(record.getMessage()), None
         return True
 
 

@@ -5,10 +5,11 @@ Each handler reads the update (who, what), calls one dispatch function and sends
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
-from urllib.parse import urlparse
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -22,19 +23,25 @@ from telegram import (
     User,
 )
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot import callbacks, dispatch
 from bot.dispatch import Reply, Services, Who
+from bot.webhook import Webhook
+from bot.webhook import server as webhook_server
 from campaign.ask import COMMANDS, parse_command, parse_question
-from campaign.errors import LoaError
+from campaign.errors import ChannelSetupError
 from campaign.review import Actor
-from channels.telegram import chat_id
+from channels.telegram import _seconds, chat_id
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 4000
 EDIT_IN_PLACE = ("page", "pause", "resume", "cancel", "retract", "correct")
+TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_SERVER = "loa_webhook_server"
+INCIDENTS = "loa_incidents"  # bot_data key of the Runner's bot.incidents.Incidents, when there is one
+__all__ = ["Webhook", "build_application", "start", "stop"]
 
 
 def build_application(sv: Services, token: str, *, api_base: str, file_base: str) -> Application:
@@ -110,14 +117,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None or query.from_user is None:
         return
     sv = _services(context)
-    try:
-        cb = callbacks.decode(query.data or "")
-    except LoaError as exc:
-        await query.answer(str(exc), show_alert=True)
-        return
-    pressed = await dispatch.press(sv, who(sv, query.from_user), cb)
+    cb, pressed = await dispatch.press_data(sv, who(sv, query.from_user), query.data or "")
     await query.answer(pressed.toast[:200] or None, show_alert=not pressed.ok)
-    if pressed.reply is None or not isinstance(query.message, Message):
+    if cb is None or pressed.reply is None or not isinstance(query.message, Message):
         return
     if cb.action in EDIT_IN_PLACE:
         await query.message.edit_text(pressed.reply.html[:TEXT_LIMIT], parse_mode=ParseMode.HTML,
@@ -157,26 +159,89 @@ def split(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    log.error("chat handler failed: %s", context.error, exc_info=context.error)
+    """Anything a handler did not expect: logged once per kind (and the admins told), a polite reply."""
+    incidents = context.bot_data.get(INCIDENTS)
+    if incidents is not None and context.error is not None:
+        incidents.report("Telegram chat", context.error)
+    else:
+        log.error("chat handler failed: %s", context.error, exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
         with contextlib.suppress(TelegramError):
             await update.effective_message.reply_text("Có lỗi, đã ghi nhận. / Something went wrong; it has been logged.")
 
 
-async def start(app: Application, webhook: Webhook | None = None, *, poll_timeout: int = 10) -> None:
-    """Start taking updates (long polling, or a webhook whose secret header PTB checks)."""
-    await app.initialize()
-    await set_commands(app)
+async def start(app: Application, webhook: Webhook | None = None, *, poll_timeout: int = 10,
+                startup_retries: int = 5, startup_backoff: float = 2.0) -> None:
+    """Start taking updates (long polling, or our webhook server: secret, size and JSON checked).
+
+    Start-up calls are retried on network errors like the channel's ``getMe``; only a token
+    Telegram refuses (or an outage outlasting the retries of ``getMe``) stops start-up. The
+    command menu and the webhook registration are never fatal: a warning, and the bot runs on.
+    """
+    retry = _Retry(startup_retries, startup_backoff)
+    try:
+        await retry.call("getMe", app.initialize)
+    except InvalidToken:
+        raise ChannelSetupError("Telegram từ chối token của bot chat / Telegram rejected the chat bot's token") from None
+    except TelegramError as exc:
+        raise ChannelSetupError(f"không kết nối được Telegram / cannot reach Telegram: {exc}") from None
+    await set_commands(app, retry)
     await app.start()
     assert app.updater is not None
     if webhook is None:
         await app.updater.start_polling(poll_interval=0, timeout=poll_timeout)
-    else:
-        await app.updater.start_webhook(listen=webhook.listen, port=webhook.port, url_path=webhook.path,
-                                        webhook_url=webhook.url, secret_token=webhook.secret)
+        return
+    srv = webhook_server(webhook.path, webhook.secret, TELEGRAM_SECRET_HEADER, _enqueue(app), name="Telegram")
+    srv.listen(webhook.port, webhook.listen)
+    app.bot_data[_SERVER] = srv
+    if not await retry.quietly("setWebhook", lambda: app.bot.set_webhook(webhook.url, secret_token=webhook.secret)):
+        log.error("Telegram webhook not registered: no chat updates until it is (restart, or check %s)", webhook.url)
+
+
+def _enqueue(app: Application) -> Callable[[dict[str, Any]], Awaitable[bool]]:
+    async def deliver(data: dict[str, Any]) -> bool:
+        try:
+            update = Update.de_json(data, app.bot)
+        except Exception:  # noqa: BLE001 - untrusted JSON into PTB's parser: any failure means "not an update"
+            return False
+        await app.update_queue.put(update)
+        return True
+
+    return deliver
+
+
+class _Retry:
+    """Network errors and 429s at start-up: try again with doubling waits (``retry_after`` for a 429)."""
+
+    def __init__(self, retries: int, backoff: float) -> None:
+        self.retries, self.backoff = retries, backoff
+
+    async def call(self, what: str, fn: Callable[[], Awaitable[object]]) -> object:
+        for attempt in range(1, self.retries + 1):
+            try:
+                return await fn()
+            except (NetworkError, RetryAfter) as exc:
+                if attempt == self.retries:
+                    raise
+                delay = _seconds(exc.retry_after) if isinstance(exc, RetryAfter) else self.backoff * 2 ** (attempt - 1)
+                log.warning("Telegram %s failed at start-up (%s); retrying in %.1fs", what, exc, delay)
+                await asyncio.sleep(delay)
+        return None
+
+    async def quietly(self, what: str, fn: Callable[[], Awaitable[object]]) -> bool:
+        """``call``, but a failure is a warning, never fatal; returns whether it worked."""
+        try:
+            await self.call(what, fn)
+            return True
+        except TelegramError as exc:
+            log.warning("Telegram %s failed at start-up: %s; going on without it", what, exc)
+            return False
 
 
 async def stop(app: Application) -> None:
+    srv = app.bot_data.pop(_SERVER, None)
+    if srv is not None:
+        srv.stop()
     if app.updater is not None and app.updater.running:
         await app.updater.stop()
     if app.running:
@@ -184,37 +249,26 @@ async def stop(app: Application) -> None:
     await app.shutdown()
 
 
-@dataclass(frozen=True)
-class Webhook:
-    """``loa run --webhook URL``: Telegram posts updates to URL; the secret header is checked."""
+async def set_commands(app: Application, retry: _Retry | None = None) -> None:
+    """The command menu in both languages; approvers' chats also see the staff commands.
 
-    url: str
-    secret: str
-    listen: str = "127.0.0.1"
-    port: int = 8443
-
-    @property
-    def path(self) -> str:
-        return urlparse(self.url).path.lstrip("/") or "telegram"
-
-
-async def set_commands(app: Application) -> None:
-    """The command menu in both languages; approvers' chats also see the staff commands."""
+    Never fatal: a chat the bot is not in yet, or Telegram failing, leaves that menu as it was.
+    """
     sv: Services = app.bot_data["loa"]
+    retry = retry or _Retry(1, 0)
 
     def menu(lang: int, staff: bool) -> list[BotCommand]:
         return [BotCommand(cmd, (vi, en)[lang][:256]) for cmd, (_a, role, vi, en) in COMMANDS.items()
                 if cmd != "start" and (role is None or staff)]
 
-    await app.bot.set_my_commands(menu(0, False), scope=BotCommandScopeDefault())
-    await app.bot.set_my_commands(menu(1, False), scope=BotCommandScopeDefault(), language_code="en")
+    await retry.quietly("setMyCommands", lambda: app.bot.set_my_commands(menu(0, False), scope=BotCommandScopeDefault()))
+    await retry.quietly("setMyCommands", lambda: app.bot.set_my_commands(menu(1, False), scope=BotCommandScopeDefault(),
+                                                                         language_code="en"))
     for key in sv.config.approval.chats + sv.config.alert_chats:
         channel = sv.config.channels[key]
         if channel.kind != "telegram":
             continue
         scope = BotCommandScopeChat(chat_id(channel.target))
-        try:
-            await app.bot.set_my_commands(menu(0, True), scope=scope)
-            await app.bot.set_my_commands(menu(1, True), scope=scope, language_code="en")
-        except TelegramError as exc:  # the bot may not be in that chat yet; the default menu still works
-            log.warning("could not set commands for %s: %s", key, exc)
+        if await retry.quietly(f"setMyCommands ({key})", lambda scope=scope: app.bot.set_my_commands(menu(0, True), scope=scope)):
+            await retry.quietly(f"setMyCommands ({key})",
+                                lambda scope=scope: app.bot.set_my_commands(menu(1, True), scope=scope, language_code="en"))

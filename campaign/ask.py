@@ -36,6 +36,17 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str | None, str, str]] = {
     "correct": (("dinhchinh",), "admin", "Đính chính bài đã đăng: /correct ID", "Correct a published post: /correct ID"),
 }
 ALIASES: dict[str, str] = {a: c for c, (aliases, *_rest) in COMMANDS.items() for a in (c, *aliases)}
+# what a command takes after its name (vi, en), for the usage line shown when the arguments do not fit
+ARGS: dict[str, tuple[str, str]] = {
+    "today": ("[trang]", "[page]"), "tomorrow": ("[trang]", "[page]"), "week": ("[trang]", "[page]"),
+    "pending": ("[trang]", "[page]"), "date": ("DD/MM [trang]", "DD/MM [page]"),
+    "post": ("ID", "ID"), "audit": ("ID", "ID"), "approve": ("ID", "ID"), "reject": ("ID lý do", "ID reason"),
+    "override": ("ID", "ID"), "retry": ("ID…", "ID…"), "skip": ("ID…", "ID…"),
+    "retract": ("ID", "ID"), "correct": ("ID", "ID"),
+}
+MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger "ID" names nothing and must not reach the database
+MAX_PAGE = 1000
+_NUMBER = re.compile(r"#?([0-9]{1,12})")
 _DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?\b")
 
 
@@ -43,6 +54,29 @@ _DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?\b")
 class Ask:
     command: str
     args: tuple[str, ...] = ()
+
+
+def number(text: str, *, low: int = 1, high: int = MAX_ID) -> int | None:
+    """``text`` as a whole number in [low, high] (ASCII digits, an optional ``#``), else None.
+
+    Chat arguments are untrusted: "²" passes ``str.isdigit`` but not ``int``, and 20 digits
+    overflow the database's integers, so every number from a user goes through here.
+    """
+    m = _NUMBER.fullmatch(text.strip())
+    if m is None:
+        return None
+    value = int(m.group(1))
+    return value if low <= value <= high else None
+
+
+def usage(command: str, lang: str, *, prefix: str = "/") -> str:
+    """The polite answer to arguments that do not fit: how the command is written."""
+    aliases, _role, vi, en = COMMANDS[command]
+    word = (aliases or (command,))[0] if lang != "en" else command
+    args = ARGS.get(command, ("", ""))[1 if lang == "en" else 0]
+    call = f"{prefix}{word} {args}".strip()
+    what = (en if lang == "en" else vi).split(":")[0]  # the help text without its own example
+    return f"Usage: {call} — {what}" if lang == "en" else f"Cách dùng: {call} — {what}"
 
 
 def fold(text: str) -> str:

@@ -38,6 +38,7 @@ class Outcome:
     reason: str = ""
     late: timedelta = timedelta(0)
     delivery_ids: list[int] = field(default_factory=list)
+    repeated: bool = False  # the same state as last time (a held post re-checked by the sweep): not worth a log line
 
 
 def post_payload(post: Post) -> dict[str, Any]:
@@ -78,10 +79,31 @@ def add_deliveries(s: Session, ref: str, channels: list[str] | tuple[str, ...], 
     return rows
 
 
-def alert(s: Session, config: Config, now: datetime, ref: str, text: str) -> None:
-    """Tell the admins (once per ``ref``) through the alert chats; logs too, since chats may be down."""
-    log.warning("alert %s: %s", ref, text.splitlines()[-1])
-    add_deliveries(s, f"alert:{ref}", config.alert_chats, text_payload(text), now)
+_LOGGED: dict[str, None] = {}  # alert refs this process logged, when no alert chat row records them
+_LOGGED_MAX = 10_000
+
+
+def alert(s: Session, config: Config, now: datetime, ref: str, text: str) -> bool:
+    """Tell the admins once per ``ref`` through the alert chats, and log it once too (chats may be down).
+
+    A ref names a state (e.g. held, for this content, for this reason), so a held post that the
+    sweep re-checks every few seconds logs one line, and a new one when its state changes.
+    Returns whether the alert was new.
+    """
+    rows = add_deliveries(s, f"alert:{ref}", config.alert_chats, text_payload(text), now)
+    new = bool(rows) if config.alert_chats else _first_time(ref)
+    if new:
+        log.warning("alert %s: %s", ref, text.splitlines()[-1])
+    return new
+
+
+def _first_time(ref: str) -> bool:
+    if ref in _LOGGED:
+        return False
+    if len(_LOGGED) >= _LOGGED_MAX:
+        _LOGGED.pop(next(iter(_LOGGED)))
+    _LOGGED[ref] = None
+    return True
 
 
 def raise_alert(store: Store, config: Config, clock: Clock, ref: str, text: str) -> None:
@@ -131,12 +153,14 @@ def publish_due(store: Store, config: Config, clock: Clock, key: str) -> Outcome
             return Outcome(key, "missed", late=late)
         reason = hold_reason(s, config, post)
         if reason is not None:
-            if post.status != "held":
+            was_held = post.status == "held"
+            if not was_held:
                 post.status = "held"
                 repo.audit(s, now, "scheduler", "held", post_id=post.id, ref=key, reason=reason[1])
-            alert(s, config, now, f"held:{key}:{post.content_hash[:12]}:{reason[1][:40]}", both("alert.held", reason=reason, **words))
+            new = alert(s, config, now, f"held:{key}:{post.content_hash[:12]}:{reason[1][:40]}",
+                        both("alert.held", reason=reason, **words))
             s.commit()
-            return Outcome(key, "held", reason=reason[1], late=late)
+            return Outcome(key, "held", reason=reason[1], late=late, repeated=was_held and not new)
         rows = add_deliveries(s, f"post:{key}", post.channels, post_payload(post), now, post_id=post.id,
                               due_at=post.scheduled_at, content_hash=post.content_hash)
         post.status, post.published_hash = "published", post.content_hash

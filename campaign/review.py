@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from campaign.approvals import ApprovalState, approval_state
+from campaign.ask import number
 from campaign.clock import Clock
 from campaign.config import Config, Person
 from campaign.errors import Conflict, NotAllowed, NotFound
@@ -53,10 +54,15 @@ def needs_review(post: Post) -> bool:
 
 
 def find_post(s: Session, ref: str | int) -> Post:
-    """A post by numeric id or by key (path under content/)."""
-    post = s.get(Post, int(ref)) if str(ref).isdigit() else repo.post_by_key(s, str(ref))
+    """A post by numeric id or by key (path under content/); an id out of range names no post."""
+    text = str(ref)
+    if isinstance(ref, int) or text.isdigit():
+        post_id = number(text)
+        post = s.get(Post, post_id) if post_id is not None else None
+    else:
+        post = repo.post_by_key(s, text)
     if post is None:
-        raise NotFound(f"không có bài '{ref}' / no post '{ref}'")
+        raise NotFound(f"không có bài '{text[:40]}' / no post '{text[:40]}'")
     return post
 
 
@@ -76,6 +82,29 @@ def require(s: Session, actor: Actor, role: str, now: datetime, action: str, pos
     return person
 
 
+def require_fresh(s: Session, actor: Actor, post: Post, hash_prefix: str, now: datetime, action: str) -> None:
+    """A button's decision binds to the content it showed: the full stored prefix, nothing shorter.
+
+    An empty or short prefix would match any content (a forged ``a:ID:`` would approve whatever
+    the file says now), so it is refused like a stale one, and both are audited.
+    """
+    if len(hash_prefix) == HASH_PREFIX and post.content_hash.startswith(hash_prefix):
+        return
+    repo.audit(s, now, actor.label, "refused", post_id=post.id, ref=post.key, attempted=action, reason="stale",
+               hash=hash_prefix)
+    s.commit()
+    raise Conflict("Bài đã thay đổi sau yêu cầu này; hãy xem yêu cầu mới. / "
+                   "The post changed after this request; see the new request.")
+
+
+def fresh(store: Store, actor: Actor, post_ref: int, hash_prefix: str, now: datetime, action: str) -> Post:
+    """The post, if ``hash_prefix`` is still its content (see ``require_fresh``)."""
+    with store.session() as s:
+        post = find_post(s, post_ref)
+        require_fresh(s, actor, post, hash_prefix, now, action)
+        return post
+
+
 def check(store: Store, actor: Actor, role: str, now: datetime, action: str) -> Person:
     """Raise ``NotAllowed`` (and audit the attempt) unless the actor has the role."""
     with store.session() as s:
@@ -89,9 +118,8 @@ def decide(store: Store, config: Config, clock: Clock, actor: Actor, post_ref: s
     with store.session() as s:
         post = find_post(s, post_ref)
         person = require(s, actor, "approver", now, decision, post)
-        if hash_prefix is not None and not post.content_hash.startswith(hash_prefix):
-            raise Conflict("Bài đã thay đổi sau yêu cầu này; hãy xem yêu cầu mới. / "
-                           "The post changed after this request; see the new request.")
+        if hash_prefix is not None:
+            require_fresh(s, actor, post, hash_prefix, now, decision)
         if not needs_review(post):
             raise Conflict(f"Bài đang ở trạng thái '{post.status}', không cần duyệt. / "
                            f"The post is '{post.status}' and needs no review.")

@@ -63,6 +63,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                           "can no longer edit or delete it"),
     "retract.failed": ("❌ {channel} vẫn còn hiện bài: {reason}. Hãy xoá tay.",
                        "❌ {channel} still shows the post: {reason}. Remove it by hand."),
+    "alert.error": ("⚠️ Lỗi bất ngờ ở {where}: {error}. Loa vẫn chạy; chi tiết trong nhật ký (log).",
+                    "⚠️ Unexpected error in {where}: {error}. Loa keeps running; details in the log."),
+    "alert.problems": ("⚠️ Nội dung có lỗi; các tệp này chưa được nạp, mọi bài khác vẫn theo lịch:",
+                       "⚠️ Content problems; these files were not loaded, every other post keeps its schedule:"),
     # approval requests
     "request": ("📝 Duyệt bài #{id} «{title}» — đăng {at} → {channels} (đã duyệt {have}/{need})",
                 "📝 Review post #{id} “{title}” — goes out {at} → {channels} ({have}/{need} approvals)"),

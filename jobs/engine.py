@@ -146,7 +146,8 @@ class Engine:
 
     async def publish(self, key: str) -> publishing.Outcome:
         outcome = await asyncio.to_thread(publishing.publish_due, self.store, self.config, self.clock, key)
-        log.info("post %s: %s %s", key, outcome.action, outcome.reason)
+        if not outcome.repeated:
+            log.info("post %s: %s %s", key, outcome.action, outcome.reason)
         if outcome.action == "held":
             self.reconcile([key])  # its re-check when the catch-up window closes
         await self.deliverer.deliver_ready()
@@ -178,7 +179,7 @@ class Engine:
             try:
                 outcomes = await asyncio.to_thread(publishing.publish_all_due, self.store, self.config, self.clock)
                 for o in outcomes:
-                    if o.action not in ("wait", "skipped"):
+                    if o.action not in ("wait", "skipped") and not o.repeated:  # a held post: once per state
                         log.info("sweep: post %s %s %s", o.key, o.action, o.reason)
                 self._ask_approvers()
                 self.deliverer.start_ready()

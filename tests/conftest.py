@@ -21,7 +21,7 @@ PG_URL = os.environ.get("LOA_TEST_DATABASE_URL")
 
 # Property tests (hypothesis): "ci", the default, keeps the whole fuzz suite well under two minutes;
 # HYPOTHESIS_PROFILE=deep runs twenty times the examples for a hunt before a release.
-_FUZZ = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]}
+_FUZZ = {"deadline": None, "print_blob": True, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]}
 settings.register_profile("ci", max_examples=100, **_FUZZ)
 settings.register_profile("deep", max_examples=2000, **_FUZZ)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -75,3 +75,51 @@ def test_missing_token_suggests_offline(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "bot", "run", "--config", str(campaign.config_path)], env=env,
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode == 1 and "TELEGRAM_BOT_TOKEN" in proc.stdout + proc.stderr and "--offline" in proc.stdout + proc.stderr
+
+
+BAD_FILE = "---\ntitle: Hỏng\nmilestone: khai-mac\ntime: \"09:00\"\napprovals: 99999999999999999999\n---\nx\n"
+
+
+def test_a_bad_file_dropped_while_running_does_not_end_the_process(tmp_path: Path) -> None:
+    """The issue: the process exited 0, silently, about a second after such a file appeared."""
+    campaign = Campaign(tmp_path / "camp")
+    campaign.write("a.md", post_text())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--config", str(campaign.config_path), "--offline"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "COLUMNS": "200", "LOA_DATABASE_URL": f"sqlite:///{campaign.root / 'loa.db'}"},
+    )
+    try:
+        wait_for_line(proc, "Loa đang chạy")
+        time.sleep(0.3)  # the watcher is up
+        campaign.write("hong.md", BAD_FILE)
+        seen = wait_for_line(proc, "Đồng bộ lại")  # reported: a problem line, or "resync failed" if sync raised
+        (campaign.content / "hong.md").unlink()
+        campaign.write("b.md", post_text(title="Sau đó", time="09:30"))
+        seen += wait_for_line(proc, "resynced: 1")  # still running, still watching
+        assert proc.poll() is None
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0, "".join(seen) + rest  # a clean stop
+    assert "hong.md" in "".join(seen) + rest or "OverflowError" in "".join(seen) + rest
+
+
+def test_run_exits_non_zero_with_one_line_when_the_service_fails(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    from typer.testing import CliRunner
+
+    from bot.app import Runner, ServiceFailed
+    from bot.cli import app
+
+    campaign = Campaign(tmp_path / "camp")
+    monkeypatch.setenv("LOA_DATABASE_URL", f"sqlite:///{campaign.root / 'loa.db'}")
+    for failure, reason in ((ServiceFailed("Loa stopped because the content watcher stopped: OSError: x"), "content watcher"),
+                            (RuntimeError("database vanished"), "Loa stopped on an error: RuntimeError: database vanished")):
+        async def fail(self: Runner, failure: Exception = failure) -> None:
+            raise failure
+
+        monkeypatch.setattr(Runner, "run", fail)
+        result = CliRunner().invoke(app, ["run", "--config", str(campaign.config_path), "--offline"])
+        assert result.exit_code == 1
+        last = result.output.strip().splitlines()[-1]
+        assert reason in last

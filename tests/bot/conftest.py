@@ -54,9 +54,10 @@ class Live:
             count = len(self.tg.messages(chat))
             await self._pause(0.1)
 
-    async def press(self, user: int, chat: int | str, message_id: int, data: str, lang: str = "vi") -> str:
-        """Press a button; returns the toast text the bot answered with."""
-        qid = self.tg.press_button(user, message_id, chat, data, lang)
+    async def press(self, user: int, chat: int | str, message_id: int, data: str, lang: str = "vi", *,
+                    forged: bool = False) -> str:
+        """Press a button (``forged``: send ``data`` whatever the buttons say); returns the toast text."""
+        qid = self.tg.press_button(user, message_id, chat, data, lang, forged=forged)
         answer = await self.tg.wait_for(lambda: next((a for a in self.tg.answers if a.id == qid), None))
         await self._pause(0.1)
         return answer.text or ""

@@ -1078,11 +1078,13 @@ class TelegramEmulator(Served):
         language_code: str = "vi",
         *,
         first_name: str = "Tester",
+        forged: bool = False,
     ) -> str:
         """A user presses an inline button on a bot message; returns the callback query id.
 
         Raises ValueError when the message or a button with that callback_data does not
-        exist — a real user could not press it either.
+        exist — a real user could not press it either.  ``forged=True``: a modified client
+        sends ``data`` anyway (Telegram does not check callback data against the buttons).
         """
         with self._lock:
             chat = self._test_chat(chat_id)
@@ -1090,7 +1092,7 @@ class TelegramEmulator(Served):
             if record is None:
                 raise ValueError(f"no live message {message_id} in chat {chat.id}")
             keyboard = (record.get("reply_markup") or {}).get("inline_keyboard") or []
-            if not any(b.get("callback_data") == data for row in keyboard for b in row):
+            if not forged and not any(b.get("callback_data") == data for row in keyboard for b in row):
                 raise ValueError(f"message {message_id} has no button with callback_data {data!r}")
             user = self._remember_user(user_id, first_name, language_code, None)
             query_id = str(next(self._query_ids))
