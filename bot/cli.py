@@ -181,30 +181,34 @@ def run(
     cfg = load(config, content)
     setup_logging(cfg)
     try:
-        lock = single_runner(cfg.database_url)  # SQLite: one process; held until this process ends
+        lock = single_runner(cfg.database_url)  # SQLite: one process; held until this run ends (or the process dies)
     except AnotherRunner as exc:
         err.print(str(exc), markup=False)
         raise typer.Exit(2) from None
-    store, clock = open_store(cfg), SystemClock()
-    leadership = None if lock is not None or store.dialect != "postgresql" else Leadership(cfg.database_url)
     try:
-        adapters = build_adapters(cfg, offline=offline, store=store, clock=clock, on_zalo_stop=lambda reason: raise_alert(
-            store, cfg, clock, f"zalo_auth:{clock.now():%Y%m%d%H%M}", both("alert.zalo_auth", reason=reason)))
-        duration = parse_duration(run_for) if run_for else None
-        token = None if offline else os.environ.get(cfg.telegram.token_env) or None
-        has_zalo_bot = any(ch.kind == "zalo_bot" for ch in cfg.channels.values())
-        zalo_token = None if offline or not has_zalo_bot else os.environ.get(cfg.zalo.bot_token_env) or None
-        runner = Runner(cfg, store, adapters, clock=clock, run_for=duration, watch=watch, chat_token=token,
-                        webhook=_webhook(webhook, listen, cfg.telegram.webhook_secret_env),
-                        zalo_token=zalo_token, zalo_webhook=_webhook(zalo_webhook, zalo_listen, cfg.zalo.bot_webhook_secret_env),
-                        console=out, leadership=leadership)
-        asyncio.run(runner.run())
-    except LoaError as exc:  # a setup problem, or a part of the service that died (bot.app.ServiceFailed)
-        _fail(exc)
-    except Exception as exc:  # anything else: the traceback in the log once, one line to say why, non-zero
-        logging.getLogger("loa").critical("loa run failed", exc_info=exc)
-        err.print(f"Loa dừng vì lỗi / Loa stopped on an error: {type(exc).__name__}: {exc}", markup=False)
-        raise typer.Exit(1) from None
+        store, clock = open_store(cfg), SystemClock()
+        leadership = None if lock is not None or store.dialect != "postgresql" else Leadership(cfg.database_url)
+        try:
+            adapters = build_adapters(cfg, offline=offline, store=store, clock=clock, on_zalo_stop=lambda reason: raise_alert(
+                store, cfg, clock, f"zalo_auth:{clock.now():%Y%m%d%H%M}", both("alert.zalo_auth", reason=reason)))
+            duration = parse_duration(run_for) if run_for else None
+            token = None if offline else os.environ.get(cfg.telegram.token_env) or None
+            has_zalo_bot = any(ch.kind == "zalo_bot" for ch in cfg.channels.values())
+            zalo_token = None if offline or not has_zalo_bot else os.environ.get(cfg.zalo.bot_token_env) or None
+            runner = Runner(cfg, store, adapters, clock=clock, run_for=duration, watch=watch, chat_token=token,
+                            webhook=_webhook(webhook, listen, cfg.telegram.webhook_secret_env),
+                            zalo_token=zalo_token, zalo_webhook=_webhook(zalo_webhook, zalo_listen, cfg.zalo.bot_webhook_secret_env),
+                            console=out, leadership=leadership)
+            asyncio.run(runner.run())
+        except LoaError as exc:  # a setup problem, or a part of the service that died (bot.app.ServiceFailed)
+            _fail(exc)
+        except Exception as exc:  # anything else: the traceback in the log once, one line to say why, non-zero
+            logging.getLogger("loa").critical("loa run failed", exc_info=exc)
+            err.print(f"Loa dừng vì lỗi / Loa stopped on an error: {type(exc).__name__}: {exc}", markup=False)
+            raise typer.Exit(1) from None
+    finally:
+        if lock is not None:
+            lock.release()  # the process may go on (tests, an embedding program)
     if runner.exit_status:
         raise typer.Exit(runner.exit_status)
 
