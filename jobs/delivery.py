@@ -36,7 +36,7 @@ class Deliverer:
         self.store, self.config, self.adapters, self.clock = store, config, adapters, clock
         self.encode = encode  # the chat side's callback codec, for the buttons of "unknown" alerts
         self._inflight: dict[int, asyncio.Task[None]] = {}
-        self._on_wire: set[int] = set()  # claimed and calling the platform (the rest wait for a turn)
+        self._on_wire: set[int] = set()  # being claimed, sent or recorded (the rest wait for a turn)
         self.routes = chats.Routes(store)  # chats that moved (upgraded groups): sends go to their new id
         self.store_ok = asyncio.Event()  # cleared while the store is unreachable: no new claims
         self.store_ok.set()
@@ -105,9 +105,16 @@ class Deliverer:
         target = self.routes.current(channel.kind, channel.target)  # a group upgraded since config.toml was written
         await adapter.acquire(target)
         await self.store_ok.wait()
+        self._on_wire.add(d.id)  # from the claim until the result is recorded, a stop waits for this row
+        try:
+            await self._claim_send_record(d, adapter, channel, target)
+        finally:
+            self._on_wire.discard(d.id)
+
+    async def _claim_send_record(self, d: Delivery, adapter: Channel, channel: ChannelConfig, target: str) -> None:
+        assert d.id is not None
         if not await self._claim(d.id):
             return
-        self._on_wire.add(d.id)
         try:
             payload = d.payload if not d.ref.startswith("alert:") else await self._store(lambda: self._payload(d))
             sent = await self._send_following(adapter, channel, target, OutMessage.from_payload(payload, self.config.content_dir))
@@ -121,8 +128,6 @@ class Deliverer:
             log.exception("delivery %s to %s crashed", d.id, d.channel)
             await self._failed(d, f"{type(exc).__name__}: {exc}", transient=False)
             return
-        finally:
-            self._on_wire.discard(d.id)
         now = self.clock.now()
         await self._record(d, f"sent as message(s) {', '.join(sent.message_ids) or '?'}",
                            lambda: publishing.mark_sent(self.store, d.id or 0, sent.message_ids, now))
