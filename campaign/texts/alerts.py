@@ -1,13 +1,6 @@
-"""Every user-facing sentence, Vietnamese first, English second, in one table.
-
-``t(key, lang)`` picks one language (chat answers follow the reader's language);
-``both(key)`` gives "vi / en" on two lines for broadcast notices and admin alerts.
-"""
+"""Alerts, approval requests, reasons, reminders and the retraction report: the messages the jobs send."""
 
 from __future__ import annotations
-
-from datetime import datetime, tzinfo
-from typing import Any
 
 TEXTS: dict[str, tuple[str, str]] = {
     # admin alerts
@@ -91,23 +84,3 @@ TEXTS: dict[str, tuple[str, str]] = {
     "digest.none": ("Không có bài nào hôm nay.", "No posts today."),
     "digest.pending": ("Cần duyệt ({n}):", "Needs approval ({n}):"),
 }
-
-
-def t(key: str, lang: str = "vi", /, **kw: Any) -> str:
-    vi, en = TEXTS[key]
-    return (en if lang == "en" else vi).format(**kw)
-
-
-def both(key: str, /, **kw: Any) -> str:
-    """Vietnamese line, then English; ``kw`` values may be (vi, en) pairs."""
-    vi = {k: v[0] if isinstance(v, tuple) else v for k, v in kw.items()}
-    en = {k: v[1] if isinstance(v, tuple) else v for k, v in kw.items()}
-    return f"{t(key, 'vi', **vi)}\n{t(key, 'en', **en)}"
-
-
-def pair(key: str, /, **kw: Any) -> tuple[str, str]:
-    return t(key, "vi", **kw), t(key, "en", **kw)
-
-
-def local(when: datetime, tz: tzinfo, fmt: str = "%H:%M %d/%m/%Y") -> str:
-    return when.astimezone(tz).strftime(fmt)

@@ -1,0 +1,44 @@
+"""The message catalog: every user-facing sentence, Vietnamese first, English second.
+
+The entries live in one module per area (``alerts``, …), merged here into one table; a key is
+defined once.
+
+``t(key, lang)`` picks one language (chat answers follow the reader's language);
+``both(key)`` gives "vi / en" on two lines for broadcast notices and admin alerts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any
+
+from campaign.texts import alerts
+
+# One area module per part of the product; each holds a ``TEXTS`` table of key -> (vi, en).
+AREAS = (alerts,)
+
+TEXTS: dict[str, tuple[str, str]] = {}
+for _area in AREAS:
+    if _clash := TEXTS.keys() & _area.TEXTS.keys():
+        raise RuntimeError(f"message keys defined twice: {sorted(_clash)}")
+    TEXTS.update(_area.TEXTS)
+
+
+def t(key: str, lang: str = "vi", /, **kw: Any) -> str:
+    vi, en = TEXTS[key]
+    return (en if lang == "en" else vi).format(**kw)
+
+
+def both(key: str, /, **kw: Any) -> str:
+    """Vietnamese line, then English; ``kw`` values may be (vi, en) pairs."""
+    vi = {k: v[0] if isinstance(v, tuple) else v for k, v in kw.items()}
+    en = {k: v[1] if isinstance(v, tuple) else v for k, v in kw.items()}
+    return f"{t(key, 'vi', **vi)}\n{t(key, 'en', **en)}"
+
+
+def pair(key: str, /, **kw: Any) -> tuple[str, str]:
+    return t(key, "vi", **kw), t(key, "en", **kw)
+
+
+def local(when: datetime, tz: tzinfo, fmt: str = "%H:%M %d/%m/%Y") -> str:
+    return when.astimezone(tz).strftime(fmt)
