@@ -30,7 +30,7 @@ from campaign.timeexpr import (
     parse_point,
 )
 
-CHANNEL_KINDS = ("telegram", "zalo_oa_group", "zalo_oa_broadcast", "zalo_bot", "console")
+CHANNEL_KINDS = ("telegram", "zalo_oa_group", "zalo_oa_broadcast", "zalo_bot", "facebook_page", "webhook", "console")
 PHASES = ("before", "during", "after")
 ROLES = ("admin", "approver")
 LANGUAGES = ("vi", "en")
@@ -39,12 +39,15 @@ TELEGRAM_FILE_API = "https://api.telegram.org/file/bot"
 ZALO_OA_API = "https://openapi.zalo.me"
 ZALO_OAUTH_API = "https://oauth.zaloapp.com"
 ZALO_BOT_API = "https://bot-api.zaloplatforms.com"
+FACEBOOK_GRAPH_API = "https://graph.facebook.com"
 _KEY_RE = re.compile(r"[a-z0-9_]+")
 _ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
 # What each platform accepts as a target or a person's id (checked here, not at the first send).
 TELEGRAM_TARGET_RE = re.compile(r"@[A-Za-z][A-Za-z0-9_]{2,31}|-?[1-9][0-9]{0,18}")
 ZALO_ID_RE = re.compile(r"[A-Za-z0-9_]{1,64}")  # Zalo user, group and bot chat ids: digits or hex
 ZALO_BROADCAST_RE = re.compile(r"followers(?::\s*[a-z_]+\s*=\s*[A-Za-z0-9_-]+(?:\s*,\s*[a-z_]+\s*=\s*[A-Za-z0-9_-]+)*)?")
+FACEBOOK_PAGE_RE = re.compile(r"[1-9][0-9]{4,24}")  # a Page id: digits (usernames are not accepted by the Graph API for posting)
+GRAPH_VERSION_RE = re.compile(r"v[1-9][0-9]?\.[0-9]")
 ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 TELEGRAM_ID_MAX = 2**63 - 1
 
@@ -64,6 +67,15 @@ class ChannelConfig:
     kind: str
     target: str
     label: str
+    token_env: str = ""  # facebook_page: the variable holding the Page access token
+    secret_env: str = ""  # webhook: the variable holding the HMAC secret
+
+
+# Per-kind channel keys beyond kind/target/label, and their defaults (names of environment variables).
+CHANNEL_ENV_KEYS: dict[str, tuple[str, str]] = {
+    "facebook_page": ("token_env", "FACEBOOK_PAGE_TOKEN"),
+    "webhook": ("secret_env", "LOA_WEBHOOK_SECRET"),
+}
 
 
 @dataclass(frozen=True)
@@ -134,6 +146,20 @@ class ZaloSettings:
 
 
 @dataclass(frozen=True)
+class FacebookSettings:
+    api_base: str = FACEBOOK_GRAPH_API
+    graph_version: str = "v21.0"
+    # Usage (X-App-Usage / X-Business-Use-Case-Usage, in %) from which sends are spaced out, before Facebook throttles
+    slow_from_percent: int = 75
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    media_base_url: str = ""  # public URL of content/, for the media URLs in webhook documents ("" = [zalo] media_base_url)
+    timeout: timedelta = timedelta(seconds=20)  # how long to wait for a receiver's answer
+
+
+@dataclass(frozen=True)
 class DeliverySettings:
     max_attempts: int = 6
     backoff: timedelta = timedelta(seconds=2)
@@ -166,6 +192,8 @@ class Config:
     zalo: ZaloSettings
     delivery: DeliverySettings
     database_url: str
+    facebook: FacebookSettings = field(default_factory=FacebookSettings)
+    webhook: WebhookSettings = field(default_factory=WebhookSettings)
     milestone_lines: dict[str, int] = field(default_factory=dict, compare=False)
     channel_lines: dict[str, int] = field(default_factory=dict, compare=False)  # line of each channel's target
 
@@ -369,6 +397,11 @@ class _Builder:
         telegram = self.settings("telegram", TelegramSettings)
         zalo = self.settings("zalo", ZaloSettings)
         delivery = self.settings("delivery", DeliverySettings)
+        facebook = self.settings("facebook", FacebookSettings)
+        if not GRAPH_VERSION_RE.fullmatch(facebook.graph_version):
+            self.err(f"graph_version phải có dạng v21.0, không phải {_short(facebook.graph_version)} / graph_version must "
+                     f"look like v21.0, not {_short(facebook.graph_version)}", "facebook", "graph_version")
+        webhook = self.settings("webhook", WebhookSettings)
         if delivery.on_ambiguous not in ON_AMBIGUOUS:
             self.err(f"on_ambiguous phải là \"ask\" hoặc \"resend\" / on_ambiguous must be \"ask\" or \"resend\", "
                      f"not '{delivery.on_ambiguous}'", "delivery", "on_ambiguous")
@@ -381,6 +414,7 @@ class _Builder:
             catch_up=catch_up, anchors=anchors, milestones=milestones, channels=channels,
             default_channels=default_channels, people=people, approval=approval, reminders=reminders,
             alert_chats=alert_chats, telegram=telegram, zalo=zalo, delivery=delivery, database_url=url,
+            facebook=facebook, webhook=webhook,
             milestone_lines=milestone_lines,
             channel_lines={k: line for k in channels if (line := self.lines.of("channels", k, "target"))},
         )
@@ -455,13 +489,22 @@ class _Builder:
             if not isinstance(c, dict):
                 self.err(f"[channels.{key}] phải là một bảng / must be a table", "channels", key)
                 continue
-            self.unknown(c, {"kind", "target", "label"}, "channels", key)
+            kind = self.get(c, "kind", str, "", "channels", key)
+            extra = CHANNEL_ENV_KEYS.get(kind)
+            self.unknown(c, {"kind", "target", "label", *([extra[0]] if extra else [])}, "channels", key)
             if not _KEY_RE.fullmatch(key):
                 self.err(f"khóa kênh '{key}' chỉ gồm a-z, 0-9, _ / channel key must match [a-z0-9_]+", "channels", key)
-            kind = self.get(c, "kind", str, "", "channels", key)
             if kind not in CHANNEL_KINDS:
                 self.err(f"loại kênh {_short(kind)} không hỗ trợ / unknown channel kind {_short(kind)} (allowed: {', '.join(CHANNEL_KINDS)})", "channels", key, "kind")
                 continue
+            envs: dict[str, str] = {}
+            if extra is not None:
+                name = self.get(c, extra[0], str, extra[1], "channels", key)
+                if not ENV_NAME_RE.fullmatch(name):
+                    self.err(f"'{extra[0]}' là TÊN biến môi trường (A-Z, 0-9, _), không phải giá trị / '{extra[0]}' is the "
+                             "NAME of an environment variable (A-Z, 0-9, _), not its value", "channels", key, extra[0])
+                    continue
+                envs[extra[0]] = name
             target = c.get("target", "")
             if isinstance(target, bool) or not isinstance(target, (str, int)) or (kind != "console" and target == ""):
                 self.err(f"kênh '{key}' thiếu 'target' / channel '{key}' needs a 'target'", "channels", key, "target")
@@ -469,7 +512,7 @@ class _Builder:
             if (problem := target_problem(kind, target)) is not None:
                 self.err(f"kênh '{key}': {problem}", "channels", key, "target")
                 continue
-            out[key] = ChannelConfig(key, kind, str(target), self.get(c, "label", str, key, "channels", key))
+            out[key] = ChannelConfig(key, kind, str(target), self.get(c, "label", str, key, "channels", key), **envs)
         return out
 
     def channel_list(self, value: dict[str, Any], key: str, channels: dict[str, ChannelConfig], *where: str) -> tuple[str, ...]:
@@ -619,6 +662,17 @@ def target_problem(kind: str, target: str | int) -> str | None:
             return None
         return (f"đích Zalo phải là id (chữ số hoặc chữ cái, không dấu cách), không phải {_short(target)} / "
                 f"a Zalo target is an id (digits or letters, no spaces), not {_short(target)}")
+    if kind == "facebook_page":
+        if FACEBOOK_PAGE_RE.fullmatch(text):
+            return None
+        return (f"đích fanpage phải là id số của Trang (Page ID, trong phần Giới thiệu của Trang), không phải "
+                f"{_short(target)} / a facebook_page target is the Page's numeric id (Page ID, in the Page's About "
+                f"section), not {_short(target)}")
+    if kind == "webhook":
+        if isinstance(target, str) and url_problem(text) is None:
+            return None
+        return (f"đích webhook phải là địa chỉ http:// hoặc https:// của bên nhận, không phải {_short(target)} / "
+                f"a webhook target is the receiver's http:// or https:// URL, not {_short(target)}")
     if CONTROL_RE.search(text):
         return "đích chứa ký tự điều khiển / the target contains a control character"
     return None
@@ -663,15 +717,17 @@ _MIN_DURATIONS = {
     "sweep_every": timedelta(seconds=1),  # 0 would spin the scheduler
     "record_patience": timedelta(seconds=1),  # 0 would give up on the store at its first hiccup
     "refresh_margin": timedelta(minutes=1),  # 0 would refresh the Zalo token only once it has expired
+    "timeout": timedelta(seconds=1),  # a webhook receiver's answer
 }
 _INT_BOUNDS = {
     "max_attempts": (1, 100),
     "broadcast_quota_per_day": (1, 10_000),
     "broadcast_quota_per_month": (1, 300_000),
     "image_max_bytes": (1, 1_000_000_000),
+    "slow_from_percent": (1, 100),
 }
 
 _TOP_LEVEL = (
     "campaign", "anchors", "milestones", "channels", "defaults", "people", "approval",
-    "reminders", "alerts", "telegram", "zalo", "delivery", "database",
+    "reminders", "alerts", "telegram", "zalo", "facebook", "webhook", "delivery", "database",
 )

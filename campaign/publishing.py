@@ -44,7 +44,10 @@ class Outcome:
 def post_payload(post: Post) -> dict[str, Any]:
     """The message a post becomes, rendered now from the Markdown that sync checked (and hashed)."""
     rendered = render_markdown(post.body, title=post.title)
-    return {"html": rendered.telegram_html, "plain": rendered.plain, "media": [m["path"] for m in post.media], **post.options}
+    meta = {"id": post.key, "title": post.title, "markdown": post.body, "milestone": post.milestone,
+            "time": post.scheduled_at.isoformat(), "version": post.content_hash[:16]}
+    return {"html": rendered.telegram_html, "plain": rendered.plain, "media": [m["path"] for m in post.media],
+            **post.options, "meta": meta}
 
 
 def text_payload(plain: str) -> dict[str, Any]:

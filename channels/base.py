@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,9 +29,13 @@ class OutMessage:
     silent: bool = False
     preview: bool = True
     buttons: tuple[tuple[Button, ...], ...] = ()
+    # What a structured receiver (a webhook) needs beyond the rendered text: the post's key, title,
+    # Markdown, milestone, time and version (``publishing.post_payload``'s "meta"); {} for alerts.
+    meta: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    delivery_id: int | None = None  # the delivery row being sent (a webhook's idempotency key)
 
     @classmethod
-    def from_payload(cls, payload: dict[str, Any], content_dir: Path) -> OutMessage:
+    def from_payload(cls, payload: dict[str, Any], content_dir: Path, *, delivery_id: int | None = None) -> OutMessage:
         return cls(
             html=payload.get("html", ""),
             plain=payload.get("plain", ""),
@@ -39,6 +44,8 @@ class OutMessage:
             silent=bool(payload.get("silent")),
             preview=bool(payload.get("preview", True)),
             buttons=tuple(tuple(Button(b["text"], b["data"]) for b in row) for row in payload.get("buttons", [])),
+            meta=dict(payload.get("meta") or {}),
+            delivery_id=delivery_id,
         )
 
 

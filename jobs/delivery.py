@@ -117,7 +117,7 @@ class Deliverer:
             return
         try:
             payload = d.payload if not d.ref.startswith("alert:") else await self._store(lambda: self._payload(d))
-            sent = await self._send_following(adapter, channel, target, OutMessage.from_payload(payload, self.config.content_dir))
+            sent = await self._send_following(adapter, channel, target, OutMessage.from_payload(payload, self.config.content_dir, delivery_id=d.id))
         except ChannelError as exc:
             if exc.ambiguous and not (getattr(adapter, "deduplicates", False) or self.config.delivery.on_ambiguous == "resend"):
                 await self._unknown(d, exc.reason)
