@@ -28,10 +28,12 @@ from campaign.publishing import raise_alert
 from campaign.store.db import Store, sqlite_path
 from campaign.store.leader import Leadership, SqliteLock, runners
 from campaign.sync import SyncReport
-from campaign.texts import t
+from campaign.texts import both, pair, t
 from channels.base import Channel
 from channels.console import ConsoleChannel
+from channels.facebook import FacebookLimits, FacebookPageChannel, GraphClient
 from channels.telegram import TelegramChannel
+from channels.webhook import WebhookChannel
 from channels.zalo_bot import ZaloBotChannel, ZaloBotClient
 from channels.zalo_oa import ZaloOA, ZaloOAChannel, media_url_from_base
 from jobs.engine import Engine
@@ -72,8 +74,11 @@ async def _nothing() -> None:
 
 def build_adapters(config: Config, *, offline: bool, env: Mapping[str, str] | None = None,
                    console: ConsoleChannel | None = None, store: Store | None = None, clock: Clock | None = None,
-                   on_zalo_stop: Callable[[str], None] | None = None) -> dict[str, Channel]:
-    """Channel key -> adapter. One adapter instance per platform (or OA channel kind), shared by its channels."""
+                   on_zalo_stop: Callable[[str], None] | None = None,
+                   on_facebook_problem: Callable[[str, str], None] | None = None) -> dict[str, Channel]:
+    """Channel key -> adapter. One adapter instance per platform (or OA channel kind), shared by its channels;
+    a fanpage (its own token) and a webhook (its own secret) have one each.
+    ``on_facebook_problem(channel key, reason)``: a Page token was refused or lacks a permission."""
     env = os.environ if env is None else env
     console = console or ConsoleChannel(label=_labeller(config))
     media_url = media_url_from_base(config.zalo.media_base_url, config.content_dir)
@@ -95,10 +100,36 @@ def build_adapters(config: Config, *, offline: bool, env: Mapping[str, str] | No
     def zalo_bot() -> Channel:
         return ZaloBotChannel(_secret(env, config.zalo.bot_token_env), api_base=config.zalo.bot_api_base, media_url=media_url)
 
+    fb_limits: FacebookLimits | None = None
+
+    def facebook(key: str, token_env: str) -> Channel:
+        nonlocal fb_limits
+        token = env.get(token_env, "")
+        if not token:
+            raise ChannelSetupError(" / ".join(pair("fb.no_env", env=token_env, channel=key)))
+        fb_limits = fb_limits or FacebookLimits(slow_from=config.facebook.slow_from_percent)
+        hook = on_facebook_problem
+        return FacebookPageChannel(GraphClient(config.facebook.api_base, config.facebook.graph_version), token,
+                                   limits=fb_limits, token_env=token_env,
+                                   on_problem=(lambda reason: hook(key, reason)) if hook is not None else None)
+
+    def webhook(key: str, secret_env: str) -> Channel:
+        secret = env.get(secret_env, "")
+        if not secret:
+            raise ChannelSetupError(" / ".join(pair("wh.no_env", env=secret_env, channel=key)))
+        base = config.webhook.media_base_url or config.zalo.media_base_url
+        return WebhookChannel(secret, channel=key, content_dir=config.content_dir,
+                              media_url=media_url_from_base(base, config.content_dir),
+                              timeout=config.webhook.timeout.total_seconds())
+
     oa: ZaloOA | None = None
     for key, ch in config.channels.items():
         if offline or ch.kind == "console":
             adapters[key] = console
+        elif ch.kind == "facebook_page":
+            adapters[key] = facebook(key, ch.token_env)
+        elif ch.kind == "webhook":
+            adapters[key] = webhook(key, ch.secret_env)
         elif ch.kind in ("zalo_oa_group", "zalo_oa_broadcast"):
             oa = oa or zalo_oa()
             adapters[key] = shared.setdefault(ch.kind, ZaloOAChannel(oa, ch.kind))
@@ -368,3 +399,10 @@ def _stray(incidents: Incidents, context: dict[str, Any]) -> None:
         incidents.report("background task", exc)
     else:
         log.error("asyncio: %s", context.get("message"))
+
+
+def facebook_alert(config: Config, key: str, reason: str) -> str:
+    """The admins' alert when a fanpage's token is refused or lacks a permission (``reason`` is "vi / en")."""
+    vi, _, en = reason.partition(" / ")
+    channel = config.channels[key].label if key in config.channels else key
+    return both("fb.alert", channel=channel, reason=(vi, en or vi))

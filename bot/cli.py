@@ -174,7 +174,7 @@ def run(
     fails; 2 when another loa run holds the SQLite file; 3 when it stopped to keep delivery exactly-once
     (database unreachable past record_patience, or the lead lost).
     """
-    from bot.app import Runner, build_adapters, single_runner
+    from bot.app import Runner, build_adapters, facebook_alert, single_runner
     from bot.logs import setup_logging
     from campaign.store.leader import AnotherRunner, Leadership
 
@@ -190,7 +190,9 @@ def run(
         leadership = None if lock is not None or store.dialect != "postgresql" else Leadership(cfg.database_url)
         try:
             adapters = build_adapters(cfg, offline=offline, store=store, clock=clock, on_zalo_stop=lambda reason: raise_alert(
-                store, cfg, clock, f"zalo_auth:{clock.now():%Y%m%d%H%M}", both("alert.zalo_auth", reason=reason)))
+                store, cfg, clock, f"zalo_auth:{clock.now():%Y%m%d%H%M}", both("alert.zalo_auth", reason=reason)),
+                on_facebook_problem=lambda key, reason: raise_alert(
+                    store, cfg, clock, f"facebook:{key}:{clock.now():%Y%m%d%H}", facebook_alert(cfg, key, reason)))
             duration = parse_duration(run_for) if run_for else None
             token = None if offline else os.environ.get(cfg.telegram.token_env) or None
             has_zalo_bot = any(ch.kind == "zalo_bot" for ch in cfg.channels.values())

@@ -35,6 +35,7 @@ __all__ = [
     "TELEGRAM_TEXT_LIMIT",
     "ZALO_KINDS",
     "ZALO_TEXT_LIMIT",
+    "FACEBOOK_TEXT_LIMIT",
     "Rendered",
     "check_fits",
     "render_markdown",
@@ -46,9 +47,10 @@ TELEGRAM_CAPTION_LIMIT = 1024
 # sendMediaGroup takes 2-10 items; a single item is sent as a plain photo/video.
 TELEGRAM_ALBUM_LIMIT = 10
 ZALO_TEXT_LIMIT = 2000
+FACEBOOK_TEXT_LIMIT = 63206  # a Page post's message (characters); a webhook has no limit of its own
 
 KNOWN_KINDS: frozenset[str] = frozenset(
-    {"telegram", "zalo_oa_group", "zalo_oa_broadcast", "zalo_bot", "console"}
+    {"telegram", "zalo_oa_group", "zalo_oa_broadcast", "zalo_bot", "facebook_page", "webhook", "console"}
 )
 ZALO_KINDS: frozenset[str] = frozenset({"zalo_oa_group", "zalo_oa_broadcast", "zalo_bot"})
 
@@ -173,6 +175,12 @@ def check_fits(rendered: Rendered, *, kinds: set[str], media_count: int) -> list
                 f"Văn bản Zalo dài {length} ký tự, tối đa {ZALO_TEXT_LIMIT}"
                 f" / Zalo text is {length} characters, limit {ZALO_TEXT_LIMIT}"
             )
+
+    if "facebook_page" in kinds and (length := len(rendered.plain)) > FACEBOOK_TEXT_LIMIT:
+        problems.append(
+            f"Văn bản fanpage dài {length} ký tự, tối đa {FACEBOOK_TEXT_LIMIT}"
+            f" / Facebook Page text is {length} characters, limit {FACEBOOK_TEXT_LIMIT}"
+        )
 
     return problems
 

@@ -11,6 +11,7 @@ the receiver drops repeats and a send whose answer was lost is simply sent again
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -129,10 +130,8 @@ class WebhookChannel:
     def _media(self, path: Path) -> dict[str, Any]:
         rel = path.name
         if self.content_dir is not None:
-            try:
+            with contextlib.suppress(ValueError):  # a file outside content/: its name only
                 rel = path.resolve().relative_to(self.content_dir.resolve()).as_posix()
-            except ValueError:
-                pass
         return {"path": rel, "url": self.media_url(path) if self.media_url else None}
 
     # -- the calls --------------------------------------------------------------------------------
