@@ -16,6 +16,7 @@ from dotenv import load_dotenv
 from rich.console import Console
 from rich.table import Table
 
+from bot.facebook_cli import facebook_app
 from bot.zalo_cli import zalo_app
 from campaign import chats
 from campaign.clock import SystemClock
@@ -365,6 +366,7 @@ def _default_year(cfg: Config) -> int:
 
 
 app.add_typer(zalo_app, name="zalo")
+app.add_typer(facebook_app, name="facebook")
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from campaign.clock import Clock
 from campaign.config import Config, Person
 from campaign.errors import Conflict, NotAllowed, NotFound
 from campaign.publishing import add_deliveries, alert, post_payload, text_payload
+from campaign.render import render_markdown
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Post
@@ -186,7 +187,34 @@ def request_text(config: Config, post: Post, state: ApprovalState, lang: str | N
     head = t("request", lang, **words) if lang else both("request", **words)
     if post.status == "published":
         head += "\n" + (t("request.correction", lang) if lang else both("request.correction"))
+    head += "".join("\n" + line for line in kind_previews(config, post, lang))
     return head + "\n" + (t("request.hint", lang, **words) if lang else both("request.hint", **words))
+
+
+PREVIEW_CHARS = 600  # of the fanpage text in a request (the whole post is in the preview message above it)
+
+
+def kind_previews(config: Config, post: Post, lang: str | None = None) -> list[str]:
+    """How the post will look where the chat preview cannot show it: the fanpage's plain text, the portal's document."""
+    lines: list[str] = []
+    rendered = None
+    for key in post.channels:
+        channel = config.channels.get(key)
+        if channel is None or channel.kind not in ("facebook_page", "webhook"):
+            continue
+        rendered = rendered or render_markdown(post.body, title=post.title)
+        words: dict[str, Any] = {"channel": channel.label, "count": len(post.media), "title": post.title,
+                                 "chars": len(render_markdown(post.body).plain), "milestone": post.milestone or "—"}
+        if channel.kind == "facebook_page":
+            media = (t("preview.facebook.media", lang, **words) if lang else
+                     tuple(t("preview.facebook.media", x, **words) for x in ("vi", "en"))) if post.media else ""
+            lines.append(t("preview.facebook", lang, **words, media=media) if lang else
+                         both("preview.facebook", **words, media=media if media else ("", "")))
+            text = rendered.plain
+            lines.append(text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…")
+        else:
+            lines.append(t("preview.webhook", lang, **words) if lang else both("preview.webhook", **words))
+    return lines
 
 
 def decision_text(config: Config, post: Post, state: ApprovalState, actor: Actor, decision: str, at: datetime,

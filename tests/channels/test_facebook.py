@@ -6,10 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
 
 from campaign.errors import ChannelError
 from channels.base import OutMessage
 from channels.facebook import FacebookLimits, FacebookPageChannel, GraphClient, Usage, first_link
+from tests.conftest import CONFIG, Campaign
 from tests.emulators.facebook import FacebookEmulator
 
 PAGE = "1234567890"
@@ -208,3 +212,42 @@ async def test_unsupported_media_fails_before_any_call(fb: FacebookEmulator, tmp
         await ch.send(PAGE, message((doc,)))
     assert not refused.value.transient and "plan.pdf" in refused.value.reason and fb.calls == []
     await ch.close()
+
+
+def cli_campaign(tmp_path: Path, fb: FacebookEmulator) -> Campaign:
+    return Campaign(tmp_path / "camp", CONFIG + f'''
+[channels.fanpage]
+kind = "facebook_page"
+target = "{PAGE}"
+label = "Fanpage"
+token_env = "FB_TOKEN"
+
+[facebook]
+api_base = "{fb.api_base}"
+''')
+
+
+def test_cli_check_names_the_page_and_never_prints_the_token(fb: FacebookEmulator, tmp_path: Path) -> None:
+    camp = cli_campaign(tmp_path, fb)
+    token = fb.page_token(PAGE)
+    result = CliRunner().invoke(app, ["facebook", "check", "--config", str(camp.config_path)], env={"FB_TOKEN": token})
+    assert result.exit_code == 0, result.output
+    assert "✓ Fanpage [fanpage]: Trang «Ban Tuyên giáo Tỉnh ủy» (1234567890), token hợp lệ" in result.output
+    assert "Page “Ban Tuyên giáo Tỉnh ủy” (1234567890), token valid" in result.output and token not in result.output
+    assert fb.calls_to(f"/{PAGE}", "GET")[0].params == {"fields": "name"}
+
+
+def test_cli_check_says_what_permission_is_missing(fb: FacebookEmulator, tmp_path: Path) -> None:
+    camp = cli_campaign(tmp_path, fb)
+    token = fb.page_token(PAGE, permissions=("pages_show_list",))
+    result = CliRunner().invoke(app, ["facebook", "check", "--config", str(camp.config_path)], env={"FB_TOKEN": token})
+    assert result.exit_code == 1
+    assert "missing permission(s): pages_manage_posts, pages_read_engagement" in result.output
+
+
+def test_cli_check_bad_or_missing_token(fb: FacebookEmulator, tmp_path: Path) -> None:
+    camp = cli_campaign(tmp_path, fb)
+    result = CliRunner().invoke(app, ["facebook", "check", "--config", str(camp.config_path)], env={"FB_TOKEN": "nope"})
+    assert result.exit_code == 1 and "Facebook rejected the Page access token (190" in result.output
+    result = CliRunner().invoke(app, ["facebook", "check", "--config", str(camp.config_path)], env={"FB_TOKEN": ""})
+    assert result.exit_code == 1 and "environment variable FB_TOKEN" in result.output
