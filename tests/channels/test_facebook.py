@@ -9,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-
 from campaign.errors import ChannelError
 from channels.base import OutMessage
 from channels.facebook import FacebookLimits, FacebookPageChannel, GraphClient, Usage, first_link
