@@ -27,7 +27,7 @@ from campaign.plan import build_plan, plan_warnings
 from campaign.publishing import raise_alert
 from campaign.queries import stored_states
 from campaign.store.db import Store
-from campaign.store.repo import delivery_counts
+from campaign.store.repo import delivery_counts, delivery_counts_by_channel
 from campaign.sync import sync as run_sync
 from campaign.texts import both
 from campaign.timeexpr import parse_duration
@@ -226,7 +226,15 @@ def status(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) 
         out.print(line, markup=False)
     with open_store(cfg).session() as s:
         counts = delivery_counts(s)
+        by_channel = delivery_counts_by_channel(s)
     out.print("lượt gửi / deliveries: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "0"), markup=False)
+    by_kind: dict[str, dict[str, int]] = {}
+    for key, states in by_channel.items():
+        kind = cfg.channels[key].kind if key in cfg.channels else "?"
+        for state, n in states.items():
+            by_kind.setdefault(kind, {})[state] = by_kind.get(kind, {}).get(state, 0) + n
+    for kind, states in sorted(by_kind.items()):
+        out.print(f"  {kind}: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())), markup=False)
     if counts.get("unknown") or counts.get("failed"):
         out.print("cần quản trị viên xử lý / need an admin: /retry hoặc / or /skip", markup=False)
 

@@ -216,6 +216,15 @@ def delivery_counts(s: Session) -> dict[str, int]:
     return {status: n for status, n in rows}
 
 
+def delivery_counts_by_channel(s: Session) -> dict[str, dict[str, int]]:
+    """channel key -> state -> deliveries (``loa status`` groups them by channel kind)."""
+    out: dict[str, dict[str, int]] = {}
+    for channel, status, n in s.exec(select(Delivery.channel, Delivery.status, func.count())
+                                     .group_by(Delivery.channel, Delivery.status)).all():
+        out.setdefault(channel, {})[status] = n
+    return out
+
+
 def ready_deliveries(s: Session, now: datetime, limit: int = 500) -> Sequence[Delivery]:
     q = select(Delivery).where(Delivery.status == "pending", col(Delivery.next_attempt_at) <= now)
     return s.exec(q.order_by(col(Delivery.next_attempt_at), col(Delivery.id)).limit(limit)).all()

@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from typer.testing import CliRunner
 
 from bot.app import build_adapters, facebook_alert
+from bot.cli import app
 from campaign.clock import FakeClock
 from campaign.review import Actor
 from campaign.store import repo
@@ -144,6 +146,8 @@ async def test_a_lost_answer_is_resent_to_the_portal_but_asked_about_for_the_fan
     assert rows["fanpage"].status == "unknown" and len(fb.visible_posts(PAGE)) == 1  # out once; admins decide
     alerts = [m["text"] for m in tg.messages(ADMIN) if "Unknown whether" in (m.get("text") or "")]
     assert len(alerts) == 1 and "reached fanpage" in alerts[0]
+    status = CliRunner().invoke(app, ["status", "--config", str(camp.config_path)], env={"LOA_DATABASE_URL": store.url})
+    assert "  facebook_page: unknown 1" in status.output and "  webhook: sent 1" in status.output
 
 
 async def test_a_refused_page_token_fails_permanently_and_tells_the_admins(
