@@ -138,3 +138,34 @@ def test_signature_helpers() -> None:
     body = json.dumps({"a": 1}).encode()
     assert verify(b"k", body, sign(b"k", body)) and not verify(b"k", body + b" ", sign(b"k", body))
     assert not verify(b"k", body, None)
+
+
+async def test_the_receiver_in_the_docs_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+    import threading
+    from http.server import HTTPServer
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "webhook.md"
+    code = re.findall(r"```python\n(.*?)```", docs.read_text(encoding="utf-8"), re.S)[0]
+    assert len(code.strip().splitlines()) <= 30
+    monkeypatch.setenv("LOA_WEBHOOK_SECRET", SECRET)
+    ns: dict[str, object] = {"__name__": "docs_receiver"}
+    exec(compile(code, str(docs), "exec"), ns)  # noqa: S102 - our own documentation
+    server = HTTPServer(("127.0.0.1", 0), ns["Receiver"])  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        ch = channel(tmp_path)
+        sent = await ch.send(url, message(tmp_path))
+        await ch.send(url, message(tmp_path))  # a resend: the same key, dropped
+        articles = ns["articles"]
+        assert list(articles) == ["dai-hoi/khai-mac.md"] and len(ns["seen"]) == 1  # type: ignore[arg-type]
+        await ch.delete(url, sent.message_ids)
+        assert articles == {}
+        with pytest.raises(ChannelError, match="401"):
+            await channel(tmp_path, secret="wrong").send(url, message(tmp_path))
+        await ch.close()
+    finally:
+        server.shutdown()
+        server.server_close()

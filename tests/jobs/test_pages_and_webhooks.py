@@ -105,6 +105,7 @@ async def test_publish_correct_retract_on_a_fanpage_and_a_portal(store: Store, c
         assert post["link"] == "https://dangcongsan.vn/truc-tiep"
         doc = portal.documents["a"]
         assert doc["title"] == "Khai mạc" and doc["milestone"] == "khai-mac" and portal.requests[0].signature_ok
+        assert doc["time"] == DUE.isoformat() and doc["body"]["html"].startswith("<p>Chào mừng Đại hội.")
         with store.session() as s:
             rows = {d.channel: d for d in repo.deliveries_for(s, "post:a")}
         assert {d.status for d in rows.values()} == {"sent"}
