@@ -38,6 +38,8 @@ KEY_MAX_CHARS = 300  # posts.key is VARCHAR(300)
 # Zalo OA (group messages and broadcast articles) takes only these image formats, nothing else.
 ZALO_OA_KINDS = frozenset({"zalo_oa_group", "zalo_oa_broadcast"})
 ZALO_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif")
+FACEBOOK_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff")  # Page photos (no video yet)
+FACEBOOK_IMAGE_MAX_BYTES = 4_000_000  # Facebook's advice for Page photos
 _TRUE = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 _Loader: type = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 _FENCE_RE = re.compile(r"^-{3,}\s*$")
@@ -451,6 +453,7 @@ def _media(path: Path, config: Config, items: list[str], err: Any, kinds: set[st
     telegram = "telegram" in kinds
     zalo_oa = bool(kinds & ZALO_OA_KINDS)
     zalo_max = config.zalo.image_max_bytes
+    facebook = "facebook_page" in kinds
     out: list[MediaFile] = []
     for item in items:
         try:
@@ -486,6 +489,13 @@ def _media(path: Path, config: Config, items: list[str], err: Any, kinds: set[st
             elif st.st_size > zalo_max:
                 err(f"ảnh '{item}' quá lớn cho Zalo OA ({st.st_size} byte, tối đa {zalo_max}, [zalo] image_max_bytes) / "
                     f"image '{item}' too large for Zalo OA ({st.st_size} bytes, limit {zalo_max}, [zalo] image_max_bytes)")
+        if facebook:
+            if not lower.endswith(FACEBOOK_IMAGE_SUFFIXES):
+                err(f"fanpage chỉ nhận ảnh .jpg/.png/.gif/.bmp/.tiff, không nhận tệp media '{item}' / "
+                    f"a fanpage takes only .jpg/.png/.gif/.bmp/.tiff images, not media '{item}'")
+            elif st.st_size > FACEBOOK_IMAGE_MAX_BYTES:
+                err(f"ảnh '{item}' quá lớn cho fanpage ({st.st_size} byte, tối đa {FACEBOOK_IMAGE_MAX_BYTES}) / "
+                    f"image '{item}' too large for a fanpage ({st.st_size} bytes, limit {FACEBOOK_IMAGE_MAX_BYTES})")
         out.append(MediaFile(rel, st.st_size, st.st_mtime_ns))
     return out
 

@@ -35,6 +35,7 @@ from aiolimiter import AsyncLimiter
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from campaign.content import FACEBOOK_IMAGE_MAX_BYTES, FACEBOOK_IMAGE_SUFFIXES
 from campaign.errors import ChannelError
 from campaign.texts import pair
 from channels.base import OutMessage, Sent
@@ -51,8 +52,7 @@ TRANSIENT_CODES = frozenset({1, 2})  # "unknown error", "service temporarily una
 THROTTLE_WAIT = 60.0  # seconds, when Facebook does not say how long (it rarely does)
 SLOW_MAX = 60.0  # seconds between calls at 100 % usage
 REQUIRED_PERMISSIONS = ("pages_manage_posts", "pages_read_engagement")
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff")
-IMAGE_MAX_BYTES = 4_000_000  # Facebook's advice for Page photos
+IMAGE_SUFFIXES, IMAGE_MAX_BYTES = FACEBOOK_IMAGE_SUFFIXES, FACEBOOK_IMAGE_MAX_BYTES  # loa check checks them too
 _MIME = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif", ".bmp": "image/bmp",
          ".tif": "image/tiff", ".tiff": "image/tiff"}
 _HREF = re.compile(r'<a href="(https?://[^"]+)"')

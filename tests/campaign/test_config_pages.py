@@ -69,3 +69,23 @@ def test_bad_graph_version_and_timeout(campaign: Campaign) -> None:
     found = problems(campaign, text)
     assert any(p.startswith(f"{campaign.config_path}:{line_of(text, 'graph_version')}:") and "v21.0" in p for p in found)
     assert any(p.startswith(f"{campaign.config_path}:{line_of(text, 'timeout =')}:") and "at least 1s" in p for p in found)
+
+
+def test_loa_check_knows_what_a_fanpage_takes(campaign: Campaign) -> None:
+    from campaign.content import scan_content
+    from tests.conftest import post_text
+
+    campaign.config_path.write_text(GOOD, encoding="utf-8")
+    (campaign.content / "img").mkdir()
+    (campaign.content / "img" / "plan.pdf").write_bytes(b"%PDF-1.4")
+    (campaign.content / "img" / "big.png").write_bytes(b"\x89PNG" + b"\0" * 4_000_001)
+    campaign.write("a.md", post_text(channels="[fanpage]", media='["img/plan.pdf", "img/big.png"]'))
+    campaign.write("b.md", post_text(channels="[portal]", media='["img/plan.pdf"]', body="x" * 70_000))
+    campaign.write("c.md", post_text(channels="[fanpage]", body="x" * 70_000))
+    found = [str(p) for p in scan_content(load_config(campaign.config_path, env={})).problems]
+    assert any("a.md" in p and "a fanpage takes only .jpg/.png/.gif/.bmp/.tiff images, not media 'img/plan.pdf'" in p
+               for p in found)
+    assert any("a.md" in p and "image 'img/big.png' too large for a fanpage (4000005 bytes, limit 4000000)" in p
+               for p in found)
+    assert any("c.md" in p and "Facebook Page text is 70005 characters, limit 63206" in p for p in found)
+    assert not [p for p in found if "b.md" in p]  # a webhook takes any file and any length
