@@ -30,9 +30,11 @@ from bot import callbacks, dispatch
 from bot.dispatch import Reply, Services, Who
 from bot.webhook import Webhook
 from bot.webhook import server as webhook_server
-from campaign.ask import COMMANDS, parse_command, parse_question
+from campaign.ask import parse_command, parse_question
+from campaign.commands import COMMANDS, Role
 from campaign.errors import ChannelSetupError
 from campaign.review import Actor
+from campaign.texts import inline
 from channels.telegram import _seconds, chat_id
 
 log = logging.getLogger(__name__)
@@ -73,7 +75,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     ask = parse_command(message.text, bot_username=context.bot.username)
     if ask is None:
         if message.chat.type == "private":
-            await send(message, Reply("Không hiểu lệnh này. Gõ /help. / Unknown command. Try /help."))
+            await send(message, Reply(inline("chat.unknown_command_here")))
         return
     sv = _services(context)
     await send(message, await dispatch.answer(sv, who(sv, user), ask))
@@ -167,7 +169,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("chat handler failed: %s", context.error, exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
         with contextlib.suppress(TelegramError):
-            await update.effective_message.reply_text("Có lỗi, đã ghi nhận. / Something went wrong; it has been logged.")
+            await update.effective_message.reply_text(inline("chat.error"))
 
 
 async def start(app: Application, webhook: Webhook | None = None, *, poll_timeout: int = 10,
@@ -182,9 +184,9 @@ async def start(app: Application, webhook: Webhook | None = None, *, poll_timeou
     try:
         await retry.call("getMe", app.initialize)
     except InvalidToken:
-        raise ChannelSetupError("Telegram từ chối token của bot chat / Telegram rejected the chat bot's token") from None
+        raise ChannelSetupError(inline("chat.token_refused")) from None
     except TelegramError as exc:
-        raise ChannelSetupError(f"không kết nối được Telegram / cannot reach Telegram: {exc}") from None
+        raise ChannelSetupError(f"{inline('chat.unreachable')}: {exc}") from None
     await set_commands(app, retry)
     await app.start()
     assert app.updater is not None
@@ -257,18 +259,19 @@ async def set_commands(app: Application, retry: _Retry | None = None) -> None:
     sv: Services = app.bot_data["loa"]
     retry = retry or _Retry(1, 0)
 
-    def menu(lang: int, staff: bool) -> list[BotCommand]:
-        return [BotCommand(cmd, (vi, en)[lang][:256]) for cmd, (_a, role, vi, en) in COMMANDS.items()
-                if cmd != "start" and (role is None or staff)]
+    def menu(lang: str, staff: bool) -> list[BotCommand]:
+        """The registry's listed commands, those for approvers and admins only in ``staff`` chats."""
+        return [BotCommand(c.name, c.help(lang)[:256]) for c in COMMANDS.values()
+                if c.listed and (c.role is Role.PUBLIC or staff)]
 
-    await retry.quietly("setMyCommands", lambda: app.bot.set_my_commands(menu(0, False), scope=BotCommandScopeDefault()))
-    await retry.quietly("setMyCommands", lambda: app.bot.set_my_commands(menu(1, False), scope=BotCommandScopeDefault(),
+    await retry.quietly("setMyCommands", lambda: app.bot.set_my_commands(menu("vi", False), scope=BotCommandScopeDefault()))
+    await retry.quietly("setMyCommands", lambda: app.bot.set_my_commands(menu("en", False), scope=BotCommandScopeDefault(),
                                                                          language_code="en"))
     for key in sv.config.approval.chats + sv.config.alert_chats:
         channel = sv.config.channels[key]
         if channel.kind != "telegram":
             continue
         scope = BotCommandScopeChat(chat_id(channel.target))
-        if await retry.quietly(f"setMyCommands ({key})", lambda scope=scope: app.bot.set_my_commands(menu(0, True), scope=scope)):
+        if await retry.quietly(f"setMyCommands ({key})", lambda scope=scope: app.bot.set_my_commands(menu("vi", True), scope=scope)):
             await retry.quietly(f"setMyCommands ({key})",
-                                lambda scope=scope: app.bot.set_my_commands(menu(1, True), scope=scope, language_code="en"))
+                                lambda scope=scope: app.bot.set_my_commands(menu("en", True), scope=scope, language_code="en"))
