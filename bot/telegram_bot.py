@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -43,10 +44,12 @@ EDIT_IN_PLACE = ("page", "pause", "resume", "cancel", "retract", "correct")
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SERVER = "loa_webhook_server"
 INCIDENTS = "loa_incidents"  # bot_data key of the Runner's bot.incidents.Incidents, when there is one
-__all__ = ["Webhook", "build_application", "start", "stop"]
+__all__ = ["App", "Webhook", "build_application", "start", "stop"]
+# python-telegram-bot's Application with the default bot, context and (untyped) data dicts
+App = Application[Any, Any, Any, Any, Any, Any]
 
 
-def build_application(sv: Services, token: str, *, api_base: str, file_base: str) -> Application:
+def build_application(sv: Services, token: str, *, api_base: str, file_base: str) -> App:
     app = Application.builder().token(token).base_url(api_base).base_file_url(file_base).build()
     app.bot_data["loa"] = sv
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
@@ -58,7 +61,8 @@ def build_application(sv: Services, token: str, *, api_base: str, file_base: str
 
 
 def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.bot_data["loa"]
+    sv: Services = context.bot_data["loa"]
+    return sv
 
 
 def who(sv: Services, user: User) -> Who:
@@ -172,7 +176,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await update.effective_message.reply_text(inline("chat.error"))
 
 
-async def start(app: Application, webhook: Webhook | None = None, *, poll_timeout: int = 10,
+async def start(app: App, webhook: Webhook | None = None, *, poll_timeout: int = 10,
                 startup_retries: int = 5, startup_backoff: float = 2.0) -> None:
     """Start taking updates (long polling, or our webhook server: secret, size and JSON checked).
 
@@ -200,7 +204,7 @@ async def start(app: Application, webhook: Webhook | None = None, *, poll_timeou
         log.error("Telegram webhook not registered: no chat updates until it is (restart, or check %s)", webhook.url)
 
 
-def _enqueue(app: Application) -> Callable[[dict[str, Any]], Awaitable[bool]]:
+def _enqueue(app: App) -> Callable[[dict[str, Any]], Awaitable[bool]]:
     async def deliver(data: dict[str, Any]) -> bool:
         try:
             update = Update.de_json(data, app.bot)
@@ -240,7 +244,7 @@ class _Retry:
             return False
 
 
-async def stop(app: Application) -> None:
+async def stop(app: App) -> None:
     srv = app.bot_data.pop(_SERVER, None)
     if srv is not None:
         srv.stop()
@@ -251,7 +255,7 @@ async def stop(app: Application) -> None:
     await app.shutdown()
 
 
-async def set_commands(app: Application, retry: _Retry | None = None) -> None:
+async def set_commands(app: App, retry: _Retry | None = None) -> None:
     """The command menu in both languages; approvers' chats also see the staff commands.
 
     Never fatal: a chat the bot is not in yet, or Telegram failing, leaves that menu as it was.
@@ -272,6 +276,7 @@ async def set_commands(app: Application, retry: _Retry | None = None) -> None:
         if channel.kind != "telegram":
             continue
         scope = BotCommandScopeChat(chat_id(channel.target))
-        if await retry.quietly(f"setMyCommands ({key})", lambda scope=scope: app.bot.set_my_commands(menu("vi", True), scope=scope)):
-            await retry.quietly(f"setMyCommands ({key})",
-                                lambda scope=scope: app.bot.set_my_commands(menu("en", True), scope=scope, language_code="en"))
+        vi = functools.partial(app.bot.set_my_commands, menu("vi", True), scope=scope)
+        if await retry.quietly(f"setMyCommands ({key})", vi):
+            en = functools.partial(app.bot.set_my_commands, menu("en", True), scope=scope, language_code="en")
+            await retry.quietly(f"setMyCommands ({key})", en)

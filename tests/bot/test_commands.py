@@ -9,7 +9,7 @@ from campaign.ask import Ask
 from campaign.commands import COMMANDS, REGISTRY, Role
 from campaign.review import Actor
 from tests.bot.conftest import ADMINS, BOSS, Live
-from tests.bot.test_zalo_chat import Both, both  # noqa: F401 - the Zalo fixture
+from tests.bot.test_zalo_chat import Both, both  # noqa: F401 - the Zalo Bot fixture
 
 ZALO_USER = "zl_11"  # Lan, an approver
 
@@ -29,7 +29,7 @@ async def test_every_command_is_reachable_on_telegram_and_in_its_menu(live: Live
     assert [c["description"] for c in live.tg.commands(admins)] == [COMMANDS[n].help("vi") for n in listed]
 
 
-async def test_every_command_is_reachable_on_the_zalo_bot_by_its_vietnamese_word(both: Both) -> None:
+async def test_every_command_is_reachable_on_the_zalo_bot_by_its_vietnamese_word(both: Both) -> None:  # noqa: F811 - the fixture
     asker = zalo_chat.who(both.sv, ZALO_USER)
     for command in REGISTRY:
         expected = await dispatch.answer(both.sv, asker, Ask(command.name), buttons=False)
