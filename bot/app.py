@@ -15,12 +15,11 @@ from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR
 from rich.console import Console
-from telegram.ext import Application
 
 from bot import callbacks, telegram_bot, zalo_chat
 from bot.dispatch import Services
 from bot.incidents import Incidents
-from bot.telegram_bot import Webhook, build_application
+from bot.telegram_bot import App, Webhook, build_application
 from campaign.clock import Clock, SystemClock
 from campaign.config import Config
 from campaign.errors import ChannelSetupError, LoaError
@@ -28,7 +27,7 @@ from campaign.publishing import raise_alert
 from campaign.store.db import Store, sqlite_path
 from campaign.store.leader import Leadership, SqliteLock, runners
 from campaign.sync import SyncReport
-from campaign.texts import both, pair, t
+from campaign.texts import both, inline, pair, t
 from channels.base import Channel
 from channels.console import ConsoleChannel
 from channels.facebook import FacebookLimits, FacebookPageChannel, GraphClient
@@ -59,13 +58,12 @@ def runners_text(url: str) -> list[str]:
     path = sqlite_path(url)
     if path is not None:
         pid = SqliteLock(path).holder()
-        return [f"SQLite {path}: " + (f"loa run pid {pid} đang chạy / running" if pid else
-                                      "không có loa run nào / no loa run is running")]
+        return [f"SQLite {path}: " + (f"loa run pid {pid} {inline('run.pid_running')}" if pid else inline("run.nobody"))]
     found = runners(url)
     if not found:
-        return ["PostgreSQL: không có loa run nào / no loa run is connected"]
-    return [f"{r.role:8} {r.name}  từ / since {r.since}  ({r.client})" for r in found] + (
-        [] if any(r.role == "leader" for r in found) else ["⚠ không có tiến trình dẫn đầu / no leader"])
+        return [f"PostgreSQL: {inline('run.nobody_connected')}"]
+    return [f"{r.role:8} {r.name}  {inline('run.since')} {r.since}  ({r.client})" for r in found] + (
+        [] if any(r.role == "leader" for r in found) else [f"⚠ {inline('run.no_leader')}"])
 
 
 async def _nothing() -> None:
@@ -91,7 +89,7 @@ def build_adapters(config: Config, *, offline: bool, env: Mapping[str, str] | No
 
     def zalo_oa() -> ZaloOA:
         if store is None:
-            raise ChannelSetupError("Zalo OA cần kho dữ liệu / Zalo OA needs the store")
+            raise ChannelSetupError(inline("run.oa_needs_store"))
         return ZaloOA.from_settings(config.zalo, store, env, clock=clock, media_url=media_url,
                                     refresh_margin=config.zalo.refresh_margin, on_stop=on_zalo_stop,
                                     default_cover_url=config.zalo.default_cover_url or None,
@@ -141,12 +139,11 @@ def build_adapters(config: Config, *, offline: bool, env: Mapping[str, str] | No
 def _secret(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "")
     if not value:
-        raise ChannelSetupError(f"biến môi trường {name} chưa đặt (hoặc chạy --offline) / "
-                                f"environment variable {name} is not set (or run with --offline)")
+        raise ChannelSetupError(inline("run.env_missing", name=name))
     return value
 
 
-def _labeller(config: Config):  # noqa: ANN202 - a small closure
+def _labeller(config: Config) -> Callable[[str], str]:
     by_target = {ch.target: f"{ch.label} [{ch.key}]" for ch in config.channels.values()}
     return lambda target: by_target.get(target, target)
 
@@ -188,7 +185,7 @@ class Runner:
         job_log.addFilter(_reported_elsewhere)
         sv = Services(self.store, self.config, self.clock, engine)
         leadership = self.leadership
-        chat: Application | None = None
+        chat: App | None = None
         zalo: Callable[[], Awaitable[None]] = _nothing
         zalo_task: asyncio.Task[None] | None = None
         parts: dict[asyncio.Task[Any], str] = {asyncio.create_task(stop.wait()): "stop"}
@@ -206,8 +203,8 @@ class Runner:
             if zalo is _nothing:
                 zalo, zalo_task = self._start_zalo(sv, stop)
             self.console.print(
-                f"Loa đang chạy / running: {self.config.name} — {report.changes} thay đổi / changes, "
-                f"{len(report.problems)} lỗi / errors. Ctrl-C để dừng / to stop."
+                f"{inline('run.running')}: {self.config.name} — {report.changes} {inline('run.changes')}, "
+                f"{len(report.problems)} {inline('run.errors')}. {inline('run.ctrl_c')}."
             )
             if self.watch:
                 parts[asyncio.create_task(self._watch(engine, stop, incidents))] = "content watcher"
@@ -223,7 +220,7 @@ class Runner:
         finally:
             for t in parts:
                 t.cancel()
-            self.console.print("Đang dừng / stopping…")
+            self.console.print(f"{inline('run.stopping')}…")
             if chat is not None:
                 await telegram_bot.stop(chat)
             await zalo()
@@ -239,7 +236,7 @@ class Runner:
     # --- one leader (PostgreSQL) ------------------------------------------------------------------
 
     async def _start_webhooks(self, sv: Services, stop: asyncio.Event,
-                              incidents: Incidents) -> tuple[Application | None, Callable[[], Awaitable[None]]]:
+                              incidents: Incidents) -> tuple[App | None, Callable[[], Awaitable[None]]]:
         """Webhook receivers start at once on every process, leader or not; polling waits for the lead."""
         chat = await self._start_chat(sv, incidents) if self.webhook is not None else None
         zalo = self._start_zalo(sv, stop)[0] if self.zalo_webhook is not None else _nothing
@@ -251,13 +248,12 @@ class Runner:
         while not any(t.done() for t in tasks):
             try:
                 if await asyncio.to_thread(leadership.try_acquire):
-                    self.console.print(f"Tiến trình này dẫn đầu / this process leads: {leadership.name}")
+                    self.console.print(f"{inline('run.leads')}: {leadership.name}")
                     return True
             except Exception as exc:  # the database is down: keep trying, it is the same for the leader
                 log.warning("cannot try the leader lock: %s", str(exc).splitlines()[0][:200])
             if not said:
-                self.console.print(f"Dự phòng / standby ({leadership.name}): một tiến trình khác đang dẫn đầu, "
-                                   f"chờ tiếp quản / another process leads; waiting to take over")
+                self.console.print(f"{inline('run.standby')} ({leadership.name}): {inline('run.waiting')}")
                 said = True
             await asyncio.wait(tasks, timeout=STANDBY_RETRY, return_when=asyncio.FIRST_COMPLETED)
         return False
@@ -273,8 +269,7 @@ class Runner:
                 ok = leadership.held = False
             if not ok:
                 self.exit_status = 3
-                self.console.print(f"Dừng: mất quyền dẫn đầu, không gửi thêm / stopping: leadership lost, no new sends "
-                                   f"({leadership.name}); một tiến trình dự phòng sẽ tiếp quản / a standby takes over",
+                self.console.print(f"{inline('run.lead_lost')} ({leadership.name}); {inline('run.standby_takes_over')}",
                                    markup=False)
                 return
 
@@ -283,11 +278,10 @@ class Runner:
         lost = engine.deliverer.unrecorded
         if engine.deliverer.store_lost.is_set():
             self.exit_status = 3
-            self.console.print("Dừng: không ghi được kết quả gửi vào cơ sở dữ liệu / stopping: could not record sends "
-                               "in the database. Khởi động lại sẽ xử lý / the restart resolves: "
+            self.console.print(f"{inline('run.store_lost')}. {inline('run.restart_resolves')}: "
                                + "; ".join(f"#{i} {what}" for i, what in sorted(lost.items())), markup=False)
 
-    async def _start_chat(self, sv: Services, incidents: Incidents) -> Application | None:
+    async def _start_chat(self, sv: Services, incidents: Incidents) -> App | None:
         if not self.chat_token:
             return None
         app = build_application(sv, self.chat_token, api_base=self.config.telegram.api_base,
@@ -348,10 +342,11 @@ class Runner:
             report = await engine.resync()
         except Exception as exc:  # noqa: BLE001 - e.g. a file sync could not cope with; every other post keeps its jobs
             incidents.report("sync", exc)
-            self.console.print(f"Đồng bộ lại thất bại / resync failed: {type(exc).__name__}: {exc}", markup=False)
+            self.console.print(f"{inline('run.resync_failed')}: {type(exc).__name__}: {exc}", markup=False)
             return
         if report.changes or report.problems:
-            self.console.print(f"Đồng bộ lại / resynced: {report.changes} thay đổi / changes, {len(report.problems)} lỗi / errors")
+            self.console.print(f"{inline('run.resynced')}: {report.changes} {inline('run.changes')}, "
+                               f"{len(report.problems)} {inline('run.errors')}")
         for p in report.problems:
             self.console.print(str(p), markup=False)
         self._tell_problems(report)
@@ -373,8 +368,8 @@ class ServiceFailed(LoaError):
 
 def _ended(name: str, task: asyncio.Task[Any]) -> str:
     exc = None if task.cancelled() else task.exception()
-    why = f"{type(exc).__name__}: {exc}" if exc is not None else "ended unexpectedly / dừng bất ngờ"
-    return f"Loa dừng vì {name} ngừng chạy / Loa stopped because the {name} stopped: {why}"
+    why = f"{type(exc).__name__}: {exc}" if exc is not None else inline("run.ended_unexpectedly")
+    return f"{inline('run.part_ended', name=name)}: {why}"
 
 
 HALT = "halt"  # a part whose normal end is an honest stop with exit status 3 (lead lost, store unreachable)

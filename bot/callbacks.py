@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from campaign.ask import COMMANDS, MAX_PAGE, number
 from campaign.errors import Conflict
+from campaign.texts import inline
 
 ACTIONS = {
     "a": "approve", "r": "reject", "d": "diff",  # + post id, hash prefix
@@ -23,7 +24,7 @@ ACTIONS = {
 CODES = {v: k for k, v in ACTIONS.items()}
 MAX_BYTES = 64
 _HASH = re.compile(r"[0-9a-f]{0,64}")
-INVALID = "Nút này không còn hiệu lực. / This button is no longer valid."
+INVALID = inline("chat.invalid_button")
 
 
 @dataclass(frozen=True)

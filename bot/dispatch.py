@@ -1,31 +1,38 @@
 """What the bot does for a command or a button, whatever the chat (Telegram or Zalo Bot).
 
 Handlers parse their platform's update into an ``Ask`` or a ``Callback`` and a ``Who``, call
-``answer``/``press`` here, and send the ``Reply``. Rules live in ``campaign``; this module only
-routes and formats.
+``answer``/``press`` here, and send the ``Reply``. Commands come from the one registry
+(``campaign.commands``) and each has one handler in ``HANDLERS``; admin actions, typed or
+pressed, go through ``jobs.admin.perform``. Rules live in ``campaign``; this module only routes
+and formats, with every sentence from the message catalog.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from bot import callbacks
 from campaign import answers, operations, review
-from campaign.ask import COMMANDS, MAX_PAGE, Ask, number, usage
+from campaign.admin import AdminAction, Outcome, Verb
+from campaign.ask import MAX_PAGE, Ask, number
 from campaign.clock import Clock
+from campaign.commands import COMMANDS, Command
 from campaign.config import Config
 from campaign.errors import Conflict, LoaError
 from campaign.publishing import text_payload
 from campaign.store.db import Store
+from campaign.texts import t
+from jobs import admin
 
 if TYPE_CHECKING:
     from jobs.engine import Engine
 
 PAGE_LINES = 15
-PAGED = ("today", "tomorrow", "week", "date", "pending")
+PAGED = tuple(c.name for c in COMMANDS.values() if c.paged)
 MAX_IDS = 50  # "/retry 5 6 7": ids at once
 CONFIRM_WORDS = ("xacnhan", "confirm", "ok")
 
@@ -43,6 +50,10 @@ class Who:
     actor: review.Actor
     lang: str
 
+    def t(self, key: str, /, **kw: Any) -> str:
+        """A catalog message in this reader's language."""
+        return t(key, self.lang, **kw)
+
 
 @dataclass
 class Reply:
@@ -53,10 +64,6 @@ class Reply:
     @property
     def html(self) -> str:
         return html.escape(self.text, quote=False)
-
-
-def _l(who: Who, vi: str, en: str) -> str:
-    return en if who.lang == "en" else vi
 
 
 def paginate(answer: answers.Answer, command: str, arg: str, page: int, who: Who, *, buttons: bool) -> Reply:
@@ -73,12 +80,12 @@ def paginate(answer: answers.Answer, command: str, arg: str, page: int, who: Who
         title = answer.title
     row: list[tuple[str, str]] = []
     if buttons and page > 0:
-        row.append((_l(who, "◀ Trước", "◀ Prev"), callbacks.page_data(command, arg, page - 1)))
+        row.append((who.t("chat.prev"), callbacks.page_data(command, arg, page - 1)))
     if buttons and page < pages - 1:
-        row.append((_l(who, "Sau ▶", "Next ▶"), callbacks.page_data(command, arg, page + 1)))
+        row.append((who.t("chat.next"), callbacks.page_data(command, arg, page + 1)))
     if not buttons and answer.total is not None and page < pages - 1:
-        word = (COMMANDS[command][0] or (command,))[0]
-        lines = [*lines, _l(who, f"➡ Trang sau: «{word} {arg} {page + 2}»", f"➡ Next page: “{word} {arg} {page + 2}”").replace("  ", " ")]
+        call = f"{COMMANDS[command].word('vi')} {arg} {page + 2}".replace("  ", " ")
+        lines = [*lines, who.t("chat.next_page", call=call)]
     return Reply("\n".join([title, *lines]), [row] if row else [])
 
 
@@ -94,119 +101,183 @@ class BadArguments(Conflict):
     """The arguments do not fit the command; the message is its usage line."""
 
 
-async def _answer(sv: Services, who: Who, ask: Ask, *, buttons: bool, page: int) -> Reply:
-    cmd, args, now, lang, person = ask.command, ask.args, sv.clock.now(), who.lang, who.actor.person
-    role = COMMANDS[cmd][1]
-    if role is not None:
-        review.check(sv.store, who.actor, role, now, cmd)
-    if cmd in PAGED:
-        args, page = _page_args(cmd, args, page, who, buttons)
-    arg = " ".join(args)
+@dataclass(frozen=True)
+class Call:
+    """One command being answered: who asks, what, on which page, and whether the chat has buttons."""
 
-    def paged(make: Callable[[int], answers.Answer]) -> Reply:
+    sv: Services
+    who: Who
+    command: Command
+    args: tuple[str, ...]
+    page: int
+    buttons: bool
+    now: datetime
+
+    @property
+    def lang(self) -> str:
+        return self.who.lang
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.sv.config.tz).date()
+
+    def usage(self) -> BadArguments:
+        return BadArguments(self.command.usage(self.lang, prefix="/" if self.buttons else ""))
+
+    def page_of(self, ans: answers.Answer) -> Reply:
+        return paginate(ans, self.command.name, " ".join(self.args), self.page, self.who, buttons=self.buttons)
+
+    def paged(self, make: Callable[[int], answers.Answer]) -> Reply:
         """A page of a listing the database pages; a page past the end shows the last one."""
-        ans = make(max(page, 0))
+        arg, page = " ".join(self.args), max(self.page, 0)
+        ans = make(page)
         if ans.total and not ans.lines and page > 0:
-            last = (ans.total - 1) // ans.page_size
-            return paginate(make(last), cmd, arg, last, who, buttons=buttons)
-        return paginate(ans, cmd, arg, max(page, 0), who, buttons=buttons)
+            page = (ans.total - 1) // ans.page_size
+            ans = make(page)
+        return paginate(ans, self.command.name, arg, page, self.who, buttons=self.buttons)
 
-    def page_of(ans: answers.Answer) -> Reply:
-        return paginate(ans, cmd, arg, page, who, buttons=buttons)
-
-    today = now.astimezone(sv.config.tz).date()
-    match cmd:
-        case "start" | "help":
-            return Reply(answers.help_text(sv.config, lang, person, prefix="/" if buttons else "").text())
-        case "today" | "tomorrow":
-            when = today if cmd == "today" else today.fromordinal(today.toordinal() + 1)
-            return paged(lambda p: answers.day(sv.store, sv.config, when, lang, person, page=p, page_size=PAGE_LINES))
-        case "week":
-            return paged(lambda p: answers.week(sv.store, sv.config, now, lang, person, page=p, page_size=PAGE_LINES))
-        case "date":
-            if not args:
-                raise Conflict(_l(who, "Cần ngày, ví dụ /lich 27/01.", "Give a date, e.g. /date 27/01."))
-            day = answers.parse_day(args[0], sv.config, now, lang)
-            return paged(lambda p: answers.day(sv.store, sv.config, day, lang, person, page=p, page_size=PAGE_LINES))
-        case "next":
-            return page_of(answers.next_up(sv.store, sv.config, now, lang, person))
-        case "milestones":
-            return page_of(answers.milestones(sv.config, now, lang))
-        case "pending":
-            return paged(lambda p: answers.pending(sv.store, sv.config, now, lang, page=p, page_size=PAGE_LINES))
-        case "status":
-            return page_of(answers.status(sv.store, sv.config, lang))
-        case "post" | "audit":
-            ref = _one(args, who)
-            fn = answers.post_detail if cmd == "post" else answers.audit_trail
-            return page_of(fn(sv.store, sv.config, ref, lang))
-        case "approve" | "reject":
-            ref = _one(args[:1], who)
-            reason = args[1] if len(args) > 1 else None
-            if cmd == "reject" and not reason:
-                raise Conflict(_l(who, "Cần lý do: tuchoi ID lý do", "A reason is needed: reject ID reason"))
-            result = review.decide(sv.store, sv.config, sv.clock, who.actor, ref, None, cmd, reason)
-            return await decided(sv, who, result, reason)
-        case "override":
-            result = review.override(sv.store, sv.config, sv.clock, who.actor, _one(args, who))
-            return await decided(sv, who, result, None)
-        case "pause" | "resume":
-            if buttons:
-                q = _l(who, "Tạm dừng MỌI đăng bài?", "Pause ALL publishing?") if cmd == "pause" else \
-                    _l(who, "Tiếp tục đăng bài?", "Resume publishing?")
-                return Reply(q, [[(_l(who, "✔ Xác nhận", "✔ Confirm"), callbacks.encode(cmd)),
-                                  (_l(who, "✖ Huỷ", "✖ Cancel"), callbacks.encode("cancel"))]])
-            if not any(a in CONFIRM_WORDS for a in args):
-                raise Conflict(_l(who, f"Gửi «{cmd} xacnhan» để xác nhận.", f"Send “{cmd} confirm” to confirm."))
-            return _paused(sv, who, cmd == "pause")
-        case "sync":
-            report = await sv.engine.resync()
-            problems = [str(p) for p in report.problems][:10]
-            return Reply("\n".join([_l(who, "🔄 Đã đồng bộ", "🔄 Synced") + f": +{len(report.added)} ~{len(report.changed)} "
-                                    f"-{len(report.withdrawn)} ({report.unchanged} {_l(who, 'không đổi', 'unchanged')})",
-                                    *problems]))
-        case "retry":
-            ids = _delivery_ids(cmd, args, who, buttons)
-            for i in ids:
-                await sv.engine.retry(who.actor, i)
-            return Reply(_l(who, f"🔁 Đã đưa lại vào hàng gửi: {_ids(ids)}.", f"🔁 Queued again: {_ids(ids)}."))
-        case "skip":
-            ids = _delivery_ids(cmd, args, who, buttons)
-            for i in ids:
-                operations.skip_delivery(sv.store, sv.clock, who.actor, i)
-            return Reply(_l(who, f"⏭ Đã bỏ qua: {_ids(ids)}.", f"⏭ Skipped: {_ids(ids)}."))
-        case "retract" | "correct":
-            ref = _one(args[:1], who)
-            with sv.store.session() as s:
-                post = review.find_post(s, ref)
-            if buttons:
-                q = _l(who, f"Thu hồi bài #{post.id} «{post.title}» ở mọi kênh?", f"Retract post #{post.id} “{post.title}” everywhere?") \
-                    if cmd == "retract" else \
-                    _l(who, f"Sửa bài #{post.id} «{post.title}» đã đăng theo nội dung mới?", f"Edit published post #{post.id} “{post.title}” to the new content?")
-                return Reply(q, [[(_l(who, "✔ Xác nhận", "✔ Confirm"), callbacks.encode(cmd, post.id)),
-                                  (_l(who, "✖ Huỷ", "✖ Cancel"), callbacks.encode("cancel"))]])
-            if not any(a in CONFIRM_WORDS for a in args[1:]):
-                raise Conflict(_l(who, f"Gửi «{cmd} {post.id} xacnhan» để xác nhận.", f"Send “{cmd} {post.id} confirm” to confirm."))
-            return await _published_edit(sv, who, cmd, post.id or 0)
-    raise Conflict(_l(who, "Không hiểu lệnh. Gõ /help.", "Unknown command. Try /help."))
+    def confirm(self, question: str, *data: object) -> Reply:
+        """Buttons to confirm or cancel a command that changes what goes out."""
+        return Reply(question, [[(self.who.t("chat.confirm"), callbacks.encode(self.command.name, *data)),
+                                 (self.who.t("chat.cancel"), callbacks.encode("cancel"))]])
 
 
-def _usage(cmd: str, who: Who, buttons: bool) -> BadArguments:
-    return BadArguments(usage(cmd, who.lang, prefix="/" if buttons else ""))
+Handler = Callable[[Call], Awaitable[Reply]]
 
 
-def _page_args(cmd: str, args: tuple[str, ...], page: int, who: Who, buttons: bool) -> tuple[tuple[str, ...], int]:
+async def _answer(sv: Services, who: Who, ask: Ask, *, buttons: bool, page: int) -> Reply:
+    command = COMMANDS.get(ask.command)
+    handler = HANDLERS.get(ask.command)
+    if command is None or handler is None:
+        raise Conflict(who.t("chat.unknown_command"))
+    now = sv.clock.now()
+    if command.needs is not None:
+        review.check(sv.store, who.actor, command.needs, now, command.name)
+    args = ask.args
+    if command.paged:
+        args, page = _page_args(command, args, page, who, buttons)
+    return await handler(Call(sv, who, command, args, page, buttons, now))
+
+
+# --- the handlers, one per registered command ---------------------------------------------------------
+
+async def _help(c: Call) -> Reply:
+    return Reply(answers.help_text(c.sv.config, c.lang, c.who.actor.person, prefix="/" if c.buttons else "").text())
+
+
+async def _day(c: Call) -> Reply:
+    when = c.today if c.command.name == "today" else c.today + timedelta(days=1)
+    return _listing_of_day(c, when)
+
+
+def _listing_of_day(c: Call, when: date) -> Reply:
+    sv, person = c.sv, c.who.actor.person
+    return c.paged(lambda p: answers.day(sv.store, sv.config, when, c.lang, person, page=p, page_size=PAGE_LINES))
+
+
+async def _date(c: Call) -> Reply:
+    if not c.args:
+        raise Conflict(c.who.t("chat.need_date"))
+    return _listing_of_day(c, answers.parse_day(c.args[0], c.sv.config, c.now, c.lang))
+
+
+async def _week(c: Call) -> Reply:
+    sv, person = c.sv, c.who.actor.person
+    return c.paged(lambda p: answers.week(sv.store, sv.config, c.now, c.lang, person, page=p, page_size=PAGE_LINES))
+
+
+async def _next(c: Call) -> Reply:
+    return c.page_of(answers.next_up(c.sv.store, c.sv.config, c.now, c.lang, c.who.actor.person))
+
+
+async def _milestones(c: Call) -> Reply:
+    return c.page_of(answers.milestones(c.sv.config, c.now, c.lang))
+
+
+async def _pending(c: Call) -> Reply:
+    sv = c.sv
+    return c.paged(lambda p: answers.pending(sv.store, sv.config, c.now, c.lang, page=p, page_size=PAGE_LINES))
+
+
+async def _status(c: Call) -> Reply:
+    return c.page_of(answers.status(c.sv.store, c.sv.config, c.lang))
+
+
+async def _post(c: Call) -> Reply:
+    fn = answers.post_detail if c.command.name == "post" else answers.audit_trail
+    return c.page_of(fn(c.sv.store, c.sv.config, _one(c.args, c.who), c.lang))
+
+
+async def _decide(c: Call) -> Reply:
+    ref = _one(c.args[:1], c.who)
+    reason = c.args[1] if len(c.args) > 1 else None
+    if c.command.name == "reject" and not reason:
+        raise Conflict(c.who.t("chat.need_reason"))
+    result = review.decide(c.sv.store, c.sv.config, c.sv.clock, c.who.actor, ref, None, c.command.name, reason)
+    return await decided(c.sv, c.who, result, reason)
+
+
+async def _override(c: Call) -> Reply:
+    outcome = await _perform(c.sv, AdminAction(Verb.OVERRIDE, c.who.actor, post=_one(c.args, c.who)))
+    assert outcome.review is not None
+    return await decided(c.sv, c.who, outcome.review, None)
+
+
+async def _pause(c: Call) -> Reply:
+    name = c.command.name
+    if c.buttons:
+        return c.confirm(c.who.t(f"chat.confirm_{name}"))
+    if not any(a in CONFIRM_WORDS for a in c.args):
+        raise Conflict(c.who.t("chat.type_confirm", cmd=name))
+    return await _admin(c.sv, c.who, AdminAction(Verb(name), c.who.actor))
+
+
+async def _sync(c: Call) -> Reply:
+    return await _admin(c.sv, c.who, AdminAction(Verb.SYNC, c.who.actor))
+
+
+async def _deliveries(c: Call) -> Reply:
+    ids = _delivery_ids(c)
+    return await _admin(c.sv, c.who, AdminAction(Verb(c.command.name), c.who.actor, deliveries=tuple(ids)))
+
+
+async def _published(c: Call) -> Reply:
+    name = c.command.name
+    with c.sv.store.session() as s:
+        post = review.find_post(s, _one(c.args[:1], c.who))
+    if c.buttons:
+        return c.confirm(c.who.t(f"chat.confirm_{name}", id=post.id, title=post.title), post.id)
+    if not any(a in CONFIRM_WORDS for a in c.args[1:]):
+        raise Conflict(c.who.t("chat.type_confirm_post", cmd=name, id=post.id))
+    return await _admin(c.sv, c.who, AdminAction(Verb(name), c.who.actor, post=str(post.id)))
+
+
+HANDLERS: dict[str, Handler] = {
+    "start": _help, "help": _help, "today": _day, "tomorrow": _day, "week": _week, "date": _date,
+    "next": _next, "milestones": _milestones, "pending": _pending, "status": _status,
+    "post": _post, "audit": _post, "approve": _decide, "reject": _decide, "override": _override,
+    "pause": _pause, "resume": _pause, "sync": _sync, "retry": _deliveries, "skip": _deliveries,
+    "retract": _published, "correct": _published,
+}
+if HANDLERS.keys() != COMMANDS.keys():  # the registry and the handlers name the same commands
+    raise RuntimeError(f"commands without a handler or handlers without a command: {HANDLERS.keys() ^ COMMANDS.keys()}")
+
+
+# --- arguments --------------------------------------------------------------------------------------
+
+def _page_args(command: Command, args: tuple[str, ...], page: int, who: Who, buttons: bool) -> tuple[tuple[str, ...], int]:
     """A listing takes at most a page number (after the date for "date"): 1..MAX_PAGE, or the usage line.
 
     "tuannay 2": the Zalo Bot has no buttons to turn pages, so the page is typed.
     """
-    fixed = 1 if cmd == "date" else 0
+    fixed = 1 if command.name == "date" else 0
+    bad = BadArguments(command.usage(who.lang, prefix="/" if buttons else ""))
     if len(args) > fixed + 1:
-        raise _usage(cmd, who, buttons)
+        raise bad
     if len(args) == fixed + 1:
         typed = number(args[-1], high=MAX_PAGE)
         if typed is None:
-            raise _usage(cmd, who, buttons)
+            raise bad
         return args[:-1], typed - 1
     return args, min(max(page, 0), MAX_PAGE - 1)
 
@@ -214,43 +285,32 @@ def _page_args(cmd: str, args: tuple[str, ...], page: int, who: Who, buttons: bo
 def _one(args: tuple[str, ...] | list[str], who: Who) -> str:
     """A post reference, its ID or its key (``review.find_post`` bounds the ID)."""
     if not args:
-        raise Conflict(_l(who, "Cần số bài (ID), ví dụ /post 12.", "Give the post ID, e.g. /post 12."))
+        raise Conflict(who.t("chat.need_id"))
     return args[0].lstrip("#")
 
 
-def _delivery_ids(cmd: str, args: tuple[str, ...], who: Who, buttons: bool) -> list[int]:
+def _delivery_ids(c: Call) -> list[int]:
     """ "/retry 5 6 7": the ids an alert lists, all at once."""
-    if not args:
-        raise _usage(cmd, who, buttons)
-    ids = [number(text) for text in args[:MAX_IDS + 1]]
-    for text, i in zip(args, ids, strict=False):
+    if not c.args:
+        raise c.usage()
+    ids = [number(text) for text in c.args[:MAX_IDS + 1]]
+    for text, i in zip(c.args, ids, strict=False):
         if i is None:
-            raise Conflict(_l(who, f"'{text[:20]}' không phải số lượt gửi.", f"'{text[:20]}' is not a delivery number."))
+            raise Conflict(c.who.t("chat.not_delivery", text=text[:20]))
     if len(ids) > MAX_IDS:
-        raise Conflict(_l(who, f"Tối đa {MAX_IDS} số mỗi lần.", f"At most {MAX_IDS} numbers at once."))
+        raise Conflict(c.who.t("chat.too_many_ids", n=MAX_IDS))
     return [i for i in ids if i is not None]
 
 
-def _ids(ids: list[int]) -> str:
-    return ", ".join(f"#{i}" for i in ids)
+# --- admin actions, typed or pressed: one route ------------------------------------------------------
+
+async def _perform(sv: Services, action: AdminAction) -> Outcome:
+    return await admin.perform(sv.engine, action)
 
 
-def _paused(sv: Services, who: Who, paused: bool) -> Reply:
-    changed = operations.pause(sv.store, sv.clock, who.actor, paused)
-    if paused:
-        return Reply(_l(who, "⏸ Đã tạm dừng mọi đăng bài." if changed else "Đang tạm dừng rồi.",
-                        "⏸ All publishing paused." if changed else "Already paused."))
-    return Reply(_l(who, "▶️ Đã tiếp tục đăng bài." if changed else "Không bị tạm dừng.",
-                    "▶️ Publishing resumed." if changed else "Not paused."))
-
-
-async def _published_edit(sv: Services, who: Who, cmd: str, post_id: int) -> Reply:
-    if cmd == "retract":
-        return Reply((await sv.engine.retract(who.actor, str(post_id))).report(sv.config, who.lang))
-    done, errors = await sv.engine.correct(who.actor, str(post_id))
-    lines = [f"{_l(who, 'Đã sửa', 'Corrected')} #{post_id}: {len(done)} " + _l(who, "kênh", "channel(s)")]
-    lines += [f"❌ #{d}: {e}" for d, e in errors.items()]
-    return Reply("\n".join(lines))
+async def _admin(sv: Services, who: Who, action: AdminAction) -> Reply:
+    """An admin action through ``jobs.admin.perform``, reported in the reader's language."""
+    return Reply((await _perform(sv, action)).report(sv.config, who.lang))
 
 
 async def decided(sv: Services, who: Who, result: review.ReviewResult, reason: str | None) -> Reply:
@@ -263,6 +323,8 @@ async def decided(sv: Services, who: Who, result: review.ReviewResult, reason: s
     await sv.engine.edit_deliveries(review.request_refs(post)[1], payload)
     return Reply(text)
 
+
+# --- buttons ----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Pressed:
@@ -279,37 +341,65 @@ async def press(sv: Services, who: Who, cb: callbacks.Callback) -> Pressed:
         return Pressed(None, str(exc), ok=False)
 
 
+Press = Callable[[Services, Who, callbacks.Callback], Awaitable[tuple[Reply | None, str]]]
+
+
 async def _press(sv: Services, who: Who, cb: callbacks.Callback) -> tuple[Reply | None, str]:
+    if cb.action == "page" and cb.command not in PAGED:
+        raise Conflict(callbacks.INVALID)
+    pressed = PRESSES.get(cb.action)
+    if pressed is None:
+        raise Conflict(callbacks.INVALID)
+    return await pressed(sv, who, cb)
+
+
+async def _press_approve(sv: Services, who: Who, cb: callbacks.Callback) -> tuple[Reply | None, str]:
+    result = review.decide(sv.store, sv.config, sv.clock, who.actor, cb.post_id or 0, cb.hash_prefix, "approve")
+    await decided(sv, who, result, None)
+    return None, who.t("chat.approved")
+
+
+async def _press_reject(sv: Services, who: Who, cb: callbacks.Callback) -> tuple[Reply | None, str]:
     now = sv.clock.now()
-    match cb.action:
-        case "approve":
-            result = review.decide(sv.store, sv.config, sv.clock, who.actor, cb.post_id or 0, cb.hash_prefix, "approve")
-            await decided(sv, who, result, None)
-            return None, _l(who, "Đã duyệt ✅", "Approved ✅")
-        case "reject":
-            review.check(sv.store, who.actor, "approver", now, "reject")
-            post = review.fresh(sv.store, who.actor, cb.post_id or 0, cb.hash_prefix or "", now, "reject")
-            mark = callbacks.reason_marker(post.id or 0, cb.hash_prefix or "")
-            prompt = _l(who, f"✍️ Lý do từ chối bài #{post.id} «{post.title}»? Hãy trả lời tin nhắn này. {mark}",
-                        f"✍️ Why reject post #{post.id} “{post.title}”? Reply to this message. {mark}")
-            return Reply(prompt, ask_reason=True), _l(who, "Hãy nhập lý do", "Please give a reason")
-        case "diff":
-            review.check(sv.store, who.actor, "approver", now, "diff")
-            return Reply(review.what_changed(sv.store, cb.post_id or 0)), ""
-        case "pause" | "resume":
-            return _paused(sv, who, cb.action == "pause"), ""
-        case "retract" | "correct":
-            return await _published_edit(sv, who, cb.action, cb.post_id or 0), ""
-        case "resend" | "went_out":  # the buttons of an "unknown" alert: /retry or /skip on all of the post's unknown rows
-            ids = operations.unknown_group(sv.store, cb.delivery_id or 0)
-            return await _answer(sv, who, Ask("retry" if cb.action == "resend" else "skip", tuple(map(str, ids))),
-                                 buttons=False, page=0), ""
-        case "cancel":
-            return Reply(_l(who, "Đã huỷ.", "Cancelled.")), ""
-        case "page" if cb.command in PAGED:
-            reply = await answer(sv, who, Ask(cb.command or "help", tuple(cb.arg.split()) if cb.arg else ()), page=cb.page)
-            return reply, ""
-    raise Conflict(callbacks.INVALID)
+    review.check(sv.store, who.actor, "approver", now, "reject")
+    post = review.fresh(sv.store, who.actor, cb.post_id or 0, cb.hash_prefix or "", now, "reject")
+    mark = callbacks.reason_marker(post.id or 0, cb.hash_prefix or "")
+    return Reply(who.t("chat.reason_prompt", id=post.id, title=post.title, mark=mark), ask_reason=True), \
+        who.t("chat.reason_toast")
+
+
+async def _press_diff(sv: Services, who: Who, cb: callbacks.Callback) -> tuple[Reply | None, str]:
+    review.check(sv.store, who.actor, "approver", sv.clock.now(), "diff")
+    return Reply(review.what_changed(sv.store, cb.post_id or 0)), ""
+
+
+async def _press_admin(sv: Services, who: Who, cb: callbacks.Callback) -> tuple[Reply | None, str]:
+    """Pause, resume, retract, correct: the confirmation buttons of the commands."""
+    post = str(cb.post_id or 0) if cb.action in ("retract", "correct") else None
+    return await _admin(sv, who, AdminAction(Verb(cb.action), who.actor, post=post)), ""
+
+
+async def _press_unknown(sv: Services, who: Who, cb: callbacks.Callback) -> tuple[Reply | None, str]:
+    """The buttons of an "unknown" alert: retry or skip all of the post's unknown rows."""
+    ids = operations.unknown_group(sv.store, cb.delivery_id or 0)
+    verb = Verb.RETRY if cb.action == "resend" else Verb.SKIP
+    return await _admin(sv, who, AdminAction(verb, who.actor, deliveries=tuple(ids))), ""
+
+
+async def _press_cancel(sv: Services, who: Who, cb: callbacks.Callback) -> tuple[Reply | None, str]:
+    return Reply(who.t("chat.cancelled")), ""
+
+
+async def _press_page(sv: Services, who: Who, cb: callbacks.Callback) -> tuple[Reply | None, str]:
+    ask = Ask(cb.command or "help", tuple(cb.arg.split()) if cb.arg else ())
+    return await answer(sv, who, ask, page=cb.page), ""
+
+
+PRESSES: dict[str, Press] = {
+    "approve": _press_approve, "reject": _press_reject, "diff": _press_diff,
+    "pause": _press_admin, "resume": _press_admin, "retract": _press_admin, "correct": _press_admin,
+    "resend": _press_unknown, "went_out": _press_unknown, "cancel": _press_cancel, "page": _press_page,
+}
 
 
 async def press_data(sv: Services, who: Who, data: str) -> tuple[callbacks.Callback | None, Pressed]:
@@ -327,4 +417,3 @@ async def reason_given(sv: Services, who: Who, post_id: int, hash_prefix: str, r
         return await decided(sv, who, result, reason)
     except LoaError as exc:
         return Reply(str(exc))
-

@@ -13,6 +13,7 @@ from campaign.clock import FakeClock
 from campaign.config import Config
 from campaign.store import repo
 from campaign.store.db import Store
+from campaign.texts import inline
 from channels.console import ConsoleChannel
 from jobs.engine import Engine
 from jobs.simulate import run_until, virtual_scheduler, virtual_time
@@ -32,7 +33,7 @@ async def simulate(config: Config, start: datetime, end: datetime, *, speed: flo
             engine = Engine(store, config, adapters, clock, scheduler=virtual_scheduler(config.tz),
                             sweep_every=timedelta(hours=6))
             engine.after_sync.append(lambda _r: _prepare(store, start, approved, approvals_from))
-            console.print(f"Chạy thử / simulating {config.name}: {start.astimezone(config.tz):%d/%m/%Y %H:%M} → "
+            console.print(f"{inline('sim.simulating')} {config.name}: {start.astimezone(config.tz):%d/%m/%Y %H:%M} → "
                           f"{end.astimezone(config.tz):%d/%m/%Y %H:%M} ({config.zone_name})")
             await engine.start()
             if speed > 0:
@@ -43,10 +44,9 @@ async def simulate(config: Config, start: datetime, end: datetime, *, speed: flo
         summary = _summary(store)
         store.close()
     console.print(
-        "Tổng kết / summary: "
-        f"{summary['published']} bài đã đăng / published, {summary['held']} bị giữ / held, "
-        f"{summary['missed']} lỡ giờ / missed, {summary['scheduled']} chưa đến giờ / still scheduled; "
-        f"{summary['sent']} tin đã gửi / messages sent, {summary['failed']} lỗi / failed"
+        f"{inline('sim.summary')}: "
+        + ", ".join(f"{summary[k]} {inline('sim.' + k)}" for k in ("published", "held", "missed", "scheduled"))
+        + "; " + ", ".join(f"{summary[k]} {inline('sim.' + k)}" for k in ("sent", "failed"))
     )
     return summary
 
@@ -83,7 +83,7 @@ async def _prepare(store: Store, start: datetime, approve_all: bool, approvals_f
                 real.close()
             for p in posts:
                 src = by_key.get(p.key)
-                for a in live.get(src.id if src else -1, []):
+                for a in live.get(src.id if src and src.id is not None else -1, []):
                     if a.content_hash == p.content_hash:
                         repo.add_approval(s, p, a.person, a.decision, a.at, a.reason)
         s.commit()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -30,9 +31,11 @@ from bot import callbacks, dispatch
 from bot.dispatch import Reply, Services, Who
 from bot.webhook import Webhook
 from bot.webhook import server as webhook_server
-from campaign.ask import COMMANDS, parse_command, parse_question
+from campaign.ask import parse_command, parse_question
+from campaign.commands import COMMANDS, Role
 from campaign.errors import ChannelSetupError
 from campaign.review import Actor
+from campaign.texts import inline
 from channels.telegram import _seconds, chat_id
 
 log = logging.getLogger(__name__)
@@ -41,10 +44,12 @@ EDIT_IN_PLACE = ("page", "pause", "resume", "cancel", "retract", "correct")
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SERVER = "loa_webhook_server"
 INCIDENTS = "loa_incidents"  # bot_data key of the Runner's bot.incidents.Incidents, when there is one
-__all__ = ["Webhook", "build_application", "start", "stop"]
+__all__ = ["App", "Webhook", "build_application", "start", "stop"]
+# python-telegram-bot's Application with the default bot, context and (untyped) data dicts
+App = Application[Any, Any, Any, Any, Any, Any]
 
 
-def build_application(sv: Services, token: str, *, api_base: str, file_base: str) -> Application:
+def build_application(sv: Services, token: str, *, api_base: str, file_base: str) -> App:
     app = Application.builder().token(token).base_url(api_base).base_file_url(file_base).build()
     app.bot_data["loa"] = sv
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
@@ -56,7 +61,8 @@ def build_application(sv: Services, token: str, *, api_base: str, file_base: str
 
 
 def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.bot_data["loa"]
+    sv: Services = context.bot_data["loa"]
+    return sv
 
 
 def who(sv: Services, user: User) -> Who:
@@ -73,7 +79,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     ask = parse_command(message.text, bot_username=context.bot.username)
     if ask is None:
         if message.chat.type == "private":
-            await send(message, Reply("Không hiểu lệnh này. Gõ /help. / Unknown command. Try /help."))
+            await send(message, Reply(inline("chat.unknown_command_here")))
         return
     sv = _services(context)
     await send(message, await dispatch.answer(sv, who(sv, user), ask))
@@ -167,10 +173,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("chat handler failed: %s", context.error, exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
         with contextlib.suppress(TelegramError):
-            await update.effective_message.reply_text("Có lỗi, đã ghi nhận. / Something went wrong; it has been logged.")
+            await update.effective_message.reply_text(inline("chat.error"))
 
 
-async def start(app: Application, webhook: Webhook | None = None, *, poll_timeout: int = 10,
+async def start(app: App, webhook: Webhook | None = None, *, poll_timeout: int = 10,
                 startup_retries: int = 5, startup_backoff: float = 2.0) -> None:
     """Start taking updates (long polling, or our webhook server: secret, size and JSON checked).
 
@@ -182,9 +188,9 @@ async def start(app: Application, webhook: Webhook | None = None, *, poll_timeou
     try:
         await retry.call("getMe", app.initialize)
     except InvalidToken:
-        raise ChannelSetupError("Telegram từ chối token của bot chat / Telegram rejected the chat bot's token") from None
+        raise ChannelSetupError(inline("chat.token_refused")) from None
     except TelegramError as exc:
-        raise ChannelSetupError(f"không kết nối được Telegram / cannot reach Telegram: {exc}") from None
+        raise ChannelSetupError(f"{inline('chat.unreachable')}: {exc}") from None
     await set_commands(app, retry)
     await app.start()
     assert app.updater is not None
@@ -198,7 +204,7 @@ async def start(app: Application, webhook: Webhook | None = None, *, poll_timeou
         log.error("Telegram webhook not registered: no chat updates until it is (restart, or check %s)", webhook.url)
 
 
-def _enqueue(app: Application) -> Callable[[dict[str, Any]], Awaitable[bool]]:
+def _enqueue(app: App) -> Callable[[dict[str, Any]], Awaitable[bool]]:
     async def deliver(data: dict[str, Any]) -> bool:
         try:
             update = Update.de_json(data, app.bot)
@@ -238,7 +244,7 @@ class _Retry:
             return False
 
 
-async def stop(app: Application) -> None:
+async def stop(app: App) -> None:
     srv = app.bot_data.pop(_SERVER, None)
     if srv is not None:
         srv.stop()
@@ -249,7 +255,7 @@ async def stop(app: Application) -> None:
     await app.shutdown()
 
 
-async def set_commands(app: Application, retry: _Retry | None = None) -> None:
+async def set_commands(app: App, retry: _Retry | None = None) -> None:
     """The command menu in both languages; approvers' chats also see the staff commands.
 
     Never fatal: a chat the bot is not in yet, or Telegram failing, leaves that menu as it was.
@@ -257,18 +263,20 @@ async def set_commands(app: Application, retry: _Retry | None = None) -> None:
     sv: Services = app.bot_data["loa"]
     retry = retry or _Retry(1, 0)
 
-    def menu(lang: int, staff: bool) -> list[BotCommand]:
-        return [BotCommand(cmd, (vi, en)[lang][:256]) for cmd, (_a, role, vi, en) in COMMANDS.items()
-                if cmd != "start" and (role is None or staff)]
+    def menu(lang: str, staff: bool) -> list[BotCommand]:
+        """The registry's listed commands, those for approvers and admins only in ``staff`` chats."""
+        return [BotCommand(c.name, c.help(lang)[:256]) for c in COMMANDS.values()
+                if c.listed and (c.role is Role.PUBLIC or staff)]
 
-    await retry.quietly("setMyCommands", lambda: app.bot.set_my_commands(menu(0, False), scope=BotCommandScopeDefault()))
-    await retry.quietly("setMyCommands", lambda: app.bot.set_my_commands(menu(1, False), scope=BotCommandScopeDefault(),
+    await retry.quietly("setMyCommands", lambda: app.bot.set_my_commands(menu("vi", False), scope=BotCommandScopeDefault()))
+    await retry.quietly("setMyCommands", lambda: app.bot.set_my_commands(menu("en", False), scope=BotCommandScopeDefault(),
                                                                          language_code="en"))
     for key in sv.config.approval.chats + sv.config.alert_chats:
         channel = sv.config.channels[key]
         if channel.kind != "telegram":
             continue
         scope = BotCommandScopeChat(chat_id(channel.target))
-        if await retry.quietly(f"setMyCommands ({key})", lambda scope=scope: app.bot.set_my_commands(menu(0, True), scope=scope)):
-            await retry.quietly(f"setMyCommands ({key})",
-                                lambda scope=scope: app.bot.set_my_commands(menu(1, True), scope=scope, language_code="en"))
+        vi = functools.partial(app.bot.set_my_commands, menu("vi", True), scope=scope)
+        if await retry.quietly(f"setMyCommands ({key})", vi):
+            en = functools.partial(app.bot.set_my_commands, menu("en", True), scope=scope, language_code="en")
+            await retry.quietly(f"setMyCommands ({key})", en)

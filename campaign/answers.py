@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from campaign.approvals import approval_state, state_label
-from campaign.ask import COMMANDS
+from campaign.commands import COMMANDS, Role
 from campaign.config import Config, Person
 from campaign.errors import Conflict
 from campaign.render import render_markdown
@@ -16,37 +16,15 @@ from campaign.review import find_post
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Post
+from campaign.texts import TEXTS, t
 
 VISIBLE = ("scheduled", "held", "published")
-_T = {
-    "day": ("🗓 Lịch ngày {day}", "🗓 Schedule for {day}"),
-    "week": ("🗓 Lịch từ {start} đến {end}", "🗓 Schedule {start} – {end}"),
-    "none": ("Không có bài nào.", "Nothing scheduled."),
-    "next": ("⏭ Sắp tới", "⏭ Coming up"),
-    "next_milestone": ("Mốc tiếp theo: {title} ({start}–{end})", "Next milestone: {title} ({start}–{end})"),
-    "current_milestone": ("Đang diễn ra: {title} (đến {end})", "Now: {title} (until {end})"),
-    "no_milestone": ("Không còn mốc nào phía trước.", "No milestones ahead."),
-    "milestones": ("📌 Các mốc của chiến dịch", "📌 Campaign milestones"),
-    "pending": ("⏳ Bài chờ duyệt", "⏳ Awaiting approval"),
-    "pending_none": ("Không có bài nào chờ duyệt. 🎉", "Nothing awaits approval. 🎉"),
-    "status": ("📊 Tình trạng gửi", "📊 Delivery status"),
-    "post": ("📄 Bài #{id}: {title}", "📄 Post #{id}: {title}"),
-    "history": ("Lịch sử:", "History:"),
-    "help_public": ("Hỏi lịch chiến dịch:", "Ask about the campaign schedule:"),
-    "help_staff": ("Dành cho người duyệt và quản trị:", "For approvers and admins:"),
-    "help_plain": ("Hoặc hỏi tự nhiên: «lịch ngày 27/01», «hôm nay có gì».",
-                   "Or just ask: “schedule 27/01”, “what's on today”."),
-    "start": ("Xin chào! Đây là {bot} của chiến dịch «{name}».", "Hello! This is {bot} for the campaign “{name}”."),
-    "bad_date": ("Không hiểu ngày '{text}'. Dùng DD/MM, ví dụ /lich 27/01.",
-                 "Cannot read the date '{text}'. Use DD/MM, e.g. /date 27/01."),
-}
 STATUS_MARK = {"scheduled": "⏳", "held": "⏸", "published": "✅", "missed": "⛔", "withdrawn": "🗑", "retracted": "↩️"}
-PHASE = {"before": ("trước", "before"), "during": ("trong", "during"), "after": ("sau", "after")}
 
 
 def tr(key: str, lang: str, **kw: object) -> str:
-    vi, en = _T[key]
-    return (en if lang == "en" else vi).format(**kw)
+    """This module's messages (``campaign.texts.answers``), in the reader's language."""
+    return t(f"ans.{key}", lang, **kw)
 
 
 @dataclass
@@ -137,7 +115,7 @@ def milestones(config: Config, now: datetime, lang: str) -> Answer:
     for m in config.milestones:
         mark = "▶️" if m.span.contains(local_now) else ("✔️" if m.span.end <= local_now else "•")
         days = f"{m.span.first_day:%d/%m}" if m.span.first_day == m.span.last_day else f"{m.span.first_day:%d/%m}–{m.span.last_day:%d/%m}"
-        lines.append(f"{mark} {days}/{m.span.last_day:%Y} {m.title} ({PHASE[m.phase][1 if lang == 'en' else 0]})")
+        lines.append(f"{mark} {days}/{m.span.last_day:%Y} {m.title} ({tr('phase.' + m.phase, lang)})")
     return Answer(tr("milestones", lang), lines)
 
 
@@ -157,16 +135,17 @@ def status(store: Store, config: Config, lang: str) -> Answer:
         counts = repo.delivery_counts(s)
         held = repo.posts_between(s, None, None, statuses=["held"])
         attention = repo.deliveries_by_status(s, ["failed", "unknown"])
-    names = {"sent": ("đã gửi", "sent"), "pending": ("đang chờ", "pending"), "sending": ("đang gửi", "sending"),
-             "failed": ("lỗi", "failed"), "unknown": ("không rõ", "unknown"), "skipped": ("bỏ qua", "skipped"),
-             "retracted": ("đã thu hồi", "retracted")}
-    i = 1 if lang == "en" else 0
-    lines = [" · ".join(f"{names.get(k, (k, k))[i]}: {n}" for k, n in sorted(counts.items())) or tr("none", lang)]
-    lines.append(f"{'giữ lại' if i == 0 else 'held'}: {len(held)}")
+    lines = [" · ".join(f"{_state_name(k, lang)}: {n}" for k, n in sorted(counts.items())) or tr("none", lang)]
+    lines.append(tr("held_count", lang, n=len(held)))
     lines += [f"⏸ #{p.id} {p.title}" for p in held]
     lines += [f"{'❌' if d.status == 'failed' else '❓'} /retry {d.id} · /skip {d.id} — {d.ref} → {d.channel}: {d.last_error or ''}"
               for d in attention]
     return Answer(tr("status", lang), lines)
+
+
+def _state_name(status: str, lang: str) -> str:
+    key = f"ans.delivery.{status}"
+    return t(key, lang) if key in TEXTS else status
 
 
 def post_detail(store: Store, config: Config, ref: str, lang: str) -> Answer:
@@ -196,15 +175,16 @@ def _event_line(config: Config, at: datetime, actor: str, action: str, detail: d
 
 
 def help_text(config: Config, lang: str, person: Person | None, *, prefix: str = "/") -> Answer:
-    i = 1 if lang == "en" else 0
+    """Every listed command of the registry the reader may use, in their language's word order."""
     lines = [tr("help_public", lang)]
     staff_lines: list[str] = []
-    for cmd, (aliases, role, vi, en) in COMMANDS.items():
-        if cmd == "start" or (role == "admin" and not (person and person.is_admin)):
+    for command in COMMANDS.values():
+        role = command.role
+        if not command.listed or (role is Role.ADMIN and not (person and person.is_admin)):
             continue
-        names = " ".join(f"{prefix}{n}" for n in ((*aliases, cmd) if i == 0 else (cmd, *aliases)))
-        line = f"{names} — {(vi, en)[i]}"
-        if role is None:
+        words = (command.name, *command.aliases) if lang == "en" else (*command.aliases, command.name)
+        line = f"{' '.join(prefix + w for w in words)} — {command.help(lang)}"
+        if role is Role.PUBLIC:
             lines.append(line)
         elif is_staff(person):
             staff_lines.append(line)

@@ -9,6 +9,7 @@ from datetime import datetime
 from campaign.config import Config
 from campaign.content import PostSource
 from campaign.errors import Problem
+from campaign.texts import inline, t
 
 
 @dataclass
@@ -46,20 +47,19 @@ def build_plan(config: Config, posts: list[PostSource], stored: dict[str, Stored
         state = stored.get(post.key)
         row = PlanRow(
             key=post.key, title=post.title, milestone=post.milestone, at=post.scheduled_at.astimezone(config.tz),
-            channels=post.channels, approval=state.approval if state else f"chờ duyệt / pending 0/{post.approvals}",
+            channels=post.channels, approval=state.approval if state else f"{inline('plan.pending')} 0/{post.approvals}",
             status=state.status if state else "new", path=str(post.path),
         )
         if not any(m.span.contains(row.at) for m in config.milestones):
-            row.warnings.append("ngoài mọi mốc / outside every milestone")
+            row.warnings.append(inline("plan.outside"))
         deadline = post.scheduled_at - config.approval.deadline
         if (state is None or not state.approved) and row.status in ("new", "scheduled") and now >= deadline:
-            row.warnings.append("đã quá hạn duyệt / approval deadline passed")
+            row.warnings.append(inline("plan.deadline_passed"))
         rows.append(row)
     for (ch, _), group in same_minute_groups(rows).items():
         first = group[0]
         for row in group[1:]:
-            note = (f"cùng kênh {ch} cùng phút với {first.key} ({len(group)} bài) / same channel {ch} in the same minute "
-                    f"as {first.key} ({len(group)} posts)")
+            note = inline("plan.same_minute", channel=ch, first=first.key, n=len(group))
             row.warnings.append(note)
             row.slot_notes.append(note)
     _quota_warnings(config, posts, rows)
@@ -80,8 +80,8 @@ def same_minute_groups(rows: list[PlanRow]) -> dict[tuple[str, datetime], list[P
 def _quota_warnings(config: Config, posts: list[PostSource], rows: list[PlanRow]) -> None:
     """Zalo OA limits broadcasts per day and per month: say which posts go over."""
     broadcast = {k for k, ch in config.channels.items() if ch.kind == "zalo_oa_broadcast"}
-    for quota, fmt, label in ((config.zalo.broadcast_quota_per_day, "%d/%m/%Y", ("ngày", "day")),
-                              (config.zalo.broadcast_quota_per_month, "%m/%Y", ("tháng", "month"))):
+    for quota, fmt, label in ((config.zalo.broadcast_quota_per_day, "%d/%m/%Y", "plan.day"),
+                              (config.zalo.broadcast_quota_per_month, "%m/%Y", "plan.month")):
         if not quota or not broadcast:
             continue
         seen: dict[str, int] = defaultdict(int)
@@ -90,9 +90,9 @@ def _quota_warnings(config: Config, posts: list[PostSource], rows: list[PlanRow]
                 period = row.at.strftime(fmt)
                 seen[period] += 1
                 if seen[period] > quota:
-                    row.warnings.append(f"vượt hạn mức phát Zalo OA: bài thứ {seen[period]} trong {label[0]} {period} "
-                                        f"(tối đa {quota}) / over the Zalo OA broadcast quota: broadcast "
-                                        f"#{seen[period]} in {label[1]} {period} (limit {quota})")
+                    row.warnings.append(" / ".join(
+                        t("plan.quota", lang, nth=seen[period], period=f"{t(label, lang)} {period}", quota=quota)
+                        for lang in ("vi", "en")))
 
 
 SLOT_EXAMPLES = 3  # files named in a same-minute warning
@@ -105,7 +105,6 @@ def plan_warnings(rows: list[PlanRow]) -> list[Problem]:
     for (ch, minute), group in same_minute_groups(rows).items():
         names = ", ".join(r.key for r in group[:SLOT_EXAMPLES]) + (", …" if len(group) > SLOT_EXAMPLES else "")
         at = f"{minute:%H:%M %d/%m/%Y}"
-        out.append(Problem(group[0].path, None, f"{len(group)} bài cùng kênh {ch} cùng phút {at}: {names} / "
-                                                f"{len(group)} posts on channel {ch} in the same minute {at}: {names}",
+        out.append(Problem(group[0].path, None, inline("plan.crowded", n=len(group), channel=ch, at=at, names=names),
                            severity="warning"))
     return out

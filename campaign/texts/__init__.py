@@ -4,7 +4,8 @@ The entries live in one module per area (``alerts``, …), merged here into one 
 defined once.
 
 ``t(key, lang)`` picks one language (chat answers follow the reader's language);
-``both(key)`` gives "vi / en" on two lines for broadcast notices and admin alerts.
+``both(key)`` gives "vi / en" on two lines for broadcast notices and admin alerts;
+``inline(key)`` gives "vi / en" on one line (errors shown to whoever comes).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from campaign.texts import alerts, pages
+from campaign.texts import alerts, answers, chat, commands, pages, plan, service
 
 # One area module per part of the product; each holds a ``TEXTS`` table of key -> (vi, en).
-AREAS = (alerts, pages)
+AREAS = (alerts, answers, chat, commands, pages, plan, service)
 
 TEXTS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:
@@ -34,6 +35,12 @@ def both(key: str, /, **kw: Any) -> str:
     vi = {k: v[0] if isinstance(v, tuple) else v for k, v in kw.items()}
     en = {k: v[1] if isinstance(v, tuple) else v for k, v in kw.items()}
     return f"{t(key, 'vi', **vi)}\n{t(key, 'en', **en)}"
+
+
+def inline(key: str, /, **kw: Any) -> str:
+    """ "vi / en" on one line: errors and notices shown before the reader's language is known."""
+    vi, en = pair(key, **kw)
+    return f"{vi} / {en}"
 
 
 def pair(key: str, /, **kw: Any) -> tuple[str, str]:

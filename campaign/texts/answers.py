@@ -1,0 +1,37 @@
+"""Answers to schedule questions (``campaign.answers``): titles, empty listings, milestones, help, delivery states."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "ans.day": ("🗓 Lịch ngày {day}", "🗓 Schedule for {day}"),
+    "ans.week": ("🗓 Lịch từ {start} đến {end}", "🗓 Schedule {start} – {end}"),
+    "ans.none": ("Không có bài nào.", "Nothing scheduled."),
+    "ans.next": ("⏭ Sắp tới", "⏭ Coming up"),
+    "ans.next_milestone": ("Mốc tiếp theo: {title} ({start}–{end})", "Next milestone: {title} ({start}–{end})"),
+    "ans.current_milestone": ("Đang diễn ra: {title} (đến {end})", "Now: {title} (until {end})"),
+    "ans.no_milestone": ("Không còn mốc nào phía trước.", "No milestones ahead."),
+    "ans.milestones": ("📌 Các mốc của chiến dịch", "📌 Campaign milestones"),
+    "ans.phase.before": ("trước", "before"),
+    "ans.phase.during": ("trong", "during"),
+    "ans.phase.after": ("sau", "after"),
+    "ans.pending": ("⏳ Bài chờ duyệt", "⏳ Awaiting approval"),
+    "ans.pending_none": ("Không có bài nào chờ duyệt. 🎉", "Nothing awaits approval. 🎉"),
+    "ans.status": ("📊 Tình trạng gửi", "📊 Delivery status"),
+    "ans.held_count": ("giữ lại: {n}", "held: {n}"),
+    "ans.delivery.sent": ("đã gửi", "sent"),
+    "ans.delivery.pending": ("đang chờ", "pending"),
+    "ans.delivery.sending": ("đang gửi", "sending"),
+    "ans.delivery.failed": ("lỗi", "failed"),
+    "ans.delivery.unknown": ("không rõ", "unknown"),
+    "ans.delivery.skipped": ("bỏ qua", "skipped"),
+    "ans.delivery.retracted": ("đã thu hồi", "retracted"),
+    "ans.post": ("📄 Bài #{id}: {title}", "📄 Post #{id}: {title}"),
+    "ans.history": ("Lịch sử:", "History:"),
+    "ans.help_public": ("Hỏi lịch chiến dịch:", "Ask about the campaign schedule:"),
+    "ans.help_staff": ("Dành cho người duyệt và quản trị:", "For approvers and admins:"),
+    "ans.help_plain": ("Hoặc hỏi tự nhiên: «lịch ngày 27/01», «hôm nay có gì».",
+                       "Or just ask: “schedule 27/01”, “what's on today”."),
+    "ans.start": ("Xin chào! Đây là {bot} của chiến dịch «{name}».", "Hello! This is {bot} for the campaign “{name}”."),
+    "ans.bad_date": ("Không hiểu ngày '{text}'. Dùng DD/MM, ví dụ /lich 27/01.",
+                     "Cannot read the date '{text}'. Use DD/MM, e.g. /date 27/01."),
+}

@@ -1,0 +1,36 @@
+"""The chat commands' help lines and argument usage, read by the command registry (``campaign.commands``)."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # one help line per registered command: "cmd.<name>"
+    "cmd.start": ("Giới thiệu", "About this bot"),
+    "cmd.help": ("Hướng dẫn", "Help"),
+    "cmd.today": ("Lịch hôm nay", "Today's schedule"),
+    "cmd.tomorrow": ("Lịch ngày mai", "Tomorrow's schedule"),
+    "cmd.week": ("Lịch tuần này", "This week"),
+    "cmd.date": ("Lịch một ngày: /lich DD/MM", "One day: /date DD/MM"),
+    "cmd.next": ("Mốc và bài sắp tới", "Next milestone and posts"),
+    "cmd.milestones": ("Các mốc chiến dịch", "Campaign milestones"),
+    "cmd.pending": ("Bài chờ duyệt", "Posts awaiting approval"),
+    "cmd.status": ("Tình trạng gửi", "Delivery status"),
+    "cmd.post": ("Xem bài và lịch sử: /post ID", "Post preview and history: /post ID"),
+    "cmd.audit": ("Nhật ký của bài: /audit ID", "A post's audit trail: /audit ID"),
+    "cmd.approve": ("Duyệt bài: duyet ID", "Approve: approve ID"),
+    "cmd.reject": ("Từ chối: tuchoi ID lý do", "Reject: reject ID reason"),
+    "cmd.override": ("Gỡ từ chối: /override ID", "Lift a rejection: /override ID"),
+    "cmd.pause": ("Tạm dừng mọi đăng bài", "Pause all publishing"),
+    "cmd.resume": ("Tiếp tục đăng bài", "Resume publishing"),
+    "cmd.sync": ("Nạp lại nội dung", "Reload content now"),
+    "cmd.retry": ("Gửi lại: /retry ID", "Resend a delivery: /retry ID"),
+    "cmd.skip": ("Bỏ qua / coi như đã gửi: /skip ID", "Skip / mark sent: /skip ID"),
+    "cmd.retract": ("Thu hồi bài đã đăng: /retract ID", "Retract a published post: /retract ID"),
+    "cmd.correct": ("Đính chính bài đã đăng: /correct ID", "Correct a published post: /correct ID"),
+    # what a command takes after its name, for the usage line
+    "args.page": ("[trang]", "[page]"),
+    "args.date_page": ("DD/MM [trang]", "DD/MM [page]"),
+    "args.id": ("ID", "ID"),
+    "args.ids": ("ID…", "ID…"),
+    "args.id_reason": ("ID lý do", "ID reason"),
+    "cmd.usage": ("Cách dùng: {call} — {what}", "Usage: {call} — {what}"),
+}

@@ -1,0 +1,17 @@
+"""The plan view's approval placeholder and warnings (``campaign.plan``, printed by ``loa plan`` and ``loa check``)."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "plan.pending": ("chờ duyệt", "pending"),
+    "plan.outside": ("ngoài mọi mốc", "outside every milestone"),
+    "plan.deadline_passed": ("đã quá hạn duyệt", "approval deadline passed"),
+    "plan.same_minute": ("cùng kênh {channel} cùng phút với {first} ({n} bài)",
+                         "same channel {channel} in the same minute as {first} ({n} posts)"),
+    "plan.quota": ("vượt hạn mức phát Zalo OA: bài thứ {nth} trong {period} (tối đa {quota})",
+                   "over the Zalo OA broadcast quota: broadcast #{nth} in {period} (limit {quota})"),
+    "plan.day": ("ngày", "day"),
+    "plan.month": ("tháng", "month"),
+    "plan.crowded": ("{n} bài cùng kênh {channel} cùng phút {at}: {names}",
+                     "{n} posts on channel {channel} in the same minute {at}: {names}"),
+}
