@@ -48,7 +48,7 @@ class KeyLines:
         self.lines: dict[tuple[str, ...], int] = {}
         table: tuple[str, ...] = ()
         counts: dict[tuple[str, ...], int] = {}
-        for no, text_line in enumerate(text.splitlines(), start=1):
+        for no, text_line in enumerate(text.split("\n"), start=1):  # TOML's newlines only: not U+0085, U+2028
             s = text_line.strip()
             if m := _TABLE_ARRAY_RE.match(s):
                 name = split_key(m.group(1))

@@ -61,7 +61,7 @@ class _Loader:
         """``data`` as a ``model``, reporting every error; a bad value is dropped and the rest validated again,
         None when what is wrong is not one value (a missing id, a target that does not fit its kind)."""
         context = extra.pop("context", None)
-        data, dropped = dict(data), set()
+        data, dropped = dict(data), set[tuple[str | int, ...]]()
         for _ in range(_RETRIES):
             try:
                 return model.model_validate(data, context=context)
@@ -202,7 +202,7 @@ class _Loader:
         for key in self.entries("people") or {}:
             if (value := self.entries("people", key)) is None:
                 continue
-            p = self.validate(schema.PersonEntry, value, ("people", key)) or schema.PersonEntry()
+            p = self.validate(schema.PersonEntry, value, ("people", key)) or schema.PersonEntry.model_validate({})
             for platform, pid in (("telegram", p.telegram), ("zalo", p.zalo)):
                 if pid is not None and (other := owners.setdefault((platform, pid), key)) != key:
                     self.err(line("config.id_taken", platform=platform, id=pid, other=other), "people", key, platform)
