@@ -37,7 +37,7 @@ from campaign.timeexpr import make_span
 
 M = TypeVar("M", bound=BaseModel)
 _CHANNEL_KEY_RE = re.compile(r"[a-z0-9_]+")
-_RETRIES = 8  # each pass drops at least one bad value; a table has far fewer keys than TOML allows
+_PASSES = 4  # the first pass finds every bad value; the next ones meet only checks of the table as a whole
 
 
 def load_config(path: Path | str, *, content_dir: Path | str | None = None, env: Mapping[str, str] | None = None) -> Config:
@@ -57,12 +57,13 @@ class _Loader:
         if problem not in self.problems:  # a second pass over a table may meet the same default twice
             self.problems.append(problem)
 
-    def validate(self, model: type[M], data: Any, prefix: tuple[str | int, ...], **extra: Any) -> M | None:
+    def validate(self, model: type[M], data: dict[str, Any], prefix: tuple[str | int, ...], *,
+                 context: dict[str, Any] | None = None, **extra: Any) -> M | None:
         """``data`` as a ``model``, reporting every error; a bad value is dropped and the rest validated again,
-        None when what is wrong is not one value (a missing id, a target that does not fit its kind)."""
-        context = extra.pop("context", None)
+        None when what is wrong is not one value (a missing id, a target that does not fit its kind).
+        ``extra`` fills the messages that name the entry (``milestone=``, ``channel=``)."""
         data, dropped = dict(data), set[tuple[str | int, ...]]()
-        for _ in range(_RETRIES):
+        for _ in range(_PASSES):
             try:
                 return model.model_validate(data, context=context)
             except ValidationError as exc:
