@@ -106,7 +106,7 @@ class _Loader:
         anchors = self.anchors()
         milestones, milestone_lines = self.milestones(anchors, campaign.timezone)
         channels = self.channels()
-        defaults = self.table("defaults", schema.ChannelList)
+        defaults = self.table("defaults", schema.DefaultsTable)
         default_channels = self.known(defaults.channels, channels, "defaults", "channels") or tuple(channels)[:1]
         people = self.people()
         approval = self.approval(channels, people)

@@ -83,8 +83,8 @@ class ChannelEntry(Table):
         return self
 
 
-class ChannelList(Table):
-    """[defaults] and [alerts]: names of channels."""
+class DefaultsTable(Table):
+    """[defaults]: the channels a post goes to when it names none."""
 
     channels: Strings = []
 
