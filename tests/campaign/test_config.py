@@ -118,3 +118,54 @@ def test_delivery_fault_settings(campaign: Campaign) -> None:
     [problem] = errors_of(campaign, bad)
     assert problem.startswith(f"{campaign.config_path}:{line_of(bad, 'on_ambiguous')}:")
     assert 'on_ambiguous phải là "ask" hoặc "resend"' in problem and "not 'retry'" in problem
+
+
+def test_a_bad_list_item_is_reported_and_the_good_ones_still_checked(campaign: Campaign) -> None:
+    text = CONFIG.replace('chats = ["duyet"]', 'chats = ["duyet", 5, "nope"]')
+    msgs = errors_of(campaign, text)
+    at = f":{line_of(text, 'nope')}:"
+    assert any(at in m and "'chats' must be a list of strings, got 5" in m for m in msgs), msgs
+    assert any(at in m and "unknown channel 'nope'" in m for m in msgs), msgs
+    assert not any("'duyet'" in m for m in msgs), msgs
+
+
+def test_a_bad_value_does_not_hide_the_rest_of_its_table(campaign: Campaign) -> None:
+    text = CONFIG + '\n[delivery]\nmax_attempts = "six"\nsweep_every = "0s"\non_ambiguous = "retry"\n'
+    msgs = errors_of(campaign, text)
+    assert len(msgs) == 3, msgs
+    assert any(f":{line_of(text, 'six')}:" in m and "'max_attempts' must be int" in m for m in msgs)
+    assert any(f":{line_of(text, 'sweep_every')}:" in m and "'sweep_every' must be at least 1s, not 0s" in m for m in msgs)
+    assert any(f":{line_of(text, 'retry')}:" in m and "not 'retry'" in m for m in msgs)
+
+
+def test_a_milestone_with_a_bad_start_is_reported_once(campaign: Campaign) -> None:
+    text = CONFIG.replace('start = "khai_mac"\nend = "khai_mac"', 'start = "someday"')
+    [msg] = errors_of(campaign, text)
+    assert f":{line_of(text, 'someday')}:" in msg and "'start'" in msg
+
+
+def test_both_languages_name_the_same_values(campaign: Campaign) -> None:
+    text = CONFIG.replace('label = "Kênh tỉnh"', 'label = "Kênh tỉnh"\ncolour = "red"').replace(
+        'name = "Lan"', 'name = "Lan"\nlanguage = "fr"')
+    msgs = errors_of(campaign, text)
+    unknown = next(m for m in msgs if "colour" in m)
+    vi, en = unknown.split(": ", 1)[1].split(" / ")
+    assert "'channels.tg.colour'" in vi and "kind, label, target" in vi and "kind, label, target" in en
+    language = next(m for m in msgs if "'fr'" in m)
+    assert language.endswith("ngôn ngữ phải là vi hoặc en, không phải 'fr' / language must be vi or en, not 'fr'")
+
+
+def test_every_settings_table_declares_exactly_its_settings_with_their_defaults() -> None:
+    """The schema's defaults are the dataclasses': a field added to one and not the other fails here."""
+    from campaign.config import DeliverySettings, TelegramSettings, ZaloSettings
+    from campaign.config.schema import DeliveryTable, TelegramTable, ZaloTable
+
+    for table, settings in ((TelegramTable, TelegramSettings), (ZaloTable, ZaloSettings), (DeliveryTable, DeliverySettings)):
+        assert table.model_validate({}).model_dump() == vars(settings())
+
+
+def test_lines_are_counted_as_toml_counts_them(campaign: Campaign) -> None:
+    """U+0085 or U+2028 inside a quoted key is not a line break (str.splitlines would count one)."""
+    text = CONFIG.replace('[alerts]\nchats = ["admin"]', '[alerts.chats."x\u0085y"]\n[alerts.other]')
+    msgs = errors_of(campaign, text)
+    assert any(m.endswith("'chats' must be list") and f":{line_of(text, '[alerts.chats')}:" in m for m in msgs), msgs

@@ -1,0 +1,162 @@
+"""The kinds of value config.toml holds, declared once: each an ``Annotated`` type whose validators
+turn the TOML value into what Loa uses, or raise the catalog entry that says what is wrong."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BeforeValidator, PlainValidator, ValidationInfo
+
+from campaign.config.messages import fail, line, short
+from campaign.config.model import LANGUAGES, ON_AMBIGUOUS, PHASES, ROLES
+from campaign.config.targets import CHANNEL_KINDS, ZALO_ID_RE
+from campaign.errors import CONTROL_RE, TimeExpressionError
+from campaign.timeexpr import Offset, check_day, parse_clock, parse_duration, parse_offset, parse_point
+
+ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+GRAPH_VERSION_RE = re.compile(r"v[1-9][0-9]?\.[0-9]")
+_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
+_ISO_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise fail("config.type", names="str")
+    if m := CONTROL_RE.search(value):
+        raise fail("config.control", code=f"{ord(m.group()):04X}")
+    return value
+
+
+def _list(value: object) -> object:
+    if not isinstance(value, list):
+        raise fail("config.type", names="list")
+    return value
+
+
+def _item(value: object) -> str:
+    """One string of a list (channel keys, roles, durations): anything else is reported and dropped."""
+    if not isinstance(value, str) or CONTROL_RE.search(value):
+        raise fail("config.strings", got=short(value))
+    return value
+
+
+def _parsed(parse: Callable[[str], Any], check: Callable[[object], str] = _text) -> Callable[[object], Any]:
+    def validate(value: object) -> Any:
+        text = check(value)
+        try:
+            return parse(text)
+        except TimeExpressionError as exc:
+            raise fail("config.parse", error=str(exc)) from None
+    return validate
+
+
+def _one_of(choices: tuple[str, ...], key: str, **ctx: str) -> Callable[[str], str]:
+    def validate(value: str) -> str:
+        if value not in choices:
+            raise fail(key, got=short(value), value=value, **ctx)
+        return value
+    return validate
+
+
+def _matches(pattern: re.Pattern[str], key: str) -> Callable[[str], str]:
+    def validate(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise fail(key, got=short(value))
+        return value
+    return validate
+
+
+def url_problem(value: str, *, optional: bool = False) -> str | None:
+    """Why ``value`` is not an http(s) base URL Loa can append paths to (None: it is one)."""
+    if optional and value == "":
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return line("config.url", got=short(value))
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment
+            or re.search(r"\s", value) or CONTROL_RE.search(value)):
+        return line("config.url", got=short(value))
+    return None
+
+
+def _url(*, optional: bool) -> Callable[[str], str]:
+    def validate(value: str) -> str:
+        if (problem := url_problem(value, optional=optional)) is not None:
+            raise fail("config.in_key", problem=problem)
+        return value if optional else value.rstrip("/")
+    return validate
+
+
+def _zone(value: object) -> tzinfo:
+    name = _text(value)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise fail("config.zone", value=name) from None
+
+
+def _anchor_day(value: object) -> date:
+    try:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return check_day(value, value)
+        if isinstance(value, str) and _ISO_DAY_RE.fullmatch(value):
+            try:
+                day = date.fromisoformat(value)
+            except ValueError:
+                raise fail("config.bad_date", value=value) from None
+            return check_day(day, value)
+    except TimeExpressionError as exc:
+        raise fail("config.anchor", error=str(exc)) from None
+    raise fail("config.anchor_form")
+
+
+def _point(value: object, info: ValidationInfo) -> tuple[date, datetime | None]:
+    """A milestone's start or end, read against the anchors and zone passed as validation context."""
+    context = info.context or {}
+    try:
+        return parse_point(value, context["anchors"], context["tz"])
+    except TimeExpressionError as exc:
+        raise fail("config.parse", error=str(exc)) from None
+
+
+def _zalo_id(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int) or not ZALO_ID_RE.fullmatch(str(value)):
+        raise fail("config.zalo_id", got=short(value))
+    return str(value)
+
+
+def _offset(value: object) -> tuple[str, Offset]:
+    text = _item(value)
+    return text, _parsed(lambda s: parse_offset(s, what="reminder offset"))(text)
+
+
+Text = Annotated[str, BeforeValidator(_text)]
+Strings = Annotated[list[Annotated[str, BeforeValidator(_item)]], BeforeValidator(_list)]
+Duration = Annotated[timedelta, BeforeValidator(_parsed(parse_duration))]
+Clock = Annotated[time, BeforeValidator(_parsed(parse_clock))]
+Zone = Annotated[tzinfo, PlainValidator(_zone)]
+Language = Annotated[str, BeforeValidator(_text), AfterValidator(_one_of(LANGUAGES, "config.language"))]
+EnvName = Annotated[str, BeforeValidator(_text), AfterValidator(_matches(ENV_NAME_RE, "config.env_name"))]
+GraphVersion = Annotated[str, BeforeValidator(_text), AfterValidator(_matches(GRAPH_VERSION_RE, "config.graph_version"))]
+BaseUrl = Annotated[str, BeforeValidator(_text), AfterValidator(_url(optional=False))]
+OptionalUrl = Annotated[str, BeforeValidator(_text), AfterValidator(_url(optional=True))]
+OnAmbiguous = Annotated[str, BeforeValidator(_text), AfterValidator(_one_of(ON_AMBIGUOUS, "config.on_ambiguous"))]
+AnchorDay = Annotated[date, PlainValidator(_anchor_day)]
+MilestoneId = Annotated[str, BeforeValidator(_text), AfterValidator(_matches(_ID_RE, "config.milestone_id"))]
+Phase = Annotated[str, BeforeValidator(_text), AfterValidator(_one_of(PHASES, "config.phase"))]
+Point = Annotated[tuple[date, datetime | None], PlainValidator(_point)]
+ChannelKind = Annotated[str, BeforeValidator(_text),
+                        AfterValidator(_one_of(CHANNEL_KINDS, "config.kind", allowed=", ".join(CHANNEL_KINDS)))]
+Roles = Annotated[list[Annotated[str, BeforeValidator(_item), AfterValidator(_one_of(ROLES, "config.role"))]],
+                  BeforeValidator(_list)]
+ZaloId = Annotated[str, PlainValidator(_zalo_id)]
+Reminders = Annotated[list[Annotated[timedelta, BeforeValidator(_parsed(lambda s: parse_duration(s.lstrip("-")), _item))]],
+                      BeforeValidator(_list)]
+Offsets = Annotated[list[Annotated[tuple[str, Offset], PlainValidator(_offset)]], BeforeValidator(_list)]
