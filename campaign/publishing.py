@@ -264,7 +264,12 @@ def digest_text(store: Store, config: Config, day: date) -> str:
 
 
 def send_digest(store: Store, config: Config, clock: Clock) -> list[int]:
+    """The morning digest; nothing at all on a day with no posts (a daily "no posts today" is noise)."""
     day = clock.now().astimezone(config.tz).date()
+    start = datetime.combine(day, time(0), tzinfo=config.tz)
+    with store.session() as s:
+        if not repo.posts_between(s, start, start + timedelta(days=1), statuses=["scheduled", "held", "published"]):
+            return []
     text = digest_text(store, config, day)
     with store.session() as s:
         rows = add_deliveries(s, f"digest:{day.isoformat()}", config.reminders.digest_chats, text_payload(text), clock.now())
