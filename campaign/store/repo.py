@@ -384,3 +384,28 @@ def _insert_many(s: Session, table: Table, rows: Sequence[dict[str, Any]]) -> No
                 copy.write_row(v)
     else:
         conn.exec_driver_sql(f"INSERT INTO {table_name} ({columns}) VALUES ({', '.join('?' * len(names))})", values)
+
+
+# --- the report against the plan -------------------------------------------------------------
+
+
+def _post_ids_between(start: datetime | None, end: datetime | None) -> Any:
+    q = select(Post.id)
+    if start is not None:
+        q = q.where(col(Post.scheduled_at) >= start)
+    if end is not None:
+        q = q.where(col(Post.scheduled_at) < end)
+    return q
+
+
+def report_rows(s: Session, start: datetime | None, end: datetime | None) -> tuple[
+        Sequence[Post], Sequence[Approval], Sequence[Delivery], Sequence[AuditEvent]]:
+    """The posts due in a window, with every approval, delivery and audit event of theirs: four queries
+    whatever the number of posts (ids go in as a subquery, never as thousands of bound parameters)."""
+    ids = _post_ids_between(start, end)
+    posts = s.exec(select(Post).where(col(Post.id).in_(ids)).options(load_only(*LISTING, Post.author))
+                   .order_by(col(Post.scheduled_at), col(Post.key))).all()
+    approvals = s.exec(select(Approval).where(col(Approval.post_id).in_(ids)).order_by(col(Approval.at))).all()
+    deliveries = s.exec(select(Delivery).where(col(Delivery.post_id).in_(ids), col(Delivery.ref).like("post:%"))).all()
+    events = s.exec(select(AuditEvent).where(col(AuditEvent.post_id).in_(ids)).order_by(col(AuditEvent.at), col(AuditEvent.id))).all()
+    return posts, approvals, deliveries, events

@@ -1,0 +1,169 @@
+"""Writers of the report against the plan (campaign.report counts): XLSX, self-contained HTML, CSV.
+
+The XLSX opens on a summary shaped like the report table units send up (numbered phases and
+milestones, a total row), then one sheet per detail; headers frozen, columns fitted to their text.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from campaign.config import Config
+from campaign.report import Report, Tally
+from campaign.texts import t
+
+ROMAN = ("I", "II", "III", "IV", "V")
+TALLY_COLS = ("col.planned", "col.approved", "col.on_time", "col.late", "col.late_worst", "col.missed", "col.failed",
+              "col.retracted", "col.corrected", "col.turn_median", "col.turn_worst")
+THIN = Side(style="thin")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+def _day(d: datetime | None) -> str:
+    return f"{d:%d/%m/%Y}" if d else ""
+
+
+def _hours(d: timedelta | None) -> float | str:
+    return round(d.total_seconds() / 3600, 1) if d is not None else ""
+
+
+def tally_cells(tl: Tally) -> list[object]:
+    return [tl.planned, tl.approved, tl.on_time, tl.late, int(tl.late_worst.total_seconds() // 60) if tl.late else "",
+            tl.missed, tl.failed, tl.retracted, tl.corrected, _hours(tl.turnaround_median), _hours(tl.turnaround_worst)]
+
+
+def period(report: Report, lang: str) -> str:
+    start = _day(report.start) or (_day(min(p.at for p in report.posts)) if report.posts else "…")
+    end = _day(report.end - timedelta(days=1)) if report.end else (_day(max(p.at for p in report.posts)) if report.posts else "…")
+    return t("report.period", lang, start=start, end=end)
+
+
+def summary_rows(report: Report, config: Config, lang: str) -> list[list[object]]:
+    """The official table: phases numbered I, II, III with their milestones 1, 2, … under each, then the total."""
+    rows: list[list[object]] = []
+    for i, (phase, tally) in enumerate(report.by_phase.items()):
+        rows.append([ROMAN[i], t(f"phase.{phase}", lang), *tally_cells(tally)])
+        n = 0
+        for m in config.milestones:
+            if m.phase == phase and m.id in report.by_milestone:
+                n += 1
+                rows.append([n, m.title, *tally_cells(report.by_milestone[m.id])])
+    rows.append(["", t("report.total", lang), *tally_cells(report.total)])
+    return rows
+
+
+def detail_tables(report: Report, config: Config, lang: str) -> list[tuple[str, list[str], list[list[object]]]]:
+    """(sheet name, headers, rows) of each detail sheet."""
+    h = [t(k, lang) for k in TALLY_COLS]
+    titles = {m.id: m.title for m in config.milestones}
+    label = {k: c.label for k, c in config.channels.items()}
+    milestones = [[titles.get(mid, t("phase.none", lang)), t(f"phase.{config.milestone(mid).phase}", lang)
+                   if config.milestone(mid) else "", *tally_cells(tl)] for mid, tl in report.by_milestone.items()]
+    channels = [[label.get(k, k), k, *tally_cells(tl)] for k, tl in report.by_channel.items()]
+    authors = [[a, *tally_cells(tl)] for a, tl in report.by_author.items()]
+    posts = [[p.number, p.key, p.title, _day(p.at), f"{p.at:%H:%M}", titles.get(p.milestone or "", ""),
+              ", ".join(label.get(c, c) for c in p.channels), p.author, t(f"outcome.{p.outcome}", lang),
+              "✓" if p.approved else "", int(p.late.total_seconds() // 60) if p.late else "",
+              ", ".join(label.get(c, c) for c in p.failed_channels), "✓" if p.corrected else "", _hours(p.turnaround)]
+             for p in report.posts]
+    incidents = [[f"{i.at:%d/%m/%Y %H:%M}", t(f"incident.{i.kind}", lang), i.post_key, i.title,
+                  label.get(i.channel or "", i.channel or ""), i.detail] for i in report.incidents]
+    return [
+        (t("sheet.milestones", lang), [t("col.milestone", lang), t("col.phase", lang), *h], milestones),
+        (t("sheet.channels", lang), [t("col.channel", lang), "key", *h], channels),
+        (t("sheet.authors", lang), [t("col.author", lang), *h], authors),
+        (t("sheet.posts", lang), [t(k, lang) for k in ("col.post_no", "col.key", "col.title", "col.date", "col.time",
+                                                       "col.milestone", "col.channel", "col.author", "col.status",
+                                                       "col.approved", "col.late_min", "col.failed", "col.corrected",
+                                                       "col.turnaround")], posts),
+        (t("sheet.incidents", lang), [t(k, lang) for k in ("col.at", "col.kind", "col.key", "col.title", "col.channel",
+                                                           "col.detail")], incidents),
+    ]
+
+
+def _fit(ws: Worksheet, widths: dict[int, int]) -> None:
+    for col, width in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = min(60, max(6, width + 2))
+
+
+def _table(ws: Worksheet, first_row: int, headers: list[str], rows: list[list[object]], widths: dict[int, int]) -> None:
+    bold = Font(bold=True)
+    for c, text in enumerate(headers, 1):
+        cell = ws.cell(first_row, c, text)
+        cell.font, cell.border = bold, BOX
+        cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+        widths[c] = max(widths.get(c, 0), min(len(text), 18))
+    for r, row in enumerate(rows, first_row + 1):
+        for c, value in enumerate(row, 1):
+            ws.cell(r, c, value).border = BOX
+            widths[c] = max(widths.get(c, 0), len(str(value)))
+    ws.freeze_panes = ws.cell(first_row + 1, 1)
+
+
+def write_xlsx(report: Report, config: Config, path: Path, lang: str = "vi") -> None:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = t("sheet.summary", lang)
+    headers = [t("col.no", lang), t("col.item", lang), *(t(k, lang) for k in TALLY_COLS)]
+    ws.cell(1, 1, report.campaign).font = Font(bold=True)
+    ws.cell(2, 1, t("report.title", lang)).font = Font(bold=True, size=14)
+    ws.cell(3, 1, period(report, lang))
+    ws.cell(4, 1, t("report.made", lang, at=f"{report.made_at:%H:%M %d/%m/%Y}", zone=report.zone))
+    for row in (1, 2, 3, 4):
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(headers))
+        ws.cell(row, 1).alignment = Alignment(horizontal="center")
+    widths: dict[int, int] = {}
+    rows = summary_rows(report, config, lang)
+    _table(ws, 6, headers, rows, widths)
+    for r, row in enumerate(rows, 7):
+        if isinstance(row[0], str):  # phase and total rows
+            for c in range(1, len(headers) + 1):
+                ws.cell(r, c).font = Font(bold=True)
+    _fit(ws, {**widths, 2: max(widths.get(2, 0), 30)})
+    for name, head, body in detail_tables(report, config, lang):
+        sheet = wb.create_sheet(name)
+        w: dict[int, int] = {}
+        _table(sheet, 1, head, body or [[t("report.none", lang)]], w)
+        _fit(sheet, w)
+    wb.save(path)
+
+
+def write_csv(report: Report, config: Config, lang: str = "vi") -> str:
+    """One row per post (the detail sheet): what a spreadsheet or a script reads back."""
+    name, head, rows = detail_tables(report, config, lang)[3]
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(head)
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def write_html(report: Report, config: Config, lang: str = "vi") -> str:
+    """One self-contained page (inline style, no network) with every table."""
+    def table(headers: list[str], rows: list[list[object]]) -> str:
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    parts = [f"<h1>{html.escape(t('report.title', lang))}</h1>", f"<p><b>{html.escape(report.campaign)}</b></p>",
+             f"<p>{html.escape(period(report, lang))}<br>"
+             f"{html.escape(t('report.made', lang, at=f'{report.made_at:%H:%M %d/%m/%Y}', zone=report.zone))}</p>",
+             f"<h2>{html.escape(t('sheet.summary', lang))}</h2>",
+             table([t("col.no", lang), t("col.item", lang), *(t(k, lang) for k in TALLY_COLS)],
+                   summary_rows(report, config, lang))]
+    for name, head, rows in detail_tables(report, config, lang):
+        parts += [f"<h2>{html.escape(name)}</h2>", table(head, rows) if rows else f"<p>{t('report.none', lang)}</p>"]
+    style = ("body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin-bottom:1.5em}"
+             "th,td{border:1px solid #999;padding:.2em .5em;text-align:left}th{background:#eee}")
+    return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(t("report.title", lang))}'
+            f"</title><style>{style}</style></head><body>{''.join(parts)}</body></html>\n")
