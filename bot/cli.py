@@ -134,8 +134,14 @@ def check(config: ConfigOpt = None, content: ContentOpt = None) -> None:
     if scan.problems:
         err.print(h("cli.errors_in", n=len(scan.problems), files=len(scan.files)))
         raise typer.Exit(1)
-    out.print(f"[green]OK[/] {h('cli.check_ok', posts=len(scan.posts), milestones=len(cfg.milestones), channels=len(cfg.channels), warnings=len(warnings))}"
-              f" — {escape(cfg.name)}")
+    counts = ((len(scan.posts), "posts"), (len(cfg.milestones), "milestones"), (len(cfg.channels), "channels"),
+              (len(warnings), "warnings"))
+    out.print(f"[green]OK[/] {_counted(counts)} — {escape(cfg.name)}")
+
+
+def _counted(counts: tuple[tuple[int, str], ...]) -> str:
+    """"3 bài / posts, 2 mốc / milestones": each figure with its word in both languages."""
+    return ", ".join(f"{n} {h('cli.w.' + word)}" for n, word in counts)
 
 
 @app.command()
@@ -299,7 +305,8 @@ def sync(config: ConfigOpt = None, content: ContentOpt = None) -> None:
         out.print(_warning_line(w), style="yellow", markup=False, soft_wrap=True)
     for p in report.problems:
         err.print(str(p), markup=False)
-    out.print(h("cli.changes", changes=report.changes, unchanged=report.unchanged, errors=len(report.problems)), markup=False)
+    out.print(_counted(((report.changes, "changes"), (report.unchanged, "unchanged"), (len(report.problems), "errors"))),
+              markup=False)
     if report.problems:
         raise typer.Exit(1)
 

@@ -110,7 +110,7 @@ def test_simulate_the_sample_is_deterministic(tmp_path: Path) -> None:
     first = runner.invoke(app, args, env=env)
     assert first.exit_code == 0, first.output
     assert "26/01/2021 10:30 → Kênh Telegram Thông tin Đại hội - tỉnh Lạng Sơn [tg_tinh]: Khai mạc trọng thể" in first.output
-    assert "26/01/2021 20:00 → Kênh Telegram Thông tin Đại hội - tỉnh Lạng Sơn [tg_tinh]: 📣" in first.output
+    assert "26/01/2021 20:00 → Nhóm duyệt tin (Telegram) [tg_duyet]: 📣" in first.output  # reminders go to staff
     assert "Tổng kết / summary: 2 bài đã đăng / published, 0 bị giữ / held, 0 lỡ giờ / missed" in first.output
     assert runner.invoke(app, args, env=env).output == first.output
 
