@@ -69,9 +69,10 @@ def detail_tables(report: Report, config: Config, lang: str) -> list[tuple[str, 
     milestones = [[titles.get(mid, t("phase.none", lang)), t(f"phase.{config.milestone(mid).phase}", lang)
                    if config.milestone(mid) else "", *tally_cells(tl)] for mid, tl in report.by_milestone.items()]
     channels = [[label.get(k, k), k, *tally_cells(tl)] for k, tl in report.by_channel.items()]
-    authors = [[a, *tally_cells(tl)] for a, tl in report.by_author.items()]
+    names = {k: p.name for k, p in config.people.items()}
+    authors = [[names.get(a, a), *tally_cells(tl)] for a, tl in report.by_author.items()]
     posts = [[p.number, p.key, p.title, _day(p.at), f"{p.at:%H:%M}", titles.get(p.milestone or "", ""),
-              ", ".join(label.get(c, c) for c in p.channels), p.author, t(f"outcome.{p.outcome}", lang),
+              ", ".join(label.get(c, c) for c in p.channels), names.get(p.author, p.author), t(f"outcome.{p.outcome}", lang),
               "✓" if p.approved else "", int(p.late.total_seconds() // 60) if p.late else "",
               ", ".join(label.get(c, c) for c in p.failed_channels), "✓" if p.corrected else "", _hours(p.turnaround)]
              for p in report.posts]
