@@ -8,8 +8,8 @@ import logging
 import os
 import sys
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
@@ -21,11 +21,11 @@ from rich.table import Table
 
 from bot.zalo_cli import zalo_app
 from campaign import chats
+from campaign.calendars import CalendarPost, person_calendar, public_calendar
 from campaign.clock import SystemClock
 from campaign.config import Config, load_config
 from campaign.content import scan_content
 from campaign.errors import ChannelSetupError, InputError, LoaError, Problem, printable
-from campaign.calendars import CalendarPost, person_calendar, public_calendar
 from campaign.plan import PlanRow, build_plan, plan_warnings
 from campaign.publishing import raise_alert
 from campaign.queries import stored_states

@@ -11,6 +11,7 @@ import html
 import io
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -36,7 +37,7 @@ def _hours(d: timedelta | None) -> float | str:
     return round(d.total_seconds() / 3600, 1) if d is not None else ""
 
 
-def tally_cells(tl: Tally) -> list[object]:
+def tally_cells(tl: Tally) -> list[Any]:
     return [tl.planned, tl.approved, tl.on_time, tl.late, int(tl.late_worst.total_seconds() // 60) if tl.late else "",
             tl.missed, tl.failed, tl.retracted, tl.corrected, _hours(tl.turnaround_median), _hours(tl.turnaround_worst)]
 
@@ -47,9 +48,9 @@ def period(report: Report, lang: str) -> str:
     return t("report.period", lang, start=start, end=end)
 
 
-def summary_rows(report: Report, config: Config, lang: str) -> list[list[object]]:
+def summary_rows(report: Report, config: Config, lang: str) -> list[list[Any]]:
     """The official table: phases numbered I, II, III with their milestones 1, 2, … under each, then the total."""
-    rows: list[list[object]] = []
+    rows: list[list[Any]] = []
     for i, (phase, tally) in enumerate(report.by_phase.items()):
         rows.append([ROMAN[i], t(f"phase.{phase}", lang), *tally_cells(tally)])
         n = 0
@@ -61,22 +62,23 @@ def summary_rows(report: Report, config: Config, lang: str) -> list[list[object]
     return rows
 
 
-def detail_tables(report: Report, config: Config, lang: str) -> list[tuple[str, list[str], list[list[object]]]]:
+def detail_tables(report: Report, config: Config, lang: str) -> list[tuple[str, list[str], list[list[Any]]]]:
     """(sheet name, headers, rows) of each detail sheet."""
     h = [t(k, lang) for k in TALLY_COLS]
     titles = {m.id: m.title for m in config.milestones}
     label = {k: c.label for k, c in config.channels.items()}
-    milestones = [[titles.get(mid, t("phase.none", lang)), t(f"phase.{config.milestone(mid).phase}", lang)
-                   if config.milestone(mid) else "", *tally_cells(tl)] for mid, tl in report.by_milestone.items()]
-    channels = [[label.get(k, k), k, *tally_cells(tl)] for k, tl in report.by_channel.items()]
+    phases = {m.id: t(f"phase.{m.phase}", lang) for m in config.milestones}
+    milestones: list[list[Any]] = [[titles.get(mid, t("phase.none", lang)), phases.get(mid, ""), *tally_cells(tl)]
+                                      for mid, tl in report.by_milestone.items()]
+    channels: list[list[Any]] = [[label.get(k, k), k, *tally_cells(tl)] for k, tl in report.by_channel.items()]
     names = {k: p.name for k, p in config.people.items()}
-    authors = [[names.get(a, a), *tally_cells(tl)] for a, tl in report.by_author.items()]
-    posts = [[p.number, p.key, p.title, _day(p.at), f"{p.at:%H:%M}", titles.get(p.milestone or "", ""),
+    authors: list[list[Any]] = [[names.get(a, a), *tally_cells(tl)] for a, tl in report.by_author.items()]
+    posts: list[list[Any]] = [[p.number, p.key, p.title, _day(p.at), f"{p.at:%H:%M}", titles.get(p.milestone or "", ""),
               ", ".join(label.get(c, c) for c in p.channels), names.get(p.author, p.author), t(f"outcome.{p.outcome}", lang),
               "✓" if p.approved else "", int(p.late.total_seconds() // 60) if p.late else "",
               ", ".join(label.get(c, c) for c in p.failed_channels), "✓" if p.corrected else "", _hours(p.turnaround)]
              for p in report.posts]
-    incidents = [[f"{i.at:%d/%m/%Y %H:%M}", t(f"incident.{i.kind}", lang), i.post_key, i.title,
+    incidents: list[list[Any]] = [[f"{i.at:%d/%m/%Y %H:%M}", t(f"incident.{i.kind}", lang), i.post_key, i.title,
                   label.get(i.channel or "", i.channel or ""), i.detail] for i in report.incidents]
     return [
         (t("sheet.milestones", lang), [t("col.milestone", lang), t("col.phase", lang), *h], milestones),
@@ -96,7 +98,7 @@ def _fit(ws: Worksheet, widths: dict[int, int]) -> None:
         ws.column_dimensions[get_column_letter(col)].width = min(60, max(6, width + 2))
 
 
-def _table(ws: Worksheet, first_row: int, headers: list[str], rows: list[list[object]], widths: dict[int, int]) -> None:
+def _table(ws: Worksheet, first_row: int, headers: list[str], rows: list[list[Any]], widths: dict[int, int]) -> None:
     bold = Font(bold=True)
     for c, text in enumerate(headers, 1):
         cell = ws.cell(first_row, c, text)
@@ -107,7 +109,7 @@ def _table(ws: Worksheet, first_row: int, headers: list[str], rows: list[list[ob
         for c, value in enumerate(row, 1):
             ws.cell(r, c, value).border = BOX
             widths[c] = max(widths.get(c, 0), len(str(value)))
-    ws.freeze_panes = ws.cell(first_row + 1, 1)
+    ws.freeze_panes = ws.cell(first_row + 1, 1).coordinate
 
 
 def write_xlsx(report: Report, config: Config, path: Path, lang: str = "vi") -> None:
@@ -120,13 +122,13 @@ def write_xlsx(report: Report, config: Config, path: Path, lang: str = "vi") -> 
     ws.cell(2, 1, t("report.title", lang)).font = Font(bold=True, size=14)
     ws.cell(3, 1, period(report, lang))
     ws.cell(4, 1, t("report.made", lang, at=f"{report.made_at:%H:%M %d/%m/%Y}", zone=report.zone))
-    for row in (1, 2, 3, 4):
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(headers))
-        ws.cell(row, 1).alignment = Alignment(horizontal="center")
+    for line in (1, 2, 3, 4):
+        ws.merge_cells(start_row=line, start_column=1, end_row=line, end_column=len(headers))
+        ws.cell(line, 1).alignment = Alignment(horizontal="center")
     widths: dict[int, int] = {}
-    rows = summary_rows(report, config, lang)
-    _table(ws, 6, headers, rows, widths)
-    for r, row in enumerate(rows, 7):
+    summary = summary_rows(report, config, lang)
+    _table(ws, 6, headers, summary, widths)
+    for r, row in enumerate(summary, 7):
         if isinstance(row[0], str):  # phase and total rows
             for c in range(1, len(headers) + 1):
                 ws.cell(r, c).font = Font(bold=True)
@@ -151,7 +153,7 @@ def write_csv(report: Report, config: Config, lang: str = "vi") -> str:
 
 def write_html(report: Report, config: Config, lang: str = "vi") -> str:
     """One self-contained page (inline style, no network) with every table."""
-    def table(headers: list[str], rows: list[list[object]]) -> str:
+    def table(headers: list[str], rows: list[list[Any]]) -> str:
         head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
         body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

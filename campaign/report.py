@@ -40,7 +40,7 @@ class Tally:
 
     @property
     def turnaround_median(self) -> timedelta | None:
-        return statistics.median(self.turnarounds) if self.turnarounds else None
+        return timedelta(seconds=statistics.median(x.total_seconds() for x in self.turnarounds)) if self.turnarounds else None
 
     @property
     def turnaround_worst(self) -> timedelta | None:
@@ -172,7 +172,7 @@ def build_report(store: Store, config: Config, start: datetime | None, end: date
         if outcome == "withdrawn":
             continue  # taken out of the plan: listed, not counted
         groups: list[Tally] = [total, by_phase.setdefault(phase or "none", Tally()),
-                               by_milestone.setdefault(post.milestone if milestone else "", Tally()), by_author[author]]
+                               by_milestone.setdefault(milestone.id if milestone else "", Tally()), by_author[author]]
         for tally in groups:
             _count(tally, outcome, approved, late, bool(failed), retracted, corrected, turnaround)
         for ch in post.channels:

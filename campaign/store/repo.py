@@ -403,7 +403,7 @@ def report_rows(s: Session, start: datetime | None, end: datetime | None) -> tup
     """The posts due in a window, with every approval, delivery and audit event of theirs: four queries
     whatever the number of posts (ids go in as a subquery, never as thousands of bound parameters)."""
     ids = _post_ids_between(start, end)
-    posts = s.exec(select(Post).where(col(Post.id).in_(ids)).options(load_only(*LISTING, Post.author))
+    posts = s.exec(select(Post).where(col(Post.id).in_(ids)).options(load_only(*LISTING, Post.author))  # type: ignore[arg-type]
                    .order_by(col(Post.scheduled_at), col(Post.key))).all()
     approvals = s.exec(select(Approval).where(col(Approval.post_id).in_(ids)).order_by(col(Approval.at))).all()
     deliveries = s.exec(select(Delivery).where(col(Delivery.post_id).in_(ids), col(Delivery.ref).like("post:%"))).all()
