@@ -381,6 +381,9 @@ def mark_failed_attempt(store: Store, config: Config, delivery_id: int, error: s
         if transient and d.attempts < config.delivery.max_attempts:
             wait = timedelta(seconds=retry_after) if retry_after else backoff(config, d.attempts)
             d.status, d.next_attempt_at = "pending", now + wait
+            if retry_after:  # a 429 (flood wait): an incident of ours, in the report against the plan
+                repo.audit(s, now, "scheduler", "rate_limited", post_id=d.post_id, ref=d.ref, channel=d.channel,
+                           retry_after=retry_after)
             s.commit()
             return "pending"
         d.status = "failed"

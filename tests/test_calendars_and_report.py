@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from campaign.clock import FakeClock
-from campaign.publishing import publish_due
+from campaign.publishing import mark_failed_attempt, mark_sent, publish_due
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.sync import sync
@@ -116,6 +116,17 @@ def _played(campaign: Campaign) -> Store:
                       ("c", datetime(2021, 1, 26, 4, 0, tzinfo=UTC)), ("d", datetime(2021, 1, 26, 4, 0, 30, tzinfo=UTC))):
         clock.set(when)
         publish_due(store, cfg, clock, key)
+    with store.session() as s:  # post a: a 429 on nhom, then nhom fails for good; tg goes out
+        rows = {d.channel: d.id for d in repo.deliveries_for(s, "post:a")}
+        for ch in rows:
+            assert repo.claim_delivery(s, rows[ch])
+    at = datetime(2021, 1, 26, 1, 30, 5, tzinfo=UTC)
+    mark_failed_attempt(store, cfg, rows["nhom"], "Too Many Requests", transient=True, retry_after=7, now=at)
+    with store.session() as s:
+        assert repo.claim_delivery(s, rows["nhom"])
+    mark_failed_attempt(store, cfg, rows["nhom"], "Forbidden: bot was kicked", transient=False, retry_after=None,
+                        now=at + timedelta(seconds=7))
+    mark_sent(store, rows["tg"], ("1",), at)
     return store
 
 
@@ -133,7 +144,7 @@ def test_report_xlsx_opened_back(campaign: Campaign, tmp_path: Path) -> None:
     assert header[:9] == ["STT", "Nội dung", "Kế hoạch", "Đã duyệt", "Đăng đúng giờ", "Đăng muộn", "Muộn nhất (phút)",
                           "Lỡ giờ", "Gửi lỗi"]
     rows = {r[1]: r for r in ws.iter_rows(min_row=7, values_only=True)}
-    assert rows["Tổng cộng"][2:8] == (4, 3, 1, 1, 10, 1)
+    assert rows["Tổng cộng"][2:9] == (4, 3, 1, 1, 10, 1, 1)
     assert rows["Trong"][0] == "II" and rows["Khai mạc"][:4] == (1, "Khai mạc", 4, 3)
     assert rows["Trước"][2] == 0
     assert ws.freeze_panes == "A7" and ws.column_dimensions["B"].width >= 30
@@ -146,9 +157,13 @@ def test_report_xlsx_opened_back(campaign: Campaign, tmp_path: Path) -> None:
     assert rows["Tổng cộng"][11:13] == (2.0, 3.0)  # turnaround median and worst, hours
     channels = {r[1]: r for r in wb["Theo kênh"].iter_rows(min_row=2, values_only=True)}
     assert channels["tg"][0] == "Kênh tỉnh" and channels["nhom"][2] == 4
+    assert channels["nhom"][8] == 1 and channels["tg"][8] == 0  # the failure counts against its channel only
     assert wb["Theo người viết"]["A2"].value == "Lan"
-    kinds = [r[1] for r in wb["Sự cố"].iter_rows(min_row=2, values_only=True)]
-    assert kinds == ["lỡ giờ", "bị giữ lại"]
+    incidents = [(r[0], r[1], r[2], r[4]) for r in wb["Sự cố"].iter_rows(min_row=2, values_only=True)]
+    assert incidents == [("26/01/2021 08:30", "bị giới hạn tốc độ (429)", "a", "Nhóm"),
+                         ("26/01/2021 08:30", "gửi lỗi", "a", "Nhóm"),
+                         ("26/01/2021 11:00", "lỡ giờ", "c", None), ("26/01/2021 11:00", "bị giữ lại", "d", None)]
+    assert "retry_after 7" in str(list(wb["Sự cố"].iter_rows(min_row=2, max_row=2, values_only=True)))
 
 
 def test_report_in_english_csv_and_html(campaign: Campaign, tmp_path: Path) -> None:
