@@ -315,13 +315,13 @@ def sync(config: ConfigOpt = None, content: ContentOpt = None) -> None:
 def run(
     config: ConfigOpt = None,
     content: ContentOpt = None,
-    offline: Annotated[bool, typer.Option("--offline", help="Mọi kênh in ra màn hình, không cần token / every channel prints to the console; no token needed.")] = False,
-    run_for: Annotated[str | None, typer.Option("--for", help="Dừng sau khoảng này, ví dụ 30s, 2h / stop after this long.")] = None,
-    watch: Annotated[bool, typer.Option("--watch/--no-watch", help="Theo dõi content/ và đồng bộ lại / watch content/ and resync.")] = True,
-    webhook: Annotated[str | None, typer.Option("--webhook", help="Nhận cập nhật Telegram qua webhook URL thay vì long polling / receive Telegram updates at this URL instead of long polling.")] = None,
-    listen: Annotated[str, typer.Option("--listen", help="Địa chỉ:cổng cho webhook / host:port the webhook server listens on.")] = "127.0.0.1:8443",
-    zalo_webhook: Annotated[str | None, typer.Option("--zalo-webhook", help="Nhận tin Zalo Bot qua webhook URL thay vì getUpdates / receive Zalo Bot updates at this URL instead of polling.")] = None,
-    zalo_listen: Annotated[str, typer.Option("--zalo-listen", help="Địa chỉ:cổng cho webhook Zalo / host:port of the Zalo webhook server.")] = "127.0.0.1:8444",
+    offline: Annotated[bool, typer.Option("--offline", help=h("cli.opt.offline"))] = False,
+    run_for: Annotated[str | None, typer.Option("--for", help=h("cli.opt.for"))] = None,
+    watch: Annotated[bool, typer.Option("--watch/--no-watch", help=h("cli.opt.watch"))] = True,
+    webhook: Annotated[str | None, typer.Option("--webhook", help=h("cli.opt.webhook"))] = None,
+    listen: Annotated[str, typer.Option("--listen", help=h("cli.opt.listen"))] = "127.0.0.1:8443",
+    zalo_webhook: Annotated[str | None, typer.Option("--zalo-webhook", help=h("cli.opt.zalo_webhook"))] = None,
+    zalo_listen: Annotated[str, typer.Option("--zalo-listen", help=h("cli.opt.zalo_listen"))] = "127.0.0.1:8444",
 ) -> None:
     """Chạy lịch đăng / run: sync, schedule, publish, watch content/ (Ctrl-C stops cleanly).
 
@@ -389,8 +389,8 @@ def simulate(
     content: ContentOpt = None,
     from_: FromOpt = None,
     to: ToOpt = None,
-    speed: Annotated[float, typer.Option("--speed", help="Giây ảo mỗi giây thật; 0 = nhanh nhất / virtual seconds per real second; 0 = as fast as possible.")] = 0,
-    approved: Annotated[bool, typer.Option("--approved", help="Coi mọi bài là đã duyệt / treat every post as approved.")] = False,
+    speed: Annotated[float, typer.Option("--speed", help=h("cli.opt.speed"))] = 0,
+    approved: Annotated[bool, typer.Option("--approved", help=h("cli.opt.approved"))] = False,
 ) -> None:
     """Chạy thử chiến dịch trên đồng hồ ảo / replay the campaign on a virtual clock (console output, nothing is sent)."""
     import logging
@@ -418,9 +418,9 @@ def simulate(
 def audit(
     config: ConfigOpt = None,
     content: ContentOpt = None,
-    post: Annotated[str | None, typer.Option("--post", help="Số hoặc khóa của bài / post id or key.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Từ ngày / from date YYYY-MM-DD or DD/MM/YYYY.")] = None,
-    as_csv: Annotated[bool, typer.Option("--csv", help="Xuất CSV / write CSV to stdout.")] = False,
+    post: Annotated[str | None, typer.Option("--post", help=h("cli.opt.post"))] = None,
+    since: Annotated[str | None, typer.Option("--since", help=h("cli.opt.since"))] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help=h("cli.opt.csv"))] = False,
 ) -> None:
     """Nhật ký: ai làm gì, khi nào / the audit trail: who did what, when."""
     import csv

@@ -7,9 +7,12 @@ routes and formats.
 
 from __future__ import annotations
 
+import asyncio
 import html
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from bot import callbacks
@@ -20,6 +23,7 @@ from campaign.config import Config
 from campaign.errors import Conflict, LoaError
 from campaign.publishing import text_payload
 from campaign.store.db import Store
+from campaign.texts import t
 
 if TYPE_CHECKING:
     from jobs.engine import Engine
@@ -49,6 +53,7 @@ class Reply:
     text: str
     buttons: list[list[tuple[str, str]]] = field(default_factory=list)
     ask_reason: bool = False  # Telegram: send as a ForceReply prompt
+    document: tuple[str, bytes] | None = None  # (file name, content): sent as a file, ``text`` its caption
 
     @property
     def html(self) -> str:
@@ -188,7 +193,31 @@ async def _answer(sv: Services, who: Who, ask: Ask, *, buttons: bool, page: int)
             if not any(a in CONFIRM_WORDS for a in args[1:]):
                 raise Conflict(_l(who, f"Gửi «{cmd} {post.id} xacnhan» để xác nhận.", f"Send “{cmd} {post.id} confirm” to confirm."))
             return await _published_edit(sv, who, cmd, post.id or 0)
+        case "report":
+            return await _report(sv, who, args, now, buttons)
     raise Conflict(_l(who, "Không hiểu lệnh. Gõ /help.", "Unknown command. Try /help."))
+
+
+async def _report(sv: Services, who: Who, args: tuple[str, ...], now: datetime, buttons: bool) -> Reply:
+    """/baocao [from] [to]: the XLSX report against the plan, attached (the whole campaign without dates)."""
+    from bot.reports import write_xlsx
+    from campaign.report import build_report
+
+    if len(args) > 2:
+        raise _usage("report", who, buttons)
+    days = [answers.parse_day(a, sv.config, now, who.lang) for a in args]
+    start = datetime.combine(days[0], time(0), tzinfo=sv.config.tz) if days else None
+    end = datetime.combine(days[-1], time(0), tzinfo=sv.config.tz) + timedelta(days=1) if days else None
+    if start is not None and end is not None and end <= start:
+        raise Conflict(t("report.reversed", who.lang))
+    result = await asyncio.to_thread(build_report, sv.store, sv.config, start, end, now)
+    buf = io.BytesIO()
+    await asyncio.to_thread(write_xlsx, result, sv.config, buf, who.lang)
+    span = f"{days[0]:%d%m%Y}-{days[-1]:%d%m%Y}" if days else f"{now.astimezone(sv.config.tz):%d%m%Y}"
+    n = result.total
+    caption = t("report.caption", who.lang, planned=n.planned, published=n.on_time + n.late, late=n.late, missed=n.missed,
+                failed=n.failed, incidents=len(result.incidents))
+    return Reply(caption, document=(f"bao-cao-{span}.xlsx", buf.getvalue()))
 
 
 def _usage(cmd: str, who: Who, buttons: bool) -> BadArguments:

@@ -11,7 +11,7 @@ import html
 import io
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -112,7 +112,7 @@ def _table(ws: Worksheet, first_row: int, headers: list[str], rows: list[list[An
     ws.freeze_panes = ws.cell(first_row + 1, 1).coordinate
 
 
-def write_xlsx(report: Report, config: Config, path: Path, lang: str = "vi") -> None:
+def write_xlsx(report: Report, config: Config, path: Path | IO[bytes], lang: str = "vi") -> None:
     wb = Workbook()
     ws = wb.active
     assert ws is not None

@@ -34,6 +34,8 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str | None, str, str]] = {
     "skip": (("boqua",), "admin", "Bỏ qua / coi như đã gửi: /skip ID", "Skip / mark sent: /skip ID"),
     "retract": (("thuhoi",), "admin", "Thu hồi bài đã đăng: /retract ID", "Retract a published post: /retract ID"),
     "correct": (("dinhchinh",), "admin", "Đính chính bài đã đăng: /correct ID", "Correct a published post: /correct ID"),
+    "report": (("baocao",), "admin", "Báo cáo so với kế hoạch (tệp Excel): /baocao [từ DD/MM] [đến DD/MM]",
+               "Report against the plan (Excel file): /report [from DD/MM] [to DD/MM]"),
 }
 ALIASES: dict[str, str] = {a: c for c, (aliases, *_rest) in COMMANDS.items() for a in (c, *aliases)}
 # what a command takes after its name (vi, en), for the usage line shown when the arguments do not fit
@@ -42,7 +44,7 @@ ARGS: dict[str, tuple[str, str]] = {
     "pending": ("[trang]", "[page]"), "date": ("DD/MM [trang]", "DD/MM [page]"),
     "post": ("ID", "ID"), "audit": ("ID", "ID"), "approve": ("ID", "ID"), "reject": ("ID lý do", "ID reason"),
     "override": ("ID", "ID"), "retry": ("ID…", "ID…"), "skip": ("ID…", "ID…"),
-    "retract": ("ID", "ID"), "correct": ("ID", "ID"),
+    "retract": ("ID", "ID"), "correct": ("ID", "ID"), "report": ("[DD/MM] [DD/MM]", "[DD/MM] [DD/MM]"),
 }
 MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger "ID" names nothing and must not reach the database
 MAX_PAGE = 1000

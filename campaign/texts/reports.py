@@ -21,6 +21,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "report.made": ("Lập lúc {at} (giờ {zone})", "Made at {at} ({zone} time)"),
     "report.total": ("Tổng cộng", "Total"),
     "report.none": ("(không có)", "(none)"),
+    "report.reversed": ("Ngày đầu sau ngày cuối.", "The first date is after the last."),
+    "report.caption": ("📊 Báo cáo so với kế hoạch: {planned} bài kế hoạch, {published} đã đăng ({late} muộn), "
+                       "{missed} lỡ giờ, {failed} gửi lỗi, {incidents} sự cố.",
+                       "📊 Report against the plan: {planned} planned, {published} published ({late} late), "
+                       "{missed} missed, {failed} failed, {incidents} incidents."),
+    "report.telegram_only": ("(Tệp báo cáo chỉ gửi được qua Telegram; trên máy chủ dùng: loa report)",
+                             "(The report file can only be sent on Telegram; on the server use: loa report)"),
     # report: sheet names (Excel allows 31 characters, no / \\ ? * [ ])
     "sheet.summary": ("Tổng hợp", "Summary"),
     "sheet.milestones": ("Theo mốc", "By milestone"),
