@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from campaign.config import Config
 from campaign.report import Report, Tally
@@ -27,6 +27,7 @@ TALLY_COLS = ("col.planned", "col.approved", "col.on_time", "col.late", "col.lat
               "col.retracted", "col.corrected", "col.turn_median", "col.turn_worst")
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+BOLD = Font(bold=True)
 
 
 def _day(d: datetime | None) -> str:
@@ -93,51 +94,61 @@ def detail_tables(report: Report, config: Config, lang: str) -> list[tuple[str, 
     ]
 
 
-def _fit(ws: Worksheet, widths: dict[int, int]) -> None:
-    for col, width in widths.items():
-        ws.column_dimensions[get_column_letter(col)].width = min(60, max(6, width + 2))
-
-
-def _table(ws: Worksheet, first_row: int, headers: list[str], rows: list[list[Any]], widths: dict[int, int]) -> None:
-    bold = Font(bold=True)
-    for c, text in enumerate(headers, 1):
-        cell = ws.cell(first_row, c, text)
-        cell.font, cell.border = bold, BOX
-        cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
-        widths[c] = max(widths.get(c, 0), min(len(text), 18))
-    for r, row in enumerate(rows, first_row + 1):
+def _widths(headers: list[str], rows: list[list[Any]], at_least: dict[int, int] | None = None) -> dict[int, int]:
+    """Each column as wide as its longest value (headers wrap, so they count up to 18 characters)."""
+    widths = {c: min(len(text), 18) for c, text in enumerate(headers, 1)}
+    for row in rows:
         for c, value in enumerate(row, 1):
-            ws.cell(r, c, value).border = BOX
-            widths[c] = max(widths.get(c, 0), len(str(value)))
-    ws.freeze_panes = ws.cell(first_row + 1, 1).coordinate
+            n = len(str(value))
+            if n > widths.get(c, 0):
+                widths[c] = n
+    for c, n in (at_least or {}).items():
+        widths[c] = max(widths.get(c, 0), n)
+    return widths
+
+
+def _sheet(wb: Workbook, name: str, headers: list[str], rows: list[list[Any]], *, top: list[list[Any]] | None = None,
+           boxed: bool = False, at_least: dict[int, int] | None = None) -> None:
+    """A write-only sheet (10,000 rows in a second, not fifteen): ``top`` lines, the header row, the rows;
+    widths fitted and the panes frozen below the header before anything is written, as write-only needs."""
+    ws = wb.create_sheet(name)
+    for c, width in _widths(headers, rows, at_least).items():
+        ws.column_dimensions[get_column_letter(c)].width = min(60, max(6, width + 2))
+    top = top or []
+    ws.freeze_panes = f"A{len(top) + 2}"
+    for line in top:
+        ws.append([_styled(ws, v, bold=True) if i == 0 and v else v for i, v in enumerate(line)])
+    ws.append([_styled(ws, h, bold=True, box=True, center=True) for h in headers])
+    for row in rows:
+        if boxed:  # the summary: a small table, boxed like the paper one, phase and total rows in bold
+            bold = isinstance(row[0], str)
+            ws.append([_styled(ws, v, bold=bold, box=True) for v in row])
+        else:
+            ws.append(row)
+
+
+def _styled(ws: Any, value: Any, *, bold: bool = False, box: bool = False, center: bool = False) -> Any:
+    cell = WriteOnlyCell(ws, value=value)
+    if bold:
+        cell.font = BOLD
+    if box:
+        cell.border = BOX
+    if center:
+        cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+    return cell
 
 
 def write_xlsx(report: Report, config: Config, path: Path | IO[bytes], lang: str = "vi") -> None:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = t("sheet.summary", lang)
+    """The summary (an official report table: title, period, numbered phases and milestones, total), then a
+    sheet per detail."""
+    wb = Workbook(write_only=True)
     headers = [t("col.no", lang), t("col.item", lang), *(t(k, lang) for k in TALLY_COLS)]
-    ws.cell(1, 1, report.campaign).font = Font(bold=True)
-    ws.cell(2, 1, t("report.title", lang)).font = Font(bold=True, size=14)
-    ws.cell(3, 1, period(report, lang))
-    ws.cell(4, 1, t("report.made", lang, at=f"{report.made_at:%H:%M %d/%m/%Y}", zone=report.zone))
-    for line in (1, 2, 3, 4):
-        ws.merge_cells(start_row=line, start_column=1, end_row=line, end_column=len(headers))
-        ws.cell(line, 1).alignment = Alignment(horizontal="center")
-    widths: dict[int, int] = {}
-    summary = summary_rows(report, config, lang)
-    _table(ws, 6, headers, summary, widths)
-    for r, row in enumerate(summary, 7):
-        if isinstance(row[0], str):  # phase and total rows
-            for c in range(1, len(headers) + 1):
-                ws.cell(r, c).font = Font(bold=True)
-    _fit(ws, {**widths, 2: max(widths.get(2, 0), 30)})
+    top = [[report.campaign], [t("report.title", lang)], [period(report, lang)],
+           [t("report.made", lang, at=f"{report.made_at:%H:%M %d/%m/%Y}", zone=report.zone)], []]
+    _sheet(wb, t("sheet.summary", lang), headers, summary_rows(report, config, lang), top=top, boxed=True,
+           at_least={1: 5, 2: 30})
     for name, head, body in detail_tables(report, config, lang):
-        sheet = wb.create_sheet(name)
-        w: dict[int, int] = {}
-        _table(sheet, 1, head, body or [[t("report.none", lang)]], w)
-        _fit(sheet, w)
+        _sheet(wb, name, head, body or [[t("report.none", lang)]])
     wb.save(path)
 
 

@@ -17,7 +17,7 @@ from campaign.config import Config
 from campaign.publishing import LATE_NOTE_AFTER
 from campaign.store import repo
 from campaign.store.db import Store
-from campaign.store.models import Approval, AuditEvent, Delivery, Post
+from campaign.store.repo import ReportApproval, ReportDelivery, ReportEvent, ReportPost
 
 INCIDENT_ACTIONS = ("held", "missed", "delivery_failed", "delivery_unknown", "rate_limited", "retract_partial",
                     "correct_partial")
@@ -93,7 +93,7 @@ class Report:
     incidents: list[Incident]
 
 
-def _turnaround(post: Post, approvals: list[Approval], asked: datetime | None) -> timedelta | None:
+def _turnaround(post: ReportPost, approvals: list[ReportApproval], asked: datetime | None) -> timedelta | None:
     """From the first request (or the post's arrival) to the approval that made it count."""
     current = [a for a in approvals if a.content_hash == post.content_hash and a.voided_at is None]
     if any(a.decision == "reject" for a in current):
@@ -113,14 +113,14 @@ def build_report(store: Store, config: Config, start: datetime | None, end: date
     """Count every post due in [start, end) (local datetimes; None = open), as of ``now``."""
     with store.session() as s:
         posts, approvals, deliveries, events = repo.report_rows(s, start, end)
-    by_post_approvals: dict[int, list[Approval]] = defaultdict(list)
+    by_post_approvals: dict[int, list[ReportApproval]] = defaultdict(list)
     for a in approvals:
         by_post_approvals[a.post_id].append(a)
-    by_post_deliveries: dict[int, list[Delivery]] = defaultdict(list)
+    by_post_deliveries: dict[int, list[ReportDelivery]] = defaultdict(list)
     for d in deliveries:
         if d.post_id is not None:
             by_post_deliveries[d.post_id].append(d)
-    by_post_events: dict[int, list[AuditEvent]] = defaultdict(list)
+    by_post_events: dict[int, list[ReportEvent]] = defaultdict(list)
     for e in events:
         if e.post_id is not None:
             by_post_events[e.post_id].append(e)
@@ -137,7 +137,7 @@ def build_report(store: Store, config: Config, start: datetime | None, end: date
     for i, post in enumerate(posts):
         if progress is not None and i % 500 == 0:
             progress(i, len(posts))
-        pid = post.id or 0
+        pid = post.id
         evs = by_post_events.get(pid, [])
         actions = {e.action for e in evs}
         asked = next((e.at for e in evs if e.action == "added"), None)
@@ -161,7 +161,8 @@ def build_report(store: Store, config: Config, start: datetime | None, end: date
             outcome = "planned"
         approved = published is not None or turnaround is not None or (
             not post.rejected and post.approved_by >= post.approvals_required)
-        failed = tuple(sorted({d.channel for d in by_post_deliveries.get(pid, []) if d.status == "failed"}))
+        failed = tuple(sorted({d.channel for d in by_post_deliveries.get(pid, [])
+                               if d.status == "failed" and d.ref.startswith("post:")}))
         corrected = "corrected" in actions
         retracted = "retracted" in actions or post.status == "retracted"
         milestone = milestones.get(post.milestone or "")
