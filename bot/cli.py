@@ -7,6 +7,8 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from importlib import metadata
 from pathlib import Path
@@ -16,7 +18,14 @@ import typer
 from dotenv import load_dotenv
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from bot.zalo_cli import zalo_app
@@ -194,6 +203,16 @@ def plan(
     out.print(h("cli.posts_total", n=len(rows), zone=cfg.zone_name), markup=False)
 
 
+@contextmanager
+def _busy(what: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr while a long step runs, on a terminal only: piped output stays clean.
+    Yields a ``progress(done, total)`` callback; without calls it shows a spinner and the time."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(what, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
 def _approval_text(r: PlanRow) -> str:
     return h(f"state.{r.state}", have=r.approvals, need=r.needed)
 
@@ -276,10 +295,8 @@ def report(
     if target == "-" and fmt == "xlsx":
         _usage("cli.xlsx_stdout")
     store = open_store(cfg)
-    with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task(h("cli.counting"), total=None)
-        result = build_report(store, cfg, start, end, SystemClock().now(),
-                              progress=lambda done, total: bar.update(task, completed=done, total=total))
+    with _busy(h("cli.counting")) as progress:
+        result = build_report(store, cfg, start, end, SystemClock().now(), progress=progress)
     if fmt == "xlsx":
         write_xlsx(result, cfg, Path(target), lang)
     else:
@@ -295,7 +312,9 @@ def report(
 def sync(config: ConfigOpt = None, content: ContentOpt = None) -> None:
     """Nạp bài viết vào kho dữ liệu / load content files into the store and print what changed."""
     cfg = load(config, content)
-    report = run_sync(open_store(cfg), cfg, SystemClock())
+    store = open_store(cfg)
+    with _busy(h("cli.syncing")):
+        report = run_sync(store, cfg, SystemClock())
     for label, keys in (("sync.added", report.added), ("sync.changed", report.changed),
                         ("sync.rescheduled", report.rescheduled), ("sync.withdrawn", report.withdrawn),
                         ("sync.restored", report.restored), ("sync.changed_after_publish", report.changed_after_publish)):

@@ -54,6 +54,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cli.bad_format": ("--format '{value}': dùng xlsx, html hoặc csv", "--format '{value}': use xlsx, html or csv"),
     "cli.xlsx_stdout": ("XLSX cần một tệp (-o bao-cao.xlsx)", "XLSX needs a file (-o report.xlsx)"),
     "cli.counting": ("Đang đếm", "Counting"),
+    "cli.syncing": ("Đang nạp bài viết", "Loading posts"),
     "cli.nothing_to_simulate": ("không có bài nào để chạy thử", "nothing to simulate"),
     "cli.store_unreadable": ("(không đọc được kho dữ liệu, bỏ qua kiểm tra theo kho: {error})",
                              "(store not readable, its checks skipped: {error})"),
