@@ -7,52 +7,97 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
+from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from dotenv import load_dotenv
 from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from bot.facebook_cli import facebook_app
 from bot.zalo_cli import zalo_app
 from campaign import chats
+from campaign.calendars import CalendarPost, person_calendar, public_calendar
 from campaign.clock import SystemClock
 from campaign.config import Config, load_config
 from campaign.content import scan_content
 from campaign.errors import ChannelSetupError, InputError, LoaError, Problem, printable
-from campaign.plan import build_plan, plan_warnings
+from campaign.plan import PlanRow, build_plan, plan_warnings
 from campaign.publishing import raise_alert
 from campaign.queries import stored_states
 from campaign.store.db import Store
 from campaign.store.repo import delivery_counts, delivery_counts_by_channel
 from campaign.sync import sync as run_sync
-from campaign.texts import both
+from campaign.texts import TEXTS, both, t
 from campaign.timeexpr import parse_duration
 
 if TYPE_CHECKING:  # python-telegram-bot takes a second to import: `loa check` does without it
     from bot.telegram_bot import Webhook
 
 app = typer.Typer(
-    help="Loa — lịch truyền thông chiến dịch cho Telegram và Zalo / campaign communications scheduler.",
+    help=f"{t('cli.app', 'vi')} / {t('cli.app', 'en')}.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # path:line: lines stay whole for editors
 
-ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Tệp cấu hình / config file.", envvar="LOA_CONFIG")]
-ContentOpt = Annotated[
-    Path | None, typer.Option("--content", help="Thư mục bài viết (mặc định theo config) / content folder.")
-]
+
+def h(key: str, /, **kw: Any) -> str:
+    """One line, Vietnamese then English: the CLI speaks both."""
+    return f"{t(key, 'vi', **kw)} / {t(key, 'en', **kw)}"
 
 
-def load(config: Path, content: Path | None) -> Config:
-    load_dotenv(config.parent / ".env")
+# --config is taken before the command (shown in `loa --help`) or after it; after wins.
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help=h("cli.opt.config"), show_default=False)]
+ContentOpt = Annotated[Path | None, typer.Option("--content", help=h("cli.opt.content"))]
+FromOpt = Annotated[str | None, typer.Option("--from", help=h("cli.opt.from"))]
+ToOpt = Annotated[str | None, typer.Option("--to", help=h("cli.opt.to"))]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"loa {metadata.version('loa')}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    config: Annotated[Path | None, typer.Option("--config", "-c", help=h("cli.opt.config"), envvar="LOA_CONFIG",
+                                                show_default=False)] = None,
+    version: Annotated[bool, typer.Option("--version", help=h("cli.version"), callback=_version, is_eager=True)] = False,
+) -> None:
+    """Loa — lịch truyền thông chiến dịch cho Telegram và Zalo / campaign communications scheduler."""
+    global _top_config
+    _top_config = config  # set on every invocation, so one run's choice never leaks into the next
+
+
+_top_config: Path | None = None
+
+
+def _config_path(config: Path | None) -> Path:
+    return config or _top_config or Path(os.environ.get("LOA_CONFIG") or "config.toml")
+
+
+def load(config: Path | None, content: Path | None) -> Config:
+    path = _config_path(config)
+    load_dotenv(path.parent / ".env")
     try:
-        return load_config(config, content_dir=content)
+        return load_config(path, content_dir=content)
     except InputError as exc:
         _fail(exc)
         raise
@@ -65,109 +110,238 @@ def _fail(exc: LoaError) -> None:
     raise typer.Exit(1)
 
 
+def _usage(key: str, **kw: Any) -> NoReturn:
+    """A wrong option value: say which and what is allowed, exit 2 (as for any usage error)."""
+    err.print(h(key, **kw), markup=False)
+    raise typer.Exit(2)
+
+
 MAX_WARNINGS_SHOWN = 200  # `loa check` stays readable (and fast) however many warnings 10,000 posts bring
 
 
 @app.command()
-def check(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) -> None:
+def check(config: ConfigOpt = None, content: ContentOpt = None) -> None:
     """Kiểm tra config và mọi bài viết / validate config and every post (exit 1 on errors).
 
-    Cảnh báo nhóm Telegram đã nâng cấp (theo kho dữ liệu) / warns about upgraded Telegram groups (from the store).
+    Cảnh báo giống `loa plan` (kể cả hạn duyệt đã qua, theo kho dữ liệu nếu có) / the same warnings as `loa plan`
+    (an approval deadline passed included, from the store when there is one), and upgraded Telegram groups.
     """
     cfg = load(config, content)
     scan = scan_content(cfg)
     for p in scan.problems:
         err.print(str(p), markup=False)
-    rows = build_plan(cfg, scan.posts, {}, SystemClock().now())
-    warnings = [*scan.warnings, *(w for w in plan_warnings(rows) if "deadline" not in w.message),
-                *_store_warnings(cfg)]
+    store = _existing_store(cfg)
+    try:
+        rows = build_plan(cfg, scan.posts, stored_states(store) if store else {}, SystemClock().now())
+        warnings = [*scan.warnings, *plan_warnings(rows), *(chats.config_warnings(store, cfg) if store else [])]
+    finally:
+        if store is not None:
+            store.close()
     for w in warnings[:MAX_WARNINGS_SHOWN]:
         out.print(_warning_line(w), style="yellow", markup=False, soft_wrap=True)
     if len(warnings) > MAX_WARNINGS_SHOWN:
-        out.print(f"… và {len(warnings) - MAX_WARNINGS_SHOWN} cảnh báo khác / and {len(warnings) - MAX_WARNINGS_SHOWN} "
-                  "more warnings (loa plan --json lists them all)", style="yellow", markup=False)
+        out.print(h("cli.more_warnings", n=len(warnings) - MAX_WARNINGS_SHOWN), style="yellow", markup=False)
     if scan.problems:
-        err.print(f"{len(scan.problems)} lỗi / errors in {len(scan.files)} tệp / files")
+        err.print(h("cli.errors_in", n=len(scan.problems), files=len(scan.files)))
         raise typer.Exit(1)
-    out.print(
-        f"[green]OK[/] {len(scan.posts)} bài / posts, {len(cfg.milestones)} mốc / milestones, "
-        f"{len(cfg.channels)} kênh / channels, {len(warnings)} cảnh báo / warnings — {cfg.name}"
-    )
+    counts = ((len(scan.posts), "posts"), (len(cfg.milestones), "milestones"), (len(cfg.channels), "channels"),
+              (len(warnings), "warnings"))
+    out.print(f"[green]OK[/] {_counted(counts)} — {escape(cfg.name)}")
+
+
+def _counted(counts: tuple[tuple[int, str], ...]) -> str:
+    """"3 bài / posts, 2 mốc / milestones": each figure with its word in both languages."""
+    return ", ".join(f"{n} {h('cli.w.' + word)}" for n, word in counts)
 
 
 @app.command()
 def plan(
-    config: ConfigOpt = Path("config.toml"),
+    config: ConfigOpt = None,
     content: ContentOpt = None,
-    from_: Annotated[str | None, typer.Option("--from", help="Từ ngày / from date YYYY-MM-DD or DD/MM/YYYY.")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="Đến hết ngày / to date (inclusive).")] = None,
-    channel: Annotated[list[str] | None, typer.Option("--channel", help="Chỉ kênh này / only this channel (repeatable).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="In JSON / print JSON.")] = False,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    channel: Annotated[list[str] | None, typer.Option("--channel", help=h("cli.opt.channel"))] = None,
+    milestone: Annotated[list[str] | None, typer.Option("--milestone", help=h("cli.opt.milestone"))] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=h("cli.opt.json"))] = False,
+    long: Annotated[bool, typer.Option("--long", help=h("cli.opt.long"))] = False,
+    ics: Annotated[Path | None, typer.Option("--ics", help=h("cli.opt.ics"))] = None,
+    person: Annotated[str | None, typer.Option("--person", help=h("cli.opt.person"))] = None,
 ) -> None:
-    """Lịch đăng theo mốc / the timeline grouped by milestone, with approval state and warnings."""
+    """Lịch đăng theo thời gian / the timeline in time order: one line per post, approval state, warnings.
+
+    Trạng thái / states: new (chưa nạp vào kho / not synced yet), scheduled (đã lên lịch), held (bị giữ: đến giờ
+    mà chưa đủ duyệt / due but not approved), published (đã đăng), missed (lỡ giờ), withdrawn (đã rút: tệp bị xoá
+    / file removed), retracted (đã thu hồi). Duyệt / approval: pending (chờ duyệt n/m), approved, rejected.
+    --json: number, key, at, channels (keys), state, approvals, needed, status, warnings.
+    --ics FILE: lịch công khai / the public calendar (milestones, approved and published posts);
+    với --person ID: lịch duyệt của người đó / with --person ID: that person's approval deadlines, alarms 1 h before.
+    """
     cfg = load(config, content)
+    start, end = _window(from_, to, cfg)
+    _known(channel, cfg.channels, "cli.unknown_channel")
+    _known(milestone, [m.id for m in cfg.milestones], "cli.unknown_milestone")
+    if person is not None:
+        _known([person], cfg.people, "cli.unknown_person")
     scan = scan_content(cfg)
     store = open_store(cfg)
-    rows = build_plan(cfg, scan.posts, stored_states(store), SystemClock().now())
-    start = _local_day(from_, cfg, "--from")
-    end = _local_day(to, cfg, "--to")
+    now = SystemClock().now()
+    rows = build_plan(cfg, scan.posts, stored_states(store), now)
     rows = [
         r for r in rows
-        if (start is None or r.at >= start) and (end is None or r.at < end + timedelta(days=1))
-        and (not channel or set(channel) & set(r.channels))
+        if (start is None or r.at >= start) and (end is None or r.at < end)
+        and (not channel or set(channel) & set(r.channels)) and (not milestone or r.milestone in milestone)
     ]
+    if ics is not None:
+        _write_ics(cfg, rows, ics, person, now)
+        return
     if as_json:
         out.print_json(json.dumps({"campaign": cfg.name, "timezone": cfg.zone_name, "posts": [r.as_json() for r in rows],
                                    "problems": [str(p) for p in scan.problems]}, ensure_ascii=False))
         return
-    titles = {m.id: f"{m.title} ({m.span.first_day:%d/%m}–{m.span.last_day:%d/%m/%Y})" for m in cfg.milestones}
-    groups: dict[str | None, list] = {}
-    for r in rows:
-        groups.setdefault(r.milestone, []).append(r)
-    for mid, items in groups.items():
-        table = Table(title=titles.get(mid or "", "Không thuộc mốc / no milestone"), title_justify="left", expand=False)
-        for col in ("Giờ / time", "Bài / post", "Kênh / channels", "Duyệt / approval", "Trạng thái / status"):
-            table.add_column(col)
-        for r in items:
-            title = r.title + "".join(f"\n[yellow]⚠ {w}[/]" for w in r.warnings)
-            table.add_row(f"{r.at:%d/%m %H:%M}", title, ", ".join(r.channels), r.approval, r.status)
-        out.print(table)
+    (_plan_table if long else _plan_lines)(cfg, rows)
     for p in scan.problems:
         err.print(str(p), markup=False)
-    out.print(f"{len(rows)} bài / posts ({cfg.zone_name})")
+    out.print(h("cli.posts_total", n=len(rows), zone=cfg.zone_name), markup=False)
+
+
+@contextmanager
+def _busy(what: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr while a long step runs, on a terminal only: piped output stays clean.
+    Yields a ``progress(done, total)`` callback; without calls it shows a spinner and the time."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(what, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _approval_text(r: PlanRow) -> str:
+    return h(f"state.{r.state}", have=r.approvals, need=r.needed)
+
+
+def _status_text(status: str) -> str:
+    return h(f"status.{status}") if f"status.{status}" in TEXTS else status
+
+
+def _number(r: PlanRow) -> str:
+    return t("plan.post_no", "vi", n=r.number) if r.number is not None else "—"
+
+
+def _labels(cfg: Config, keys: tuple[str, ...]) -> str:
+    return ", ".join(cfg.channels[k].label if k in cfg.channels else k for k in keys)
+
+
+def _milestone_title(cfg: Config, mid: str | None) -> str:
+    m = cfg.milestone(mid) if mid else None
+    if m is None:
+        return h("cli.no_milestone")
+    return f"{m.title} ({m.span.first_day:%d/%m}–{m.span.last_day:%d/%m/%Y})"
+
+
+def _plan_lines(cfg: Config, rows: list[PlanRow]) -> None:
+    """One line per post in time order; a milestone's title when the milestone changes."""
+    current: object = object()
+    for r in rows:
+        if r.milestone != current:
+            current = r.milestone
+            out.print(f"── {_milestone_title(cfg, r.milestone)}", style="bold", markup=False)
+        out.print(f"{r.at:%d/%m/%Y %H:%M}  {_number(r)}  {r.title}  → {_labels(cfg, r.channels)}  "
+                  f"[{_approval_text(r)}; {_status_text(r.status)}]", markup=False, soft_wrap=True)
+        for w in r.warnings:
+            out.print(f"    ⚠ {w}", style="yellow", markup=False, soft_wrap=True)
+
+
+def _plan_table(cfg: Config, rows: list[PlanRow]) -> None:
+    table = Table(title=cfg.name, title_justify="left", expand=False)
+    for key in ("plan.col.time", "plan.col.no", "plan.col.post", "plan.col.milestone", "plan.col.channels",
+                "plan.col.approval", "plan.col.status"):
+        table.add_column(h(key), no_wrap=key in ("plan.col.time", "plan.col.no"))
+    for r in rows:
+        title = escape(r.title) + "".join(f"\n[yellow]⚠ {escape(w)}[/]" for w in r.warnings)
+        table.add_row(f"{r.at:%d/%m/%Y %H:%M}", str(r.number or "—"), title, escape(_milestone_title(cfg, r.milestone)),
+                      escape(_labels(cfg, r.channels)), _approval_text(r), _status_text(r.status))
+    out.print(table)
+
+
+def _write_ics(cfg: Config, rows: list[PlanRow], path: Path, person: str | None, now: datetime) -> None:
+    posts = [CalendarPost(r.key, r.title, r.at, r.channels, r.milestone, r.status, r.approved, r.needed, r.approvers,
+                          r.rejected, r.number) for r in rows]
+    cal = person_calendar(cfg, cfg.people[person], posts, now) if person else public_calendar(cfg, posts, now)
+    path.write_bytes(cal.to_ical())
+    events = sum(1 for c in cal.walk("VEVENT"))
+    out.print(h("cli.ics_written", n=events, path=path), markup=False)
 
 
 @app.command()
-def sync(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) -> None:
+def report(
+    config: ConfigOpt = None,
+    content: ContentOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help=h("cli.opt.format"))] = "xlsx",
+    output: Annotated[str | None, typer.Option("--output", "-o", help=h("cli.opt.output"))] = None,
+    lang: Annotated[str, typer.Option("--lang", help=h("cli.opt.lang"))] = "vi",
+) -> None:
+    """Báo cáo so với kế hoạch / the report against the plan: per phase, milestone, channel and author —
+    planned, approved, on time, late, missed, failed, retracted, corrected; approval turnaround; incidents."""
+    from bot.reports import write_csv, write_html, write_xlsx
+    from campaign.report import build_report
+
+    cfg = load(config, content)
+    start, end = _window(from_, to, cfg)
+    if fmt not in ("xlsx", "html", "csv"):
+        _usage("cli.bad_format", value=fmt)
+    if lang not in ("vi", "en"):
+        _usage("cli.opt.lang")
+    target = output or f"bao-cao.{fmt}"
+    if target == "-" and fmt == "xlsx":
+        _usage("cli.xlsx_stdout")
+    store = open_store(cfg)
+    with _busy(h("cli.counting")) as progress:
+        result = build_report(store, cfg, start, end, SystemClock().now(), progress=progress)
+    if fmt == "xlsx":
+        write_xlsx(result, cfg, Path(target), lang)
+    else:
+        text = write_html(result, cfg, lang) if fmt == "html" else write_csv(result, cfg, lang)
+        if target == "-":
+            sys.stdout.write(text)
+            return
+        Path(target).write_text(text, encoding="utf-8")
+    out.print(h("cli.report_written", posts=len(result.posts), incidents=len(result.incidents), path=target), markup=False)
+
+
+@app.command()
+def sync(config: ConfigOpt = None, content: ContentOpt = None) -> None:
     """Nạp bài viết vào kho dữ liệu / load content files into the store and print what changed."""
     cfg = load(config, content)
-    report = run_sync(open_store(cfg), cfg, SystemClock())
-    for label, keys in (("thêm / added", report.added), ("sửa / changed", report.changed),
-                        ("đổi giờ / rescheduled", report.rescheduled), ("rút / withdrawn", report.withdrawn),
-                        ("khôi phục / restored", report.restored),
-                        ("sửa sau khi đăng / changed after publishing", report.changed_after_publish)):
+    store = open_store(cfg)
+    with _busy(h("cli.syncing")):
+        report = run_sync(store, cfg, SystemClock())
+    for label, keys in (("sync.added", report.added), ("sync.changed", report.changed),
+                        ("sync.rescheduled", report.rescheduled), ("sync.withdrawn", report.withdrawn),
+                        ("sync.restored", report.restored), ("sync.changed_after_publish", report.changed_after_publish)):
         for key in keys:
-            out.print(f"{label}: {key}")
+            out.print(f"{h(label)}: {key}", markup=False)
     for w in report.warnings:
         out.print(_warning_line(w), style="yellow", markup=False, soft_wrap=True)
     for p in report.problems:
         err.print(str(p), markup=False)
-    out.print(f"{report.changes} thay đổi / changes, {report.unchanged} không đổi / unchanged, {len(report.problems)} lỗi / errors")
+    out.print(_counted(((report.changes, "changes"), (report.unchanged, "unchanged"), (len(report.problems), "errors"))),
+              markup=False)
     if report.problems:
         raise typer.Exit(1)
 
 
 @app.command()
 def run(
-    config: ConfigOpt = Path("config.toml"),
+    config: ConfigOpt = None,
     content: ContentOpt = None,
-    offline: Annotated[bool, typer.Option("--offline", help="Mọi kênh in ra màn hình, không cần token / every channel prints to the console; no token needed.")] = False,
-    run_for: Annotated[str | None, typer.Option("--for", help="Dừng sau khoảng này, ví dụ 30s, 2h / stop after this long.")] = None,
-    watch: Annotated[bool, typer.Option("--watch/--no-watch", help="Theo dõi content/ và đồng bộ lại / watch content/ and resync.")] = True,
-    webhook: Annotated[str | None, typer.Option("--webhook", help="Nhận cập nhật Telegram qua webhook URL thay vì long polling / receive Telegram updates at this URL instead of long polling.")] = None,
-    listen: Annotated[str, typer.Option("--listen", help="Địa chỉ:cổng cho webhook / host:port the webhook server listens on.")] = "127.0.0.1:8443",
-    zalo_webhook: Annotated[str | None, typer.Option("--zalo-webhook", help="Nhận tin Zalo Bot qua webhook URL thay vì getUpdates / receive Zalo Bot updates at this URL instead of polling.")] = None,
-    zalo_listen: Annotated[str, typer.Option("--zalo-listen", help="Địa chỉ:cổng cho webhook Zalo / host:port of the Zalo webhook server.")] = "127.0.0.1:8444",
+    offline: Annotated[bool, typer.Option("--offline", help=h("cli.opt.offline"))] = False,
+    run_for: Annotated[str | None, typer.Option("--for", help=h("cli.opt.for"))] = None,
+    watch: Annotated[bool, typer.Option("--watch/--no-watch", help=h("cli.opt.watch"))] = True,
+    webhook: Annotated[str | None, typer.Option("--webhook", help=h("cli.opt.webhook"))] = None,
+    listen: Annotated[str, typer.Option("--listen", help=h("cli.opt.listen"))] = "127.0.0.1:8443",
+    zalo_webhook: Annotated[str | None, typer.Option("--zalo-webhook", help=h("cli.opt.zalo_webhook"))] = None,
+    zalo_listen: Annotated[str, typer.Option("--zalo-listen", help=h("cli.opt.zalo_listen"))] = "127.0.0.1:8444",
 ) -> None:
     """Chạy lịch đăng / run: sync, schedule, publish, watch content/ (Ctrl-C stops cleanly).
 
@@ -207,7 +381,7 @@ def run(
             _fail(exc)
         except Exception as exc:  # anything else: the traceback in the log once, one line to say why, non-zero
             logging.getLogger("loa").critical("loa run failed", exc_info=exc)
-            err.print(f"Loa dừng vì lỗi / Loa stopped on an error: {type(exc).__name__}: {exc}", markup=False)
+            err.print(h("cli.stopped_on_error", error=f"{type(exc).__name__}: {exc}"), markup=False)
             raise typer.Exit(1) from None
     finally:
         if lock is not None:
@@ -217,7 +391,7 @@ def run(
 
 
 @app.command()
-def status(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) -> None:
+def status(config: ConfigOpt = None, content: ContentOpt = None) -> None:
     """Tiến trình nào đang chạy lịch, và các lượt gửi / which loa run leads, and the deliveries by state."""
     from bot.app import runners_text
 
@@ -227,7 +401,7 @@ def status(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) 
     with open_store(cfg).session() as s:
         counts = delivery_counts(s)
         by_channel = delivery_counts_by_channel(s)
-    out.print("lượt gửi / deliveries: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "0"), markup=False)
+    out.print(f"{h('cli.deliveries')}: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "0"), markup=False)
     by_kind: dict[str, dict[str, int]] = {}
     for key, states in by_channel.items():
         kind = cfg.channels[key].kind if key in cfg.channels else "?"
@@ -236,17 +410,17 @@ def status(config: ConfigOpt = Path("config.toml"), content: ContentOpt = None) 
     for kind, states in sorted(by_kind.items()):
         out.print(f"  {kind}: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())), markup=False)
     if counts.get("unknown") or counts.get("failed"):
-        out.print("cần quản trị viên xử lý / need an admin: /retry hoặc / or /skip", markup=False)
+        out.print(h("cli.need_admin"), markup=False)
 
 
 @app.command()
 def simulate(
-    config: ConfigOpt = Path("config.toml"),
+    config: ConfigOpt = None,
     content: ContentOpt = None,
-    from_: Annotated[str, typer.Option("--from", help="Ngày bắt đầu / start date YYYY-MM-DD or DD/MM/YYYY.")] = "",
-    to: Annotated[str, typer.Option("--to", help="Ngày kết thúc (hết ngày) / end date (inclusive).")] = "",
-    speed: Annotated[float, typer.Option("--speed", help="Giây ảo mỗi giây thật; 0 = nhanh nhất / virtual seconds per real second; 0 = as fast as possible.")] = 0,
-    approved: Annotated[bool, typer.Option("--approved", help="Coi mọi bài là đã duyệt / treat every post as approved.")] = False,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    speed: Annotated[float, typer.Option("--speed", help=h("cli.opt.speed"))] = 0,
+    approved: Annotated[bool, typer.Option("--approved", help=h("cli.opt.approved"))] = False,
 ) -> None:
     """Chạy thử chiến dịch trên đồng hồ ảo / replay the campaign on a virtual clock (console output, nothing is sent)."""
     import logging
@@ -257,12 +431,12 @@ def simulate(
     logging.getLogger().setLevel(logging.ERROR)  # alerts show up as console messages already
     scan = scan_content(cfg)
     first = min((p.scheduled_at for p in scan.posts), default=None)
-    start = _local_day(from_, cfg, "--from") or (first.astimezone(cfg.tz).replace(hour=0, minute=0) if first else None)
-    end_day = _local_day(to, cfg, "--to")
+    start_day, end_day = _window(from_, to, cfg)
+    start = start_day or (first.astimezone(cfg.tz).replace(hour=0, minute=0) if first else None)
     if start is None:
-        err.print("không có bài nào để chạy thử / nothing to simulate")
+        err.print(h("cli.nothing_to_simulate"))
         raise typer.Exit(1)
-    end = end_day + timedelta(days=1) if end_day else max(p.scheduled_at for p in scan.posts) + timedelta(hours=1)
+    end = end_day or max(p.scheduled_at for p in scan.posts) + timedelta(hours=1)
     try:
         asyncio.run(run_simulation(cfg, start, end, speed=speed, approved=approved, console=out,
                                    approvals_from=cfg.database_url))
@@ -272,11 +446,11 @@ def simulate(
 
 @app.command()
 def audit(
-    config: ConfigOpt = Path("config.toml"),
+    config: ConfigOpt = None,
     content: ContentOpt = None,
-    post: Annotated[str | None, typer.Option("--post", help="Số hoặc khóa của bài / post id or key.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Từ ngày / from date YYYY-MM-DD or DD/MM/YYYY.")] = None,
-    as_csv: Annotated[bool, typer.Option("--csv", help="Xuất CSV / write CSV to stdout.")] = False,
+    post: Annotated[str | None, typer.Option("--post", help=h("cli.opt.post"))] = None,
+    since: Annotated[str | None, typer.Option("--since", help=h("cli.opt.since"))] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help=h("cli.opt.csv"))] = False,
 ) -> None:
     """Nhật ký: ai làm gì, khi nào / the audit trail: who did what, when."""
     import csv
@@ -295,13 +469,13 @@ def audit(
         events = repo.audit_events(s, post_id=post_id, since=start)
     rows = [(e.at.astimezone(cfg.tz).isoformat(), e.actor, e.action, e.post_id or "", e.ref or "",
              json.dumps(e.detail, ensure_ascii=False)) for e in events]
-    header = ("at", "actor", "action", "post_id", "ref", "detail")
+    header = ("at", "actor", "action", "post_id", "ref", "detail")  # CSV: machine names
     if as_csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(header)
         writer.writerows(rows)
         return
-    table = Table(*header)
+    table = Table(*(h(f"audit.{name}") for name in header))
     for row in rows:
         table.add_row(*(str(x) for x in row))
     out.print(table)
@@ -309,7 +483,7 @@ def audit(
 
 def _warning_line(w: Problem) -> str:
     where = printable(f"{w.path}{f':{w.line}' if w.line else ''}")
-    return f"{where}: cảnh báo / warning: {w.message}"
+    return f"{where}: {h('cli.warning')}: {w.message}"
 
 
 def _webhook(url: str | None, listen: str, secret_env: str) -> Webhook | None:
@@ -319,38 +493,32 @@ def _webhook(url: str | None, listen: str, secret_env: str) -> Webhook | None:
         return None
     secret = os.environ.get(secret_env, "")
     if len(secret) < 8:
-        raise ChannelSetupError(f"webhook cần chuỗi bí mật ≥ 8 ký tự trong biến môi trường {secret_env} / "
-                                f"webhook mode needs a secret of 8+ characters in {secret_env}")
+        raise ChannelSetupError(h("cli.webhook_secret", env=secret_env))
     host, _, port = listen.rpartition(":")
     if not port.isdigit():
-        raise ChannelSetupError(f"'{listen}': cần host:port / expected host:port")
+        raise ChannelSetupError(h("cli.host_port", value=listen))
     return Webhook(url, secret, host or "127.0.0.1", int(port))
 
 
-def _store_warnings(cfg: Config) -> list[Problem]:
-    """What only the store knows (a group upgraded since config.toml was written); nothing if there is no store yet."""
+def _existing_store(cfg: Config) -> Store | None:
+    """The store if there is one (check reads it, never creates it); None when absent or unreadable."""
     url = cfg.database_url
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if not path or path == ":memory:" or not Path(path).exists():
-            return []
+            return None
     try:
-        store = Store(url)
+        return Store(url)
     except Exception as exc:  # check validates files; an unreachable database is for `loa run` to report
-        out.print(f"(không đọc được kho dữ liệu, bỏ qua kiểm tra theo kho / store not readable, its checks skipped: "
-                  f"{type(exc).__name__})", markup=False)
-        return []
-    try:
-        return chats.config_warnings(store, cfg)
-    finally:
-        store.close()
+        out.print(h("cli.store_unreadable", error=type(exc).__name__), markup=False)
+        return None
 
 
 def open_store(cfg: Config) -> Store:
     try:
         return Store(cfg.database_url)
     except Exception as exc:  # the driver's own error says what is wrong; keep the URL's password out
-        err.print(f"không mở được cơ sở dữ liệu / cannot open the database: {type(exc).__name__}: {exc}", markup=False)
+        err.print(h("cli.cannot_open_db", error=f"{type(exc).__name__}: {exc}"), markup=False)
         raise typer.Exit(2) from None
 
 
@@ -365,8 +533,24 @@ def _local_day(text: str | None, cfg: Config, option: str) -> datetime | None:
         if fmt == "%d/%m":
             d = date(_default_year(cfg), d.month, d.day)
         return datetime.combine(d, time(0), tzinfo=cfg.tz)
-    err.print(f"{option} '{text}': dùng YYYY-MM-DD hoặc DD/MM/YYYY / use YYYY-MM-DD or DD/MM/YYYY")
-    raise typer.Exit(2)
+    _usage("cli.bad_date", option=option, text=text)
+
+
+def _window(from_: str | None, to: str | None, cfg: Config) -> tuple[datetime | None, datetime | None]:
+    """--from/--to as local [start, end): the end day is included; a reversed range is a usage error."""
+    start = _local_day(from_, cfg, "--from")
+    last = _local_day(to, cfg, "--to")
+    if start is not None and last is not None and last < start:
+        _usage("cli.reversed", start=f"{start:%d/%m/%Y}", end=f"{last:%d/%m/%Y}")
+    return start, last + timedelta(days=1) if last is not None else None
+
+
+def _known(values: list[str] | None, known: Any, key: str) -> None:
+    """Unknown --channel/--milestone/--person values are errors (exit 2), not an empty answer."""
+    names = list(known)
+    for value in values or ():
+        if value not in names:
+            _usage(key, value=value, known=", ".join(names))
 
 
 def _default_year(cfg: Config) -> int:

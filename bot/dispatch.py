@@ -9,10 +9,12 @@ and formats, with every sentence from the message catalog.
 
 from __future__ import annotations
 
+import asyncio
 import html
+import io
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot import callbacks
@@ -60,6 +62,7 @@ class Reply:
     text: str
     buttons: list[list[tuple[str, str]]] = field(default_factory=list)
     ask_reason: bool = False  # Telegram: send as a ForceReply prompt
+    document: tuple[str, bytes] | None = None  # (file name, content): sent as a file, ``text`` its caption
 
     @property
     def html(self) -> str:
@@ -143,6 +146,29 @@ class Call:
 
 
 Handler = Callable[[Call], Awaitable[Reply]]
+
+
+async def _report(c: Call) -> Reply:
+    """/baocao [from] [to]: the XLSX report against the plan, attached (the whole campaign without dates)."""
+    from bot.reports import write_xlsx
+    from campaign.report import build_report
+
+    sv, who = c.sv, c.who
+    if len(c.args) > 2:
+        raise c.usage()
+    days = [answers.parse_day(a, sv.config, c.now, who.lang) for a in c.args]
+    start = datetime.combine(days[0], time(0), tzinfo=sv.config.tz) if days else None
+    end = datetime.combine(days[-1], time(0), tzinfo=sv.config.tz) + timedelta(days=1) if days else None
+    if start is not None and end is not None and end <= start:
+        raise Conflict(t("report.reversed", who.lang))
+    result = await asyncio.to_thread(build_report, sv.store, sv.config, start, end, c.now)
+    buf = io.BytesIO()
+    await asyncio.to_thread(write_xlsx, result, sv.config, buf, who.lang)
+    span = f"{days[0]:%d%m%Y}-{days[-1]:%d%m%Y}" if days else f"{c.now.astimezone(sv.config.tz):%d%m%Y}"
+    n = result.total
+    caption = t("report.caption", who.lang, planned=n.planned, published=n.on_time + n.late, late=n.late, missed=n.missed,
+                failed=n.failed, incidents=len(result.incidents))
+    return Reply(caption, document=(f"bao-cao-{span}.xlsx", buf.getvalue()))
 
 
 async def _answer(sv: Services, who: Who, ask: Ask, *, buttons: bool, page: int) -> Reply:
@@ -257,7 +283,7 @@ HANDLERS: dict[str, Handler] = {
     "next": _next, "milestones": _milestones, "pending": _pending, "status": _status,
     "post": _post, "audit": _post, "approve": _decide, "reject": _decide, "override": _override,
     "pause": _pause, "resume": _pause, "sync": _sync, "retry": _deliveries, "skip": _deliveries,
-    "retract": _published, "correct": _published,
+    "retract": _published, "correct": _published, "report": _report,
 }
 if HANDLERS.keys() != COMMANDS.keys():  # the registry and the handlers name the same commands
     raise RuntimeError(f"commands without a handler or handlers without a command: {HANDLERS.keys() ^ COMMANDS.keys()}")

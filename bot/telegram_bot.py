@@ -19,6 +19,7 @@ from telegram import (
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     Update,
     User,
@@ -40,6 +41,7 @@ from channels.telegram import _seconds, chat_id
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 4000
+CAPTION_LIMIT = 1000  # Telegram takes 1024 characters of caption
 EDIT_IN_PLACE = ("page", "pause", "resume", "cancel", "retract", "correct")
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SERVER = "loa_webhook_server"
@@ -135,6 +137,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def send(message: Message, reply: Reply, *, quote: bool = True) -> None:
+    if reply.document is not None:  # a file (the /baocao report) with the text as its caption
+        name, content = reply.document
+        await message.reply_document(InputFile(content, filename=name), caption=reply.html[:CAPTION_LIMIT],
+                                     parse_mode=ParseMode.HTML, do_quote=quote)
+        return
     chunks = split(reply.html)
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1

@@ -19,6 +19,7 @@ from campaign.ask import parse_command, parse_question
 from campaign.errors import ChannelError
 from campaign.render import ZALO_TEXT_LIMIT
 from campaign.review import Actor
+from campaign.texts import t
 from channels.zalo_bot import ZaloBotClient
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,8 @@ async def handle_update(sv: Services, client: ZaloBotClient, update: dict[str, A
         ask = parse_command("help")
     assert ask is not None
     reply = await dispatch.answer(sv, asker, ask, buttons=False)
-    for piece in split(reply.text):
+    text = reply.text if reply.document is None else f"{reply.text}\n{t('report.telegram_only', asker.lang)}"
+    for piece in split(text):
         try:
             await asyncio.to_thread(client.send_message, str(chat["id"]), piece)
         except ChannelError as exc:

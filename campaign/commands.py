@@ -81,6 +81,7 @@ REGISTRY: tuple[Command, ...] = (
     Command("skip", ("boqua",), _ADMIN, args="args.ids"),
     Command("retract", ("thuhoi",), _ADMIN, args="args.id"),
     Command("correct", ("dinhchinh",), _ADMIN, args="args.id"),
+    Command("report", ("baocao",), _ADMIN, args="args.report"),
 )
 COMMANDS: dict[str, Command] = {c.name: c for c in REGISTRY}
 

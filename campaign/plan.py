@@ -24,11 +24,27 @@ class PlanRow:
     path: str
     warnings: list[str] = field(default_factory=list)
     slot_notes: list[str] = field(default_factory=list)  # those of ``warnings`` that say "same minute as …"
+    number: int | None = None  # the post number the chat uses (bài #12); None until synced
+    approvals: int = 0  # distinct approvers of the current content
+    needed: int = 1
+    approvers: tuple[str, ...] = ()
+    rejected: bool = False
+
+    @property
+    def approved(self) -> bool:
+        return not self.rejected and self.approvals >= self.needed
+
+    @property
+    def state(self) -> str:
+        """The approval state as a machine value: pending, approved or rejected."""
+        return "rejected" if self.rejected else "approved" if self.approved else "pending"
 
     def as_json(self) -> dict[str, object]:
+        """Machine values (ids, states, counts), not display strings."""
         return {
-            "key": self.key, "title": self.title, "milestone": self.milestone, "at": self.at.isoformat(),
-            "channels": list(self.channels), "approval": self.approval, "status": self.status,
+            "number": self.number, "key": self.key, "title": self.title, "milestone": self.milestone,
+            "at": self.at.isoformat(), "channels": list(self.channels), "state": self.state,
+            "approvals": self.approvals, "needed": self.needed, "status": self.status,
             "path": self.path, "warnings": self.warnings,
         }
 
@@ -38,6 +54,10 @@ class StoredState:
     approval: str
     status: str
     approved: bool
+    number: int | None = None
+    approvers: tuple[str, ...] = ()
+    required: int = 1
+    rejected: bool = False
 
 
 def build_plan(config: Config, posts: list[PostSource], stored: dict[str, StoredState], now: datetime) -> list[PlanRow]:
@@ -49,11 +69,16 @@ def build_plan(config: Config, posts: list[PostSource], stored: dict[str, Stored
             key=post.key, title=post.title, milestone=post.milestone, at=post.scheduled_at.astimezone(config.tz),
             channels=post.channels, approval=state.approval if state else f"{inline('plan.pending')} 0/{post.approvals}",
             status=state.status if state else "new", path=str(post.path),
+            number=state.number if state else None, approvals=len(state.approvers) if state else 0,
+            needed=state.required if state else post.approvals, approvers=state.approvers if state else (),
+            rejected=state.rejected if state else False,
         )
         if not any(m.span.contains(row.at) for m in config.milestones):
             row.warnings.append(inline("plan.outside"))
         deadline = post.scheduled_at - config.approval.deadline
-        if (state is None or not state.approved) and row.status in ("new", "scheduled") and now >= deadline:
+        # still to go out but past its approval deadline: someone must act now (a post whose time has gone is
+        # held or missed, and `loa run` says so); `loa check` and `loa plan` both print this
+        if (state is None or not state.approved) and row.status in ("new", "scheduled") and deadline <= now < post.scheduled_at:
             row.warnings.append(inline("plan.deadline_passed"))
         rows.append(row)
     for (ch, _), group in same_minute_groups(rows).items():

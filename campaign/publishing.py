@@ -267,7 +267,12 @@ def digest_text(store: Store, config: Config, day: date) -> str:
 
 
 def send_digest(store: Store, config: Config, clock: Clock) -> list[int]:
+    """The morning digest; nothing at all on a day with no posts (a daily "no posts today" is noise)."""
     day = clock.now().astimezone(config.tz).date()
+    start = datetime.combine(day, time(0), tzinfo=config.tz)
+    with store.session() as s:
+        if not repo.posts_between(s, start, start + timedelta(days=1), statuses=["scheduled", "held", "published"]):
+            return []
     text = digest_text(store, config, day)
     with store.session() as s:
         rows = add_deliveries(s, f"digest:{day.isoformat()}", config.reminders.digest_chats, text_payload(text), clock.now())
@@ -379,6 +384,9 @@ def mark_failed_attempt(store: Store, config: Config, delivery_id: int, error: s
         if transient and d.attempts < config.delivery.max_attempts:
             wait = timedelta(seconds=retry_after) if retry_after else backoff(config, d.attempts)
             d.status, d.next_attempt_at = "pending", now + wait
+            if retry_after:  # a 429 (flood wait): an incident of ours, in the report against the plan
+                repo.audit(s, now, "scheduler", "rate_limited", post_id=d.post_id, ref=d.ref, channel=d.channel,
+                           retry_after=retry_after)
             s.commit()
             return "pending"
         d.status = "failed"

@@ -16,5 +16,6 @@ def stored_states(store: Store) -> dict[str, StoredState]:
     out: dict[str, StoredState] = {}
     for key, p in posts.items():
         state = approval_state(p, approvals.get(p.id or 0, []))
-        out[key] = StoredState(state.label(), p.status, state.approved)
+        out[key] = StoredState(state.label(), p.status, state.approved, number=p.id, approvers=state.approvers,
+                               required=state.required, rejected=bool(state.rejected_by))
     return out

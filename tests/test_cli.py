@@ -49,7 +49,7 @@ def test_plan_json_filters_and_warnings(campaign: Campaign) -> None:
     assert rows["A"]["at"] == "2021-01-26T08:30:00+07:00"
     assert any("same channel tg in the same minute as a (2 posts)" in w for w in rows["B"]["warnings"])
     assert any("outside every milestone" in w for w in rows["D"]["warnings"])
-    assert rows["A"]["approval"].endswith("pending 0/1")
+    assert (rows["A"]["state"], rows["A"]["approvals"], rows["A"]["needed"], rows["A"]["status"]) == ("pending", 0, 1, "new")
     only = json.loads(run(campaign, "plan", "--json", "--channel", "nhom").output)["posts"]
     assert [r["title"] for r in only] == ["C"]
     window = json.loads(run(campaign, "plan", "--json", "--from", "26/01/2021", "--to", "2021-01-26").output)["posts"]
@@ -110,7 +110,7 @@ def test_simulate_the_sample_is_deterministic(tmp_path: Path) -> None:
     first = runner.invoke(app, args, env=env)
     assert first.exit_code == 0, first.output
     assert "26/01/2021 10:30 → Kênh Telegram Thông tin Đại hội - tỉnh Lạng Sơn [tg_tinh]: Khai mạc trọng thể" in first.output
-    assert "26/01/2021 20:00 → Kênh Telegram Thông tin Đại hội - tỉnh Lạng Sơn [tg_tinh]: 📣" in first.output
+    assert "26/01/2021 20:00 → Nhóm duyệt tin (Telegram) [tg_duyet]: 📣" in first.output  # reminders go to staff
     assert "Tổng kết / summary: 2 bài đã đăng / published, 0 bị giữ / held, 0 lỡ giờ / missed" in first.output
     assert runner.invoke(app, args, env=env).output == first.output
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, Text, and_, cast, func, or_, update
+from sqlalchemy import select as sa_select  # plain column rows (sqlmodel's select types at most 4 columns)
 from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
@@ -393,3 +394,84 @@ def _insert_many(s: Session, table: Table, rows: Sequence[dict[str, Any]]) -> No
                 copy.write_row(v)
     else:
         conn.exec_driver_sql(f"INSERT INTO {table_name} ({columns}) VALUES ({', '.join('?' * len(names))})", values)
+
+
+# --- the report against the plan -------------------------------------------------------------
+
+
+def _post_ids_between(start: datetime | None, end: datetime | None) -> Any:
+    q = select(Post.id)
+    if start is not None:
+        q = q.where(col(Post.scheduled_at) >= start)
+    if end is not None:
+        q = q.where(col(Post.scheduled_at) < end)
+    return q
+
+
+class ReportPost(NamedTuple):
+    id: int
+    key: str
+    title: str
+    scheduled_at: datetime
+    channels: list[str]
+    status: str
+    content_hash: str
+    approvals_required: int
+    approved_by: int
+    rejected: bool
+    milestone: str | None
+    author: str | None
+
+
+class ReportApproval(NamedTuple):
+    post_id: int
+    content_hash: str
+    person: str
+    decision: str
+    at: datetime
+    voided_at: datetime | None
+
+
+class ReportDelivery(NamedTuple):
+    post_id: int
+    ref: str
+    channel: str
+    status: str
+    created_at: datetime
+
+
+class ReportEvent(NamedTuple):
+    post_id: int
+    at: datetime
+    action: str
+    detail: dict[str, Any]
+
+
+REPORT_ACTIONS = ("added", "published", "corrected", "retracted", "held", "missed", "delivery_failed", "delivery_unknown",
+                  "rate_limited", "retract_partial", "correct_partial")
+
+
+def _columns(*columns: Any) -> Any:
+    """A select of plain columns, as rows (no ORM objects to build)."""
+    return sa_select(*[col(c) for c in columns])
+
+
+def report_rows(s: Session, start: datetime | None, end: datetime | None) -> tuple[
+        list[ReportPost], list[ReportApproval], list[ReportDelivery], list[ReportEvent]]:
+    """The posts due in a window, with their approvals, post deliveries and approval requests, and the audit
+    events a report reads: four queries whatever the number of posts (ids go in as a subquery, never as
+    thousands of bound parameters), plain rows rather than ORM objects (10,000 posts in well under a second)."""
+    ids = _post_ids_between(start, end)
+    posts = s.execute(_columns(Post.id, Post.key, Post.title, Post.scheduled_at, Post.channels, Post.status,
+                             Post.content_hash, Post.approvals_required, Post.approved_by, Post.rejected, Post.milestone,
+                             Post.author).where(col(Post.id).in_(ids)).order_by(col(Post.scheduled_at), col(Post.key)))
+    approvals = s.execute(_columns(Approval.post_id, Approval.content_hash, Approval.person, Approval.decision, Approval.at,
+                                 Approval.voided_at).where(col(Approval.post_id).in_(ids)).order_by(col(Approval.at)))
+    deliveries = s.execute(_columns(Delivery.post_id, Delivery.ref, Delivery.channel, Delivery.status, Delivery.created_at)
+                           .where(col(Delivery.post_id).in_(ids),
+                                  or_(col(Delivery.ref).like("post:%"), col(Delivery.ref).like("request:%"))))
+    events = s.execute(_columns(AuditEvent.post_id, AuditEvent.at, AuditEvent.action, AuditEvent.detail)
+                       .where(col(AuditEvent.post_id).in_(ids), col(AuditEvent.action).in_(REPORT_ACTIONS))
+                       .order_by(col(AuditEvent.at), col(AuditEvent.id)))
+    return ([ReportPost(*r) for r in posts], [ReportApproval(*r) for r in approvals],
+            [ReportDelivery(*r) for r in deliveries], [ReportEvent(*r) for r in events])

@@ -26,11 +26,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cmd.skip": ("Bỏ qua / coi như đã gửi: /skip ID", "Skip / mark sent: /skip ID"),
     "cmd.retract": ("Thu hồi bài đã đăng: /retract ID", "Retract a published post: /retract ID"),
     "cmd.correct": ("Đính chính bài đã đăng: /correct ID", "Correct a published post: /correct ID"),
+    "cmd.report": ("Báo cáo so với kế hoạch (tệp Excel): /baocao [từ DD/MM] [đến DD/MM]",
+                   "Report against the plan (Excel file): /report [from DD/MM] [to DD/MM]"),
     # what a command takes after its name, for the usage line
     "args.page": ("[trang]", "[page]"),
     "args.date_page": ("DD/MM [trang]", "DD/MM [page]"),
     "args.id": ("ID", "ID"),
     "args.ids": ("ID…", "ID…"),
     "args.id_reason": ("ID lý do", "ID reason"),
+    "args.report": ("[DD/MM] [DD/MM]", "[DD/MM] [DD/MM]"),
     "cmd.usage": ("Cách dùng: {call} — {what}", "Usage: {call} — {what}"),
 }

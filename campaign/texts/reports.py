@@ -1,0 +1,82 @@
+"""Calendars (ICS) and the report against the plan: event texts, sheet names, column headers."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "phase.before": ("Trước", "Before"),
+    "phase.during": ("Trong", "During"),
+    "phase.after": ("Sau", "After"),
+    "phase.none": ("Ngoài các mốc", "Outside the milestones"),
+    # calendars
+    "ics.channels": ("Kênh: {channels}", "Channels: {channels}"),
+    "ics.person_name": ("Lịch duyệt tin của {name} — {campaign}", "{name}'s approvals — {campaign}"),
+    "ics.deadline": ("Hạn duyệt bài {number}: {title}", "Approval deadline, post {number}: {title}"),
+    "ics.deadline_detail": ("Bài {number} đăng lúc {at} trên {channels}; đã có {have}/{need} lượt duyệt. "
+                            "Duyệt trong trò chuyện với bot (/choduyet).",
+                            "Post {number} goes out at {at} on {channels}; {have}/{need} approvals so far. "
+                            "Approve in the chat with the bot (/pending)."),
+    # report: titles
+    "report.title": ("BÁO CÁO KẾT QUẢ THỰC HIỆN KẾ HOẠCH TUYÊN TRUYỀN", "REPORT ON THE PUBLICITY PLAN"),
+    "report.period": ("Từ ngày {start} đến ngày {end}", "From {start} to {end}"),
+    "report.made": ("Lập lúc {at} (giờ {zone})", "Made at {at} ({zone} time)"),
+    "report.total": ("Tổng cộng", "Total"),
+    "report.none": ("(không có)", "(none)"),
+    "report.reversed": ("Ngày đầu sau ngày cuối.", "The first date is after the last."),
+    "report.caption": ("📊 Báo cáo so với kế hoạch: {planned} bài kế hoạch, {published} đã đăng ({late} muộn), "
+                       "{missed} lỡ giờ, {failed} gửi lỗi, {incidents} sự cố.",
+                       "📊 Report against the plan: {planned} planned, {published} published ({late} late), "
+                       "{missed} missed, {failed} failed, {incidents} incidents."),
+    "report.telegram_only": ("(Tệp báo cáo chỉ gửi được qua Telegram; trên máy chủ dùng: loa report)",
+                             "(The report file can only be sent on Telegram; on the server use: loa report)"),
+    # report: sheet names (Excel allows 31 characters, no / \\ ? * [ ])
+    "sheet.summary": ("Tổng hợp", "Summary"),
+    "sheet.milestones": ("Theo mốc", "By milestone"),
+    "sheet.channels": ("Theo kênh", "By channel"),
+    "sheet.authors": ("Theo người viết", "By author"),
+    "sheet.posts": ("Chi tiết bài", "Posts"),
+    "sheet.incidents": ("Sự cố", "Incidents"),
+    # report: columns
+    "col.no": ("STT", "No."),
+    "col.item": ("Nội dung", "Item"),
+    "col.phase": ("Giai đoạn", "Phase"),
+    "col.milestone": ("Mốc", "Milestone"),
+    "col.channel": ("Kênh", "Channel"),
+    "col.author": ("Người viết", "Author"),
+    "col.planned": ("Kế hoạch", "Planned"),
+    "col.approved": ("Đã duyệt", "Approved"),
+    "col.on_time": ("Đăng đúng giờ", "On time"),
+    "col.late": ("Đăng muộn", "Late"),
+    "col.late_worst": ("Muộn nhất (phút)", "Latest by (min)"),
+    "col.missed": ("Lỡ giờ", "Missed"),
+    "col.failed": ("Gửi lỗi", "Failed"),
+    "col.retracted": ("Thu hồi", "Retracted"),
+    "col.corrected": ("Đính chính", "Corrected"),
+    "col.turn_median": ("Duyệt trung vị (giờ)", "Approval median (h)"),
+    "col.turn_worst": ("Duyệt lâu nhất (giờ)", "Approval worst (h)"),
+    "col.post_no": ("Số bài", "Post no."),
+    "col.key": ("Mã bài", "Key"),
+    "col.title": ("Tiêu đề", "Title"),
+    "col.date": ("Ngày", "Date"),
+    "col.time": ("Giờ", "Time"),
+    "col.status": ("Trạng thái", "Status"),
+    "col.late_min": ("Muộn (phút)", "Late (min)"),
+    "col.turnaround": ("Thời gian duyệt (giờ)", "Approval took (h)"),
+    "col.at": ("Thời điểm", "At"),
+    "col.kind": ("Loại", "Kind"),
+    "col.detail": ("Chi tiết", "Detail"),
+    # post outcomes and incident kinds
+    "outcome.planned": ("chưa đến giờ", "not yet due"),
+    "outcome.on_time": ("đúng giờ", "on time"),
+    "outcome.late": ("muộn", "late"),
+    "outcome.missed": ("lỡ giờ", "missed"),
+    "outcome.held": ("bị giữ", "held"),
+    "outcome.withdrawn": ("đã rút", "withdrawn"),
+    "outcome.retracted": ("đã thu hồi", "retracted"),
+    "incident.held": ("bị giữ lại", "held"),
+    "incident.missed": ("lỡ giờ", "missed"),
+    "incident.delivery_failed": ("gửi lỗi", "delivery failed"),
+    "incident.delivery_unknown": ("không rõ đã tới chưa", "unknown whether delivered"),
+    "incident.rate_limited": ("bị giới hạn tốc độ (429)", "rate limited (429)"),
+    "incident.retract_partial": ("thu hồi chưa xong", "retraction incomplete"),
+    "incident.correct_partial": ("đính chính chưa xong", "correction incomplete"),
+}
