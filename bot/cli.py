@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ from rich.table import Table
 from bot.zalo_cli import zalo_app
 from campaign import chats
 from campaign.clock import SystemClock
-from campaign.config import Config, load_config
+from campaign.config import Config, load_config, parse_listen
 from campaign.content import scan_content
 from campaign.errors import ChannelSetupError, InputError, LoaError, Problem, printable
 from campaign.plan import build_plan, plan_warnings
@@ -167,6 +168,8 @@ def run(
     listen: Annotated[str, typer.Option("--listen", help="Địa chỉ:cổng cho webhook / host:port the webhook server listens on.")] = "127.0.0.1:8443",
     zalo_webhook: Annotated[str | None, typer.Option("--zalo-webhook", help="Nhận tin Zalo Bot qua webhook URL thay vì getUpdates / receive Zalo Bot updates at this URL instead of polling.")] = None,
     zalo_listen: Annotated[str, typer.Option("--zalo-listen", help="Địa chỉ:cổng cho webhook Zalo / host:port of the Zalo webhook server.")] = "127.0.0.1:8444",
+    web: Annotated[str | None, typer.Option("--web", help="Máy chủ web (feed, LED, /healthz, /metrics) ở địa chỉ:cổng này thay cho [web] listen / serve the web server (feeds, LED, /healthz, /metrics) on this host:port instead of [web] listen.")] = None,
+    no_web: Annotated[bool, typer.Option("--no-web", help="Không chạy máy chủ web / do not run the web server.")] = False,
 ) -> None:
     """Chạy lịch đăng / run: sync, schedule, publish, watch content/ (Ctrl-C stops cleanly).
 
@@ -178,7 +181,7 @@ def run(
     from bot.logs import setup_logging
     from campaign.store.leader import AnotherRunner, Leadership
 
-    cfg = load(config, content)
+    cfg = _with_web(load(config, content), web, no_web)
     setup_logging(cfg)
     try:
         lock = single_runner(cfg.database_url)  # SQLite: one process; held until this run ends (or the process dies)
@@ -198,7 +201,7 @@ def run(
             runner = Runner(cfg, store, adapters, clock=clock, run_for=duration, watch=watch, chat_token=token,
                             webhook=_webhook(webhook, listen, cfg.telegram.webhook_secret_env),
                             zalo_token=zalo_token, zalo_webhook=_webhook(zalo_webhook, zalo_listen, cfg.zalo.bot_webhook_secret_env),
-                            console=out, leadership=leadership)
+                            console=out, leadership=leadership, serve_web=cfg.web.address is not None)
             asyncio.run(runner.run())
         except LoaError as exc:  # a setup problem, or a part of the service that died (bot.app.ServiceFailed)
             _fail(exc)
@@ -299,6 +302,20 @@ def audit(
 def _warning_line(w: Problem) -> str:
     where = printable(f"{w.path}{f':{w.line}' if w.line else ''}")
     return f"{where}: cảnh báo / warning: {w.message}"
+
+
+def _with_web(cfg: Config, web: str | None, no_web: bool) -> Config:
+    """``--web HOST:PORT`` / ``--no-web`` over ``[web] listen``."""
+    if no_web:
+        return dataclasses.replace(cfg, web=dataclasses.replace(cfg.web, listen=""))
+    if web is None:
+        return cfg
+    try:
+        parse_listen(web)
+    except ValueError:
+        err.print(f"--web {web!r}: cần địa_chỉ:cổng, ví dụ 127.0.0.1:8080 / expected host:port, e.g. 127.0.0.1:8080", markup=False)
+        raise typer.Exit(1) from None
+    return dataclasses.replace(cfg, web=dataclasses.replace(cfg.web, listen=web))
 
 
 def _webhook(url: str | None, listen: str, secret_env: str) -> Webhook | None:

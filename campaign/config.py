@@ -30,7 +30,8 @@ from campaign.timeexpr import (
     parse_point,
 )
 
-CHANNEL_KINDS = ("telegram", "zalo_oa_group", "zalo_oa_broadcast", "zalo_bot", "console")
+CHANNEL_KINDS = ("telegram", "zalo_oa_group", "zalo_oa_broadcast", "zalo_bot", "console", "feed", "led")
+PULL_KINDS = ("feed", "led")  # kinds nobody sends to: what is published to them is served by web/
 PHASES = ("before", "during", "after")
 ROLES = ("admin", "approver")
 LANGUAGES = ("vi", "en")
@@ -45,6 +46,8 @@ _ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
 TELEGRAM_TARGET_RE = re.compile(r"@[A-Za-z][A-Za-z0-9_]{2,31}|-?[1-9][0-9]{0,18}")
 ZALO_ID_RE = re.compile(r"[A-Za-z0-9_]{1,64}")  # Zalo user, group and bot chat ids: digits or hex
 ZALO_BROADCAST_RE = re.compile(r"followers(?::\s*[a-z_]+\s*=\s*[A-Za-z0-9_-]+(?:\s*,\s*[a-z_]+\s*=\s*[A-Za-z0-9_-]+)*)?")
+PULL_TARGET_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # a feed's or LED screen's name in its URL
+LISTEN_RE = re.compile(r"(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(?P<port>[0-9]{1,5})")
 ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 TELEGRAM_ID_MAX = 2**63 - 1
 
@@ -64,6 +67,9 @@ class ChannelConfig:
     kind: str
     target: str
     label: str
+    rotate_seconds: int = 10  # led: seconds each post stays on the screen
+    recent: int = 5  # led: how many of the latest posts the screen rotates through
+
 
 
 @dataclass(frozen=True)
@@ -147,6 +153,29 @@ ON_AMBIGUOUS = ("ask", "resend")
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The HTTP server inside ``loa run`` (feeds, LED screens, /healthz, /metrics); listen "" turns it off."""
+
+    listen: str = "127.0.0.1:8080"
+    public_url: str = ""  # how the world reaches it (links and enclosures in feeds); "" = the address asked
+
+    @property
+    def address(self) -> tuple[str, int] | None:
+        """(host, port) to listen on, or None when the server is off."""
+        return parse_listen(self.listen)
+
+
+def parse_listen(text: str) -> tuple[str, int] | None:
+    """"host:port" -> (host, port); "" -> None; ValueError for anything else."""
+    if text == "":
+        return None
+    m = LISTEN_RE.fullmatch(text)
+    if m is None or not 0 <= int(m.group("port")) < 65536:  # 0: any free port (tests)
+        raise ValueError(text)
+    return m.group("host").strip("[]"), int(m.group("port"))
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     name: str
@@ -167,6 +196,7 @@ class Config:
     delivery: DeliverySettings
     database_url: str
     milestone_lines: dict[str, int] = field(default_factory=dict, compare=False)
+    web: WebSettings = field(default_factory=WebSettings)
     channel_lines: dict[str, int] = field(default_factory=dict, compare=False)  # line of each channel's target
 
     def milestone(self, milestone_id: str) -> Milestone | None:
@@ -372,6 +402,7 @@ class _Builder:
         if delivery.on_ambiguous not in ON_AMBIGUOUS:
             self.err(f"on_ambiguous phải là \"ask\" hoặc \"resend\" / on_ambiguous must be \"ask\" or \"resend\", "
                      f"not '{delivery.on_ambiguous}'", "delivery", "on_ambiguous")
+        web = self.web()
         db = self.table("database", {"url"})
         url = self.env.get("LOA_DATABASE_URL") or self.get(db, "url", str, "", "database") or f"sqlite:///{base / 'data' / 'loa.db'}"
         if self.problems:
@@ -381,9 +412,21 @@ class _Builder:
             catch_up=catch_up, anchors=anchors, milestones=milestones, channels=channels,
             default_channels=default_channels, people=people, approval=approval, reminders=reminders,
             alert_chats=alert_chats, telegram=telegram, zalo=zalo, delivery=delivery, database_url=url,
-            milestone_lines=milestone_lines,
+            milestone_lines=milestone_lines, web=web,
             channel_lines={k: line for k in channels if (line := self.lines.of("channels", k, "target"))},
         )
+
+    def web(self) -> WebSettings:
+        """[web]: listen is "host:port" or "" (off); public_url an http(s) URL."""
+        w = self.settings("web", WebSettings)
+        try:
+            parse_listen(w.listen)
+        except ValueError:
+            self.err(f"'listen' phải là \"địa_chỉ:cổng\" (ví dụ \"127.0.0.1:8080\") hoặc \"\" để tắt, không phải {_short(w.listen)} / "
+                     f"'listen' must be \"host:port\" (e.g. \"127.0.0.1:8080\") or \"\" to turn the server off, "
+                     f"not {_short(w.listen)}", "web", "listen")
+            return WebSettings(listen="", public_url=w.public_url)
+        return w
 
     def anchors(self) -> dict[str, date]:
         anchors: dict[str, date] = {}
@@ -455,21 +498,29 @@ class _Builder:
             if not isinstance(c, dict):
                 self.err(f"[channels.{key}] phải là một bảng / must be a table", "channels", key)
                 continue
-            self.unknown(c, {"kind", "target", "label"}, "channels", key)
+            kind = self.get(c, "kind", str, "", "channels", key)
+            self.unknown(c, {"kind", "target", "label", *(_LED_KEYS if kind == "led" else ())}, "channels", key)
             if not _KEY_RE.fullmatch(key):
                 self.err(f"khóa kênh '{key}' chỉ gồm a-z, 0-9, _ / channel key must match [a-z0-9_]+", "channels", key)
-            kind = self.get(c, "kind", str, "", "channels", key)
             if kind not in CHANNEL_KINDS:
                 self.err(f"loại kênh {_short(kind)} không hỗ trợ / unknown channel kind {_short(kind)} (allowed: {', '.join(CHANNEL_KINDS)})", "channels", key, "kind")
                 continue
-            target = c.get("target", "")
+            target = c.get("target", key.replace("_", "-") if kind in PULL_KINDS else "")
             if isinstance(target, bool) or not isinstance(target, (str, int)) or (kind != "console" and target == ""):
                 self.err(f"kênh '{key}' thiếu 'target' / channel '{key}' needs a 'target'", "channels", key, "target")
                 continue
             if (problem := target_problem(kind, target)) is not None:
                 self.err(f"kênh '{key}': {problem}", "channels", key, "target")
                 continue
-            out[key] = ChannelConfig(key, kind, str(target), self.get(c, "label", str, key, "channels", key))
+            if kind in PULL_KINDS and (other := next((o.key for o in out.values() if o.kind == kind and o.target == target), None)):
+                self.err(f"kênh '{key}': đích '{target}' đã dùng cho kênh '{other}' / target '{target}' is already channel "
+                         f"'{other}''s: one address per {kind}", "channels", key, "target")
+                continue
+            led: dict[str, int] = {}
+            for name, default in _LED_KEYS.items():
+                value = self.get(c, name, int, default[0], "channels", key)
+                led[name] = value if self.at_least(value, default[1], name, "channels", key, high=default[2]) else default[0]
+            out[key] = ChannelConfig(key, kind, str(target), self.get(c, "label", str, key, "channels", key), **led)
         return out
 
     def channel_list(self, value: dict[str, Any], key: str, channels: dict[str, ChannelConfig], *where: str) -> tuple[str, ...]:
@@ -619,6 +670,11 @@ def target_problem(kind: str, target: str | int) -> str | None:
             return None
         return (f"đích Zalo phải là id (chữ số hoặc chữ cái, không dấu cách), không phải {_short(target)} / "
                 f"a Zalo target is an id (digits or letters, no spaces), not {_short(target)}")
+    if kind in PULL_KINDS:
+        if isinstance(target, str) and PULL_TARGET_RE.fullmatch(text):
+            return None
+        return (f"đích {kind} là tên trong địa chỉ web (a-z, 0-9, '-', '_'; ví dụ 'so-tt'), không phải {_short(target)} / "
+                f"a {kind} target is its name in the web address (a-z, 0-9, '-', '_'; e.g. 'so-tt'), not {_short(target)}")
     if CONTROL_RE.search(text):
         return "đích chứa ký tự điều khiển / the target contains a control character"
     return None
@@ -673,5 +729,7 @@ _INT_BOUNDS = {
 
 _TOP_LEVEL = (
     "campaign", "anchors", "milestones", "channels", "defaults", "people", "approval",
-    "reminders", "alerts", "telegram", "zalo", "delivery", "database",
+    "reminders", "alerts", "telegram", "zalo", "delivery", "database", "web",
 )
+# led channel keys: (default, lowest, highest)
+_LED_KEYS = {"rotate_seconds": (10, 3, 3600), "recent": (5, 1, 50)}

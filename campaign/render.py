@@ -48,7 +48,7 @@ TELEGRAM_ALBUM_LIMIT = 10
 ZALO_TEXT_LIMIT = 2000
 
 KNOWN_KINDS: frozenset[str] = frozenset(
-    {"telegram", "zalo_oa_group", "zalo_oa_broadcast", "zalo_bot", "console"}
+    {"telegram", "zalo_oa_group", "zalo_oa_broadcast", "zalo_bot", "console", "feed", "led"}
 )
 ZALO_KINDS: frozenset[str] = frozenset({"zalo_oa_group", "zalo_oa_broadcast", "zalo_bot"})
 
