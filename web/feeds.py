@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 from campaign.config import ChannelConfig, Config
 from campaign.store.models import PullItem
@@ -55,14 +56,30 @@ def render(fmt: str, config: Config, channel: ChannelConfig, items: Sequence[Pul
         fe.id(f"urn:uuid:{item.guid}")
         fe.guid(f"urn:uuid:{item.guid}", permalink=False)
         fe.title(item.title)
-        fe.content(item.html or "<p></p>", type="CDATA" if fmt == "rss" else "html")
-        fe.description(item.plain or item.title)
+        fe.summary(item.plain or item.title)  # RSS: <description>
+        fe.content(item.html or "<p></p>", type="CDATA" if fmt == "rss" else "html")  # RSS: <content:encoded>
         fe.published(item.published_at)
         fe.updated(item.updated_at)
-        for n in range(len(item.media)):
-            url, size, mime = _attachment(config, base, item, n)
-            fe.enclosure(url, str(size), mime)  # Atom: a link rel="enclosure"; RSS keeps only the first
-    return bytes(fg.atom_str(pretty=False) if fmt == "atom" else fg.rss_str(pretty=False))
+        if item.media:
+            url, size, mime = _attachment(config, base, item, 0)
+            fe.enclosure(url, str(size), mime)
+    if fmt == "rss":
+        return bytes(fg.rss_str(pretty=False))  # RSS allows one enclosure per item: the first file
+    return _atom_enclosures(bytes(fg.atom_str(pretty=False)), [[_attachment(config, base, i, n) for n in range(len(i.media))]
+                                                               for i in items])
+
+
+def _atom_enclosures(atom: bytes, attachments: list[list[tuple[str, int, str]]]) -> bytes:
+    """Every file of an entry as ``<link rel="enclosure">``. (feedgen 1.0 writes entry links without
+    their attributes, and keeps one enclosure: the entries' links are rewritten here.)"""
+    ns = "{http://www.w3.org/2005/Atom}"
+    root = etree.fromstring(atom)
+    for entry, files in zip(root.iter(f"{ns}entry"), attachments, strict=True):
+        for link in entry.findall(f"{ns}link"):
+            entry.remove(link)
+        for url, size, mime in files:
+            etree.SubElement(entry, f"{ns}link", rel="enclosure", href=url, type=mime, length=str(size))
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
 def _json_feed(config: Config, channel: ChannelConfig, items: Sequence[PullItem], base: str, self_url: str) -> bytes:
