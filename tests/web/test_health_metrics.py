@@ -72,11 +72,11 @@ async def test_metrics_count_deliveries_posts_approvals_and_lateness(site: Site)
 
 
 async def test_metrics_count_429s_and_retries(tmp_path, store: Store) -> None:
+    from campaign.clock import FakeClock
+    from jobs.engine import Engine
+    from tests.conftest import post_text
     from tests.jobs.conftest import TOKEN, approve, fast, telegram_adapters
     from tests.jobs.test_engine import settle
-    from jobs.engine import Engine
-    from campaign.clock import FakeClock
-    from tests.conftest import post_text
     from tests.web.conftest import START
 
     with TelegramEmulator(TOKEN, limits=None) as tg:
