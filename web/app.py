@@ -171,7 +171,8 @@ def build_app(store: Store, config: Config, runtime: Runtime | None = None) -> S
                 cache.put(("feed", target, fmt, base), ver, body)
             return ver, body
 
-        ver, body = cached("feed", target, fmt, base) or await run_in_threadpool(load)
+        hit = cached("feed", target, fmt, base)
+        ver, body = hit if hit is not None else await run_in_threadpool(load)
         headers = {"ETag": _etag(ver, fmt), "Cache-Control": "no-cache"}
         if _matches(request.headers.get("if-none-match"), headers["ETag"]):
             return Response(status_code=304, headers=headers)
@@ -189,7 +190,8 @@ def build_app(store: Store, config: Config, runtime: Runtime | None = None) -> S
         return ver, body
 
     async def led_now(ch: ChannelConfig, base: str) -> tuple[str, bytes]:
-        return cached("led", ch.target, "json", base) or await run_in_threadpool(led_data, ch, base)
+        hit = cached("led", ch.target, "json", base)
+        return hit if hit is not None else await run_in_threadpool(led_data, ch, base)
 
     async def led_page(request: Request) -> Response:
         ch = channel("led", request.path_params["target"])
