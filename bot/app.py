@@ -28,7 +28,7 @@ from campaign.publishing import raise_alert
 from campaign.store.db import Store, sqlite_path
 from campaign.store.leader import Leadership, SqliteLock, runners
 from campaign.sync import SyncReport
-from campaign.texts import t
+from campaign.texts import both, t
 from channels.base import Channel
 from channels.console import ConsoleChannel
 from channels.pull import PullChannel
@@ -177,7 +177,7 @@ class Runner:
                                   scheduler_running=lambda: bool(engine.scheduler.running))
                 self.web_server = WebServer(build_app(self.store, self.config, runtime), *address)
                 parts[await self.web_server.start()] = "web server"
-                self.console.print(f"Máy chủ web / web server: {self.web_server.url} (/healthz, /metrics, /feeds, /led)")
+                self.console.print(both("web.serving", url=self.web_server.url).replace("\n", " / "), markup=False)
             if leadership is not None:
                 engine.deliverer.may_claim = lambda: leadership.held  # the fence: no claim unless leading
                 chat, zalo = await self._start_webhooks(sv, stop, incidents)  # a standby answers webhooks (store-backed)

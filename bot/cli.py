@@ -29,7 +29,7 @@ from campaign.queries import stored_states
 from campaign.store.db import Store
 from campaign.store.repo import delivery_counts
 from campaign.sync import sync as run_sync
-from campaign.texts import both
+from campaign.texts import both, pair
 from campaign.timeexpr import parse_duration
 
 if TYPE_CHECKING:  # python-telegram-bot takes a second to import: `loa check` does without it
@@ -313,7 +313,7 @@ def _with_web(cfg: Config, web: str | None, no_web: bool) -> Config:
     try:
         parse_listen(web)
     except ValueError:
-        err.print(f"--web {web!r}: cần địa_chỉ:cổng, ví dụ 127.0.0.1:8080 / expected host:port, e.g. 127.0.0.1:8080", markup=False)
+        err.print(" / ".join(pair("web.bad_option", value=repr(web))), markup=False)
         raise typer.Exit(1) from None
     return dataclasses.replace(cfg, web=dataclasses.replace(cfg.web, listen=web))
 

@@ -32,6 +32,7 @@ from campaign import monitoring, pull
 from campaign.config import ChannelConfig, Config
 from campaign.store.db import Store
 from campaign.store.models import PullItem
+from campaign.texts import pair
 from web import feeds
 from web.metrics import StoreCollector
 
@@ -105,6 +106,7 @@ def build_app(store: Store, config: Config, runtime: Runtime | None = None) -> S
     def base_of(request: Request) -> str:
         """Links and enclosures: [web] public_url, else the address the client used."""
         return config.web.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+
     cache = _Cache()
     fresh = _Fresh()
 
@@ -122,6 +124,7 @@ def build_app(store: Store, config: Config, runtime: Runtime | None = None) -> S
         value = fresh.get((kind, target))
         body = cache.get((kind, target, fmt, base), value) if value is not None else None
         return (value, body) if body is not None else None
+
     templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
     statics = {name: f"/static/{name}?v={static_version(name)}" for name in ("led.css", "led.js")}
     registry = CollectorRegistry(auto_describe=False)
@@ -132,12 +135,13 @@ def build_app(store: Store, config: Config, runtime: Runtime | None = None) -> S
         return next((c for c in config.channels.values() if c.kind == kind and c.target == target), None)
 
     def not_found() -> Response:
-        return JSONResponse({"error": "không có kênh này / no such channel"}, status_code=404)
+        return JSONResponse({"error": " / ".join(pair("web.no_channel"))}, status_code=404)
 
     async def index(request: Request) -> Response:
         page = templates.get_template("index.html").render(
             name=config.name, feeds=[c for c in config.channels.values() if c.kind == "feed"],
-            screens=[c for c in config.channels.values() if c.kind == "led"], css=statics["led.css"])
+            screens=[c for c in config.channels.values() if c.kind == "led"], css=statics["led.css"],
+            words={k: " / ".join(pair(f"web.{k}")) for k in ("feeds", "screens")})
         return HTMLResponse(page)
 
     async def healthz(request: Request) -> Response:
@@ -200,7 +204,8 @@ def build_app(store: Store, config: Config, runtime: Runtime | None = None) -> S
         _ver, data = await led_now(ch, base_of(request))
         page = templates.get_template("led.html").render(
             title=ch.label, name=config.name, lang=config.language, data=json.loads(data), data_json=data.decode(),
-            rotate=ch.rotate_seconds, target=ch.target, css=statics["led.css"], js=statics["led.js"])
+            rotate=ch.rotate_seconds, target=ch.target, css=statics["led.css"], js=statics["led.js"],
+            offline=" / ".join(pair("web.offline")))
         return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
 
     async def led_json(request: Request) -> Response:
@@ -252,10 +257,10 @@ def build_app(store: Store, config: Config, runtime: Runtime | None = None) -> S
 
         item = await run_in_threadpool(find)
         if item is None or item.retracted or index >= len(item.media) or Path(item.media[index]).name != request.path_params["name"]:
-            return JSONResponse({"error": "không có tệp này / no such file"}, status_code=404)
+            return JSONResponse({"error": " / ".join(pair("web.no_file"))}, status_code=404)
         path = (config.content_dir / item.media[index]).resolve()
         if not path.is_relative_to(config.content_dir.resolve()) or not path.is_file():
-            return JSONResponse({"error": "không có tệp này / no such file"}, status_code=404)
+            return JSONResponse({"error": " / ".join(pair("web.no_file"))}, status_code=404)
         return FileResponse(path, headers={"Cache-Control": f"public, max-age={STATIC_MAX_AGE}"})
 
     app = Starlette(routes=[

@@ -11,6 +11,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from campaign.errors import LoaError
+from campaign.texts import pair
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class WebServer:
         while not self.server.started:
             if self._task.done():
                 self._task.result()  # raises WebError
-                raise WebError(f"máy chủ web dừng khi khởi động / the web server stopped while starting ({self.host}:{self.port})")
+                raise WebError(" / ".join(pair("web.stopped_starting", address=f"{self.host}:{self.port}")))
             await asyncio.sleep(0.01)
         return self._task
 
@@ -60,9 +61,7 @@ class WebServer:
         try:
             await self.server.serve()
         except SystemExit:  # uvicorn exits when it cannot bind
-            raise WebError(f"không mở được cổng web {self.host}:{self.port} (đang dùng?) / cannot listen on "
-                           f"{self.host}:{self.port} (in use?); đổi [web] listen hoặc --web, hoặc --no-web / "
-                           "change [web] listen or --web, or use --no-web") from None
+            raise WebError(" / ".join(pair("web.cannot_listen", address=f"{self.host}:{self.port}"))) from None
 
     async def stop(self) -> None:
         stopping = getattr(self.app.state, "stopping", None)
