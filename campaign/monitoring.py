@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, text
 from sqlmodel import col, select
@@ -22,12 +23,18 @@ class HealthFacts:
 
 
 def health_facts(store: Store) -> HealthFacts:
-    """Three indexed reads: cheap enough to answer a load balancer's probe every second."""
+    """One statement of three indexed reads: cheap enough for a load balancer's probe every second."""
+    def count(status: str) -> Any:
+        return select(func.count()).select_from(Delivery).where(Delivery.status == status).scalar_subquery()
+
+    last = select(func.max(Delivery.sent_at)).scalar_subquery()
     with store.session() as s:
-        counts = dict(s.exec(select(Delivery.status, func.count())
-                             .where(col(Delivery.status).in_(["pending", "unknown"])).group_by(Delivery.status)).all())
-        last = s.exec(select(func.max(Delivery.sent_at))).one()
-    return HealthFacts(pending=counts.get("pending", 0), unknown=counts.get("unknown", 0), last_publish=last)
+        pending, unknown, last_publish = s.exec(select(count("pending"), count("unknown"), last)).one()
+    if isinstance(last_publish, str):  # SQLite hands a subquery's datetime back as text
+        last_publish = datetime.fromisoformat(last_publish)
+    if last_publish is not None and last_publish.tzinfo is None:
+        last_publish = last_publish.replace(tzinfo=UTC)
+    return HealthFacts(pending=int(pending), unknown=int(unknown), last_publish=last_publish)
 
 
 def ping(store: Store) -> None:
