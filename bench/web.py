@@ -8,7 +8,8 @@ with ``--items`` published posts already recorded (``campaign.pull``, as their a
 product's pieces then run in one event loop, as in ``loa run``: the ``Engine`` publishes one post to
 the N groups through python-telegram-bot against the local Bot API emulator (DEFAULT limits, 30
 msg/s), and ``web.server.WebServer`` serves on a free port. Meanwhile a client in a separate process
-(httpx, one keep-alive connection) requests, round-robin and as fast as it can, ``/feeds/<f>.atom``,
+(httpx, one keep-alive connection) requests, round-robin, ``--rate`` a second (default 50; 0 = as fast as
+it can), ``/feeds/<f>.atom``,
 ``/feeds/<f>.json``, ``/led/<l>``, ``/led/<l>.json`` and ``/healthz``, and a new post is recorded to
 both pull channels every second (so feeds are re-rendered, not only served from the cache).
 
@@ -70,15 +71,21 @@ PATHS = {"feed.atom": "/feeds/so-tttt.atom", "feed.json": "/feeds/so-tttt.json",
          "led.json": "/led/sanh.json", "healthz": "/healthz"}
 
 
-def _client(base: str, stop: Any, out: Any) -> None:
-    """In its own process: request the endpoints round-robin until told to stop; send the timings back."""
+def _client(base: str, rate: float, stop: Any, out: Any) -> None:
+    """In its own process: request the endpoints round-robin, ``rate`` requests a second in all (0: as fast
+    as answers come), until told to stop; send the timings back."""
     import httpx
 
     times: dict[str, list[float]] = {k: [] for k in PATHS}
     statuses: Counter[str] = Counter()
+    gap = 1.0 / rate if rate > 0 else 0.0
+    due = time.perf_counter()
     with httpx.Client(base_url=base, timeout=10) as http:
         while not stop.is_set():
             for name, path in PATHS.items():
+                due += gap
+                if (ahead := due - time.perf_counter()) > 0:
+                    time.sleep(ahead)  # pacing the load, not waiting for a condition
                 t0 = time.perf_counter()
                 r = http.get(path)
                 _ = r.content
@@ -105,7 +112,7 @@ def _fill(store: Any, n: int, now: Any) -> None:
                 s.commit()
 
 
-async def _run(n_channels: int, n_items: int, db: str | None, workdir: Path, timeout: float) -> dict[str, Any]:
+async def _run(n_channels: int, n_items: int, db: str | None, workdir: Path, timeout: float, client_rate: float) -> dict[str, Any]:
     from campaign import pull
     from campaign.clock import ShiftedClock
     from campaign.store import repo
@@ -139,7 +146,7 @@ async def _run(n_channels: int, n_items: int, db: str | None, workdir: Path, tim
             runtime = Runtime(scheduler_running=lambda: bool(engine.scheduler.running))
             server = WebServer(build_app(store, config, runtime), "127.0.0.1", 0)
             await server.start()
-            client = ctx.Process(target=_client, args=(server.url, stop, results), daemon=True)
+            client = ctx.Process(target=_client, args=(server.url, client_rate, stop, results), daemon=True)
             client.start()
             await asyncio.sleep(0.5)  # the client process is up (spawn imports httpx) before the fan-out starts
             await engine.start()
@@ -174,9 +181,13 @@ async def _run(n_channels: int, n_items: int, db: str | None, workdir: Path, tim
     rate = (len(ats) - 1) / span if span > 0 else float("nan")
     stats = {name: {"n": len(v), "p50": percentile(v, 50), "p95": percentile(v, 95), "max": max(v, default=float("nan"))}
              for name, v in figures["times"].items()}
-    return {"load": os.getloadavg(), "channels": n_channels, "items": n_items, "db": config.database_url.split(":", 1)[0] if db is None else db.split(":", 1)[0],
+    return {"load": os.getloadavg(), "rate_asked": client_rate, "channels": n_channels, "items": n_items, "db": config.database_url.split(":", 1)[0] if db is None else db.split(":", 1)[0],
             "fill_s": fill_s, "settled": settled, "sent": len(ats), "rate": rate, "floods": floods,
             "published_during": published, "stats": stats, "statuses": figures["statuses"]}
+
+
+def _pace(rate: float) -> str:
+    return f"{rate:g} requests/s in all" if rate else "as fast as answers come"
 
 
 def render(r: dict[str, Any]) -> tuple[str, bool]:
@@ -184,6 +195,8 @@ def render(r: dict[str, Any]) -> tuple[str, bool]:
     lines = [
         f"Loa web benchmark: {r['items']} posts in a feed and an LED channel, while one post fans out to "
         f"{r['channels']} Telegram groups; {r['db']}; {machine()}; load average {r['load'][0]:.1f}",
+        f"client: another process, one keep-alive connection, "
+        f"{_pace(r['rate_asked'])}; "
         f"(setup: {r['items']} posts recorded per channel in {r['fill_s']:.1f} s; {r['published_during']} more per channel "
         "during the run, one a second)",
         "",
@@ -215,12 +228,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--channels", type=int, default=300, help="Telegram groups the fan-out goes to (default 300)")
     ap.add_argument("--db", help="SQLAlchemy URL; postgresql+psycopg://... DROPS schema public. Default: SQLite in a temp dir")
     ap.add_argument("--timeout", type=float, default=120.0, help="give up on the fan-out after this many seconds")
+    ap.add_argument("--rate", type=float, default=50.0,
+                    help="requests per second the client makes, all endpoints together (default 50; 0 = as fast as it can)")
     ap.add_argument("--json", action="store_true", help="print the raw figures as JSON too")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     workdir = Path(tempfile.mkdtemp(prefix="loa-web-"))
     try:
-        result = asyncio.run(_run(args.channels, args.items, args.db, workdir, args.timeout))
+        result = asyncio.run(_run(args.channels, args.items, args.db, workdir, args.timeout, args.rate))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     if args.json:
