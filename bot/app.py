@@ -21,7 +21,7 @@ from bot.dispatch import Services
 from bot.incidents import Incidents
 from bot.telegram_bot import App, Webhook, build_application
 from campaign.clock import Clock, SystemClock
-from campaign.config import Config
+from campaign.config import PULL_KINDS, Config
 from campaign.errors import ChannelSetupError, LoaError
 from campaign.publishing import raise_alert
 from campaign.store.db import Store, sqlite_path
@@ -31,11 +31,14 @@ from campaign.texts import both, inline, pair, t
 from channels.base import Channel
 from channels.console import ConsoleChannel
 from channels.facebook import FacebookLimits, FacebookPageChannel, GraphClient
+from channels.pull import PullChannel
 from channels.telegram import TelegramChannel
 from channels.webhook import WebhookChannel
 from channels.zalo_bot import ZaloBotChannel, ZaloBotClient
 from channels.zalo_oa import ZaloOA, ZaloOAChannel, media_url_from_base
 from jobs.engine import Engine
+from web.app import Runtime, build_app
+from web.server import WebServer
 
 log = logging.getLogger(__name__)
 STANDBY_RETRY = 1.0  # seconds between a standby's attempts at the leader lock
@@ -122,7 +125,10 @@ def build_adapters(config: Config, *, offline: bool, env: Mapping[str, str] | No
 
     oa: ZaloOA | None = None
     for key, ch in config.channels.items():
-        if offline or ch.kind == "console":
+        if ch.kind in PULL_KINDS and store is not None:  # nothing leaves the machine: the same offline or not
+            adapters[key] = shared.get(ch.kind) or shared.setdefault(
+                ch.kind, PullChannel(ch.kind, store, config.content_dir, now=clock.now if clock else None))
+        elif offline or ch.kind in ("console", *PULL_KINDS):  # (a pull kind without a store: a simulation)
             adapters[key] = console
         elif ch.kind == "facebook_page":
             adapters[key] = facebook(key, ch.token_env)
@@ -165,6 +171,8 @@ class Runner:
     console: Console = field(default_factory=lambda: Console(highlight=False))
     leadership: Leadership | None = None  # PostgreSQL: compete for the lead; None: this process runs alone
     exit_status: int = 0  # 3: stopped to keep delivery exactly-once (store unreachable, lead lost)
+    serve_web: bool = False  # the web server on config.web.listen (the CLI turns it on unless --no-web)
+    web_server: WebServer | None = None  # while running (tests read its port)
 
     async def run(self) -> None:
         """Until a signal or ``run_for``; raises ``ServiceFailed`` (one line) if a part of the service died.
@@ -192,6 +200,12 @@ class Runner:
         if self.run_for is not None:
             parts[asyncio.create_task(asyncio.sleep(self.run_for.total_seconds()))] = "stop"
         try:
+            if self.serve_web and (address := self.config.web.address) is not None:  # standbys serve pages too
+                runtime = Runtime(role=lambda: "single" if leadership is None else "leader" if leadership.held else "standby",
+                                  scheduler_running=lambda: bool(engine.scheduler.running))
+                self.web_server = WebServer(build_app(self.store, self.config, runtime), *address)
+                parts[await self.web_server.start()] = "web server"
+                self.console.print(both("web.serving", url=self.web_server.url).replace("\n", " / "), markup=False)
             if leadership is not None:
                 engine.deliverer.may_claim = lambda: leadership.held  # the fence: no claim unless leading
                 chat, zalo = await self._start_webhooks(sv, stop, incidents)  # a standby answers webhooks (store-backed)
@@ -219,10 +233,13 @@ class Runner:
                 raise ServiceFailed(_ended(parts[ended], ended))
         finally:
             for t in parts:
-                t.cancel()
+                if parts[t] != "web server":  # stopped below, after the chat side: it drains its requests
+                    t.cancel()
             self.console.print(f"{inline('run.stopping')}…")
             if chat is not None:
                 await telegram_bot.stop(chat)
+            if self.web_server is not None:
+                await self.web_server.stop()
             await zalo()
             await engine.stop()
             self._report_unrecorded(engine)  # after the stop: sends that finished meanwhile are listed too

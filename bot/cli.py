@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import os
@@ -33,7 +34,7 @@ from bot.zalo_cli import zalo_app
 from campaign import chats
 from campaign.calendars import CalendarPost, person_calendar, public_calendar
 from campaign.clock import SystemClock
-from campaign.config import Config, load_config
+from campaign.config import Config, load_config, parse_listen
 from campaign.content import scan_content
 from campaign.errors import ChannelSetupError, InputError, LoaError, Problem, printable
 from campaign.plan import PlanRow, build_plan, plan_warnings
@@ -42,7 +43,7 @@ from campaign.queries import stored_states
 from campaign.store.db import Store
 from campaign.store.repo import delivery_counts, delivery_counts_by_channel
 from campaign.sync import sync as run_sync
-from campaign.texts import TEXTS, both, t
+from campaign.texts import TEXTS, both, pair, t
 from campaign.timeexpr import parse_duration
 
 if TYPE_CHECKING:  # python-telegram-bot takes a second to import: `loa check` does without it
@@ -342,6 +343,8 @@ def run(
     listen: Annotated[str, typer.Option("--listen", help=h("cli.opt.listen"))] = "127.0.0.1:8443",
     zalo_webhook: Annotated[str | None, typer.Option("--zalo-webhook", help=h("cli.opt.zalo_webhook"))] = None,
     zalo_listen: Annotated[str, typer.Option("--zalo-listen", help=h("cli.opt.zalo_listen"))] = "127.0.0.1:8444",
+    web: Annotated[str | None, typer.Option("--web", help=h("cli.opt.web"))] = None,
+    no_web: Annotated[bool, typer.Option("--no-web", help=h("cli.opt.no_web"))] = False,
 ) -> None:
     """Chạy lịch đăng / run: sync, schedule, publish, watch content/ (Ctrl-C stops cleanly).
 
@@ -353,7 +356,7 @@ def run(
     from bot.logs import setup_logging
     from campaign.store.leader import AnotherRunner, Leadership
 
-    cfg = load(config, content)
+    cfg = _with_web(load(config, content), web, no_web)
     setup_logging(cfg)
     try:
         lock = single_runner(cfg.database_url)  # SQLite: one process; held until this run ends (or the process dies)
@@ -375,7 +378,7 @@ def run(
             runner = Runner(cfg, store, adapters, clock=clock, run_for=duration, watch=watch, chat_token=token,
                             webhook=_webhook(webhook, listen, cfg.telegram.webhook_secret_env),
                             zalo_token=zalo_token, zalo_webhook=_webhook(zalo_webhook, zalo_listen, cfg.zalo.bot_webhook_secret_env),
-                            console=out, leadership=leadership)
+                            console=out, leadership=leadership, serve_web=cfg.web.address is not None)
             asyncio.run(runner.run())
         except LoaError as exc:  # a setup problem, or a part of the service that died (bot.app.ServiceFailed)
             _fail(exc)
@@ -484,6 +487,20 @@ def audit(
 def _warning_line(w: Problem) -> str:
     where = printable(f"{w.path}{f':{w.line}' if w.line else ''}")
     return f"{where}: {h('cli.warning')}: {w.message}"
+
+
+def _with_web(cfg: Config, web: str | None, no_web: bool) -> Config:
+    """``--web HOST:PORT`` / ``--no-web`` over ``[web] listen``."""
+    if no_web:
+        return dataclasses.replace(cfg, web=dataclasses.replace(cfg.web, listen=""))
+    if web is None:
+        return cfg
+    try:
+        parse_listen(web)
+    except ValueError:
+        err.print(" / ".join(pair("web.bad_option", value=repr(web))), markup=False)
+        raise typer.Exit(1) from None
+    return dataclasses.replace(cfg, web=dataclasses.replace(cfg.web, listen=web))
 
 
 def _webhook(url: str | None, listen: str, secret_env: str) -> Webhook | None:

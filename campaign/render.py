@@ -50,7 +50,7 @@ ZALO_TEXT_LIMIT = 2000
 FACEBOOK_TEXT_LIMIT = 63206  # a Page post's message (characters); a webhook has no limit of its own
 
 KNOWN_KINDS: frozenset[str] = frozenset(
-    {"telegram", "zalo_oa_group", "zalo_oa_broadcast", "zalo_bot", "facebook_page", "webhook", "console"}
+    {"telegram", "zalo_oa_group", "zalo_oa_broadcast", "zalo_bot", "facebook_page", "webhook", "feed", "led", "console"}
 )
 ZALO_KINDS: frozenset[str] = frozenset({"zalo_oa_group", "zalo_oa_broadcast", "zalo_bot"})
 

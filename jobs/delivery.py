@@ -24,6 +24,7 @@ from campaign.store import repo
 from campaign.store.db import Store, is_outage
 from campaign.store.models import Delivery
 from channels.base import Channel, OutMessage, Sent
+from jobs import metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -131,6 +132,7 @@ class Deliverer:
         now = self.clock.now()
         await self._record(d, f"sent as message(s) {', '.join(sent.message_ids) or '?'}",
                            lambda: publishing.mark_sent(self.store, d.id or 0, sent.message_ids, now))
+        metrics.LATENESS.labels(channel.kind).observe(max(0.0, (now - d.due_at).total_seconds()))
 
     async def _send_following(self, adapter: Channel, channel: ChannelConfig, target: str, message: OutMessage) -> Sent:
         """Send; a chat that moved (a group upgraded: refused, nothing went out) is remembered and followed at once."""
@@ -191,6 +193,11 @@ class Deliverer:
             self.store, self.config, d.id or 0, error, transient=transient, retry_after=retry_after, now=now))
         if status is None:
             return
+        kind = ch.kind if (ch := self.config.channels.get(d.channel)) is not None else "?"
+        if retry_after is not None:
+            metrics.RATE_LIMITED.labels(kind).inc()
+        if status == "pending":
+            metrics.RETRIES.labels(kind).inc()
         log.warning("delivery %s (%s → %s) %s: %s", d.id, d.ref, d.channel, "will retry" if status == "pending" else status, error)
         if status == "failed":
             self.start_ready()  # the admins' alert about it goes out now, not at the next sweep

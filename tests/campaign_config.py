@@ -77,4 +77,7 @@ channels = ["tg"]
 
 [alerts]
 chats = ["admin"]
+
+[web]
+listen = "127.0.0.1:0"  # a free port: tests and benchmarks run several loa run at once
 """

@@ -31,11 +31,14 @@ from campaign.config.model import (
     ReminderPolicy,
     TelegramSettings,
     WebhookSettings,
+    WebSettings,
     ZaloSettings,
     count_approvers,
+    parse_listen,
 )
 from campaign.config.targets import (
     CHANNEL_KINDS,
+    PULL_KINDS,
     TELEGRAM_ID_MAX,
     TELEGRAM_TARGET_RE,
     ZALO_BROADCAST_RE,
@@ -47,6 +50,6 @@ __all__ = [
     "CHANNEL_KINDS", "ENV_NAME_RE", "FACEBOOK_GRAPH_API", "LANGUAGES", "ON_AMBIGUOUS", "PHASES", "ROLES", "TELEGRAM_API",
     "TELEGRAM_FILE_API", "TELEGRAM_ID_MAX", "TELEGRAM_TARGET_RE", "ZALO_BOT_API", "ZALO_BROADCAST_RE",
     "ZALO_ID_RE", "ZALO_OAUTH_API", "ZALO_OA_API", "ApprovalPolicy", "ChannelConfig", "Config",
-    "DeliverySettings", "FacebookSettings", "WebhookSettings", "Milestone", "Person", "ReminderPolicy", "TelegramSettings", "ZaloSettings",
+    "DeliverySettings", "FacebookSettings", "WebhookSettings", "WebSettings", "PULL_KINDS", "parse_listen", "Milestone", "Person", "ReminderPolicy", "TelegramSettings", "ZaloSettings",
     "count_approvers", "load_config", "target_problem", "url_problem",
 ]

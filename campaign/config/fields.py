@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BeforeValidator, PlainValidator, ValidationInfo
 
 from campaign.config.messages import fail, line, short
-from campaign.config.model import LANGUAGES, ON_AMBIGUOUS, PHASES, ROLES
+from campaign.config.model import LANGUAGES, ON_AMBIGUOUS, PHASES, ROLES, parse_listen
 from campaign.config.targets import CHANNEL_KINDS, ZALO_ID_RE
 from campaign.errors import CONTROL_RE, TimeExpressionError
 from campaign.timeexpr import Offset, check_day, parse_clock, parse_duration, parse_offset, parse_point
@@ -145,6 +145,15 @@ Zone = Annotated[tzinfo, PlainValidator(_zone)]
 Language = Annotated[str, BeforeValidator(_text), AfterValidator(_one_of(LANGUAGES, "config.language"))]
 EnvName = Annotated[str, BeforeValidator(_text), AfterValidator(_matches(ENV_NAME_RE, "config.env_name"))]
 GraphVersion = Annotated[str, BeforeValidator(_text), AfterValidator(_matches(GRAPH_VERSION_RE, "config.graph_version"))]
+def _listen(value: str) -> str:
+    try:
+        parse_listen(value)
+    except ValueError:
+        raise fail("config.listen", got=short(value)) from None
+    return value
+
+
+Listen = Annotated[str, BeforeValidator(_text), AfterValidator(_listen)]
 BaseUrl = Annotated[str, BeforeValidator(_text), AfterValidator(_url(optional=False))]
 OptionalUrl = Annotated[str, BeforeValidator(_text), AfterValidator(_url(optional=True))]
 OnAmbiguous = Annotated[str, BeforeValidator(_text), AfterValidator(_one_of(ON_AMBIGUOUS, "config.on_ambiguous"))]

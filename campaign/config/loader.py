@@ -31,14 +31,18 @@ from campaign.config.model import (
     ReminderPolicy,
     TelegramSettings,
     WebhookSettings,
+    WebSettings,
     ZaloSettings,
     count_approvers,
 )
+from campaign.config.targets import PULL_KINDS
 from campaign.errors import ConfigError, Problem, TimeExpressionError
 from campaign.timeexpr import make_span
 
 M = TypeVar("M", bound=BaseModel)
 _CHANNEL_KEY_RE = re.compile(r"[a-z0-9_]+")
+# The per-kind keys of [channels.<key>] that ChannelConfig carries (token_env, secret_env, rotate_seconds, recent).
+_CHANNEL_EXTRAS = frozenset(f for m in schema.CHANNEL_ENTRIES.values() for f in m.model_fields) - set(schema.ChannelEntry.model_fields)
 _PASSES = 4  # the first pass finds every bad value; the next ones meet only checks of the table as a whole
 
 
@@ -125,6 +129,7 @@ class _Loader:
         facebook = FacebookSettings(**self.table("facebook", schema.FacebookTable).model_dump())
         webhook = WebhookSettings(**self.table("webhook", schema.WebhookTable).model_dump())
         delivery = DeliverySettings(**self.table("delivery", schema.DeliveryTable).model_dump())
+        web = WebSettings(**self.table("web", schema.WebTable).model_dump())
         database = self.table("database", schema.DatabaseTable)
         if self.problems:
             raise ConfigError(self.problems)
@@ -133,7 +138,7 @@ class _Loader:
             content_dir=(content_dir or base / campaign.content_dir).resolve(), catch_up=campaign.catch_up,
             anchors=anchors, milestones=milestones, channels=channels, default_channels=default_channels,
             people=people, approval=approval, reminders=policy, alert_chats=alert_chats, telegram=telegram,
-            zalo=zalo, delivery=delivery, facebook=facebook, webhook=webhook,
+            zalo=zalo, delivery=delivery, facebook=facebook, webhook=webhook, web=web,
             database_url=env.get("LOA_DATABASE_URL") or database.url or f"sqlite:///{base / 'data' / 'loa.db'}",
             milestone_lines=milestone_lines,
             channel_lines={k: at for k in channels if (at := self.lines.of("channels", k, "target"))},
@@ -189,11 +194,20 @@ class _Loader:
                 continue
             if not _CHANNEL_KEY_RE.fullmatch(key):
                 self.err(line("config.channel_key", channel=key), "channels", key)
-            model = schema.CHANNEL_ENTRIES.get(str(value.get("kind", "")), schema.ChannelEntry)
+            kind = str(value.get("kind", ""))
+            if kind in PULL_KINDS and "target" not in value:  # a feed or screen is named after its key by default
+                value = {**value, "target": key.replace("_", "-")}
+            model = schema.CHANNEL_ENTRIES.get(kind, schema.ChannelEntry)
             c = self.validate(model, value, ("channels", key), channel=key)
-            if c is not None:
-                out[key] = ChannelConfig(key, c.kind, str(c.target), key if c.label is None else c.label,
-                                         token_env=getattr(c, "token_env", ""), secret_env=getattr(c, "secret_env", ""))
+            if c is None:
+                continue
+            if c.kind in PULL_KINDS and (other := next((o.key for o in out.values()
+                                                         if o.kind == c.kind and o.target == c.target), None)):
+                self.err(line("config.pull_twice", channel=key, target=str(c.target), other=other, kind=c.kind),
+                         "channels", key, "target")
+                continue
+            out[key] = ChannelConfig(key, c.kind, str(c.target), key if c.label is None else c.label,
+                                     **{k: v for k, v in c.model_dump().items() if k in _CHANNEL_EXTRAS})
         return out
 
     def known(self, names: list[str], channels: dict[str, ChannelConfig], *key: str) -> tuple[str, ...]:

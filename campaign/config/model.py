@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta, tzinfo
 from pathlib import Path
@@ -37,6 +38,8 @@ class ChannelConfig:
     label: str
     token_env: str = ""  # facebook_page: the variable holding the Page access token
     secret_env: str = ""  # webhook: the variable holding the HMAC secret
+    rotate_seconds: int = 10  # led: seconds each post stays on the screen
+    recent: int = 5  # led: how many of the latest posts the screen rotates through
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,32 @@ class WebhookSettings:
     timeout: timedelta = timedelta(seconds=20)  # how long to wait for a receiver's answer
 
 
+LISTEN_RE = re.compile(r"(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(?P<port>[0-9]{1,5})")
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """The HTTP server inside ``loa run`` (feeds, LED screens, /healthz, /metrics); listen "" turns it off."""
+
+    listen: str = "127.0.0.1:8080"
+    public_url: str = ""  # how the world reaches it (links and enclosures in feeds); "" = the address asked
+
+    @property
+    def address(self) -> tuple[str, int] | None:
+        """(host, port) to listen on, or None when the server is off."""
+        return parse_listen(self.listen)
+
+
+def parse_listen(text: str) -> tuple[str, int] | None:
+    """"host:port" -> (host, port); "" -> None; ValueError for anything else."""
+    if text == "":
+        return None
+    m = LISTEN_RE.fullmatch(text)
+    if m is None or not 0 <= int(m.group("port")) < 65536:  # 0: any free port (tests)
+        raise ValueError(text)
+    return m.group("host").strip("[]"), int(m.group("port"))
+
+
 @dataclass(frozen=True)
 class DeliverySettings:
     max_attempts: int = 6
@@ -152,6 +181,7 @@ class Config:
     database_url: str
     facebook: FacebookSettings = field(default_factory=FacebookSettings)
     webhook: WebhookSettings = field(default_factory=WebhookSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     milestone_lines: dict[str, int] = field(default_factory=dict, compare=False)
     channel_lines: dict[str, int] = field(default_factory=dict, compare=False)  # line of each channel's target
 

@@ -23,6 +23,7 @@ from campaign.config.fields import (
     EnvName,
     GraphVersion,
     Language,
+    Listen,
     MilestoneId,
     Offsets,
     OnAmbiguous,
@@ -43,13 +44,14 @@ from campaign.config.model import (
     FacebookSettings,
     TelegramSettings,
     WebhookSettings,
+    WebSettings,
     ZaloSettings,
 )
 from campaign.config.targets import TELEGRAM_ID_MAX, target_problem
 
 TOP_LEVEL = (
     "campaign", "anchors", "milestones", "channels", "defaults", "people", "approval",
-    "reminders", "alerts", "telegram", "zalo", "facebook", "webhook", "delivery", "database",
+    "reminders", "alerts", "telegram", "zalo", "facebook", "webhook", "delivery", "database", "web",
 )
 
 
@@ -99,8 +101,14 @@ class WebhookChannelEntry(ChannelEntry):
     secret_env: EnvName = "LOA_WEBHOOK_SECRET"  # the NAME of the variable holding the HMAC secret
 
 
+class LedChannelEntry(ChannelEntry):
+    rotate_seconds: int = Field(10, ge=3, le=3600)  # how long each post stays on the screen
+    recent: int = Field(5, ge=1, le=50)  # how many of the latest posts the screen rotates through
+
+
 # A kind with keys of its own has its own entry model; every other kind takes only kind, target, label.
-CHANNEL_ENTRIES: dict[str, type[ChannelEntry]] = {"facebook_page": FacebookChannelEntry, "webhook": WebhookChannelEntry}
+CHANNEL_ENTRIES: dict[str, type[ChannelEntry]] = {"facebook_page": FacebookChannelEntry, "webhook": WebhookChannelEntry,
+                                                 "led": LedChannelEntry}
 
 
 class DefaultsTable(Table):
@@ -180,6 +188,11 @@ class FacebookTable(Table):
 class WebhookTable(Table):
     media_base_url: OptionalUrl = WebhookSettings.media_base_url
     timeout: Duration = Field(WebhookSettings.timeout, ge=timedelta(seconds=1))  # a receiver's answer
+
+
+class WebTable(Table):
+    listen: Listen = WebSettings.listen  # "host:port", or "" to turn the server off
+    public_url: OptionalUrl = WebSettings.public_url
 
 
 class DeliveryTable(Table):

@@ -9,12 +9,16 @@ import re
 
 from campaign.errors import CONTROL_RE
 
-CHANNEL_KINDS = ("telegram", "zalo_oa_group", "zalo_oa_broadcast", "zalo_bot", "facebook_page", "webhook", "console")
+CHANNEL_KINDS = (
+    "telegram", "zalo_oa_group", "zalo_oa_broadcast", "zalo_bot", "facebook_page", "webhook", "feed", "led", "console",
+)
+PULL_KINDS = ("feed", "led")  # kinds nobody sends to: what is published to them is served by web/
 # What each platform accepts as a target or a person's id (checked here, not at the first send).
 TELEGRAM_TARGET_RE = re.compile(r"@[A-Za-z][A-Za-z0-9_]{2,31}|-?[1-9][0-9]{0,18}")
 ZALO_ID_RE = re.compile(r"[A-Za-z0-9_]{1,64}")  # Zalo user, group and bot chat ids: digits or hex
 ZALO_BROADCAST_RE = re.compile(r"followers(?::\s*[a-z_]+\s*=\s*[A-Za-z0-9_-]+(?:\s*,\s*[a-z_]+\s*=\s*[A-Za-z0-9_-]+)*)?")
 TELEGRAM_ID_MAX = 2**63 - 1
+PULL_TARGET_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # a feed's or LED screen's name in its URL
 FACEBOOK_PAGE_RE = re.compile(r"[1-9][0-9]{4,24}")  # a Page id: digits (the Graph API takes no username for posting)
 
 
@@ -49,6 +53,11 @@ def target_problem(kind: str, target: str | int) -> str | None:
             return None
         return (f"đích webhook phải là địa chỉ http:// hoặc https:// của bên nhận, không phải {_short(target)} / "
                 f"a webhook target is the receiver's http:// or https:// URL, not {_short(target)}")
+    if kind in PULL_KINDS:
+        if isinstance(target, str) and PULL_TARGET_RE.fullmatch(text):
+            return None
+        return (f"đích {kind} là tên trong địa chỉ web (a-z, 0-9, '-', '_'; ví dụ 'so-tt'), không phải {_short(target)} / "
+                f"a {kind} target is its name in the web address (a-z, 0-9, '-', '_'; e.g. 'so-tt'), not {_short(target)}")
     if CONTROL_RE.search(text):
         return "đích chứa ký tự điều khiển / the target contains a control character"
     return None

@@ -102,7 +102,7 @@ class Delivery(SQLModel, table=True):
     content_hash: str | None = Field(default=None, max_length=64)
     message_ids: list[str] = _json()
     last_error: str | None = None
-    sent_at: datetime | None = _utc(nullable=True)
+    sent_at: datetime | None = _utc(nullable=True, index=True)  # indexed: /healthz's last publish
     created_at: datetime = _utc()
 
 
@@ -168,3 +168,25 @@ class ChatMove(SQLModel, table=True):
     new_chat: str = Field(max_length=100)
     at: datetime = _utc()
     source: str = Field(default="send", max_length=20)  # send (refused, then followed) | update (chat service message)
+
+
+class PullItem(SQLModel, table=True):
+    """A post published to a pull channel (feed, LED screen): what ``web/`` serves for it.
+
+    Retracting marks it rather than deleting it (the delivery still names it); corrections rewrite it.
+    """
+
+    __tablename__ = "pull_items"
+    __table_args__ = (Index("ix_pull_items_listing", "kind", "target", "retracted", "published_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)  # feed | led
+    target: str = Field(max_length=100)  # its name in the URL: /feeds/<target>.atom, /led/<target>
+    guid: str = Field(max_length=64)  # a stable, never reused id for feed readers (urn:uuid:…)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    html: str = Field(sa_column=Column(Text, nullable=False))
+    plain: str = Field(sa_column=Column(Text, nullable=False))
+    media: list[str] = _json()  # paths relative to content/
+    retracted: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    published_at: datetime = _utc()
+    updated_at: datetime = _utc()

@@ -1,0 +1,295 @@
+"""The Starlette application: routes, and the store reads behind them (run off the event loop).
+
+Every page shows published content only, so nothing here needs a login. Feeds and LED data are
+rendered once per channel version and kept, so a feed reader polling every minute or a screen
+checking every second costs one primary-key read when nothing changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from campaign import monitoring, pull
+from campaign.config import ChannelConfig, Config
+from campaign.store.db import Store
+from campaign.store.models import PullItem
+from campaign.texts import pair
+from web import feeds
+from web.metrics import StoreCollector
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+STATIC_MAX_AGE = 86400  # static URLs carry their content's hash, so a day is safe
+LED_CHECK_EVERY = 1.0  # seconds between an LED event stream's checks of its channel's version
+LED_HEARTBEAT = 15.0  # a comment line this often keeps proxies from closing an idle stream
+FRESH_FOR = 1.0  # seconds a channel's version or the health facts are reused before the store is asked again
+
+
+@dataclass
+class Runtime:
+    """What the rest of ``loa run`` tells /healthz: the role and whether the scheduler runs."""
+
+    role: Callable[[], str] = lambda: "single"  # leader | standby | single
+    scheduler_running: Callable[[], bool] = lambda: True
+
+
+@dataclass
+class _Cache:
+    """Rendered bodies by (kind, target, format, version); old versions are dropped."""
+
+    bodies: dict[tuple[str, ...], tuple[str, bytes]] = field(default_factory=dict)
+
+    def get(self, key: tuple[str, ...], version: str) -> bytes | None:
+        hit = self.bodies.get(key)
+        return hit[1] if hit is not None and hit[0] == version else None
+
+    def put(self, key: tuple[str, ...], version: str, body: bytes) -> None:
+        if len(self.bodies) > 1000:  # many Host headers (public_url unset): start again
+            self.bodies.clear()
+        self.bodies[key] = (version, body)
+
+
+class _Fresh:
+    """Channel versions, reused for ``FRESH_FOR`` seconds: screens and feed readers asking many times a
+    second cost the store one read a second, and a cached answer never leaves the event loop. A write
+    by this process (its pull adapter) drops them at once; another process's shows within the second."""
+
+    def __init__(self) -> None:
+        self._values: dict[Any, tuple[float, int, Any]] = {}
+
+    def get(self, key: Any) -> Any:
+        hit = self._values.get(key)
+        if hit is None or time.monotonic() - hit[0] >= FRESH_FOR or hit[1] != pull.local_writes():
+            return None
+        return hit[2]
+
+    def put(self, key: Any, value: Any, writes: int) -> None:
+        self._values[key] = (time.monotonic(), writes, value)
+
+
+class CachedStatic(StaticFiles):
+    """Static files with a Cache-Control header (StaticFiles gives ETag and Last-Modified only)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code in (200, 304):
+            response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}"
+        return response
+
+
+def static_version(name: str) -> str:
+    return hashlib.sha256((HERE / "static" / name).read_bytes()).hexdigest()[:12]
+
+
+def build_app(store: Store, config: Config, runtime: Runtime | None = None) -> Starlette:
+    runtime = runtime or Runtime()
+
+    def base_of(request: Request) -> str:
+        """Links and enclosures: [web] public_url, else the address the client used."""
+        return config.web.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+
+    cache = _Cache()
+    fresh = _Fresh()
+
+    def version(kind: str, target: str) -> str:
+        """Called in a worker thread: the store at most once per ``FRESH_FOR``."""
+        value = fresh.get((kind, target))
+        if value is None:
+            writes = pull.local_writes()  # before the read: a write meanwhile leaves the copy stale, not wrong
+            value = pull.version(store, kind, target)
+            fresh.put((kind, target), value, writes)
+        return str(value)
+
+    def cached(kind: str, target: str, fmt: str, base: str) -> tuple[str, bytes] | None:
+        """On the event loop, no store read: the body if the version is fresh and its rendering kept."""
+        value = fresh.get((kind, target))
+        body = cache.get((kind, target, fmt, base), value) if value is not None else None
+        return (value, body) if body is not None else None
+
+    templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
+    statics = {name: f"/static/{name}?v={static_version(name)}" for name in ("led.css", "led.js")}
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(StoreCollector(store, config))
+    stopping = asyncio.Event()
+
+    def channel(kind: str, target: str) -> ChannelConfig | None:
+        return next((c for c in config.channels.values() if c.kind == kind and c.target == target), None)
+
+    def not_found() -> Response:
+        return JSONResponse({"error": " / ".join(pair("web.no_channel"))}, status_code=404)
+
+    async def index(request: Request) -> Response:
+        page = templates.get_template("index.html").render(
+            name=config.name, feeds=[c for c in config.channels.values() if c.kind == "feed"],
+            screens=[c for c in config.channels.values() if c.kind == "led"], css=statics["led.css"],
+            words={k: " / ".join(pair(f"web.{k}")) for k in ("feeds", "screens")})
+        return HTMLResponse(page)
+
+    async def healthz(request: Request) -> Response:
+        def check() -> dict[str, Any]:
+            try:
+                facts = monitoring.health_facts(store)
+            except Exception as exc:  # noqa: BLE001 - the answer is "unhealthy", with why
+                return {"store_reachable": False, "store_error": str(exc).splitlines()[0][:200]}
+            return {"store_reachable": True, "last_publish": facts.last_publish.isoformat() if facts.last_publish else None,
+                    "deliveries": {"pending": facts.pending, "unknown": facts.unknown}}
+
+        body = {"role": runtime.role(), "scheduler_running": runtime.scheduler_running(), **await run_in_threadpool(check)}
+        body["healthy"] = body["store_reachable"] and (body["scheduler_running"] or body["role"] == "standby")
+        return JSONResponse(body, status_code=200 if body["healthy"] else 503, headers={"Cache-Control": "no-store"})
+
+    async def metrics(request: Request) -> Response:
+        body = await run_in_threadpool(generate_latest, registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    async def feed(request: Request) -> Response:
+        target, fmt, base = request.path_params["target"], request.path_params["fmt"], base_of(request)
+        ch = channel("feed", target)
+        if ch is None or fmt not in feeds.FORMATS:
+            return not_found()
+
+        def load() -> tuple[str, bytes]:
+            ver = version("feed", target)
+            body = cache.get(("feed", target, fmt, base), ver)
+            if body is None:
+                body = feeds.render(fmt, config, ch, pull.latest(store, "feed", target, pull.FEED_ITEMS), base)
+                cache.put(("feed", target, fmt, base), ver, body)
+            return ver, body
+
+        hit = cached("feed", target, fmt, base)
+        ver, body = hit if hit is not None else await run_in_threadpool(load)
+        headers = {"ETag": _etag(ver, fmt), "Cache-Control": "no-cache"}
+        if _matches(request.headers.get("if-none-match"), headers["ETag"]):
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type=feeds.FORMATS[fmt], headers=headers)
+
+    def led_data(ch: ChannelConfig, base: str) -> tuple[str, bytes]:
+        """The screen's items as JSON, for this version of the channel (in a worker thread)."""
+        ver = version("led", ch.target)
+        body = cache.get(("led", ch.target, "json", base), ver)
+        if body is None:
+            items = pull.latest(store, "led", ch.target, ch.recent)
+            body = json.dumps({"version": ver, "items": [_led_item(base, config.tz, i) for i in items]},
+                              ensure_ascii=False, separators=(",", ":")).encode()
+            cache.put(("led", ch.target, "json", base), ver, body)
+        return ver, body
+
+    async def led_now(ch: ChannelConfig, base: str) -> tuple[str, bytes]:
+        hit = cached("led", ch.target, "json", base)
+        return hit if hit is not None else await run_in_threadpool(led_data, ch, base)
+
+    async def led_page(request: Request) -> Response:
+        ch = channel("led", request.path_params["target"])
+        if ch is None:
+            return not_found()
+        _ver, data = await led_now(ch, base_of(request))
+        page = templates.get_template("led.html").render(
+            title=ch.label, name=config.name, lang=config.language, data=json.loads(data), data_json=data.decode(),
+            rotate=ch.rotate_seconds, target=ch.target, css=statics["led.css"], js=statics["led.js"],
+            offline=" / ".join(pair("web.offline")))
+        return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
+
+    async def led_json(request: Request) -> Response:
+        ch = channel("led", request.path_params["target"])
+        if ch is None:
+            return not_found()
+        ver, data = await led_now(ch, base_of(request))
+        return Response(data, media_type="application/json", headers={"ETag": _etag(ver, "led"), "Cache-Control": "no-cache"})
+
+    async def led_events(request: Request) -> Response:
+        """Server-sent events: the items whenever the channel's version changes (checked every second)."""
+        ch = channel("led", request.path_params["target"])
+        if ch is None:
+            return not_found()
+
+        async def stream() -> AsyncIterator[bytes]:
+            seen = None
+            quiet = 0.0
+            yield f"retry: {int(LED_CHECK_EVERY * 2000)}\n\n".encode()
+            while not stopping.is_set():
+                try:
+                    ver, data = await led_now(ch, base_of(request))
+                except Exception as exc:  # noqa: BLE001 - the store is down: the screen keeps what it shows
+                    log.warning("LED %s: cannot read the store: %s", ch.target, str(exc).splitlines()[0][:200])
+                    ver, data = seen or "", b""
+                if ver != seen and data:
+                    seen, quiet = ver, 0.0
+                    yield b"event: items\ndata: " + data + b"\n\n"
+                elif quiet >= LED_HEARTBEAT:
+                    quiet = 0.0
+                    yield b": still here\n\n"
+                if await request.is_disconnected():
+                    return
+                try:
+                    await asyncio.wait_for(stopping.wait(), LED_CHECK_EVERY)
+                except TimeoutError:
+                    quiet += LED_CHECK_EVERY
+
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    async def media(request: Request) -> Response:
+        """A file of a published item (not any file of content/: unpublished posts stay private)."""
+        item_id, index = request.path_params["item"], request.path_params["index"]
+
+        def find() -> PullItem | None:
+            with store.session() as s:
+                return s.get(PullItem, item_id)
+
+        item = await run_in_threadpool(find)
+        if item is None or item.retracted or index >= len(item.media) or Path(item.media[index]).name != request.path_params["name"]:
+            return JSONResponse({"error": " / ".join(pair("web.no_file"))}, status_code=404)
+        path = (config.content_dir / item.media[index]).resolve()
+        if not path.is_relative_to(config.content_dir.resolve()) or not path.is_file():
+            return JSONResponse({"error": " / ".join(pair("web.no_file"))}, status_code=404)
+        return FileResponse(path, headers={"Cache-Control": f"public, max-age={STATIC_MAX_AGE}"})
+
+    app = Starlette(routes=[
+        Route("/", index),
+        Route("/healthz", healthz),
+        Route("/metrics", metrics),
+        Route("/feeds/{target}.{fmt}", feed),
+        Route("/led/{target}.json", led_json),  # before /led/{target}, which would match it too
+        Route("/led/{target}", led_page),
+        Route("/led/{target}/events", led_events),
+        Route("/media/{item:int}/{index:int}/{name}", media),
+        Mount("/static", CachedStatic(directory=HERE / "static"), name="static"),
+    ])
+    app.state.stopping = stopping
+    return app
+
+
+def _etag(version: str, fmt: str) -> str:
+    return f'"{version}.{fmt}"'
+
+
+def _matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    return header.strip() == "*" or etag in {t.strip().removeprefix("W/") for t in header.split(",")}
+
+
+def _led_item(base: str, tz: tzinfo, item: PullItem) -> dict[str, Any]:
+    images = [feeds.media_url(base, item, n) for n, m in enumerate(item.media)
+              if m.lower().endswith((".jpg", ".jpeg", ".png", ".gif", ".webp"))]
+    return {"id": item.id, "title": item.title, "html": item.html, "image": images[0] if images else None,
+            "published": f"{item.published_at.astimezone(tz):%H:%M %d/%m/%Y}"}
