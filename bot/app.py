@@ -24,6 +24,7 @@ from bot.telegram_bot import Webhook, build_application
 from campaign.clock import Clock, SystemClock
 from campaign.config import Config
 from campaign.errors import ChannelSetupError, LoaError
+from campaign.kinds import ChannelKind
 from campaign.publishing import raise_alert
 from campaign.store.db import Store, sqlite_path
 from campaign.store.leader import Leadership, SqliteLock, runners
@@ -70,41 +71,64 @@ async def _nothing() -> None:
     return None
 
 
+class _Adapters:
+    """Builds each channel kind's adapter once, from ``config`` and the environment, on first use:
+    one adapter per platform account (the two Zalo OA kinds share one ``ZaloOA``)."""
+
+    def __init__(self, config: Config, env: Mapping[str, str], console: ConsoleChannel, store: Store | None,
+                 clock: Clock | None, on_zalo_stop: Callable[[str], None] | None) -> None:
+        self.config, self.env, self.console, self.store, self.clock = config, env, console, store, clock
+        self.on_zalo_stop = on_zalo_stop
+        self.media_url = media_url_from_base(config.zalo.media_base_url, config.content_dir)
+        self.built: dict[ChannelKind, Channel] = {}
+        self.oa: ZaloOA | None = None
+
+    def get(self, kind: ChannelKind) -> Channel:
+        if kind not in self.built:
+            self.built[kind] = ADAPTER_FACTORIES[kind](self, kind)
+        return self.built[kind]
+
+    def telegram(self, kind: ChannelKind) -> Channel:
+        token = _secret(self.env, self.config.telegram.token_env)
+        return TelegramChannel(token, api_base=self.config.telegram.api_base, file_base=self.config.telegram.file_base)
+
+    def zalo_oa(self, kind: ChannelKind) -> Channel:
+        if self.oa is None:
+            if self.store is None:
+                raise ChannelSetupError("Zalo OA cần kho dữ liệu / Zalo OA needs the store")
+            z = self.config.zalo
+            self.oa = ZaloOA.from_settings(z, self.store, self.env, clock=self.clock, media_url=self.media_url,
+                                           refresh_margin=z.refresh_margin, on_stop=self.on_zalo_stop,
+                                           default_cover_url=z.default_cover_url or None,
+                                           author=z.article_author or self.config.name)
+        return ZaloOAChannel(self.oa, kind)
+
+    def zalo_bot(self, kind: ChannelKind) -> Channel:
+        z = self.config.zalo
+        return ZaloBotChannel(_secret(self.env, z.bot_token_env), api_base=z.bot_api_base, media_url=self.media_url)
+
+    def local_console(self, kind: ChannelKind) -> Channel:
+        return self.console
+
+
+# Channel kind -> how its adapter is built. Adding a kind: its entry in campaign.kinds.SPECS and one here.
+ADAPTER_FACTORIES: Mapping[ChannelKind, Callable[[_Adapters, ChannelKind], Channel]] = {
+    ChannelKind.TELEGRAM: _Adapters.telegram,
+    ChannelKind.ZALO_OA_GROUP: _Adapters.zalo_oa,
+    ChannelKind.ZALO_OA_BROADCAST: _Adapters.zalo_oa,
+    ChannelKind.ZALO_BOT: _Adapters.zalo_bot,
+    ChannelKind.CONSOLE: _Adapters.local_console,
+}
+
+
 def build_adapters(config: Config, *, offline: bool, env: Mapping[str, str] | None = None,
                    console: ConsoleChannel | None = None, store: Store | None = None, clock: Clock | None = None,
                    on_zalo_stop: Callable[[str], None] | None = None) -> dict[str, Channel]:
     """Channel key -> adapter. One adapter instance per platform (or OA channel kind), shared by its channels."""
-    env = os.environ if env is None else env
-    console = console or ConsoleChannel(label=_labeller(config))
-    media_url = media_url_from_base(config.zalo.media_base_url, config.content_dir)
-    adapters: dict[str, Channel] = {}
-    shared: dict[str, Channel] = {}
-
-    def telegram() -> Channel:
-        token = _secret(env, config.telegram.token_env)
-        return TelegramChannel(token, api_base=config.telegram.api_base, file_base=config.telegram.file_base)
-
-    def zalo_oa() -> ZaloOA:
-        if store is None:
-            raise ChannelSetupError("Zalo OA cần kho dữ liệu / Zalo OA needs the store")
-        return ZaloOA.from_settings(config.zalo, store, env, clock=clock, media_url=media_url,
-                                    refresh_margin=config.zalo.refresh_margin, on_stop=on_zalo_stop,
-                                    default_cover_url=config.zalo.default_cover_url or None,
-                                    author=config.zalo.article_author or config.name)
-
-    def zalo_bot() -> Channel:
-        return ZaloBotChannel(_secret(env, config.zalo.bot_token_env), api_base=config.zalo.bot_api_base, media_url=media_url)
-
-    oa: ZaloOA | None = None
-    for key, ch in config.channels.items():
-        if offline or ch.kind == "console":
-            adapters[key] = console
-        elif ch.kind in ("zalo_oa_group", "zalo_oa_broadcast"):
-            oa = oa or zalo_oa()
-            adapters[key] = shared.setdefault(ch.kind, ZaloOAChannel(oa, ch.kind))
-        else:
-            adapters[key] = shared.get(ch.kind) or shared.setdefault(ch.kind, telegram() if ch.kind == "telegram" else zalo_bot())
-    return adapters
+    adapters = _Adapters(config, os.environ if env is None else env, console or ConsoleChannel(label=_labeller(config)),
+                         store, clock, on_zalo_stop)
+    return {key: adapters.get(ChannelKind.CONSOLE if offline else ChannelKind(ch.kind))
+            for key, ch in config.channels.items()}
 
 
 def _secret(env: Mapping[str, str], name: str) -> str:

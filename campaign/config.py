@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from campaign.errors import CONTROL_RE, ConfigError, Problem, TimeExpressionError
+from campaign.kinds import TELEGRAM_ID_MAX, ZALO_ID_RE, ChannelKind, target_problem
 from campaign.timeexpr import (
     Offset,
     Span,
@@ -30,7 +31,7 @@ from campaign.timeexpr import (
     parse_point,
 )
 
-CHANNEL_KINDS = ("telegram", "zalo_oa_group", "zalo_oa_broadcast", "zalo_bot", "console")
+CHANNEL_KINDS = tuple(ChannelKind)  # the table in campaign.kinds
 PHASES = ("before", "during", "after")
 ROLES = ("admin", "approver")
 LANGUAGES = ("vi", "en")
@@ -41,12 +42,7 @@ ZALO_OAUTH_API = "https://oauth.zaloapp.com"
 ZALO_BOT_API = "https://bot-api.zaloplatforms.com"
 _KEY_RE = re.compile(r"[a-z0-9_]+")
 _ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
-# What each platform accepts as a target or a person's id (checked here, not at the first send).
-TELEGRAM_TARGET_RE = re.compile(r"@[A-Za-z][A-Za-z0-9_]{2,31}|-?[1-9][0-9]{0,18}")
-ZALO_ID_RE = re.compile(r"[A-Za-z0-9_]{1,64}")  # Zalo user, group and bot chat ids: digits or hex
-ZALO_BROADCAST_RE = re.compile(r"followers(?::\s*[a-z_]+\s*=\s*[A-Za-z0-9_-]+(?:\s*,\s*[a-z_]+\s*=\s*[A-Za-z0-9_-]+)*)?")
 ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
-TELEGRAM_ID_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -599,29 +595,6 @@ class _Builder:
 
 def count_approvers(people: dict[str, Person]) -> int:
     return sum(p.is_approver for p in people.values())
-
-
-def target_problem(kind: str, target: str | int) -> str | None:
-    """Why ``target`` cannot be a ``kind`` channel's target (None: it looks like what the platform accepts)."""
-    text = str(target)
-    if kind == "telegram":
-        if TELEGRAM_TARGET_RE.fullmatch(text) and (not text.lstrip("-").isdigit() or abs(int(text)) <= TELEGRAM_ID_MAX):
-            return None
-        return (f"đích Telegram phải là @tên_kênh hoặc id số (ví dụ -1001234567890), không phải {_short(target)} / "
-                f"a Telegram target is @channelname or a numeric id (e.g. -1001234567890), not {_short(target)}")
-    if kind == "zalo_oa_broadcast":
-        if isinstance(target, str) and ZALO_BROADCAST_RE.fullmatch(text):
-            return None
-        return (f"đích broadcast phải là 'followers' hoặc 'followers:khóa=giá_trị,…', không phải {_short(target)} / "
-                f"a broadcast target is 'followers' or 'followers:key=value,…', not {_short(target)}")
-    if kind in ("zalo_oa_group", "zalo_bot"):
-        if ZALO_ID_RE.fullmatch(text):
-            return None
-        return (f"đích Zalo phải là id (chữ số hoặc chữ cái, không dấu cách), không phải {_short(target)} / "
-                f"a Zalo target is an id (digits or letters, no spaces), not {_short(target)}")
-    if CONTROL_RE.search(text):
-        return "đích chứa ký tự điều khiển / the target contains a control character"
-    return None
 
 
 def url_problem(value: str, *, optional: bool = False) -> str | None:

@@ -22,22 +22,18 @@ import yaml
 
 from campaign.config import Config
 from campaign.errors import CONTROL_RE, Problem, TimeExpressionError, printable
+from campaign.kinds import IMAGE_SUFFIXES, SPECS, KindSpec, MediaKind, media_kind
 from campaign.render import Rendered, check_fits, render_markdown
+from campaign.texts import pair
 from campaign.timeexpr import resolve_post_time
 
 FRONT_MATTER_KEYS = ("title", "milestone", "time", "channels", "media", "approvals", "author", "pin", "silent", "preview")
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif")
-TELEGRAM_PHOTO_MAX_BYTES = 10 * 1024 * 1024
-TELEGRAM_DOCUMENT_MAX_BYTES = 50 * 1024 * 1024
 # Any media file, whatever its channels (Zalo Bot and console have no tighter limit of their own): its
 # hash reads it whole, so a stray video or disk image must not be read at every change.
 MEDIA_MAX_BYTES = 200 * 1024 * 1024
 # A post file: its body must fit a message (4096 characters at most), so a megabyte is plenty.
 POST_FILE_MAX_BYTES = 1024 * 1024
 KEY_MAX_CHARS = 300  # posts.key is VARCHAR(300)
-# Zalo OA (group messages and broadcast articles) takes only these image formats, nothing else.
-ZALO_OA_KINDS = frozenset({"zalo_oa_group", "zalo_oa_broadcast"})
-ZALO_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif")
 _TRUE = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 _Loader: type = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 _FENCE_RE = re.compile(r"^-{3,}\s*$")
@@ -448,9 +444,7 @@ def _flag(meta: dict[str, Any], key: str, default: bool, err: Any) -> bool:
 def _media(path: Path, config: Config, items: list[str], err: Any, kinds: set[str] | frozenset[str] = frozenset()) -> list[MediaFile]:
     """Resolve, stat and check each media file against the limits of the post's channel kinds."""
     root = config.content_dir
-    telegram = "telegram" in kinds
-    zalo_oa = bool(kinds & ZALO_OA_KINDS)
-    zalo_max = config.zalo.image_max_bytes
+    specs = [s for k, s in SPECS.items() if k in kinds]
     out: list[MediaFile] = []
     for item in items:
         try:
@@ -470,24 +464,40 @@ def _media(path: Path, config: Config, items: list[str], err: Any, kinds: set[st
             err(f"media '{item}' không phải tệp thường mà là {kind[0]} / media '{item}' is not a regular file but {kind[1]}")
             continue
         rel = target.relative_to(root).as_posix()
-        lower = rel.lower()
         if st.st_size > MEDIA_MAX_BYTES:
             err(f"tệp media '{item}' quá lớn ({st.st_size} byte, tối đa {MEDIA_MAX_BYTES}) / media '{item}' too large "
                 f"({st.st_size} bytes, limit {MEDIA_MAX_BYTES})")
             continue
-        if telegram:
-            limit = TELEGRAM_PHOTO_MAX_BYTES if lower.endswith(IMAGE_SUFFIXES) else TELEGRAM_DOCUMENT_MAX_BYTES
-            if st.st_size > limit:
-                err(f"tệp media '{item}' quá lớn ({st.st_size} byte, tối đa {limit}) / media '{item}' too large ({st.st_size} bytes, limit {limit})")
-        if zalo_oa:
-            if not lower.endswith(ZALO_IMAGE_SUFFIXES):
-                err(f"Zalo OA chỉ nhận ảnh .jpg/.jpeg/.png/.gif, không nhận tệp media '{item}' / "
-                    f"Zalo OA takes only .jpg/.jpeg/.png/.gif images, not media '{item}'")
-            elif st.st_size > zalo_max:
-                err(f"ảnh '{item}' quá lớn cho Zalo OA ({st.st_size} byte, tối đa {zalo_max}, [zalo] image_max_bytes) / "
-                    f"image '{item}' too large for Zalo OA ({st.st_size} bytes, limit {zalo_max}, [zalo] image_max_bytes)")
+        for problem in _media_misfits(specs, config, item, rel, st.st_size):
+            err(problem)
         out.append(MediaFile(rel, st.st_size, st.st_mtime_ns))
     return out
+
+
+def _media_misfits(specs: list[KindSpec], config: Config, item: str, rel: str, size: int) -> list[str]:
+    """What the post's channel kinds refuse in one media file (each message once)."""
+    out: list[str] = []
+    for spec in specs:
+        rule = spec.media_rule(rel)
+        if rule is None or not rule.takes(rel):
+            accepted = spec.media.get(MediaKind.IMAGE)
+            suffixes = "/".join(accepted.suffixes or IMAGE_SUFFIXES) if accepted else "-"
+            problem = _both("media.refused", label=spec.label, suffixes=suffixes, item=item)
+        elif spec.image_limit_setting and media_kind(rel) is MediaKind.IMAGE:
+            limit = int(getattr(config.zalo, spec.image_limit_setting))
+            problem = (_both("media.too_large_setting", item=item, label=spec.label, size=size, limit=limit,
+                             setting=spec.image_limit_setting) if size > limit else "")
+        else:
+            limit = rule.max_bytes or size
+            problem = _both("media.too_large", item=item, size=size, limit=limit) if size > limit else ""
+        if problem and problem not in out:
+            out.append(problem)
+    return out
+
+
+def _both(key: str, **kw: object) -> str:
+    vi, en = pair(key, **kw)
+    return f"{vi} / {en}"
 
 
 def _zalo_urls(config: Config, kinds: set[str], media: list[MediaFile], err: Any, warn: Any) -> None:

@@ -38,8 +38,8 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from campaign.content import IMAGE_SUFFIXES
 from campaign.errors import CannotDelete, ChannelError, ChannelSetupError, ChatMoved
+from campaign.kinds import IMAGE_SUFFIXES, ChannelKind
 from channels.base import OutMessage, Sent
 from channels.faults import httpx_ambiguous
 from channels.limits import ChatLimits
@@ -73,7 +73,7 @@ class TelegramLimits(ChatLimits):
 
 
 class TelegramChannel:
-    kind = "telegram"
+    kind = ChannelKind.TELEGRAM
 
     def __init__(self, token: str, *, api_base: str, file_base: str, limits: TelegramLimits | None = None,
                  read_timeout: float = 15.0, connect_timeout: float = 10.0, startup_retries: int = 5,

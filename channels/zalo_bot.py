@@ -20,14 +20,15 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from campaign.errors import ChannelError, ChannelSetupError
+from campaign.kinds import SPECS, ZALO_IMAGE_SUFFIXES, ChannelKind
 from channels.base import OutMessage, Sent
 from channels.faults import requests_ambiguous
 from channels.limits import ChatLimits
-from channels.zalo_oa import IMAGE_SUFFIXES, MediaUrl, timed_out
+from channels.zalo_oa import MediaUrl, timed_out
 
 log = logging.getLogger(__name__)
 
-BOT_TEXT_LIMIT = 2000
+BOT_TEXT_LIMIT: int = SPECS[ChannelKind.ZALO_BOT].text_limit or 0
 POLL_TIMEOUT = 408  # getUpdates found nothing before its timeout
 UNAUTHORIZED = 401  # a wrong bot token
 TRANSIENT_CODES = frozenset({403, POLL_TIMEOUT, 429})  # 403 is the Bot platform's internal server error
@@ -144,7 +145,7 @@ class BotLimits(ChatLimits):
 
 
 class ZaloBotChannel:
-    kind = "zalo_bot"
+    kind = ChannelKind.ZALO_BOT
 
     def __init__(self, token: str, *, api_base: str, media_url: MediaUrl | None = None,
                  limits: BotLimits | None = None, read_timeout: float = 15.0, connect_timeout: float = 5.0,
@@ -188,7 +189,7 @@ class ZaloBotChannel:
 
     async def send(self, target: str, message: OutMessage) -> Sent:
         text = message.plain.strip()
-        images = [p for p in message.media if p.suffix.lower() in IMAGE_SUFFIXES]
+        images = [p for p in message.media if p.suffix.lower() in ZALO_IMAGE_SUFFIXES]
         urls = [u for u in (self.media_url(p) if self.media_url else None for p in images) if u]
         left_out = len(message.media) - len(urls)
         if left_out:

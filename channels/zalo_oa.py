@@ -38,6 +38,7 @@ from urllib3.util.retry import Retry
 from campaign.clock import Clock, SystemClock
 from campaign.config import ZaloSettings
 from campaign.errors import ChannelError, ChannelSetupError
+from campaign.kinds import OA_KINDS, ZALO_IMAGE_SUFFIXES, ChannelKind
 from campaign.store import zalo_tokens
 from campaign.store.db import Store
 from campaign.store.zalo_tokens import TokenPair
@@ -74,7 +75,7 @@ PERMANENT_REASONS: dict[int, str] = {
     -403: "OA không ở trong nhóm này; kiểm tra mã nhóm / the OA is not in this group; check the group id",
 }
 RATE_LIMIT_WAIT = 60.0  # Zalo's limits are per minute and it sends no Retry-After
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif")
+IMAGE_SUFFIXES = ZALO_IMAGE_SUFFIXES  # what Zalo takes as an image (campaign.kinds)
 _MIME = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif"}
 
 LOGIN_HINT = ("quản trị viên cần chạy `loa zalo login --code <mã ủy quyền>` (hoặc `--refresh-token`) / "
@@ -644,9 +645,9 @@ class ZaloOAChannel:
     ``zalo_oa_broadcast`` (target: ``followers``)."""
 
     def __init__(self, oa: ZaloOA, kind: str) -> None:
-        if kind not in ("zalo_oa_group", "zalo_oa_broadcast"):
+        if kind not in OA_KINDS:
             raise ValueError(f"not a Zalo OA channel kind: {kind}")
-        self.oa, self.kind = oa, kind
+        self.oa, self.kind = oa, ChannelKind(kind)
 
     async def start(self) -> None:
         await self.oa.start()
@@ -658,7 +659,7 @@ class ZaloOAChannel:
         await self.oa.limits.acquire(target)
 
     async def send(self, target: str, message: OutMessage) -> Sent:
-        if self.kind == "zalo_oa_group":
+        if self.kind is ChannelKind.ZALO_OA_GROUP:
             return await self.oa.send_group(target, message)
         return await self.oa.send_broadcast(target, message)
 
@@ -667,7 +668,7 @@ class ZaloOAChannel:
                            "publish a correction instead", transient=False)
 
     async def delete(self, target: str, message_ids: tuple[str, ...]) -> None:
-        if self.kind == "zalo_oa_group":
+        if self.kind is ChannelKind.ZALO_OA_GROUP:
             raise ChannelError("Zalo không cho thu hồi tin nhóm qua API; quản trị viên nhóm xóa tay trong ứng dụng Zalo / "
                                "Zalo OA group messages cannot be recalled through the API; a group admin must delete "
                                "it in the Zalo app", transient=False)
