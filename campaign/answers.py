@@ -13,11 +13,11 @@ from campaign.config import Config, Person
 from campaign.errors import Conflict
 from campaign.render import render_markdown
 from campaign.review import find_post
+from campaign.states import ATTENTION, UPCOMING, VISIBLE, PostState
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Post
 
-VISIBLE = ("scheduled", "held", "published")
 _T = {
     "day": ("🗓 Lịch ngày {day}", "🗓 Schedule for {day}"),
     "week": ("🗓 Lịch từ {start} đến {end}", "🗓 Schedule {start} – {end}"),
@@ -85,7 +85,7 @@ def _lines(config: Config, posts: Sequence[Post], viewer: Person | None, *, with
     staff = is_staff(viewer)
     return [_post_line(config, p, with_day=with_day, staff=staff,
                        state=state_label(p.approvals_required, p.approved_by, p.rejected)
-                       if staff and p.status != "published" else "") for p in posts]
+                       if staff and p.status != PostState.PUBLISHED else "") for p in posts]
 
 
 def _paged(title: str, lines: list[str], total: int, page_size: int, lang: str) -> Answer:
@@ -127,7 +127,7 @@ def next_up(store: Store, config: Config, now: datetime, lang: str, viewer: Pers
     elif not current:
         lines.append(tr("no_milestone", lang))
     with store.session() as s:
-        posts = repo.first_posts(s, now, statuses=("scheduled", "held"), public=not is_staff(viewer), limit=count)
+        posts = repo.first_posts(s, now, statuses=UPCOMING, public=not is_staff(viewer), limit=count)
     return Answer(tr("next", lang), lines + _lines(config, posts, viewer, with_day=True))
 
 
@@ -155,8 +155,8 @@ def pending(store: Store, config: Config, now: datetime, lang: str, *, page: int
 def status(store: Store, config: Config, lang: str) -> Answer:
     with store.session() as s:
         counts = repo.delivery_counts(s)
-        held = repo.posts_between(s, None, None, statuses=["held"])
-        attention = repo.deliveries_by_status(s, ["failed", "unknown"])
+        held = repo.posts_between(s, None, None, statuses=[PostState.HELD])
+        attention = repo.deliveries_by_status(s, list(ATTENTION))
     names = {"sent": ("đã gửi", "sent"), "pending": ("đang chờ", "pending"), "sending": ("đang gửi", "sending"),
              "failed": ("lỗi", "failed"), "unknown": ("không rõ", "unknown"), "skipped": ("bỏ qua", "skipped"),
              "retracted": ("đã thu hồi", "retracted")}

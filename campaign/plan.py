@@ -9,6 +9,8 @@ from datetime import datetime
 from campaign.config import Config
 from campaign.content import PostSource
 from campaign.errors import Problem
+from campaign.kinds import ChannelKind
+from campaign.states import PostState
 
 
 @dataclass
@@ -47,12 +49,12 @@ def build_plan(config: Config, posts: list[PostSource], stored: dict[str, Stored
         row = PlanRow(
             key=post.key, title=post.title, milestone=post.milestone, at=post.scheduled_at.astimezone(config.tz),
             channels=post.channels, approval=state.approval if state else f"chờ duyệt / pending 0/{post.approvals}",
-            status=state.status if state else "new", path=str(post.path),
+            status=state.status if state else PostState.NEW, path=str(post.path),
         )
         if not any(m.span.contains(row.at) for m in config.milestones):
             row.warnings.append("ngoài mọi mốc / outside every milestone")
         deadline = post.scheduled_at - config.approval.deadline
-        if (state is None or not state.approved) and row.status in ("new", "scheduled") and now >= deadline:
+        if (state is None or not state.approved) and row.status in (PostState.NEW, PostState.SCHEDULED) and now >= deadline:
             row.warnings.append("đã quá hạn duyệt / approval deadline passed")
         rows.append(row)
     for (ch, _), group in same_minute_groups(rows).items():
@@ -79,7 +81,7 @@ def same_minute_groups(rows: list[PlanRow]) -> dict[tuple[str, datetime], list[P
 
 def _quota_warnings(config: Config, posts: list[PostSource], rows: list[PlanRow]) -> None:
     """Zalo OA limits broadcasts per day and per month: say which posts go over."""
-    broadcast = {k for k, ch in config.channels.items() if ch.kind == "zalo_oa_broadcast"}
+    broadcast = {k for k, ch in config.channels.items() if ch.kind == ChannelKind.ZALO_OA_BROADCAST}
     for quota, fmt, label in ((config.zalo.broadcast_quota_per_day, "%d/%m/%Y", ("ngày", "day")),
                               (config.zalo.broadcast_quota_per_month, "%m/%Y", ("tháng", "month"))):
         if not quota or not broadcast:

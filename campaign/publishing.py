@@ -20,7 +20,9 @@ from sqlmodel import Session
 from campaign.approvals import approval_state
 from campaign.clock import Clock
 from campaign.config import Config, Milestone
+from campaign.kinds import kinds_where
 from campaign.render import render_markdown
+from campaign.states import UPCOMING, VISIBLE, DeliveryState, PostState, PublishAction
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Delivery, Post
@@ -34,7 +36,7 @@ LATE_NOTE_AFTER = timedelta(minutes=1)
 @dataclass
 class Outcome:
     key: str
-    action: str  # published | held | missed | wait | skipped
+    action: PublishAction
     reason: str = ""
     late: timedelta = timedelta(0)
     delivery_ids: list[int] = field(default_factory=list)
@@ -71,7 +73,7 @@ def add_deliveries(s: Session, ref: str, channels: list[str] | tuple[str, ...], 
     """One pending row per channel; a (ref, channel) pair that exists already is left alone."""
     existing = {d.channel for d in repo.deliveries_for(s, ref)}
     rows = [
-        Delivery(ref=ref, post_id=post_id, channel=ch, status="pending", due_at=due_at or now, next_attempt_at=now,
+        Delivery(ref=ref, post_id=post_id, channel=ch, status=DeliveryState.PENDING, due_at=due_at or now, next_attempt_at=now,
                  payload=payload, content_hash=content_hash, created_at=now)
         for ch in dict.fromkeys(channels) if ch not in existing
     ]
@@ -138,32 +140,32 @@ def publish_due(store: Store, config: Config, clock: Clock, key: str) -> Outcome
     now = clock.now()
     with store.session() as s:
         post = repo.post_by_key(s, key)
-        if post is None or post.status not in ("scheduled", "held"):
-            return Outcome(key, "skipped")
+        if post is None or post.status not in UPCOMING:
+            return Outcome(key, PublishAction.SKIPPED)
         if post.scheduled_at > now:
-            return Outcome(key, "wait")
+            return Outcome(key, PublishAction.WAIT)
         late = now - post.scheduled_at
         words = _post_words(post, config)
         if late > config.catch_up:
-            post.status = "missed"
+            post.status = PostState.MISSED
             repo.audit(s, now, "scheduler", "missed", post_id=post.id, ref=key, late_seconds=int(late.total_seconds()))
             alert(s, config, now, f"missed:{key}:{post.content_hash[:12]}",
                   both("alert.missed", catch_up=int(config.catch_up.total_seconds() // 60), **words))
             s.commit()
-            return Outcome(key, "missed", late=late)
+            return Outcome(key, PublishAction.MISSED, late=late)
         reason = hold_reason(s, config, post)
         if reason is not None:
-            was_held = post.status == "held"
+            was_held = post.status == PostState.HELD
             if not was_held:
-                post.status = "held"
+                post.status = PostState.HELD
                 repo.audit(s, now, "scheduler", "held", post_id=post.id, ref=key, reason=reason[1])
             new = alert(s, config, now, f"held:{key}:{post.content_hash[:12]}:{reason[1][:40]}",
                         both("alert.held", reason=reason, **words))
             s.commit()
-            return Outcome(key, "held", reason=reason[1], late=late, repeated=was_held and not new)
+            return Outcome(key, PublishAction.HELD, reason=reason[1], late=late, repeated=was_held and not new)
         rows = add_deliveries(s, f"post:{key}", post.channels, post_payload(post), now, post_id=post.id,
                               due_at=post.scheduled_at, content_hash=post.content_hash)
-        post.status, post.published_hash = "published", post.content_hash
+        post.status, post.published_hash = PostState.PUBLISHED, post.content_hash
         repo.audit(s, now, "scheduler", "published", post_id=post.id, ref=key, channels=list(post.channels),
                    late_seconds=int(late.total_seconds()))
         if late > LATE_NOTE_AFTER:
@@ -172,18 +174,19 @@ def publish_due(store: Store, config: Config, clock: Clock, key: str) -> Outcome
             s.commit()
         except IntegrityError:  # another worker published it first
             s.rollback()
-            return Outcome(key, "skipped")
-        return Outcome(key, "published", late=late, delivery_ids=[r.id for r in rows if r.id is not None])
+            return Outcome(key, PublishAction.SKIPPED)
+        return Outcome(key, PublishAction.PUBLISHED, late=late, delivery_ids=[r.id for r in rows if r.id is not None])
 
 
-BROADCAST = "zalo_oa_broadcast"
+# Kinds the platform reviews before followers see them (Zalo OA broadcasts): queued `broadcast_lead` early.
+EARLY_KINDS = kinds_where(lambda spec: spec.reviewed_early)
 
 
 def early_channels(config: Config, channels: list[str] | tuple[str, ...]) -> list[str]:
     """Channels that go out ``broadcast_lead`` ahead: Zalo reviews OA broadcasts before followers see them."""
     if config.zalo.broadcast_lead <= timedelta(0):
         return []
-    return [c for c in channels if c in config.channels and config.channels[c].kind == BROADCAST]
+    return [c for c in channels if c in config.channels and config.channels[c].kind in EARLY_KINDS]
 
 
 def publish_early(store: Store, config: Config, clock: Clock, key: str) -> Outcome:
@@ -191,21 +194,21 @@ def publish_early(store: Store, config: Config, clock: Clock, key: str) -> Outco
     now = clock.now()
     with store.session() as s:
         post = repo.post_by_key(s, key)
-        if post is None or post.status not in ("scheduled", "held"):
-            return Outcome(key, "skipped")
+        if post is None or post.status not in UPCOMING:
+            return Outcome(key, PublishAction.SKIPPED)
         early = early_channels(config, post.channels)
         if not early:
-            return Outcome(key, "skipped")
+            return Outcome(key, PublishAction.SKIPPED)
         if now < post.scheduled_at - config.zalo.broadcast_lead:
-            return Outcome(key, "wait")
+            return Outcome(key, PublishAction.WAIT)
         reason = hold_reason(s, config, post)
         if reason is not None:  # tried again with the other channels at the post's time
-            return Outcome(key, "held", reason=reason[1])
+            return Outcome(key, PublishAction.HELD, reason=reason[1])
         rows = add_deliveries(s, f"post:{key}", early, post_payload(post), now, post_id=post.id,
                               due_at=post.scheduled_at, content_hash=post.content_hash)
         repo.audit(s, now, "scheduler", "broadcast_early", post_id=post.id, ref=key, channels=early)
         s.commit()
-        return Outcome(key, "published", delivery_ids=[r.id for r in rows if r.id is not None])
+        return Outcome(key, PublishAction.PUBLISHED, delivery_ids=[r.id for r in rows if r.id is not None])
 
 
 def publish_all_due(store: Store, config: Config, clock: Clock) -> list[Outcome]:
@@ -246,7 +249,7 @@ def send_reminder(store: Store, config: Config, clock: Clock, ref: str) -> list[
 def digest_text(store: Store, config: Config, day: date) -> str:
     start = datetime.combine(day, time(0), tzinfo=config.tz)
     with store.session() as s:
-        posts = repo.posts_between(s, start, start + timedelta(days=1), statuses=["scheduled", "held", "published"])
+        posts = repo.posts_between(s, start, start + timedelta(days=1), statuses=list(VISIBLE))
         approvals = repo.approvals_for(s, [p.id for p in posts if p.id])
     lines = [both("digest.title", day=day.strftime("%d/%m/%Y"))]
     if not posts:
@@ -254,9 +257,9 @@ def digest_text(store: Store, config: Config, day: date) -> str:
     pending = []
     for p in posts:
         state = approval_state(p, approvals.get(p.id or 0, []))
-        mark = "✅" if p.status == "published" or state.approved else "⏳"
+        mark = "✅" if p.status == PostState.PUBLISHED or state.approved else "⏳"
         lines.append(f"{mark} {local(p.scheduled_at, config.tz, '%H:%M')} {p.title} ({', '.join(p.channels)})")
-        if p.status != "published" and not state.approved:
+        if p.status != PostState.PUBLISHED and not state.approved:
             pending.append(f"• {p.key} — {state.label()}")
     if pending:
         lines += [both("digest.pending", n=len(pending)), *pending]
@@ -305,9 +308,9 @@ def _alert_unknown(s: Session, config: Config, now: datetime, rows: list[Deliver
                    **words: Any) -> None:
     """One alert per post for its unknown rows: a row joins the post's alert while that is not yet out."""
     first = rows[0]
-    pending = list(repo.deliveries_like(s, f"alert:unknown:{first.ref}:", ["pending"]))
+    pending = list(repo.deliveries_like(s, f"alert:unknown:{first.ref}:", [DeliveryState.PENDING]))
     if pending:  # still waiting to go out: it lists every unknown row of the post
-        rows = [d for d in repo.deliveries_for(s, first.ref) if d.status == "unknown"] or rows
+        rows = [d for d in repo.deliveries_for(s, first.ref) if d.status == DeliveryState.UNKNOWN] or rows
         first = min(rows, key=lambda d: d.id or 0)
     text = both(key, title=_title(s, first), channel=", ".join(d.channel for d in rows),
                 id=" ".join(str(d.id) for d in rows), **words)
@@ -323,21 +326,21 @@ def _alert_unknown(s: Session, config: Config, now: datetime, rows: list[Deliver
 
 
 def mark_ambiguous(store: Store, config: Config, delivery_id: int, error: str, now: datetime,
-                   encode: Encoder | None = None) -> str:
+                   encode: Encoder | None = None) -> DeliveryState:
     """The platform may have the message (its answer was lost): 'unknown', and the admins decide.
 
     Never retried by itself, since a retry may post it twice; returns the new status."""
     with store.session() as s:
         d = s.get(Delivery, delivery_id)
-        if d is None or d.status != "sending":
-            return d.status if d else "gone"
-        d.status, d.last_error = "unknown", error[:500]
+        if d is None or d.status != DeliveryState.SENDING:
+            return DeliveryState(d.status) if d else DeliveryState.GONE
+        d.status, d.last_error = DeliveryState.UNKNOWN, error[:500]
         repo.audit(s, now, "scheduler", "delivery_unknown", post_id=d.post_id, ref=d.ref, channel=d.channel, delivery=d.id,
                    error=d.last_error)
         if not d.ref.startswith("alert:"):
             _alert_unknown(s, config, now, [d], "alert.ambiguous", encode, error=d.last_error)
         s.commit()
-        return "unknown"
+        return DeliveryState.UNKNOWN
 
 
 def _title(s: Session, d: Delivery) -> str:
@@ -351,9 +354,9 @@ def _title(s: Session, d: Delivery) -> str:
 def mark_sent(store: Store, delivery_id: int, message_ids: tuple[str, ...], now: datetime) -> None:
     with store.session() as s:
         d = s.get(Delivery, delivery_id)
-        if d is None or d.status != "sending":  # recorded already (a retried commit), or resolved by a new leader
+        if d is None or d.status != DeliveryState.SENDING:  # recorded already (a retried commit), or resolved by a new leader
             return
-        d.status, d.message_ids, d.sent_at, d.last_error = "sent", list(message_ids), now, None
+        d.status, d.message_ids, d.sent_at, d.last_error = DeliveryState.SENT, list(message_ids), now, None
         repo.audit(s, now, "scheduler", "delivered", post_id=d.post_id, ref=d.ref, channel=d.channel, message_ids=list(message_ids))
         s.commit()
 
@@ -366,23 +369,23 @@ def backoff(config: Config, attempts: int, rng: random.Random | None = None) -> 
 
 
 def mark_failed_attempt(store: Store, config: Config, delivery_id: int, error: str, *, transient: bool,
-                        retry_after: float | None, now: datetime) -> str:
+                        retry_after: float | None, now: datetime) -> DeliveryState:
     """Record a failed attempt; returns the new status (pending for a retry, or failed)."""
     with store.session() as s:
         d = s.get(Delivery, delivery_id)
-        if d is None or d.status != "sending":  # recorded already (a retried commit), or resolved by a new leader
-            return d.status if d else "gone"
+        if d is None or d.status != DeliveryState.SENDING:  # recorded already (a retried commit), or resolved by a new leader
+            return DeliveryState(d.status) if d else DeliveryState.GONE
         d.last_error = error[:500]
         if transient and d.attempts < config.delivery.max_attempts:
             wait = timedelta(seconds=retry_after) if retry_after else backoff(config, d.attempts)
-            d.status, d.next_attempt_at = "pending", now + wait
+            d.status, d.next_attempt_at = DeliveryState.PENDING, now + wait
             s.commit()
-            return "pending"
-        d.status = "failed"
+            return DeliveryState.PENDING
+        d.status = DeliveryState.FAILED
         repo.audit(s, now, "scheduler", "delivery_failed", post_id=d.post_id, ref=d.ref, channel=d.channel, error=d.last_error,
                    attempts=d.attempts)
         if not d.ref.startswith("alert:"):
             alert(s, config, now, f"failed:{d.id}", both("alert.failed", title=_title(s, d), channel=d.channel,
                                                           error=d.last_error, id=d.id))
         s.commit()
-        return "failed"
+        return DeliveryState.FAILED

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from campaign.errors import ChannelError  # re-exported: adapters raise it
+from campaign.kinds import ChannelKind
 
 __all__ = ["Button", "Channel", "ChannelError", "OutMessage", "Sent"]
 
@@ -54,7 +55,7 @@ class Channel(Protocol):
     was sent), whereas a stop during ``send`` leaves it ambiguous.
     """
 
-    kind: str
+    kind: ChannelKind
     # Optional class attribute ``deduplicates: bool`` (read with a False default): True when the
     # receiver drops a repeated message by itself (a webhook with an idempotency key), so a send
     # whose answer was lost is simply sent again instead of asking the admins.

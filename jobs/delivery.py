@@ -20,6 +20,7 @@ from campaign import chats, publishing
 from campaign.clock import Clock
 from campaign.config import ChannelConfig, Config
 from campaign.errors import ChannelError, ChatMoved
+from campaign.states import DeliveryState, MoveSource
 from campaign.store import repo
 from campaign.store.db import Store, is_outage
 from campaign.store.models import Delivery
@@ -74,7 +75,7 @@ class Deliverer:
         if not self.may_claim():
             return  # a standby: the rows stay pending for the leader's sweep
         with self.store.session() as s:
-            rows = [d for i in ids if (d := s.get(Delivery, i)) is not None and d.status == "pending"]
+            rows = [d for i in ids if (d := s.get(Delivery, i)) is not None and d.status == DeliveryState.PENDING]
         await _wait([self._inflight.get(d.id or 0) or self._spawn(d) for d in rows])
 
     def _spawn(self, d: Delivery) -> asyncio.Task[None]:
@@ -139,7 +140,7 @@ class Deliverer:
         except ChatMoved as moved:
             old, new = moved.old, moved.new
             learned = await self._store(lambda: chats.record_move(self.store, self.config, self.clock, channel.kind,
-                                                                  old, new, source="send"))
+                                                                  old, new, source=MoveSource.SEND))
             self.routes.forget()
             if learned:
                 self.start_ready()  # the admins' note about config.toml goes out now
@@ -157,7 +158,7 @@ class Deliverer:
             nonlocal tries
             tries += 1
             with self.store.session() as s:
-                if tries > 1 and (row := s.get(Delivery, delivery_id)) is not None and row.status == "sending":
+                if tries > 1 and (row := s.get(Delivery, delivery_id)) is not None and row.status == DeliveryState.SENDING:
                     return True
                 return repo.claim_delivery(s, delivery_id)
 
@@ -191,8 +192,8 @@ class Deliverer:
             self.store, self.config, d.id or 0, error, transient=transient, retry_after=retry_after, now=now))
         if status is None:
             return
-        log.warning("delivery %s (%s → %s) %s: %s", d.id, d.ref, d.channel, "will retry" if status == "pending" else status, error)
-        if status == "failed":
+        log.warning("delivery %s (%s → %s) %s: %s", d.id, d.ref, d.channel, "will retry" if status == DeliveryState.PENDING else status, error)
+        if status == DeliveryState.FAILED:
             self.start_ready()  # the admins' alert about it goes out now, not at the next sweep
 
     async def _record(self, d: Delivery, what: str, fn: Callable[[], T]) -> T | None:

@@ -24,6 +24,7 @@ from campaign import chats, operations, publishing, review
 from campaign.clock import Clock
 from campaign.config import Config
 from campaign.errors import CannotDelete, ChannelError, ChatMoved
+from campaign.states import UPCOMING, DeliveryState, MoveSource, PostState, PublishAction
 from campaign.store import repo
 from campaign.store.db import Store, is_outage
 from campaign.sync import SyncReport, sync
@@ -111,9 +112,9 @@ class Engine:
         lead = deadline + max(nudges, default=timedelta(0)) + max(self.config.zalo.broadcast_lead, timedelta(0))
         with self.store.session() as s:
             if keys is None:
-                posts = repo.posts_between(s, now - self.config.catch_up, until + lead, statuses=["scheduled", "held"], lean=True)
+                posts = repo.posts_between(s, now - self.config.catch_up, until + lead, statuses=list(UPCOMING), lean=True)
             else:
-                posts = [p for k in keys if (p := repo.post_by_key(s, k)) and p.status in ("scheduled", "held")]
+                posts = [p for k in keys if (p := repo.post_by_key(s, k)) and p.status in UPCOMING]
             for post in posts:
                 for job_id, func, args, when in self._post_jobs(post, deadline, nudges):
                     if now < when <= until:
@@ -134,7 +135,7 @@ class Engine:
     def _post_jobs(self, post: Any, deadline: timedelta, nudges: tuple[timedelta, ...]) -> list[tuple[str, Any, tuple[str, ...], datetime]]:
         """Every job a post may need, with its time: publish (or the re-check of a held post), early broadcast, approval nudges."""
         key = post.key
-        if post.status == "held":  # look again when the catch-up window closes: sent then, or reported missed
+        if post.status == PostState.HELD:  # look again when the catch-up window closes: sent then, or reported missed
             return [(f"publish:{key}", runtime.publish_job, (key,), post.scheduled_at + self.config.catch_up + timedelta(seconds=1))]
         jobs = [(f"publish:{key}", runtime.publish_job, (key,), post.scheduled_at)]
         if publishing.early_channels(self.config, post.channels):
@@ -148,7 +149,7 @@ class Engine:
         outcome = await asyncio.to_thread(publishing.publish_due, self.store, self.config, self.clock, key)
         if not outcome.repeated:
             log.info("post %s: %s %s", key, outcome.action, outcome.reason)
-        if outcome.action == "held":
+        if outcome.action == PublishAction.HELD:
             self.reconcile([key])  # its re-check when the catch-up window closes
         await self.deliverer.deliver_ready()
         return outcome
@@ -179,7 +180,7 @@ class Engine:
             try:
                 outcomes = await asyncio.to_thread(publishing.publish_all_due, self.store, self.config, self.clock)
                 for o in outcomes:
-                    if o.action not in ("wait", "skipped") and not o.repeated:  # a held post: once per state
+                    if o.action not in (PublishAction.WAIT, PublishAction.SKIPPED) and not o.repeated:  # a held post: once per state
                         log.info("sweep: post %s %s %s", o.key, o.action, o.reason)
                 self._ask_approvers()
                 self.deliverer.start_ready()
@@ -232,7 +233,7 @@ class Engine:
     async def edit_deliveries(self, ref: str, payload: dict[str, Any]) -> None:
         """Re-render messages already sent under ``ref`` (approval requests after a decision)."""
         with self.store.session() as s:
-            targets = [operations.sent_target(d) for d in repo.deliveries_for(s, ref) if d.status == "sent" and d.message_ids]
+            targets = [operations.sent_target(d) for d in repo.deliveries_for(s, ref) if d.status == DeliveryState.SENT and d.message_ids]
         message = OutMessage.from_payload(payload, self.config.content_dir)
         _done, errors = await self._each(targets, lambda adapter, target, t: adapter.edit(target, t.message_ids, message))
         for d_id, error in errors.items():
@@ -264,7 +265,7 @@ class Engine:
                 await call(adapter, chats.where_sent(self.store, channel.kind, channel.target, t.sent_at), t)
                 done.append(t.delivery_id)
             except ChatMoved as moved:  # sent before the group was upgraded: the old chat is closed to the bot
-                await self.chat_moved(channel.kind, moved.old, moved.new, source="send")
+                await self.chat_moved(channel.kind, moved.old, moved.new, source=MoveSource.SEND)
                 errors[t.delivery_id] = " / ".join(pair("retract.old_group", old=moved.old, new=moved.new))
             except ChannelError as exc:
                 errors[t.delivery_id] = exc.reason
