@@ -90,7 +90,8 @@ class _Adapters:
 
     def telegram(self, kind: ChannelKind) -> Channel:
         token = _secret(self.env, self.config.telegram.token_env)
-        return TelegramChannel(token, api_base=self.config.telegram.api_base, file_base=self.config.telegram.file_base)
+        return TelegramChannel(token, api_base=self.config.telegram.api_base, file_base=self.config.telegram.file_base,
+                               encode=callbacks.encode_choice)
 
     def zalo_oa(self, kind: ChannelKind) -> Channel:
         if self.oa is None:
@@ -168,7 +169,7 @@ class Runner:
         Unexpected errors inside the parts (a job, the watcher, a chat handler, a stray task) are
         reported through ``Incidents`` and the service goes on; only a part that ends by itself is fatal.
         """
-        engine = Engine(self.store, self.config, self.adapters, self.clock, request_encoder=callbacks.encode)
+        engine = Engine(self.store, self.config, self.adapters, self.clock, approval_requests=True)
         incidents = Incidents(self.store, self.config, self.clock, on_alert=engine.deliverer.start_ready)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

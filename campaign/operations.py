@@ -15,6 +15,7 @@ from campaign.approvals import approval_state
 from campaign.clock import Clock
 from campaign.config import Config
 from campaign.errors import Conflict, NotFound
+from campaign.payload import Payload
 from campaign.publishing import post_payload, set_paused
 from campaign.review import Actor, find_post, require
 from campaign.states import ATTENTION, DeliveryState, PostState
@@ -128,7 +129,7 @@ def _sent_targets(s: Any, key: str) -> list[Target]:
 
 
 def sent_target(d: Delivery) -> Target:
-    return Target(d.id or 0, d.channel, tuple(d.message_ids), d.sent_at, tuple(d.payload.get("media") or ()))
+    return Target(d.id or 0, d.channel, tuple(d.message_ids), d.sent_at, Payload.from_json(d.payload).media)
 
 
 def retract_targets(store: Store, clock: Clock, actor: Actor, ref: str) -> tuple[int, str, list[Target]]:
@@ -140,7 +141,7 @@ def retract_targets(store: Store, clock: Clock, actor: Actor, ref: str) -> tuple
         return post.id or 0, post.title, _sent_targets(s, post.key)
 
 
-def correct_targets(store: Store, clock: Clock, actor: Actor, ref: str) -> tuple[int, dict[str, Any], list[Target]]:
+def correct_targets(store: Store, clock: Clock, actor: Actor, ref: str) -> tuple[int, Payload, list[Target]]:
     """The new payload and where it goes; only for a published post whose new content is approved."""
     with store.session() as s:
         post = find_post(s, ref)
@@ -187,7 +188,7 @@ def record_retraction(store: Store, clock: Clock, actor: Actor, post_id: int, do
     return result
 
 
-def record_correction(store: Store, clock: Clock, actor: Actor, post_id: int, payload: dict[str, Any], done: list[int],
+def record_correction(store: Store, clock: Clock, actor: Actor, post_id: int, payload: Payload, done: list[int],
                       errors: dict[int, str]) -> None:
     now = clock.now()
     with store.session() as s:
@@ -195,7 +196,7 @@ def record_correction(store: Store, clock: Clock, actor: Actor, post_id: int, pa
         for d_id in done:
             d = s.get(Delivery, d_id)
             if d is not None:
-                d.payload, d.content_hash = payload, post.content_hash
+                d.payload, d.content_hash = payload.to_json(), post.content_hash
         if not errors:
             post.published_hash = post.content_hash
         repo.audit(s, now, actor.label, "corrected" if not errors else "correct_partial", post_id=post.id, ref=post.key,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import logging
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -21,6 +20,7 @@ from campaign.approvals import approval_state
 from campaign.clock import Clock
 from campaign.config import Config, Milestone
 from campaign.kinds import kinds_where
+from campaign.payload import Action, Choice, Payload
 from campaign.render import render_markdown
 from campaign.states import UPCOMING, VISIBLE, DeliveryState, PostState, PublishAction
 from campaign.store import repo
@@ -43,14 +43,17 @@ class Outcome:
     repeated: bool = False  # the same state as last time (a held post re-checked by the sweep): not worth a log line
 
 
-def post_payload(post: Post) -> dict[str, Any]:
+def post_payload(post: Post) -> Payload:
     """The message a post becomes, rendered now from the Markdown that sync checked (and hashed)."""
     rendered = render_markdown(post.body, title=post.title)
-    return {"html": rendered.telegram_html, "plain": rendered.plain, "media": [m["path"] for m in post.media], **post.options}
+    options = post.options
+    return Payload(html=rendered.telegram_html, plain=rendered.plain, media=tuple(m["path"] for m in post.media),
+                   pin=bool(options.get("pin")), silent=bool(options.get("silent")),
+                   preview=bool(options.get("preview", True)))
 
 
-def text_payload(plain: str) -> dict[str, Any]:
-    return {"html": html.escape(plain, quote=False), "plain": plain, "media": []}
+def text_payload(plain: str) -> Payload:
+    return Payload(html=html.escape(plain, quote=False), plain=plain)
 
 
 def is_paused(s: Session) -> bool:
@@ -68,13 +71,13 @@ def set_paused(store: Store, paused: bool, actor: str, now: datetime) -> bool:
     return True
 
 
-def add_deliveries(s: Session, ref: str, channels: list[str] | tuple[str, ...], payload: dict[str, Any], now: datetime,
+def add_deliveries(s: Session, ref: str, channels: list[str] | tuple[str, ...], payload: Payload, now: datetime,
                    *, post_id: int | None = None, due_at: datetime | None = None, content_hash: str | None = None) -> list[Delivery]:
     """One pending row per channel; a (ref, channel) pair that exists already is left alone."""
     existing = {d.channel for d in repo.deliveries_for(s, ref)}
     rows = [
         Delivery(ref=ref, post_id=post_id, channel=ch, status=DeliveryState.PENDING, due_at=due_at or now, next_attempt_at=now,
-                 payload=payload, content_hash=content_hash, created_at=now)
+                 payload=payload.to_json(), content_hash=content_hash, created_at=now)
         for ch in dict.fromkeys(channels) if ch not in existing
     ]
     s.add_all(rows)
@@ -278,9 +281,9 @@ def send_digest(store: Store, config: Config, clock: Clock) -> list[int]:
 # --- delivery results -------------------------------------------------------------------------
 
 
-def recover(store: Store, config: Config, clock: Clock, encode: Encoder | None = None) -> list[Delivery]:
+def recover(store: Store, config: Config, clock: Clock) -> list[Delivery]:
     """At start-up (or on taking over as leader): rows caught mid-send become 'unknown' and the
-    admins are asked what to do, with Resend / It went out buttons when ``encode`` is given."""
+    admins are asked what to do (Resend / It went out)."""
     now = clock.now()
     with store.session() as s:
         rows = repo.mark_stale_sending_unknown(s)
@@ -290,22 +293,17 @@ def recover(store: Store, config: Config, clock: Clock, encode: Encoder | None =
             if not d.ref.startswith("alert:"):
                 by_ref.setdefault(d.ref, []).append(d)
         for group in by_ref.values():  # one alert per post, however many channels were caught mid-send
-            _alert_unknown(s, config, now, group, "alert.unknown", encode)
+            _alert_unknown(s, config, now, group, "alert.unknown")
         s.commit()
     return rows
 
 
-Encoder = Callable[..., str]  # the chat side's callback codec (bot.callbacks.encode)
-
-
-def unknown_buttons(delivery_id: int, encode: Encoder) -> list[list[dict[str, str]]]:
+def unknown_choices(delivery_id: int) -> tuple[tuple[Choice, ...], ...]:
     """Resend / It went out: each acts on every 'unknown' row of the post that ``delivery_id`` belongs to."""
-    return [[{"text": "🔁 Gửi lại / Resend", "data": encode("resend", delivery_id)},
-             {"text": "✅ Đã lên / It went out", "data": encode("went_out", delivery_id)}]]
+    return ((Choice(Action.RESEND, delivery_id), Choice(Action.WENT_OUT, delivery_id)),)
 
 
-def _alert_unknown(s: Session, config: Config, now: datetime, rows: list[Delivery], key: str, encode: Encoder | None,
-                   **words: Any) -> None:
+def _alert_unknown(s: Session, config: Config, now: datetime, rows: list[Delivery], key: str, **words: Any) -> None:
     """One alert per post for its unknown rows: a row joins the post's alert while that is not yet out."""
     first = rows[0]
     pending = list(repo.deliveries_like(s, f"alert:unknown:{first.ref}:", [DeliveryState.PENDING]))
@@ -314,19 +312,16 @@ def _alert_unknown(s: Session, config: Config, now: datetime, rows: list[Deliver
         first = min(rows, key=lambda d: d.id or 0)
     text = both(key, title=_title(s, first), channel=", ".join(d.channel for d in rows),
                 id=" ".join(str(d.id) for d in rows), **words)
-    payload = text_payload(text)
-    if encode is not None:
-        payload["buttons"] = unknown_buttons(first.id or 0, encode)
+    payload = text_payload(text).with_choices(unknown_choices(first.id or 0))
     if pending:
         for a in pending:
-            a.payload = payload
+            a.payload = payload.to_json()
         return
     log.warning("alert unknown:%s: %s", first.ref, text.splitlines()[-1])
     add_deliveries(s, f"alert:unknown:{first.ref}:{first.id}", config.alert_chats, payload, now)
 
 
-def mark_ambiguous(store: Store, config: Config, delivery_id: int, error: str, now: datetime,
-                   encode: Encoder | None = None) -> DeliveryState:
+def mark_ambiguous(store: Store, config: Config, delivery_id: int, error: str, now: datetime) -> DeliveryState:
     """The platform may have the message (its answer was lost): 'unknown', and the admins decide.
 
     Never retried by itself, since a retry may post it twice; returns the new status."""
@@ -338,7 +333,7 @@ def mark_ambiguous(store: Store, config: Config, delivery_id: int, error: str, n
         repo.audit(s, now, "scheduler", "delivery_unknown", post_id=d.post_id, ref=d.ref, channel=d.channel, delivery=d.id,
                    error=d.last_error)
         if not d.ref.startswith("alert:"):
-            _alert_unknown(s, config, now, [d], "alert.ambiguous", encode, error=d.last_error)
+            _alert_unknown(s, config, now, [d], "alert.ambiguous", error=d.last_error)
         s.commit()
         return DeliveryState.UNKNOWN
 

@@ -8,7 +8,7 @@ do not approve their own posts. Refusals are audited.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from campaign.ask import number
 from campaign.clock import Clock
 from campaign.config import Config, Person
 from campaign.errors import Conflict, NotAllowed, NotFound
+from campaign.payload import Action, Choice, Payload
 from campaign.publishing import add_deliveries, alert, post_payload, text_payload
 from campaign.states import UPCOMING, PostState, Vote
 from campaign.store import repo
@@ -199,12 +200,15 @@ def decision_text(config: Config, post: Post, state: ApprovalState, actor: Actor
     return f"{request_text(config, post, state).splitlines()[0]}\n{line}\n{status}"
 
 
-def buttons(post: Post, encode: Any) -> list[list[dict[str, str]]]:
-    """Approve / Reject / What changed, with callback data from the one codec the bot owns."""
-    h = post.content_hash[:HASH_PREFIX]
-    return [[{"text": "✅ Duyệt / Approve", "data": encode("approve", post.id, h)},
-             {"text": "❌ Từ chối / Reject", "data": encode("reject", post.id, h)}],
-            [{"text": "🔍 Thay đổi gì? / What changed", "data": encode("diff", post.id, h)}]]
+def choices(post: Post) -> tuple[tuple[Choice, ...], ...]:
+    """Approve / Reject / What changed, on the content the approver sees (the chat side shows them)."""
+    h, post_id = post.content_hash[:HASH_PREFIX], post.id or 0
+    return ((Choice(Action.APPROVE, post_id, h), Choice(Action.REJECT, post_id, h)), (Choice(Action.DIFF, post_id, h),))
+
+
+def control_payload(config: Config, post: Post, state: ApprovalState) -> Payload:
+    """The request's control message: its text and the choices."""
+    return text_payload(request_text(config, post, state)).with_choices(choices(post))
 
 
 def request_refs(post: Post) -> tuple[str, str]:
@@ -212,7 +216,7 @@ def request_refs(post: Post) -> tuple[str, str]:
     return f"request:{post.key}:{h}", f"request-ctl:{post.key}:{h}"
 
 
-def queue_requests(store: Store, config: Config, clock: Clock, encode: Any, keys: list[str] | None = None) -> list[int]:
+def queue_requests(store: Store, config: Config, clock: Clock, keys: list[str] | None = None) -> list[int]:
     """Send the post as it will appear, then a control message with the buttons, to each approvers' chat.
 
     Only for posts due within ``ask_ahead`` (or corrections of published ones), so a whole campaign
@@ -240,9 +244,8 @@ def queue_requests(store: Store, config: Config, clock: Clock, encode: Any, keys
             preview_ref, control_ref = request_refs(post)
             if repo.deliveries_for(s, control_ref):
                 continue
-            preview = post_payload(post) | {"pin": False, "silent": True}
-            text = request_text(config, post, state)
-            control = text_payload(text) | {"buttons": buttons(post, encode)}
+            preview = replace(post_payload(post), pin=False, silent=True)
+            control = control_payload(config, post, state)
             rows = add_deliveries(s, preview_ref, config.approval.chats, preview, now, post_id=post.id)
             rows += add_deliveries(s, control_ref, config.approval.chats, control, now, post_id=post.id)
             s.flush()

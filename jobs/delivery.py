@@ -14,12 +14,13 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from campaign import chats, publishing
 from campaign.clock import Clock
 from campaign.config import ChannelConfig, Config
 from campaign.errors import ChannelError, ChatMoved
+from campaign.payload import Payload
 from campaign.states import DeliveryState, MoveSource
 from campaign.store import repo
 from campaign.store.db import Store, is_outage
@@ -32,10 +33,8 @@ FIRST_WAIT, LONGEST_WAIT = 0.05, 2.0  # back-off between attempts to reach the s
 
 
 class Deliverer:
-    def __init__(self, store: Store, config: Config, adapters: Mapping[str, Channel], clock: Clock,
-                 encode: publishing.Encoder | None = None) -> None:
+    def __init__(self, store: Store, config: Config, adapters: Mapping[str, Channel], clock: Clock) -> None:
         self.store, self.config, self.adapters, self.clock = store, config, adapters, clock
-        self.encode = encode  # the chat side's callback codec, for the buttons of "unknown" alerts
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._on_wire: set[int] = set()  # being claimed, sent or recorded (the rest wait for a turn)
         self.routes = chats.Routes(store)  # chats that moved (upgraded groups): sends go to their new id
@@ -117,7 +116,7 @@ class Deliverer:
         if not await self._claim(d.id):
             return
         try:
-            payload = d.payload if not d.ref.startswith("alert:") else await self._store(lambda: self._payload(d))
+            payload = Payload.from_json(d.payload) if not d.ref.startswith("alert:") else await self._store(lambda: self._payload(d))
             sent = await self._send_following(adapter, channel, target, OutMessage.from_payload(payload, self.config.content_dir))
         except ChannelError as exc:
             if exc.ambiguous and not (getattr(adapter, "deduplicates", False) or self.config.delivery.on_ambiguous == "resend"):
@@ -170,16 +169,16 @@ class Deliverer:
             self._lost(delivery_id, "claimed or not, never sent", exc)
             return False
 
-    def _payload(self, d: Delivery) -> dict[str, Any]:
+    def _payload(self, d: Delivery) -> Payload:
         """An alert's text as it is now: rows that became unknown after it was queued join it."""
         with self.store.session() as s:
             row = s.get(Delivery, d.id)
-            return row.payload if row is not None else d.payload
+            return Payload.from_json(row.payload if row is not None else d.payload)
 
     async def _unknown(self, d: Delivery, error: str) -> None:
         now = self.clock.now()
         status = await self._record(d, f"unknown (answer lost: {error})",
-                                    lambda: publishing.mark_ambiguous(self.store, self.config, d.id or 0, error, now, self.encode))
+                                    lambda: publishing.mark_ambiguous(self.store, self.config, d.id or 0, error, now))
         if status is None:
             return
         log.warning("delivery %s (%s → %s) may or may not be out, admins asked: %s", d.id, d.ref, d.channel, error)

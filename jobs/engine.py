@@ -24,6 +24,7 @@ from campaign import chats, operations, publishing, review
 from campaign.clock import Clock
 from campaign.config import Config
 from campaign.errors import CannotDelete, ChannelError, ChatMoved
+from campaign.payload import Payload
 from campaign.states import UPCOMING, DeliveryState, MoveSource, PostState, PublishAction
 from campaign.store import repo
 from campaign.store.db import Store, is_outage
@@ -42,15 +43,15 @@ JOB_HORIZON = timedelta(hours=2)
 class Engine:
     def __init__(self, store: Store, config: Config, adapters: Mapping[str, Channel], clock: Clock, *,
                  scheduler: AsyncIOScheduler | None = None, sweep_every: timedelta | None = None,
-                 request_encoder: Callable[..., str] | None = None) -> None:
+                 approval_requests: bool = False) -> None:
         self.store, self.config, self.clock = store, config, clock
         self.adapters = adapters
-        self.deliverer = Deliverer(store, config, adapters, clock, encode=request_encoder)
+        self.deliverer = Deliverer(store, config, adapters, clock)
         self.scheduler = scheduler or AsyncIOScheduler(timezone=config.tz, job_defaults=JOB_DEFAULTS)
         self.sweep_every = sweep_every or config.delivery.sweep_every
         self.after_sync: list[Callable[[SyncReport], Awaitable[None]]] = []
         self._sweep_lock = asyncio.Lock()
-        self.request_encoder = request_encoder  # the chat side's callback codec; None: no approval requests
+        self.approval_requests = approval_requests  # False: no approval requests (no chat side to answer them)
         self._requests_checked: datetime | None = None
 
     # --- life cycle ---------------------------------------------------------------------------
@@ -59,7 +60,7 @@ class Engine:
         runtime.install(self)
         for adapter in dict.fromkeys(self.adapters.values()):
             await adapter.start()
-        publishing.recover(self.store, self.config, self.clock, self.request_encoder)
+        publishing.recover(self.store, self.config, self.clock)
         report = await self.resync(full=True)
         self.scheduler.add_job(runtime.sweep_job, IntervalTrigger(seconds=self.sweep_every.total_seconds()),
                                id="sweep", replace_existing=True)
@@ -91,9 +92,9 @@ class Engine:
         for p in report.problems:
             log.error("%s", p)
         self.reconcile(None if full else report.touched)
-        if self.request_encoder is not None:
+        if self.approval_requests:
             keys = [*report.added, *report.changed, *report.restored, *report.changed_after_publish]
-            if keys and review.queue_requests(self.store, self.config, self.clock, self.request_encoder, keys):
+            if keys and review.queue_requests(self.store, self.config, self.clock, keys):
                 self.deliverer.start_ready()
         for hook in self.after_sync:
             await hook(report)
@@ -192,10 +193,10 @@ class Engine:
     def _ask_approvers(self) -> None:
         """At most once a minute: request approval for posts that have come within ``ask_ahead``."""
         now = self.clock.now()
-        if self.request_encoder is None or (self._requests_checked and now - self._requests_checked < timedelta(minutes=1)):
+        if not self.approval_requests or (self._requests_checked and now - self._requests_checked < timedelta(minutes=1)):
             return
         self._requests_checked = now
-        review.queue_requests(self.store, self.config, self.clock, self.request_encoder)
+        review.queue_requests(self.store, self.config, self.clock)
 
     # --- admin operations on published posts ----------------------------------------------------
 
@@ -230,7 +231,7 @@ class Engine:
         operations.record_correction(self.store, self.clock, actor, post_id, payload, done, errors)
         return done, errors
 
-    async def edit_deliveries(self, ref: str, payload: dict[str, Any]) -> None:
+    async def edit_deliveries(self, ref: str, payload: Payload) -> None:
         """Re-render messages already sent under ``ref`` (approval requests after a decision)."""
         with self.store.session() as s:
             targets = [operations.sent_target(d) for d in repo.deliveries_for(s, ref) if d.status == DeliveryState.SENT and d.message_ids]
