@@ -33,8 +33,9 @@ from campaign.texts import t
 from channels.base import Channel
 from channels.console import ConsoleChannel
 from channels.telegram import TelegramChannel
-from channels.zalo_bot import ZaloBotChannel, ZaloBotClient
-from channels.zalo_oa import ZaloOA, ZaloOAChannel, media_url_from_base
+from channels.zalo.bot import ZaloBotChannel, ZaloBotClient
+from channels.zalo.http import media_url_from_base
+from channels.zalo.oa import ZaloOA, ZaloOAChannel
 from jobs.engine import Engine
 
 log = logging.getLogger(__name__)

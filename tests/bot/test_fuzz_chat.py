@@ -23,7 +23,7 @@ from campaign.ask import ALIASES, parse_command
 from campaign.clock import FakeClock
 from campaign.store.db import Store
 from channels.console import ConsoleChannel
-from channels.zalo_bot import ZaloBotClient
+from channels.zalo.bot import ZaloBotClient
 from jobs.engine import Engine
 from tests.conftest import CONFIG, Campaign, post_text
 from tests.emulators.zalo import ZaloBotEmulator

@@ -17,7 +17,7 @@ from bot.dispatch import Services
 from campaign.clock import FakeClock
 from campaign.store import repo, zalo_tokens
 from campaign.store.db import Store
-from channels.zalo_bot import ZaloBotClient
+from channels.zalo.bot import ZaloBotClient
 from jobs.engine import Engine
 from jobs.simulate import virtual_time
 from tests.conftest import CONFIG, Campaign, post_text

@@ -24,7 +24,7 @@ from campaign.kinds import SPECS, ZALO_IMAGE_SUFFIXES, ChannelKind
 from channels.base import OutMessage, Sent
 from channels.faults import requests_ambiguous
 from channels.limits import ChatLimits
-from channels.zalo_oa import MediaUrl, timed_out
+from channels.zalo.http import MediaUrl, timed_out
 
 log = logging.getLogger(__name__)
 
