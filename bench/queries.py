@@ -423,7 +423,7 @@ def memory_phases(config_path: Path, use_tracemalloc: bool) -> None:
 
     record("python started")
     from bot.app import build_adapters
-    from campaign import publishing, review
+    from campaign import deliveries, publishing, review
     from campaign.clock import SystemClock
     from campaign.config import load_config
     from campaign.store.db import Store
@@ -451,7 +451,7 @@ def memory_phases(config_path: Path, use_tracemalloc: bool) -> None:
 
         setattr(owner, attr, timed)
 
-    wrap(publishing, "recover", "publishing.recover")
+    wrap(deliveries, "recover", "deliveries.recover")
     wrap(engine_mod, "sync", "campaign.sync.sync (in a worker thread)")
     wrap(eng, "reconcile", "Engine.reconcile (store -> APScheduler jobs)")
     wrap(review, "queue_requests", "review.queue_requests (approval requests)")

@@ -23,9 +23,9 @@ from bot.incidents import Incidents
 from bot.telegram_bot import Webhook, build_application
 from campaign.clock import Clock, SystemClock
 from campaign.config import Config
+from campaign.deliveries import raise_alert
 from campaign.errors import ChannelSetupError, LoaError
 from campaign.kinds import ChannelKind
-from campaign.publishing import raise_alert
 from campaign.store.db import Store, sqlite_path
 from campaign.store.leader import Leadership, SqliteLock, runners
 from campaign.sync import SyncReport

@@ -21,9 +21,9 @@ from campaign import chats
 from campaign.clock import SystemClock
 from campaign.config import Config, load_config
 from campaign.content import scan_content
+from campaign.deliveries import raise_alert
 from campaign.errors import ChannelSetupError, InputError, LoaError, Problem, printable
 from campaign.plan import build_plan, plan_warnings
-from campaign.publishing import raise_alert
 from campaign.queries import stored_states
 from campaign.store.db import Store
 from campaign.store.repo import delivery_counts

@@ -17,8 +17,8 @@ from campaign import answers, operations, review
 from campaign.ask import COMMANDS, MAX_PAGE, Ask, number, usage
 from campaign.clock import Clock
 from campaign.config import Config
+from campaign.deliveries import text_payload
 from campaign.errors import Conflict, LoaError
-from campaign.publishing import text_payload
 from campaign.store.db import Store
 
 if TYPE_CHECKING:

@@ -14,9 +14,10 @@ from typing import Any
 from campaign.approvals import approval_state
 from campaign.clock import Clock
 from campaign.config import Config
+from campaign.deliveries import post_payload
 from campaign.errors import Conflict, NotFound
 from campaign.payload import Payload
-from campaign.publishing import post_payload, set_paused
+from campaign.publishing import set_paused
 from campaign.review import Actor, find_post, require
 from campaign.states import ATTENTION, DeliveryState, PostState
 from campaign.store import repo

@@ -18,9 +18,9 @@ from campaign.approvals import ApprovalState, approval_state
 from campaign.ask import number
 from campaign.clock import Clock
 from campaign.config import Config, Person
+from campaign.deliveries import add_deliveries, alert, post_payload, text_payload
 from campaign.errors import Conflict, NotAllowed, NotFound
 from campaign.payload import Action, Choice, Payload
-from campaign.publishing import add_deliveries, alert, post_payload, text_payload
 from campaign.states import UPCOMING, PostState, Vote
 from campaign.store import repo
 from campaign.store.db import Store

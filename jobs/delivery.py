@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from campaign import chats, publishing
+from campaign import chats, deliveries
 from campaign.clock import Clock
 from campaign.config import ChannelConfig, Config
 from campaign.errors import ChannelError, ChatMoved
@@ -130,7 +130,7 @@ class Deliverer:
             return
         now = self.clock.now()
         await self._record(d, f"sent as message(s) {', '.join(sent.message_ids) or '?'}",
-                           lambda: publishing.mark_sent(self.store, d.id or 0, sent.message_ids, now))
+                           lambda: deliveries.mark_sent(self.store, d.id or 0, sent.message_ids, now))
 
     async def _send_following(self, adapter: Channel, channel: ChannelConfig, target: str, message: OutMessage) -> Sent:
         """Send; a chat that moved (a group upgraded: refused, nothing went out) is remembered and followed at once."""
@@ -178,7 +178,7 @@ class Deliverer:
     async def _unknown(self, d: Delivery, error: str) -> None:
         now = self.clock.now()
         status = await self._record(d, f"unknown (answer lost: {error})",
-                                    lambda: publishing.mark_ambiguous(self.store, self.config, d.id or 0, error, now))
+                                    lambda: deliveries.mark_ambiguous(self.store, self.config, d.id or 0, error, now))
         if status is None:
             return
         log.warning("delivery %s (%s → %s) may or may not be out, admins asked: %s", d.id, d.ref, d.channel, error)
@@ -187,7 +187,7 @@ class Deliverer:
     async def _failed(self, d: Delivery, error: str, *, transient: bool, retry_after: float | None = None) -> None:
         assert d.id is not None
         now = self.clock.now()
-        status = await self._record(d, f"failed ({error})", lambda: publishing.mark_failed_attempt(
+        status = await self._record(d, f"failed ({error})", lambda: deliveries.mark_failed_attempt(
             self.store, self.config, d.id or 0, error, transient=transient, retry_after=retry_after, now=now))
         if status is None:
             return

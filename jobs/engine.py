@@ -20,7 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from campaign import chats, operations, publishing, review
+from campaign import chats, deliveries, operations, publishing, reminders, review
 from campaign.clock import Clock
 from campaign.config import Config
 from campaign.errors import CannotDelete, ChannelError, ChatMoved
@@ -60,7 +60,7 @@ class Engine:
         runtime.install(self)
         for adapter in dict.fromkeys(self.adapters.values()):
             await adapter.start()
-        publishing.recover(self.store, self.config, self.clock)
+        deliveries.recover(self.store, self.config, self.clock)
         report = await self.resync(full=True)
         self.scheduler.add_job(runtime.sweep_job, IntervalTrigger(seconds=self.sweep_every.total_seconds()),
                                id="sweep", replace_existing=True)
@@ -121,7 +121,7 @@ class Engine:
                     if now < when <= until:
                         wanted[job_id] = (func, args, when)
         if keys is None:
-            for ref, _m, _text, when in publishing.reminder_times(self.config):
+            for ref, _m, _text, when in reminders.reminder_times(self.config):
                 if now - self.config.catch_up < when <= until:  # one missed while down still goes out within catch-up
                     wanted[ref] = (runtime.remind_job, (ref,), max(when, now))
         touched = set(keys or ())
@@ -161,7 +161,7 @@ class Engine:
         await self.deliverer.deliver(outcome.delivery_ids)
 
     async def remind(self, ref: str) -> None:
-        ids = publishing.send_reminder(self.store, self.config, self.clock, ref)
+        ids = reminders.send_reminder(self.store, self.config, self.clock, ref)
         await self.deliverer.deliver(ids)
 
     async def approval_check(self, key: str, kind: str) -> None:
@@ -170,7 +170,7 @@ class Engine:
         await self.deliverer.deliver_ready()
 
     async def digest(self) -> None:
-        ids = publishing.send_digest(self.store, self.config, self.clock)
+        ids = reminders.send_digest(self.store, self.config, self.clock)
         await self.deliverer.deliver(ids)
 
     async def sweep(self) -> None:

@@ -9,7 +9,6 @@ only failed *connections* (the request never left), never a POST whose answer wa
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,6 @@ from urllib3.util.retry import Retry
 from campaign.errors import ChannelError
 from campaign.kinds import ZALO_IMAGE_SUFFIXES
 from channels.faults import requests_ambiguous
-
-log = logging.getLogger(__name__)
 
 TOKEN_PATH = "/v4/oa/access_token"
 UPLOAD_IMAGE = "/v2.0/oa/upload/image"
