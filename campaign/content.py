@@ -40,7 +40,7 @@ _FENCE_RE = re.compile(r"^-{3,}\s*$")
 _KEY_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
 
 
-class _StringsYAML(frontmatter.YAMLHandler):
+class _StringsYAML(frontmatter.YAMLHandler):  # type: ignore[misc, name-defined]  # python-frontmatter has no stubs
     def load(self, fm: str, **kwargs: object) -> Any:
         simple = simple_front_matter(fm)
         if simple is not None:

@@ -168,9 +168,10 @@ def mark_sent(store: Store, delivery_id: int, message_ids: tuple[str, ...], now:
 
 def backoff(config: Config, attempts: int, rng: random.Random | None = None) -> timedelta:
     """Exponential with jitter: base·2^(n-1), capped, times a random factor in [0.5, 1]."""
-    base = config.delivery.backoff * (2 ** max(0, attempts - 1))
+    base = config.delivery.backoff * (1 << max(0, attempts - 1))  # 2^(n-1), typed int (2 ** n is Any to mypy)
     capped = min(base, config.delivery.backoff_max)
-    return capped * (0.5 + 0.5 * (rng or random).random())
+    jitter = rng.random() if rng is not None else random.random()
+    return capped * (0.5 + 0.5 * jitter)
 
 
 def mark_failed_attempt(store: Store, config: Config, delivery_id: int, error: str, *, transient: bool,

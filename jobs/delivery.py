@@ -81,7 +81,8 @@ class Deliverer:
         assert d.id is not None
         task = asyncio.get_running_loop().create_task(self._deliver(d), name=f"deliver:{d.id}")
         self._inflight[d.id] = task
-        task.add_done_callback(lambda _t, i=d.id: self._inflight.pop(i, None))
+        delivery_id = d.id
+        task.add_done_callback(lambda _t: self._inflight.pop(delivery_id, None))
         return task
 
     async def _deliver(self, d: Delivery) -> None:

@@ -95,17 +95,22 @@ class ZaloBotClient:
                                retry_after=float(retry_after) if retry_after is not None else None)
         raise ZaloBotError(reason, code, transient=code >= 500 or code in TRANSIENT_CODES)
 
+    @staticmethod
+    def _object(result: Any) -> dict[str, Any]:
+        """A method's result as the object the Bot API documents (anything else: empty)."""
+        return result if isinstance(result, dict) else {}
+
     def get_me(self) -> dict[str, Any]:
-        return self.call("getMe")
+        return self._object(self.call("getMe"))
 
     def send_message(self, chat_id: str, text: str) -> dict[str, Any]:
-        return self.call("sendMessage", {"chat_id": chat_id, "text": text})
+        return self._object(self.call("sendMessage", {"chat_id": chat_id, "text": text}))
 
     def send_photo(self, chat_id: str, photo_url: str, caption: str | None = None) -> dict[str, Any]:
         params: dict[str, Any] = {"chat_id": chat_id, "photo": photo_url}
         if caption:
             params["caption"] = caption
-        return self.call("sendPhoto", params)
+        return self._object(self.call("sendPhoto", params))
 
     def get_updates(self, timeout: int = 30) -> list[dict[str, Any]]:
         """Long-poll for the next update: ``[update]`` or ``[]``. Zalo hands each update out once
@@ -125,13 +130,13 @@ class ZaloBotClient:
     def set_webhook(self, url: str, secret_token: str) -> dict[str, Any]:
         if not 8 <= len(secret_token) <= 256:
             raise ValueError("the webhook secret must be 8-256 characters")
-        return self.call("setWebhook", {"url": url, "secret_token": secret_token})
+        return self._object(self.call("setWebhook", {"url": url, "secret_token": secret_token}))
 
     def delete_webhook(self) -> dict[str, Any]:
-        return self.call("deleteWebhook")
+        return self._object(self.call("deleteWebhook"))
 
     def get_webhook_info(self) -> dict[str, Any]:
-        return self.call("getWebhookInfo")
+        return self._object(self.call("getWebhookInfo"))
 
     def close(self) -> None:
         self.session.close()
