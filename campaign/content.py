@@ -12,10 +12,11 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import frontmatter
 import yaml
@@ -28,7 +29,7 @@ from campaign.texts import pair
 from campaign.timeexpr import resolve_post_time
 
 FRONT_MATTER_KEYS = ("title", "milestone", "time", "channels", "media", "approvals", "author", "pin", "silent", "preview")
-# Any media file, whatever its channels (Zalo Bot and console have no tighter limit of their own): its
+# A media file, whatever its channels (Zalo Bot and console have no tighter limit of their own): its
 # hash reads it whole, so a stray video or disk image must not be read at every change.
 MEDIA_MAX_BYTES = 200 * 1024 * 1024
 # A post file: its body must fit a message (4096 characters at most), so a megabyte is plenty.
@@ -38,6 +39,12 @@ _TRUE = {"true": True, "yes": True, "on": True, "false": False, "no": False, "of
 _Loader: type = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 _FENCE_RE = re.compile(r"^-{3,}\s*$")
 _KEY_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
+
+
+class _Report(Protocol):
+    """Where a field check reports a problem: the message and the front-matter key it is about."""
+
+    def __call__(self, message: str, key: str | None = None, /) -> None: ...
 
 
 class _StringsYAML(frontmatter.YAMLHandler):  # type: ignore[misc, name-defined]  # python-frontmatter has no stubs
@@ -463,7 +470,7 @@ def _front_matter_lines(text: str) -> dict[str, int]:
     return out
 
 
-def _scalar(meta: dict[str, Any], key: str, err: Any) -> str | None:
+def _scalar(meta: dict[str, Any], key: str, err: _Report) -> str | None:
     v = meta.get(key)
     if v is None:
         return None
@@ -473,7 +480,7 @@ def _scalar(meta: dict[str, Any], key: str, err: Any) -> str | None:
     return v.strip() or None
 
 
-def _str_list(meta: dict[str, Any], key: str, err: Any) -> list[str] | None:
+def _str_list(meta: dict[str, Any], key: str, err: _Report) -> list[str] | None:
     v = meta.get(key)
     if v is None:
         return None
@@ -485,7 +492,7 @@ def _str_list(meta: dict[str, Any], key: str, err: Any) -> list[str] | None:
     return [x.strip() for x in v]
 
 
-def _flag(meta: dict[str, Any], key: str, default: bool, err: Any) -> bool:
+def _flag(meta: dict[str, Any], key: str, default: bool, err: _Report) -> bool:
     v = _scalar(meta, key, err)
     if v is None:
         return default
@@ -495,7 +502,7 @@ def _flag(meta: dict[str, Any], key: str, default: bool, err: Any) -> bool:
     return _TRUE[v.lower()]
 
 
-def _media(path: Path, config: Config, items: list[str], err: Any, kinds: set[str] | frozenset[str] = frozenset()) -> list[MediaFile]:
+def _media(path: Path, config: Config, items: list[str], err: Callable[[str], None], kinds: set[str] | frozenset[str] = frozenset()) -> list[MediaFile]:
     """Resolve, stat and check each media file against the limits of the post's channel kinds."""
     root = config.content_dir
     specs = [s for k, s in SPECS.items() if k in kinds]
@@ -554,7 +561,7 @@ def _both(key: str, **kw: object) -> str:
     return f"{vi} / {en}"
 
 
-def _zalo_urls(config: Config, kinds: set[str], media: list[MediaFile], err: Any, warn: Any) -> None:
+def _zalo_urls(config: Config, kinds: set[str], media: list[MediaFile], err: _Report, warn: _Report) -> None:
     """Zalo takes article covers and bot images only by public URL: check the settings that provide one."""
     media_base_url = getattr(config.zalo, "media_base_url", "") or ""
     if "zalo_oa_broadcast" in kinds:
