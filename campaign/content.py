@@ -25,7 +25,7 @@ from campaign.config import Config
 from campaign.errors import CONTROL_RE, Problem, TimeExpressionError, printable
 from campaign.kinds import IMAGE_SUFFIXES, SPECS, KindSpec, MediaKind, media_kind
 from campaign.render import Rendered, check_fits, render_markdown
-from campaign.texts import pair
+from campaign.texts import t
 from campaign.timeexpr import resolve_post_time
 
 FRONT_MATTER_KEYS = ("title", "milestone", "time", "channels", "media", "approvals", "author", "pin", "silent", "preview")
@@ -365,7 +365,7 @@ class _PostReader:
         config, err = self.config, self.err
         title = _scalar(meta, "title", err) or ""
         if not title:
-            err("thiếu 'title' / missing 'title'", line=1)
+            err(_both("content.no_title"), line=1)
         milestone_id = _scalar(meta, "milestone", err)
         milestone = config.milestone(milestone_id) if milestone_id else None
         if milestone_id and milestone is None:
@@ -374,7 +374,7 @@ class _PostReader:
         time_text = _scalar(meta, "time", err)
         scheduled: datetime | None = None
         if time_text is None:
-            err("thiếu 'time' / missing 'time'", line=1)
+            err(_both("content.no_time"), line=1)
         elif milestone is not None or not milestone_id:
             try:
                 scheduled = resolve_post_time(time_text, milestone.span if milestone else None, config.tz).astimezone(UTC)
@@ -392,7 +392,7 @@ class _PostReader:
             if ch not in config.channels:
                 err(f"kênh chưa khai báo '{ch}' / unknown channel '{ch}' (known: {', '.join(config.channels)})", "channels")
         if not channels:
-            err("bài không có kênh nào / the post has no channels", "channels")
+            err(_both("content.no_channels"), "channels")
         kinds = {config.channels[c].kind for c in channels if c in config.channels}
         media = _media(self.path, config, _str_list(meta, "media", err) or [], lambda m: err(m, "media"), kinds)
         _zalo_urls(config, kinds, media, err, self.warn)
@@ -413,7 +413,7 @@ class _PostReader:
                 "(role approver or admin): it would be held forever", "approvals")
         author = _scalar(meta, "author", err)
         if author is not None and author not in config.people:
-            err(f"tác giả '{author}' không có trong [people] / author '{author}' is not in [people]", "author")
+            err(_both("content.unknown_author", author=author), "author")
         flags = {k: _flag(meta, k, d, err) for k, d in (("pin", False), ("silent", False), ("preview", True))}
         return approvals, author, flags
 
@@ -422,7 +422,7 @@ class _PostReader:
         text = self.text
         body = body.strip()
         if not body:
-            self.err("nội dung bài trống / the post body is empty", line=len(text.splitlines()))
+            self.err(_both("content.empty_body"), line=len(text.splitlines()))
         rendered = render_markdown(body, title=title or None)
         if misfits := check_fits(rendered, kinds=kinds, media_count=media_count):
             body_line = len(text[: text.find(body)].splitlines()) + 1 if body else len(text.splitlines())
@@ -475,7 +475,7 @@ def _scalar(meta: dict[str, Any], key: str, err: _Report) -> str | None:
     if v is None:
         return None
     if not isinstance(v, str):
-        err(f"'{key}' phải là một giá trị đơn / '{key}' must be a single value", key)
+        err(_both("content.not_scalar", key=key), key)
         return None
     return v.strip() or None
 
@@ -487,7 +487,7 @@ def _str_list(meta: dict[str, Any], key: str, err: _Report) -> list[str] | None:
     if isinstance(v, str):
         return [v.strip()] if v.strip() else []
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-        err(f"'{key}' phải là danh sách / '{key}' must be a list, e.g. [a, b]", key)
+        err(_both("content.not_list", key=key), key)
         return []
     return [x.strip() for x in v]
 
@@ -497,7 +497,7 @@ def _flag(meta: dict[str, Any], key: str, default: bool, err: _Report) -> bool:
     if v is None:
         return default
     if v.lower() not in _TRUE:
-        err(f"'{key}' phải là true hoặc false / '{key}' must be true or false", key)
+        err(_both("content.not_flag", key=key), key)
         return default
     return _TRUE[v.lower()]
 
@@ -511,18 +511,18 @@ def _media(path: Path, config: Config, items: list[str], err: Callable[[str], No
         try:
             target = (path.parent / item).resolve()  # symlinks followed: one leaving content/ is refused below
         except (OSError, RuntimeError, ValueError):  # a symlink loop
-            err(f"không tìm thấy tệp media '{item}' / media file '{item}' not found")
+            err(_both("content.media_missing", item=item))
             continue
         if not target.is_relative_to(root):
-            err(f"tệp media '{item}' nằm ngoài thư mục content/ / media '{item}' is outside content/")
+            err(_both("content.media_outside", item=item))
             continue
         try:
             st = target.stat()
         except (OSError, ValueError):
-            err(f"không tìm thấy tệp media '{item}' / media file '{item}' not found")
+            err(_both("content.media_missing", item=item))
             continue
         if (kind := not_regular(st)) is not None:  # checked before anything opens it: a FIFO would block forever
-            err(f"media '{item}' không phải tệp thường mà là {kind[0]} / media '{item}' is not a regular file but {kind[1]}")
+            err(_both("content.media_not_regular", item=item, kind=kind))
             continue
         rel = target.relative_to(root).as_posix()
         if st.st_size > MEDIA_MAX_BYTES:
@@ -556,9 +556,11 @@ def _media_misfits(specs: list[KindSpec], config: Config, item: str, rel: str, s
     return out
 
 
-def _both(key: str, **kw: object) -> str:
-    vi, en = pair(key, **kw)
-    return f"{vi} / {en}"
+def _both(message: str, /, **kw: object) -> str:
+    """A catalog message as "vi / en" on one line; a (vi, en) tuple value gives each language its word."""
+    vi = {k: v[0] if isinstance(v, tuple) else v for k, v in kw.items()}
+    en = {k: v[1] if isinstance(v, tuple) else v for k, v in kw.items()}
+    return f"{t(message, 'vi', **vi)} / {t(message, 'en', **en)}"
 
 
 def _zalo_urls(config: Config, kinds: set[str], media: list[MediaFile], err: _Report, warn: _Report) -> None:

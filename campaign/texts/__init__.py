@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from campaign.texts import alerts, choices, kinds
+from campaign.texts import alerts, choices, content, kinds
 
 # One area module per part of the product; each holds a ``TEXTS`` table of key -> (vi, en).
-AREAS = (alerts, choices, kinds)
+AREAS = (alerts, choices, content, kinds)
 
 TEXTS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:
