@@ -422,9 +422,8 @@ def memory_phases(config_path: Path, use_tracemalloc: bool) -> None:
         last[0], last[1] = (rss, hwm), time.perf_counter()
 
     record("python started")
-    from bot import callbacks
     from bot.app import build_adapters
-    from campaign import publishing, review
+    from campaign import deliveries, publishing, review
     from campaign.clock import SystemClock
     from campaign.config import load_config
     from campaign.store.db import Store
@@ -436,7 +435,7 @@ def memory_phases(config_path: Path, use_tracemalloc: bool) -> None:
     record("config loaded, store opened (migrations)")
     clock = SystemClock()
     adapters = build_adapters(cfg, offline=True, store=store, clock=clock)
-    eng = engine_mod.Engine(store, cfg, adapters, clock, request_encoder=callbacks.encode)
+    eng = engine_mod.Engine(store, cfg, adapters, clock, approval_requests=True)
 
     def wrap(owner: Any, attr: str, label: str) -> None:
         orig = getattr(owner, attr)
@@ -452,7 +451,7 @@ def memory_phases(config_path: Path, use_tracemalloc: bool) -> None:
 
         setattr(owner, attr, timed)
 
-    wrap(publishing, "recover", "publishing.recover")
+    wrap(deliveries, "recover", "deliveries.recover")
     wrap(engine_mod, "sync", "campaign.sync.sync (in a worker thread)")
     wrap(eng, "reconcile", "Engine.reconcile (store -> APScheduler jobs)")
     wrap(review, "queue_requests", "review.queue_requests (approval requests)")

@@ -21,9 +21,10 @@ from bot.dispatch import Services
 from bot.incidents import Incidents
 from bot.telegram_bot import App, Webhook, build_application
 from campaign.clock import Clock, SystemClock
-from campaign.config import PULL_KINDS, Config
+from campaign.config import ChannelConfig, Config
+from campaign.deliveries import raise_alert
 from campaign.errors import ChannelSetupError, LoaError
-from campaign.publishing import raise_alert
+from campaign.kinds import ChannelKind, spec
 from campaign.store.db import Store, sqlite_path
 from campaign.store.leader import Leadership, SqliteLock, runners
 from campaign.sync import SyncReport
@@ -34,8 +35,9 @@ from channels.facebook import FacebookLimits, FacebookPageChannel, GraphClient
 from channels.pull import PullChannel
 from channels.telegram import TelegramChannel
 from channels.webhook import WebhookChannel
-from channels.zalo_bot import ZaloBotChannel, ZaloBotClient
-from channels.zalo_oa import ZaloOA, ZaloOAChannel, media_url_from_base
+from channels.zalo.bot import ZaloBotChannel, ZaloBotClient
+from channels.zalo.http import media_url_from_base
+from channels.zalo.oa import ZaloOA, ZaloOAChannel
 from jobs.engine import Engine
 from web.app import Runtime, build_app
 from web.server import WebServer
@@ -73,73 +75,111 @@ async def _nothing() -> None:
     return None
 
 
+class _Adapters:
+    """Builds the adapters from ``config`` and the environment, each on first use: one per platform account
+    (the two Zalo OA kinds share one ``ZaloOA``), one per fanpage or webhook (each its own token or secret)."""
+
+    def __init__(self, config: Config, env: Mapping[str, str], console: ConsoleChannel, store: Store | None,
+                 clock: Clock | None, on_zalo_stop: Callable[[str], None] | None,
+                 on_facebook_problem: Callable[[str, str], None] | None = None) -> None:
+        self.config, self.env, self.console, self.store, self.clock = config, env, console, store, clock
+        self.on_zalo_stop, self.on_facebook_problem = on_zalo_stop, on_facebook_problem
+        self.media_url = media_url_from_base(config.zalo.media_base_url, config.content_dir)
+        self.built: dict[str, Channel] = {}
+        self.oa: ZaloOA | None = None
+        self.fb_limits: FacebookLimits | None = None  # one Facebook app: its usage headers pace every Page
+
+    def get(self, ch: ChannelConfig, kind: ChannelKind) -> Channel:
+        return ADAPTER_FACTORIES[kind](self, ch, kind)
+
+    def _once(self, name: str, make: Callable[[], Channel]) -> Channel:
+        if name not in self.built:
+            self.built[name] = make()
+        return self.built[name]
+
+    def telegram(self, ch: ChannelConfig, kind: ChannelKind) -> Channel:
+        t = self.config.telegram
+        return self._once(kind, lambda: TelegramChannel(_secret(self.env, t.token_env), api_base=t.api_base,
+                                                        file_base=t.file_base, encode=callbacks.encode_choice))
+
+    def zalo_oa(self, ch: ChannelConfig, kind: ChannelKind) -> Channel:
+        if self.oa is None:
+            if self.store is None:
+                raise ChannelSetupError(inline("run.oa_needs_store"))
+            z = self.config.zalo
+            self.oa = ZaloOA.from_settings(z, self.store, self.env, clock=self.clock, media_url=self.media_url,
+                                           refresh_margin=z.refresh_margin, on_stop=self.on_zalo_stop,
+                                           default_cover_url=z.default_cover_url or None,
+                                           author=z.article_author or self.config.name)
+        oa = self.oa
+        return self._once(kind, lambda: ZaloOAChannel(oa, kind))
+
+    def zalo_bot(self, ch: ChannelConfig, kind: ChannelKind) -> Channel:
+        z = self.config.zalo
+        return self._once(kind, lambda: ZaloBotChannel(_secret(self.env, z.bot_token_env), api_base=z.bot_api_base,
+                                                       media_url=self.media_url))
+
+    def facebook(self, ch: ChannelConfig, kind: ChannelKind) -> Channel:
+        token = self.env.get(ch.token_env, "")
+        if not token:
+            raise ChannelSetupError(" / ".join(pair("fb.no_env", env=ch.token_env, channel=ch.key)))
+        fb = self.config.facebook
+        limits = self.fb_limits = self.fb_limits or FacebookLimits(slow_from=fb.slow_from_percent)
+        hook = self.on_facebook_problem
+        return self._once(f"{kind}:{ch.key}", lambda: FacebookPageChannel(
+            GraphClient(fb.api_base, fb.graph_version), token, limits=limits, token_env=ch.token_env,
+            on_problem=(lambda reason: hook(ch.key, reason)) if hook is not None else None))
+
+    def webhook(self, ch: ChannelConfig, kind: ChannelKind) -> Channel:
+        secret = self.env.get(ch.secret_env, "")
+        if not secret:
+            raise ChannelSetupError(" / ".join(pair("wh.no_env", env=ch.secret_env, channel=ch.key)))
+        w, content_dir = self.config.webhook, self.config.content_dir
+        media_url = media_url_from_base(w.media_base_url or self.config.zalo.media_base_url, content_dir)
+        return self._once(f"{kind}:{ch.key}", lambda: WebhookChannel(
+            secret, channel=ch.key, content_dir=content_dir, media_url=media_url, timeout=w.timeout.total_seconds()))
+
+    def pull(self, ch: ChannelConfig, kind: ChannelKind) -> Channel:
+        if self.store is None:  # a simulation without a store: nothing to serve from
+            return self.console
+        store, clock = self.store, self.clock
+        return self._once(kind, lambda: PullChannel(kind, store, self.config.content_dir,
+                                                    now=clock.now if clock else None))
+
+    def local_console(self, ch: ChannelConfig, kind: ChannelKind) -> Channel:
+        return self.console
+
+
+# Channel kind -> how its adapter is built. Adding a kind: its entry in campaign.kinds.SPECS and one here.
+ADAPTER_FACTORIES: Mapping[ChannelKind, Callable[[_Adapters, ChannelConfig, ChannelKind], Channel]] = {
+    ChannelKind.TELEGRAM: _Adapters.telegram,
+    ChannelKind.ZALO_OA_GROUP: _Adapters.zalo_oa,
+    ChannelKind.ZALO_OA_BROADCAST: _Adapters.zalo_oa,
+    ChannelKind.ZALO_BOT: _Adapters.zalo_bot,
+    ChannelKind.FACEBOOK_PAGE: _Adapters.facebook,
+    ChannelKind.WEBHOOK: _Adapters.webhook,
+    ChannelKind.FEED: _Adapters.pull,
+    ChannelKind.LED: _Adapters.pull,
+    ChannelKind.CONSOLE: _Adapters.local_console,
+}
+
+
 def build_adapters(config: Config, *, offline: bool, env: Mapping[str, str] | None = None,
                    console: ConsoleChannel | None = None, store: Store | None = None, clock: Clock | None = None,
                    on_zalo_stop: Callable[[str], None] | None = None,
                    on_facebook_problem: Callable[[str, str], None] | None = None) -> dict[str, Channel]:
     """Channel key -> adapter. One adapter instance per platform (or OA channel kind), shared by its channels;
-    a fanpage (its own token) and a webhook (its own secret) have one each.
+    a fanpage (its own token) and a webhook (its own secret) have one each. Offline, every kind that sends
+    prints to the console instead (a pull kind records as usual: nothing leaves the machine).
     ``on_facebook_problem(channel key, reason)``: a Page token was refused or lacks a permission."""
-    env = os.environ if env is None else env
-    console = console or ConsoleChannel(label=_labeller(config))
-    media_url = media_url_from_base(config.zalo.media_base_url, config.content_dir)
-    adapters: dict[str, Channel] = {}
-    shared: dict[str, Channel] = {}
+    adapters = _Adapters(config, os.environ if env is None else env, console or ConsoleChannel(label=_labeller(config)),
+                         store, clock, on_zalo_stop, on_facebook_problem)
 
-    def telegram() -> Channel:
-        token = _secret(env, config.telegram.token_env)
-        return TelegramChannel(token, api_base=config.telegram.api_base, file_base=config.telegram.file_base)
+    def kind_of(ch: ChannelConfig) -> ChannelKind:
+        kind = ChannelKind(ch.kind)
+        return ChannelKind.CONSOLE if offline and not spec(kind).pull else kind
 
-    def zalo_oa() -> ZaloOA:
-        if store is None:
-            raise ChannelSetupError(inline("run.oa_needs_store"))
-        return ZaloOA.from_settings(config.zalo, store, env, clock=clock, media_url=media_url,
-                                    refresh_margin=config.zalo.refresh_margin, on_stop=on_zalo_stop,
-                                    default_cover_url=config.zalo.default_cover_url or None,
-                                    author=config.zalo.article_author or config.name)
-
-    def zalo_bot() -> Channel:
-        return ZaloBotChannel(_secret(env, config.zalo.bot_token_env), api_base=config.zalo.bot_api_base, media_url=media_url)
-
-    fb_limits: FacebookLimits | None = None
-
-    def facebook(key: str, token_env: str) -> Channel:
-        nonlocal fb_limits
-        token = env.get(token_env, "")
-        if not token:
-            raise ChannelSetupError(" / ".join(pair("fb.no_env", env=token_env, channel=key)))
-        fb_limits = fb_limits or FacebookLimits(slow_from=config.facebook.slow_from_percent)
-        hook = on_facebook_problem
-        return FacebookPageChannel(GraphClient(config.facebook.api_base, config.facebook.graph_version), token,
-                                   limits=fb_limits, token_env=token_env,
-                                   on_problem=(lambda reason: hook(key, reason)) if hook is not None else None)
-
-    def webhook(key: str, secret_env: str) -> Channel:
-        secret = env.get(secret_env, "")
-        if not secret:
-            raise ChannelSetupError(" / ".join(pair("wh.no_env", env=secret_env, channel=key)))
-        base = config.webhook.media_base_url or config.zalo.media_base_url
-        return WebhookChannel(secret, channel=key, content_dir=config.content_dir,
-                              media_url=media_url_from_base(base, config.content_dir),
-                              timeout=config.webhook.timeout.total_seconds())
-
-    oa: ZaloOA | None = None
-    for key, ch in config.channels.items():
-        if ch.kind in PULL_KINDS and store is not None:  # nothing leaves the machine: the same offline or not
-            adapters[key] = shared.get(ch.kind) or shared.setdefault(
-                ch.kind, PullChannel(ch.kind, store, config.content_dir, now=clock.now if clock else None))
-        elif offline or ch.kind in ("console", *PULL_KINDS):  # (a pull kind without a store: a simulation)
-            adapters[key] = console
-        elif ch.kind == "facebook_page":
-            adapters[key] = facebook(key, ch.token_env)
-        elif ch.kind == "webhook":
-            adapters[key] = webhook(key, ch.secret_env)
-        elif ch.kind in ("zalo_oa_group", "zalo_oa_broadcast"):
-            oa = oa or zalo_oa()
-            adapters[key] = shared.setdefault(ch.kind, ZaloOAChannel(oa, ch.kind))
-        else:
-            adapters[key] = shared.get(ch.kind) or shared.setdefault(ch.kind, telegram() if ch.kind == "telegram" else zalo_bot())
-    return adapters
+    return {key: adapters.get(ch, kind_of(ch)) for key, ch in config.channels.items()}
 
 
 def _secret(env: Mapping[str, str], name: str) -> str:
@@ -180,7 +220,7 @@ class Runner:
         Unexpected errors inside the parts (a job, the watcher, a chat handler, a stray task) are
         reported through ``Incidents`` and the service goes on; only a part that ends by itself is fatal.
         """
-        engine = Engine(self.store, self.config, self.adapters, self.clock, request_encoder=callbacks.encode)
+        engine = Engine(self.store, self.config, self.adapters, self.clock, approval_requests=True)
         incidents = Incidents(self.store, self.config, self.clock, on_alert=engine.deliverer.start_ready)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

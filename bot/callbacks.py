@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from campaign.ask import COMMANDS, MAX_PAGE, number
 from campaign.errors import Conflict
+from campaign.payload import Action, Choice
 from campaign.texts import inline
 
 ACTIONS = {
@@ -43,6 +44,13 @@ def encode(action: str, *parts: object) -> str:
     if len(data.encode()) > MAX_BYTES:
         raise ValueError(f"callback data too long ({len(data.encode())} bytes): {data!r}")
     return data
+
+
+def encode_choice(choice: Choice) -> str:
+    """A domain choice (``campaign.payload.Choice``) as the data of its inline button."""
+    if choice.action in (Action.APPROVE, Action.REJECT, Action.DIFF):
+        return encode(choice.action.value, choice.target, choice.version)
+    return encode(choice.action.value, choice.target)
 
 
 def page_data(command: str, arg: str, page: int) -> str:

@@ -36,9 +36,9 @@ from campaign.calendars import CalendarPost, person_calendar, public_calendar
 from campaign.clock import SystemClock
 from campaign.config import Config, load_config, parse_listen
 from campaign.content import scan_content
+from campaign.deliveries import raise_alert
 from campaign.errors import ChannelSetupError, InputError, LoaError, Problem, printable
 from campaign.plan import PlanRow, build_plan, plan_warnings
-from campaign.publishing import raise_alert
 from campaign.queries import stored_states
 from campaign.store.db import Store
 from campaign.store.repo import delivery_counts, delivery_counts_by_channel

@@ -24,8 +24,8 @@ from campaign.ask import MAX_PAGE, Ask, number
 from campaign.clock import Clock
 from campaign.commands import COMMANDS, Command
 from campaign.config import Config
+from campaign.deliveries import text_payload
 from campaign.errors import Conflict, LoaError
-from campaign.publishing import text_payload
 from campaign.store.db import Store
 from campaign.texts import t
 from jobs import admin
@@ -345,7 +345,7 @@ async def decided(sv: Services, who: Who, result: review.ReviewResult, reason: s
     text = review.decision_text(sv.config, post, result.state, who.actor, result.decision, sv.clock.now(), reason)
     payload = text_payload(text)
     if not result.state.approved and not result.state.rejected_by:
-        payload["buttons"] = review.buttons(post, callbacks.encode)
+        payload = payload.with_choices(review.choices(post))
     await sv.engine.edit_deliveries(review.request_refs(post)[1], payload)
     return Reply(text)
 

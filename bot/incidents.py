@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from bot.logs import RedactSecrets, secret_values
 from campaign.clock import Clock
 from campaign.config import Config
-from campaign.publishing import raise_alert
+from campaign.deliveries import raise_alert
 from campaign.store.db import Store
 from campaign.texts import both
 

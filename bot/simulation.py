@@ -11,6 +11,7 @@ from rich.console import Console
 
 from campaign.clock import FakeClock
 from campaign.config import Config
+from campaign.states import PostState
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.texts import inline
@@ -65,7 +66,7 @@ async def _prepare(store: Store, start: datetime, approve_all: bool, approvals_f
         posts = list(repo.posts_between(s, None, None))
         for p in posts:
             if p.scheduled_at < start:
-                p.status = "withdrawn"  # outside the simulated window: neither sent nor "missed"
+                p.status = PostState.WITHDRAWN  # outside the simulated window: neither sent nor "missed"
         if approve_all:
             for p in posts:
                 if not repo.live_approvals(s, p.id or 0):

@@ -20,7 +20,7 @@ from campaign.errors import ChannelError
 from campaign.render import ZALO_TEXT_LIMIT
 from campaign.review import Actor
 from campaign.texts import t
-from channels.zalo_bot import ZaloBotClient
+from channels.zalo.bot import ZaloBotClient
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Bot-Api-Secret-Token"

@@ -20,7 +20,8 @@ from campaign.clock import SystemClock
 from campaign.config import Config
 from campaign.errors import ChannelError
 from campaign.store import zalo_tokens
-from channels.zalo_oa import Consent, ZaloOAClient, exchange
+from channels.zalo.http import ZaloOAClient
+from channels.zalo.tokens import Consent, exchange
 
 zalo_app = typer.Typer(
     help="Zalo OA: ủy quyền và trạng thái token / authorisation and token status.",

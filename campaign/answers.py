@@ -13,12 +13,12 @@ from campaign.config import Config, Person
 from campaign.errors import Conflict
 from campaign.render import render_markdown
 from campaign.review import find_post
+from campaign.states import ATTENTION, UPCOMING, VISIBLE, PostState
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Post
 from campaign.texts import TEXTS, t
 
-VISIBLE = ("scheduled", "held", "published")
 STATUS_MARK = {"scheduled": "⏳", "held": "⏸", "published": "✅", "missed": "⛔", "withdrawn": "🗑", "retracted": "↩️"}
 
 
@@ -63,7 +63,7 @@ def _lines(config: Config, posts: Sequence[Post], viewer: Person | None, *, with
     staff = is_staff(viewer)
     return [_post_line(config, p, with_day=with_day, staff=staff,
                        state=state_label(p.approvals_required, p.approved_by, p.rejected)
-                       if staff and p.status != "published" else "") for p in posts]
+                       if staff and p.status != PostState.PUBLISHED else "") for p in posts]
 
 
 def _paged(title: str, lines: list[str], total: int, page_size: int, lang: str) -> Answer:
@@ -105,7 +105,7 @@ def next_up(store: Store, config: Config, now: datetime, lang: str, viewer: Pers
     elif not current:
         lines.append(tr("no_milestone", lang))
     with store.session() as s:
-        posts = repo.first_posts(s, now, statuses=("scheduled", "held"), public=not is_staff(viewer), limit=count)
+        posts = repo.first_posts(s, now, statuses=UPCOMING, public=not is_staff(viewer), limit=count)
     return Answer(tr("next", lang), lines + _lines(config, posts, viewer, with_day=True))
 
 
@@ -133,8 +133,8 @@ def pending(store: Store, config: Config, now: datetime, lang: str, *, page: int
 def status(store: Store, config: Config, lang: str) -> Answer:
     with store.session() as s:
         counts = repo.delivery_counts(s)
-        held = repo.posts_between(s, None, None, statuses=["held"])
-        attention = repo.deliveries_by_status(s, ["failed", "unknown"])
+        held = repo.posts_between(s, None, None, statuses=[PostState.HELD])
+        attention = repo.deliveries_by_status(s, list(ATTENTION))
     lines = [" · ".join(f"{_state_name(k, lang)}: {n}" for k, n in sorted(counts.items())) or tr("none", lang)]
     lines.append(tr("held_count", lang, n=len(held)))
     lines += [f"⏸ #{p.id} {p.title}" for p in held]

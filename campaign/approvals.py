@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from campaign.states import Vote
 from campaign.store.models import Approval, Post
 
 
@@ -36,6 +37,6 @@ def state_label(required: int, approved: int, rejected: bool) -> str:
 
 def approval_state(post: Post, approvals: Sequence[Approval]) -> ApprovalState:
     current = [a for a in approvals if a.content_hash == post.content_hash and a.voided_at is None]
-    approvers = tuple(dict.fromkeys(a.person for a in current if a.decision == "approve"))
-    rejected = tuple((a.person, a.reason or "") for a in current if a.decision == "reject")
+    approvers = tuple(dict.fromkeys(a.person for a in current if a.decision == Vote.APPROVE))
+    rejected = tuple((a.person, a.reason or "") for a in current if a.decision == Vote.REJECT)
     return ApprovalState(post.approvals_required, approvers, rejected)

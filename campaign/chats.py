@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 
 from campaign.clock import Clock
 from campaign.config import Config
+from campaign.deliveries import alert
 from campaign.errors import Problem
-from campaign.publishing import alert
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import ChatMove

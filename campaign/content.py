@@ -12,41 +12,42 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import frontmatter
 import yaml
 
 from campaign.config import Config
 from campaign.errors import CONTROL_RE, Problem, TimeExpressionError, printable
+from campaign.kinds import IMAGE_SUFFIXES, SPECS, KindSpec, MediaKind, media_kind
 from campaign.render import Rendered, check_fits, render_markdown
+from campaign.texts import t
 from campaign.timeexpr import resolve_post_time
 
 FRONT_MATTER_KEYS = ("title", "milestone", "time", "channels", "media", "approvals", "author", "pin", "silent", "preview")
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif")
-TELEGRAM_PHOTO_MAX_BYTES = 10 * 1024 * 1024
-TELEGRAM_DOCUMENT_MAX_BYTES = 50 * 1024 * 1024
-# Any media file, whatever its channels (Zalo Bot and console have no tighter limit of their own): its
+# A media file, whatever its channels (Zalo Bot and console have no tighter limit of their own): its
 # hash reads it whole, so a stray video or disk image must not be read at every change.
 MEDIA_MAX_BYTES = 200 * 1024 * 1024
 # A post file: its body must fit a message (4096 characters at most), so a megabyte is plenty.
 POST_FILE_MAX_BYTES = 1024 * 1024
 KEY_MAX_CHARS = 300  # posts.key is VARCHAR(300)
-# Zalo OA (group messages and broadcast articles) takes only these image formats, nothing else.
-ZALO_OA_KINDS = frozenset({"zalo_oa_group", "zalo_oa_broadcast"})
-ZALO_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif")
-FACEBOOK_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff")  # Page photos (no video yet)
-FACEBOOK_IMAGE_MAX_BYTES = 4_000_000  # Facebook's advice for Page photos
 _TRUE = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 _Loader: type = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 _FENCE_RE = re.compile(r"^-{3,}\s*$")
 _KEY_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
 
 
-class _StringsYAML(frontmatter.YAMLHandler):
+class _Report(Protocol):
+    """Where a field check reports a problem: the message and the front-matter key it is about."""
+
+    def __call__(self, message: str, key: str | None = None, /) -> None: ...
+
+
+class _StringsYAML(frontmatter.YAMLHandler):  # type: ignore[misc, name-defined]  # python-frontmatter has no stubs
     def load(self, fm: str, **kwargs: object) -> Any:
         simple = simple_front_matter(fm)
         if simple is not None:
@@ -252,32 +253,49 @@ UNEXPECTED = "lỗi không lường trước khi đọc tệp"
 
 
 def _load_post(path: Path, raw: bytes, config: Config, key: str | None) -> tuple[PostSource | None, list[Problem]]:
-    problems: list[Problem] = []
-    warnings: list[Problem] = []
-    lines: dict[str, int] = {}  # line of each front-matter key, looked up only when there is something to report
-
-    def line_of(key: str | None) -> int:
-        if not lines:
-            lines.update(_front_matter_lines(text))
-        return lines.get(key or "", 1)
-
-    def err(message: str, key: str | None = None, *, line: int | None = None) -> None:
-        problems.append(Problem(path, line or line_of(key), message))
-
-    def warn(message: str, key: str | None = None) -> None:
-        warnings.append(Problem(path, line_of(key), message, severity="warning"))
-
+    """The steps of ``load_post``: the file's text, its front matter, then each field, then the body."""
     if key is None:
         key = post_key(path, config.content_dir)
+    text = _decode(path, raw, key)
+    if isinstance(text, list):
+        return None, text
+    parsed = _split_front_matter(path, text)
+    if isinstance(parsed, list):
+        return None, parsed
+    meta, body = parsed
+    r = _PostReader(path, text, config)
+    if not r.check_keys(meta):
+        return None, r.problems
+    title, milestone_id, time_text, scheduled = r.timing(meta)
+    channels, kinds, media = r.destinations(meta)
+    approvals, author, flags = r.options(meta)
+    body, rendered = r.body(body, title, kinds, len(media))
+    if r.problems or scheduled is None:
+        return None, r.problems
+    post = PostSource(
+        key=key, path=path, title=title, milestone=milestone_id, time_text=time_text or "", scheduled_at=scheduled,
+        channels=tuple(dict.fromkeys(channels)), media=tuple(media), approvals=approvals, author=author,
+        pin=flags["pin"], silent=flags["silent"], preview=flags["preview"], body=body, rendered=rendered,
+        content_hash=_content_hash(meta, channels, body, media, config), file_hash=hashlib.sha256(raw).hexdigest(),
+        warnings=tuple(r.warnings),
+    )
+    return post, []
+
+
+def _decode(path: Path, raw: bytes, key: str) -> str | list[Problem]:
+    """The file's text, or why it cannot be a post (its name, its encoding, control characters)."""
     if (bad_name := _key_problem(key)) is not None:
-        return None, [Problem(path, None, bad_name)]
+        return [Problem(path, None, bad_name)]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, [Problem(path, raw[: exc.start].count(b"\n") + 1, "tệp không phải UTF-8 / file is not UTF-8")]
+        return [Problem(path, raw[: exc.start].count(b"\n") + 1, "tệp không phải UTF-8 / file is not UTF-8")]
     text = text.removeprefix("\ufeff")  # a BOM, as some Windows editors write, is fine
-    if found := _control_characters(path, text):
-        return None, found
+    return _control_characters(path, text) or text
+
+
+def _split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str] | list[Problem]:
+    """(front matter, body), or where the front matter is broken."""
     try:
         meta, body = frontmatter.parse(text, handler=_HANDLER)
     except yaml.YAMLError as exc:
@@ -288,92 +306,129 @@ def _load_post(path: Path, raw: bytes, config: Config, key: str | None) -> tuple
         mark = getattr(exc, "context_mark" if unclosed else "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         detail = f"{context}: {problem}" if context else f"{problem}"
-        return None, [Problem(path, line, f"front matter YAML không hợp lệ / invalid front matter YAML: {detail}")]
+        return [Problem(path, line, f"front matter YAML không hợp lệ / invalid front matter YAML: {detail}")]
     if not isinstance(meta, dict):
-        return None, [Problem(path, 1, "front matter phải là các cặp khóa: giá trị / front matter must be key: value pairs")]
+        return [Problem(path, 1, "front matter phải là các cặp khóa: giá trị / front matter must be key: value pairs")]
     if not text.startswith("---"):
-        err("thiếu front matter (--- … ---) ở đầu tệp / missing front matter (--- … ---) at the top", line=1)
-        return None, problems
-    for k, v in meta.items():  # YAML escapes ("\0") make control characters the text check cannot see
-        for item in [k, *(v if isinstance(v, list) else [v])]:
-            if isinstance(item, str) and (m := CONTROL_RE.search(item)):
-                err(f"'{printable(k)}' chứa ký tự điều khiển U+{ord(m.group()):04X} / '{printable(k)}' contains the "
-                    f"control character U+{ord(m.group()):04X}", printable(k))
-    if problems:
-        return None, problems
-    for k in meta:
-        if k not in FRONT_MATTER_KEYS:
-            err(f"khóa không được hỗ trợ '{k}' / unknown key '{k}' (allowed: {', '.join(FRONT_MATTER_KEYS)})", k)
+        return [Problem(path, 1, "thiếu front matter (--- … ---) ở đầu tệp / missing front matter (--- … ---) at the top")]
+    return meta, str(body)
 
-    title = _scalar(meta, "title", err) or ""
-    if not title:
-        err("thiếu 'title' / missing 'title'", line=1)
-    milestone_id = _scalar(meta, "milestone", err)
-    milestone = config.milestone(milestone_id) if milestone_id else None
-    if milestone_id and milestone is None:
-        err(f"mốc chưa khai báo '{milestone_id}' / unknown milestone '{milestone_id}' "
-            f"(known: {', '.join(m.id for m in config.milestones)})", "milestone")
-    time_text = _scalar(meta, "time", err)
-    scheduled: datetime | None = None
-    if time_text is None:
-        err("thiếu 'time' / missing 'time'", line=1)
-    elif milestone is not None or not milestone_id:
-        try:
-            scheduled = resolve_post_time(time_text, milestone.span if milestone else None, config.tz).astimezone(UTC)
-        except TimeExpressionError as exc:
-            err(str(exc), "time")
 
-    channels = _str_list(meta, "channels", err)
-    if channels is None:
-        channels = list(config.default_channels)
-    for ch in channels:
-        if ch not in config.channels:
-            err(f"kênh chưa khai báo '{ch}' / unknown channel '{ch}' (known: {', '.join(config.channels)})", "channels")
-    if not channels:
-        err("bài không có kênh nào / the post has no channels", "channels")
-    kinds = {config.channels[c].kind for c in channels if c in config.channels}
-    media = _media(path, config, _str_list(meta, "media", err) or [], lambda m: err(m, "media"), kinds)
-    _zalo_urls(config, kinds, media, err, warn)
-
-    approvals = config.approval.required
-    if (a := _scalar(meta, "approvals", err)) is not None:
-        if re.fullmatch(r"[0-9]{1,6}", a) and int(a) >= 1:
-            approvals = int(a)
-        else:
-            err(f"'approvals' phải là số nguyên ≥ 1 / 'approvals' must be a whole number ≥ 1, got '{a[:40]}'", "approvals")
-    if approvals > config.approver_count:
-        err(f"bài cần {approvals} lượt duyệt nhưng chỉ {config.approver_count} người được duyệt (vai trò approver/admin), "
-            f"bài sẽ bị giữ mãi / the post needs {approvals} approvals but only {config.approver_count} people may approve "
-            "(role approver or admin): it would be held forever", "approvals")
-    author = _scalar(meta, "author", err)
-    if author is not None and author not in config.people:
-        err(f"tác giả '{author}' không có trong [people] / author '{author}' is not in [people]", "author")
-    flags = {k: _flag(meta, k, d, err) for k, d in (("pin", False), ("silent", False), ("preview", True))}
-
-    body = body.strip()
-    if not body:
-        err("nội dung bài trống / the post body is empty", line=len(text.splitlines()))
-    rendered = render_markdown(body, title=title or None)
-    if misfits := check_fits(rendered, kinds=kinds, media_count=len(media)):
-        body_line = len(text[: text.find(body)].splitlines()) + 1 if body else len(text.splitlines())
-        for message in misfits:
-            err(message, line=body_line)
-    if problems or scheduled is None:
-        return None, problems
-
+def _content_hash(meta: dict[str, Any], channels: list[str], body: str, media: list[MediaFile], config: Config) -> str:
+    """What approvals are given to: the front matter, the effective channels, the body and the media bytes."""
     # the effective channels count too: a changed [defaults] sends the post somewhere else, which needs a new approval
     normalized = {**meta, "channels": list(dict.fromkeys(channels))}
     h = hashlib.sha256(json.dumps(normalized, ensure_ascii=False, sort_keys=True).encode())
     h.update(b"\0" + body.encode())
     for m in media:
         h.update(b"\0" + m.path.encode() + b"\0" + _read_regular(config.content_dir / m.path, MEDIA_MAX_BYTES))
-    post = PostSource(
-        key=key, path=path, title=title, milestone=milestone_id, time_text=time_text or "", scheduled_at=scheduled,
-        channels=tuple(dict.fromkeys(channels)), media=tuple(media), approvals=approvals, author=author,
-        pin=flags["pin"], silent=flags["silent"], preview=flags["preview"], body=body, rendered=rendered,
-        content_hash=h.hexdigest(), file_hash=hashlib.sha256(raw).hexdigest(), warnings=tuple(warnings),
-    )
-    return post, []
+    return h.hexdigest()
+
+
+class _PostReader:
+    """Checks one post's fields, collecting every problem (with its front-matter line) and warning."""
+
+    def __init__(self, path: Path, text: str, config: Config) -> None:
+        self.path, self.text, self.config = path, text, config
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self._lines: dict[str, int] = {}  # line of each front-matter key, looked up only when there is something to report
+
+    def line_of(self, key: str | None) -> int:
+        if not self._lines:
+            self._lines.update(_front_matter_lines(self.text))
+        return self._lines.get(key or "", 1)
+
+    def err(self, message: str, key: str | None = None, *, line: int | None = None) -> None:
+        self.problems.append(Problem(self.path, line or self.line_of(key), message))
+
+    def warn(self, message: str, key: str | None = None) -> None:
+        self.warnings.append(Problem(self.path, self.line_of(key), message, severity="warning"))
+
+    def check_keys(self, meta: dict[str, Any]) -> bool:
+        """False when a key or value holds a control character (nothing else is read then); unknown keys
+        are reported and reading goes on."""
+        for k, v in meta.items():  # YAML escapes ("\0") make control characters the text check cannot see
+            for item in [k, *(v if isinstance(v, list) else [v])]:
+                if isinstance(item, str) and (m := CONTROL_RE.search(item)):
+                    self.err(f"'{printable(k)}' chứa ký tự điều khiển U+{ord(m.group()):04X} / '{printable(k)}' contains the "
+                             f"control character U+{ord(m.group()):04X}", printable(k))
+        if self.problems:
+            return False
+        for k in meta:
+            if k not in FRONT_MATTER_KEYS:
+                self.err(f"khóa không được hỗ trợ '{k}' / unknown key '{k}' (allowed: {', '.join(FRONT_MATTER_KEYS)})", k)
+        return True
+
+    def timing(self, meta: dict[str, Any]) -> tuple[str, str | None, str | None, datetime | None]:
+        """Title, milestone, time expression and the time it resolves to (None if it does not)."""
+        config, err = self.config, self.err
+        title = _scalar(meta, "title", err) or ""
+        if not title:
+            err(_both("content.no_title"), line=1)
+        milestone_id = _scalar(meta, "milestone", err)
+        milestone = config.milestone(milestone_id) if milestone_id else None
+        if milestone_id and milestone is None:
+            err(f"mốc chưa khai báo '{milestone_id}' / unknown milestone '{milestone_id}' "
+                f"(known: {', '.join(m.id for m in config.milestones)})", "milestone")
+        time_text = _scalar(meta, "time", err)
+        scheduled: datetime | None = None
+        if time_text is None:
+            err(_both("content.no_time"), line=1)
+        elif milestone is not None or not milestone_id:
+            try:
+                scheduled = resolve_post_time(time_text, milestone.span if milestone else None, config.tz).astimezone(UTC)
+            except TimeExpressionError as exc:
+                err(str(exc), "time")
+        return title, milestone_id, time_text, scheduled
+
+    def destinations(self, meta: dict[str, Any]) -> tuple[list[str], set[str], list[MediaFile]]:
+        """The channels (or the defaults), their kinds, and the media checked against those kinds."""
+        config, err = self.config, self.err
+        channels = _str_list(meta, "channels", err)
+        if channels is None:
+            channels = list(config.default_channels)
+        for ch in channels:
+            if ch not in config.channels:
+                err(f"kênh chưa khai báo '{ch}' / unknown channel '{ch}' (known: {', '.join(config.channels)})", "channels")
+        if not channels:
+            err(_both("content.no_channels"), "channels")
+        kinds = {config.channels[c].kind for c in channels if c in config.channels}
+        media = _media(self.path, config, _str_list(meta, "media", err) or [], lambda m: err(m, "media"), kinds)
+        _zalo_urls(config, kinds, media, err, self.warn)
+        return channels, kinds, media
+
+    def options(self, meta: dict[str, Any]) -> tuple[int, str | None, dict[str, bool]]:
+        """Approvals needed, author, and the pin / silent / preview flags."""
+        config, err = self.config, self.err
+        approvals = config.approval.required
+        if (a := _scalar(meta, "approvals", err)) is not None:
+            if re.fullmatch(r"[0-9]{1,6}", a) and int(a) >= 1:
+                approvals = int(a)
+            else:
+                err(f"'approvals' phải là số nguyên ≥ 1 / 'approvals' must be a whole number ≥ 1, got '{a[:40]}'", "approvals")
+        if approvals > config.approver_count:
+            err(f"bài cần {approvals} lượt duyệt nhưng chỉ {config.approver_count} người được duyệt (vai trò approver/admin), "
+                f"bài sẽ bị giữ mãi / the post needs {approvals} approvals but only {config.approver_count} people may approve "
+                "(role approver or admin): it would be held forever", "approvals")
+        author = _scalar(meta, "author", err)
+        if author is not None and author not in config.people:
+            err(_both("content.unknown_author", author=author), "author")
+        flags = {k: _flag(meta, k, d, err) for k, d in (("pin", False), ("silent", False), ("preview", True))}
+        return approvals, author, flags
+
+    def body(self, body: str, title: str, kinds: set[str], media_count: int) -> tuple[str, Rendered]:
+        """The body, rendered, and whether it fits every channel it goes to."""
+        text = self.text
+        body = body.strip()
+        if not body:
+            self.err(_both("content.empty_body"), line=len(text.splitlines()))
+        rendered = render_markdown(body, title=title or None)
+        if misfits := check_fits(rendered, kinds=kinds, media_count=media_count):
+            body_line = len(text[: text.find(body)].splitlines()) + 1 if body else len(text.splitlines())
+            for message in misfits:
+                self.err(message, line=body_line)
+        return body, rendered
 
 
 def _key_problem(key: str) -> str | None:
@@ -415,92 +470,100 @@ def _front_matter_lines(text: str) -> dict[str, int]:
     return out
 
 
-def _scalar(meta: dict[str, Any], key: str, err: Any) -> str | None:
+def _scalar(meta: dict[str, Any], key: str, err: _Report) -> str | None:
     v = meta.get(key)
     if v is None:
         return None
     if not isinstance(v, str):
-        err(f"'{key}' phải là một giá trị đơn / '{key}' must be a single value", key)
+        err(_both("content.not_scalar", key=key), key)
         return None
     return v.strip() or None
 
 
-def _str_list(meta: dict[str, Any], key: str, err: Any) -> list[str] | None:
+def _str_list(meta: dict[str, Any], key: str, err: _Report) -> list[str] | None:
     v = meta.get(key)
     if v is None:
         return None
     if isinstance(v, str):
         return [v.strip()] if v.strip() else []
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-        err(f"'{key}' phải là danh sách / '{key}' must be a list, e.g. [a, b]", key)
+        err(_both("content.not_list", key=key), key)
         return []
     return [x.strip() for x in v]
 
 
-def _flag(meta: dict[str, Any], key: str, default: bool, err: Any) -> bool:
+def _flag(meta: dict[str, Any], key: str, default: bool, err: _Report) -> bool:
     v = _scalar(meta, key, err)
     if v is None:
         return default
     if v.lower() not in _TRUE:
-        err(f"'{key}' phải là true hoặc false / '{key}' must be true or false", key)
+        err(_both("content.not_flag", key=key), key)
         return default
     return _TRUE[v.lower()]
 
 
-def _media(path: Path, config: Config, items: list[str], err: Any, kinds: set[str] | frozenset[str] = frozenset()) -> list[MediaFile]:
+def _media(path: Path, config: Config, items: list[str], err: Callable[[str], None], kinds: set[str] | frozenset[str] = frozenset()) -> list[MediaFile]:
     """Resolve, stat and check each media file against the limits of the post's channel kinds."""
     root = config.content_dir
-    telegram = "telegram" in kinds
-    zalo_oa = bool(kinds & ZALO_OA_KINDS)
-    zalo_max = config.zalo.image_max_bytes
-    facebook = "facebook_page" in kinds
+    specs = [s for k, s in SPECS.items() if k in kinds]
     out: list[MediaFile] = []
     for item in items:
         try:
             target = (path.parent / item).resolve()  # symlinks followed: one leaving content/ is refused below
         except (OSError, RuntimeError, ValueError):  # a symlink loop
-            err(f"không tìm thấy tệp media '{item}' / media file '{item}' not found")
+            err(_both("content.media_missing", item=item))
             continue
         if not target.is_relative_to(root):
-            err(f"tệp media '{item}' nằm ngoài thư mục content/ / media '{item}' is outside content/")
+            err(_both("content.media_outside", item=item))
             continue
         try:
             st = target.stat()
         except (OSError, ValueError):
-            err(f"không tìm thấy tệp media '{item}' / media file '{item}' not found")
+            err(_both("content.media_missing", item=item))
             continue
         if (kind := not_regular(st)) is not None:  # checked before anything opens it: a FIFO would block forever
-            err(f"media '{item}' không phải tệp thường mà là {kind[0]} / media '{item}' is not a regular file but {kind[1]}")
+            err(_both("content.media_not_regular", item=item, kind=kind))
             continue
         rel = target.relative_to(root).as_posix()
-        lower = rel.lower()
         if st.st_size > MEDIA_MAX_BYTES:
             err(f"tệp media '{item}' quá lớn ({st.st_size} byte, tối đa {MEDIA_MAX_BYTES}) / media '{item}' too large "
                 f"({st.st_size} bytes, limit {MEDIA_MAX_BYTES})")
             continue
-        if telegram:
-            limit = TELEGRAM_PHOTO_MAX_BYTES if lower.endswith(IMAGE_SUFFIXES) else TELEGRAM_DOCUMENT_MAX_BYTES
-            if st.st_size > limit:
-                err(f"tệp media '{item}' quá lớn ({st.st_size} byte, tối đa {limit}) / media '{item}' too large ({st.st_size} bytes, limit {limit})")
-        if zalo_oa:
-            if not lower.endswith(ZALO_IMAGE_SUFFIXES):
-                err(f"Zalo OA chỉ nhận ảnh .jpg/.jpeg/.png/.gif, không nhận tệp media '{item}' / "
-                    f"Zalo OA takes only .jpg/.jpeg/.png/.gif images, not media '{item}'")
-            elif st.st_size > zalo_max:
-                err(f"ảnh '{item}' quá lớn cho Zalo OA ({st.st_size} byte, tối đa {zalo_max}, [zalo] image_max_bytes) / "
-                    f"image '{item}' too large for Zalo OA ({st.st_size} bytes, limit {zalo_max}, [zalo] image_max_bytes)")
-        if facebook:
-            if not lower.endswith(FACEBOOK_IMAGE_SUFFIXES):
-                err(f"fanpage chỉ nhận ảnh .jpg/.png/.gif/.bmp/.tiff, không nhận tệp media '{item}' / "
-                    f"a fanpage takes only .jpg/.png/.gif/.bmp/.tiff images, not media '{item}'")
-            elif st.st_size > FACEBOOK_IMAGE_MAX_BYTES:
-                err(f"ảnh '{item}' quá lớn cho fanpage ({st.st_size} byte, tối đa {FACEBOOK_IMAGE_MAX_BYTES}) / "
-                    f"image '{item}' too large for a fanpage ({st.st_size} bytes, limit {FACEBOOK_IMAGE_MAX_BYTES})")
+        for problem in _media_misfits(specs, config, item, rel, st.st_size):
+            err(problem)
         out.append(MediaFile(rel, st.st_size, st.st_mtime_ns))
     return out
 
 
-def _zalo_urls(config: Config, kinds: set[str], media: list[MediaFile], err: Any, warn: Any) -> None:
+def _media_misfits(specs: list[KindSpec], config: Config, item: str, rel: str, size: int) -> list[str]:
+    """What the post's channel kinds refuse in one media file (each message once)."""
+    out: list[str] = []
+    for spec in specs:
+        rule = spec.media_rule(rel)
+        if rule is None or not rule.takes(rel):
+            accepted = spec.media.get(MediaKind.IMAGE)
+            suffixes = "/".join(accepted.suffixes or IMAGE_SUFFIXES) if accepted else "-"
+            problem = _both("media.refused", label=spec.label, suffixes=suffixes, item=item)
+        elif spec.image_limit_setting and media_kind(rel) is MediaKind.IMAGE:
+            limit = int(getattr(config.zalo, spec.image_limit_setting))
+            problem = (_both("media.too_large_setting", item=item, label=spec.label, size=size, limit=limit,
+                             setting=spec.image_limit_setting) if size > limit else "")
+        else:
+            limit = rule.max_bytes or size
+            problem = _both("media.too_large", item=item, size=size, limit=limit) if size > limit else ""
+        if problem and problem not in out:
+            out.append(problem)
+    return out
+
+
+def _both(message: str, /, **kw: object) -> str:
+    """A catalog message as "vi / en" on one line; a (vi, en) tuple value gives each language its word."""
+    vi = {k: v[0] if isinstance(v, tuple) else v for k, v in kw.items()}
+    en = {k: v[1] if isinstance(v, tuple) else v for k, v in kw.items()}
+    return f"{t(message, 'vi', **vi)} / {t(message, 'en', **en)}"
+
+
+def _zalo_urls(config: Config, kinds: set[str], media: list[MediaFile], err: _Report, warn: _Report) -> None:
     """Zalo takes article covers and bot images only by public URL: check the settings that provide one."""
     media_base_url = getattr(config.zalo, "media_base_url", "") or ""
     if "zalo_oa_broadcast" in kinds:

@@ -14,9 +14,12 @@ from typing import Any
 from campaign.approvals import approval_state
 from campaign.clock import Clock
 from campaign.config import Config
+from campaign.deliveries import post_payload
 from campaign.errors import Conflict, NotFound
-from campaign.publishing import post_payload, set_paused
+from campaign.payload import Payload
+from campaign.publishing import set_paused
 from campaign.review import Actor, find_post, require
+from campaign.states import ATTENTION, DeliveryState, PostState
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Delivery
@@ -77,18 +80,18 @@ def retry_delivery(store: Store, clock: Clock, actor: Actor, delivery_id: int) -
     now = clock.now()
 
     def requeue(d: Delivery) -> None:
-        d.status, d.attempts, d.next_attempt_at, d.last_error = "pending", 0, now, None
+        d.status, d.attempts, d.next_attempt_at, d.last_error = DeliveryState.PENDING, 0, now, None
 
-    return _change_delivery(store, now, actor, delivery_id, "retry", ("failed", "unknown"), requeue)
+    return _change_delivery(store, now, actor, delivery_id, "retry", ATTENTION, requeue)
 
 
 def skip_delivery(store: Store, clock: Clock, actor: Actor, delivery_id: int) -> Delivery:
     """Give up on a delivery (or, for an unknown one, accept that it went out)."""
 
     def skip(d: Delivery) -> None:
-        d.status = "skipped"
+        d.status = DeliveryState.SKIPPED
 
-    return _change_delivery(store, clock.now(), actor, delivery_id, "skip", ("failed", "unknown", "pending"), skip)
+    return _change_delivery(store, clock.now(), actor, delivery_id, "skip", (*ATTENTION, DeliveryState.PENDING), skip)
 
 
 def unknown_group(store: Store, delivery_id: int) -> list[int]:
@@ -98,7 +101,7 @@ def unknown_group(store: Store, delivery_id: int) -> list[int]:
         d = s.get(Delivery, delivery_id)
         if d is None:
             raise NotFound(f"không có lượt gửi #{delivery_id} / no delivery #{delivery_id}")
-        ids = [r.id or 0 for r in repo.deliveries_for(s, d.ref) if r.status == "unknown"]
+        ids = [r.id or 0 for r in repo.deliveries_for(s, d.ref) if r.status == DeliveryState.UNKNOWN]
     if not ids:
         raise Conflict(f"không còn lượt gửi nào chưa rõ của #{delivery_id} (đã xử lý) / "
                        f"nothing unknown is left for #{delivery_id} (already handled)")
@@ -106,7 +109,7 @@ def unknown_group(store: Store, delivery_id: int) -> list[int]:
 
 
 def _change_delivery(store: Store, now: datetime, actor: Actor, delivery_id: int, action: str,
-                     allowed: tuple[str, ...], change: Callable[[Delivery], None]) -> Delivery:
+                     allowed: tuple[DeliveryState, ...], change: Callable[[Delivery], None]) -> Delivery:
     with store.session() as s:
         require(s, actor, "admin", now, action)
         d = s.get(Delivery, delivery_id)
@@ -123,28 +126,28 @@ def _change_delivery(store: Store, now: datetime, actor: Actor, delivery_id: int
 
 
 def _sent_targets(s: Any, key: str) -> list[Target]:
-    return [sent_target(d) for d in repo.deliveries_for(s, f"post:{key}") if d.status == "sent" and d.message_ids]
+    return [sent_target(d) for d in repo.deliveries_for(s, f"post:{key}") if d.status == DeliveryState.SENT and d.message_ids]
 
 
 def sent_target(d: Delivery) -> Target:
-    return Target(d.id or 0, d.channel, tuple(d.message_ids), d.sent_at, tuple(d.payload.get("media") or ()))
+    return Target(d.id or 0, d.channel, tuple(d.message_ids), d.sent_at, Payload.from_json(d.payload).media)
 
 
 def retract_targets(store: Store, clock: Clock, actor: Actor, ref: str) -> tuple[int, str, list[Target]]:
     with store.session() as s:
         post = find_post(s, ref)
         require(s, actor, "admin", clock.now(), "retract", post)
-        if post.status != "published":
+        if post.status != PostState.PUBLISHED:
             raise Conflict(f"bài #{post.id} chưa đăng ({post.status}) / post #{post.id} is not published ({post.status})")
         return post.id or 0, post.title, _sent_targets(s, post.key)
 
 
-def correct_targets(store: Store, clock: Clock, actor: Actor, ref: str) -> tuple[int, dict[str, Any], list[Target]]:
+def correct_targets(store: Store, clock: Clock, actor: Actor, ref: str) -> tuple[int, Payload, list[Target]]:
     """The new payload and where it goes; only for a published post whose new content is approved."""
     with store.session() as s:
         post = find_post(s, ref)
         require(s, actor, "admin", clock.now(), "correct", post)
-        if post.status != "published":
+        if post.status != PostState.PUBLISHED:
             raise Conflict(f"bài #{post.id} chưa đăng ({post.status}) / post #{post.id} is not published ({post.status})")
         if not post.changed_after_publish:
             raise Conflict(f"bài #{post.id} không có thay đổi sau khi đăng / post #{post.id} has no change since publishing")
@@ -166,7 +169,7 @@ def record_retraction(store: Store, clock: Clock, actor: Actor, post_id: int, do
         for d_id in done:
             d = s.get(Delivery, d_id)
             if d is not None:
-                d.status = "retracted"
+                d.status = DeliveryState.RETRACTED
                 if d_id in replaced:
                     result.replaced[d.channel] = replaced[d_id]
                     outcome[d.channel] = "notice" if not replaced[d_id] else f"notice, {replaced[d_id]} items left"
@@ -178,7 +181,7 @@ def record_retraction(store: Store, clock: Clock, actor: Actor, post_id: int, do
             result.failed[d.channel if d else str(d_id)] = error
             outcome[d.channel if d else str(d_id)] = f"still shown: {error}"
         if not errors:
-            post.status = "retracted"
+            post.status = PostState.RETRACTED
         repo.audit(s, now, actor.label, "retracted" if not errors else "retract_partial", post_id=post.id, ref=post.key,
                    deleted=[i for i in done if i not in replaced], replaced=sorted(replaced),
                    errors={str(k): v for k, v in errors.items()}, channels=outcome)
@@ -186,7 +189,7 @@ def record_retraction(store: Store, clock: Clock, actor: Actor, post_id: int, do
     return result
 
 
-def record_correction(store: Store, clock: Clock, actor: Actor, post_id: int, payload: dict[str, Any], done: list[int],
+def record_correction(store: Store, clock: Clock, actor: Actor, post_id: int, payload: Payload, done: list[int],
                       errors: dict[int, str]) -> None:
     now = clock.now()
     with store.session() as s:
@@ -194,7 +197,7 @@ def record_correction(store: Store, clock: Clock, actor: Actor, post_id: int, pa
         for d_id in done:
             d = s.get(Delivery, d_id)
             if d is not None:
-                d.payload, d.content_hash = payload, post.content_hash
+                d.payload, d.content_hash = payload.to_json(), post.content_hash
         if not errors:
             post.published_hash = post.content_hash
         repo.audit(s, now, actor.label, "corrected" if not errors else "correct_partial", post_id=post.id, ref=post.key,

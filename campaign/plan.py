@@ -9,6 +9,8 @@ from datetime import datetime
 from campaign.config import Config
 from campaign.content import PostSource
 from campaign.errors import Problem
+from campaign.kinds import ChannelKind
+from campaign.states import PostState
 from campaign.texts import inline, t
 
 
@@ -68,7 +70,7 @@ def build_plan(config: Config, posts: list[PostSource], stored: dict[str, Stored
         row = PlanRow(
             key=post.key, title=post.title, milestone=post.milestone, at=post.scheduled_at.astimezone(config.tz),
             channels=post.channels, approval=state.approval if state else f"{inline('plan.pending')} 0/{post.approvals}",
-            status=state.status if state else "new", path=str(post.path),
+            status=state.status if state else PostState.NEW, path=str(post.path),
             number=state.number if state else None, approvals=len(state.approvers) if state else 0,
             needed=state.required if state else post.approvals, approvers=state.approvers if state else (),
             rejected=state.rejected if state else False,
@@ -78,7 +80,7 @@ def build_plan(config: Config, posts: list[PostSource], stored: dict[str, Stored
         deadline = post.scheduled_at - config.approval.deadline
         # still to go out but past its approval deadline: someone must act now (a post whose time has gone is
         # held or missed, and `loa run` says so); `loa check` and `loa plan` both print this
-        if (state is None or not state.approved) and row.status in ("new", "scheduled") and deadline <= now < post.scheduled_at:
+        if (state is None or not state.approved) and row.status in (PostState.NEW, PostState.SCHEDULED) and deadline <= now < post.scheduled_at:
             row.warnings.append(inline("plan.deadline_passed"))
         rows.append(row)
     for (ch, _), group in same_minute_groups(rows).items():
@@ -104,7 +106,7 @@ def same_minute_groups(rows: list[PlanRow]) -> dict[tuple[str, datetime], list[P
 
 def _quota_warnings(config: Config, posts: list[PostSource], rows: list[PlanRow]) -> None:
     """Zalo OA limits broadcasts per day and per month: say which posts go over."""
-    broadcast = {k for k, ch in config.channels.items() if ch.kind == "zalo_oa_broadcast"}
+    broadcast = {k for k, ch in config.channels.items() if ch.kind == ChannelKind.ZALO_OA_BROADCAST}
     for quota, fmt, label in ((config.zalo.broadcast_quota_per_day, "%d/%m/%Y", "plan.day"),
                               (config.zalo.broadcast_quota_per_month, "%m/%Y", "plan.month")):
         if not quota or not broadcast:

@@ -1,17 +1,15 @@
-"""Publishing rules on the store: when a post goes out, is held or is missed; deliveries and alerts.
+"""Publishing rules on the store: when a post goes out, is held or is missed; pause and resume.
 
 Everything here is a function of the store, the config and the clock, so the scheduler, the
-sweep, the simulator and the chat bot all apply the same rules.
+sweep, the simulator and the chat bot all apply the same rules. The rows a published post
+becomes are ``campaign.deliveries``' business; reminders and the digest are ``campaign.reminders``'.
 """
 
 from __future__ import annotations
 
-import html
 import logging
-import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -19,11 +17,13 @@ from sqlmodel import Session
 
 from campaign.approvals import approval_state
 from campaign.clock import Clock
-from campaign.config import Config, Milestone
-from campaign.render import render_markdown
+from campaign.config import Config
+from campaign.deliveries import add_deliveries, alert, post_payload
+from campaign.kinds import kinds_where
+from campaign.states import UPCOMING, PostState, PublishAction
 from campaign.store import repo
 from campaign.store.db import Store
-from campaign.store.models import Delivery, Post
+from campaign.store.models import Post
 from campaign.texts import both, local, pair
 
 log = logging.getLogger(__name__)
@@ -34,24 +34,11 @@ LATE_NOTE_AFTER = timedelta(minutes=1)
 @dataclass
 class Outcome:
     key: str
-    action: str  # published | held | missed | wait | skipped
+    action: PublishAction
     reason: str = ""
     late: timedelta = timedelta(0)
     delivery_ids: list[int] = field(default_factory=list)
     repeated: bool = False  # the same state as last time (a held post re-checked by the sweep): not worth a log line
-
-
-def post_payload(post: Post) -> dict[str, Any]:
-    """The message a post becomes, rendered now from the Markdown that sync checked (and hashed)."""
-    rendered = render_markdown(post.body, title=post.title)
-    meta = {"id": post.key, "title": post.title, "markdown": post.body, "milestone": post.milestone,
-            "time": post.scheduled_at.isoformat(), "version": post.content_hash[:16]}
-    return {"html": rendered.telegram_html, "plain": rendered.plain, "media": [m["path"] for m in post.media],
-            **post.options, "meta": meta}
-
-
-def text_payload(plain: str) -> dict[str, Any]:
-    return {"html": html.escape(plain, quote=False), "plain": plain, "media": []}
 
 
 def is_paused(s: Session) -> bool:
@@ -67,53 +54,6 @@ def set_paused(store: Store, paused: bool, actor: str, now: datetime) -> bool:
         repo.audit(s, now, actor, "pause" if paused else "resume")
         s.commit()
     return True
-
-
-def add_deliveries(s: Session, ref: str, channels: list[str] | tuple[str, ...], payload: dict[str, Any], now: datetime,
-                   *, post_id: int | None = None, due_at: datetime | None = None, content_hash: str | None = None) -> list[Delivery]:
-    """One pending row per channel; a (ref, channel) pair that exists already is left alone."""
-    existing = {d.channel for d in repo.deliveries_for(s, ref)}
-    rows = [
-        Delivery(ref=ref, post_id=post_id, channel=ch, status="pending", due_at=due_at or now, next_attempt_at=now,
-                 payload=payload, content_hash=content_hash, created_at=now)
-        for ch in dict.fromkeys(channels) if ch not in existing
-    ]
-    s.add_all(rows)
-    return rows
-
-
-_LOGGED: dict[str, None] = {}  # alert refs this process logged, when no alert chat row records them
-_LOGGED_MAX = 10_000
-
-
-def alert(s: Session, config: Config, now: datetime, ref: str, text: str) -> bool:
-    """Tell the admins once per ``ref`` through the alert chats, and log it once too (chats may be down).
-
-    A ref names a state (e.g. held, for this content, for this reason), so a held post that the
-    sweep re-checks every few seconds logs one line, and a new one when its state changes.
-    Returns whether the alert was new.
-    """
-    rows = add_deliveries(s, f"alert:{ref}", config.alert_chats, text_payload(text), now)
-    new = bool(rows) if config.alert_chats else _first_time(ref)
-    if new:
-        log.warning("alert %s: %s", ref, text.splitlines()[-1])
-    return new
-
-
-def _first_time(ref: str) -> bool:
-    if ref in _LOGGED:
-        return False
-    if len(_LOGGED) >= _LOGGED_MAX:
-        _LOGGED.pop(next(iter(_LOGGED)))
-    _LOGGED[ref] = None
-    return True
-
-
-def raise_alert(store: Store, config: Config, clock: Clock, ref: str, text: str) -> None:
-    """An alert from outside a store transaction (e.g. a channel that has to stop)."""
-    with store.session() as s:
-        alert(s, config, clock.now(), ref, text)
-        s.commit()
 
 
 def _post_words(post: Post, config: Config) -> dict[str, Any]:
@@ -141,32 +81,32 @@ def publish_due(store: Store, config: Config, clock: Clock, key: str) -> Outcome
     now = clock.now()
     with store.session() as s:
         post = repo.post_by_key(s, key)
-        if post is None or post.status not in ("scheduled", "held"):
-            return Outcome(key, "skipped")
+        if post is None or post.status not in UPCOMING:
+            return Outcome(key, PublishAction.SKIPPED)
         if post.scheduled_at > now:
-            return Outcome(key, "wait")
+            return Outcome(key, PublishAction.WAIT)
         late = now - post.scheduled_at
         words = _post_words(post, config)
         if late > config.catch_up:
-            post.status = "missed"
+            post.status = PostState.MISSED
             repo.audit(s, now, "scheduler", "missed", post_id=post.id, ref=key, late_seconds=int(late.total_seconds()))
             alert(s, config, now, f"missed:{key}:{post.content_hash[:12]}",
                   both("alert.missed", catch_up=int(config.catch_up.total_seconds() // 60), **words))
             s.commit()
-            return Outcome(key, "missed", late=late)
+            return Outcome(key, PublishAction.MISSED, late=late)
         reason = hold_reason(s, config, post)
         if reason is not None:
-            was_held = post.status == "held"
+            was_held = post.status == PostState.HELD
             if not was_held:
-                post.status = "held"
+                post.status = PostState.HELD
                 repo.audit(s, now, "scheduler", "held", post_id=post.id, ref=key, reason=reason[1])
             new = alert(s, config, now, f"held:{key}:{post.content_hash[:12]}:{reason[1][:40]}",
                         both("alert.held", reason=reason, **words))
             s.commit()
-            return Outcome(key, "held", reason=reason[1], late=late, repeated=was_held and not new)
+            return Outcome(key, PublishAction.HELD, reason=reason[1], late=late, repeated=was_held and not new)
         rows = add_deliveries(s, f"post:{key}", post.channels, post_payload(post), now, post_id=post.id,
                               due_at=post.scheduled_at, content_hash=post.content_hash)
-        post.status, post.published_hash = "published", post.content_hash
+        post.status, post.published_hash = PostState.PUBLISHED, post.content_hash
         repo.audit(s, now, "scheduler", "published", post_id=post.id, ref=key, channels=list(post.channels),
                    late_seconds=int(late.total_seconds()))
         if late > LATE_NOTE_AFTER:
@@ -175,18 +115,19 @@ def publish_due(store: Store, config: Config, clock: Clock, key: str) -> Outcome
             s.commit()
         except IntegrityError:  # another worker published it first
             s.rollback()
-            return Outcome(key, "skipped")
-        return Outcome(key, "published", late=late, delivery_ids=[r.id for r in rows if r.id is not None])
+            return Outcome(key, PublishAction.SKIPPED)
+        return Outcome(key, PublishAction.PUBLISHED, late=late, delivery_ids=[r.id for r in rows if r.id is not None])
 
 
-BROADCAST = "zalo_oa_broadcast"
+# Kinds the platform reviews before followers see them (Zalo OA broadcasts): queued `broadcast_lead` early.
+EARLY_KINDS = kinds_where(lambda spec: spec.reviewed_early)
 
 
 def early_channels(config: Config, channels: list[str] | tuple[str, ...]) -> list[str]:
     """Channels that go out ``broadcast_lead`` ahead: Zalo reviews OA broadcasts before followers see them."""
     if config.zalo.broadcast_lead <= timedelta(0):
         return []
-    return [c for c in channels if c in config.channels and config.channels[c].kind == BROADCAST]
+    return [c for c in channels if c in config.channels and config.channels[c].kind in EARLY_KINDS]
 
 
 def publish_early(store: Store, config: Config, clock: Clock, key: str) -> Outcome:
@@ -194,206 +135,24 @@ def publish_early(store: Store, config: Config, clock: Clock, key: str) -> Outco
     now = clock.now()
     with store.session() as s:
         post = repo.post_by_key(s, key)
-        if post is None or post.status not in ("scheduled", "held"):
-            return Outcome(key, "skipped")
+        if post is None or post.status not in UPCOMING:
+            return Outcome(key, PublishAction.SKIPPED)
         early = early_channels(config, post.channels)
         if not early:
-            return Outcome(key, "skipped")
+            return Outcome(key, PublishAction.SKIPPED)
         if now < post.scheduled_at - config.zalo.broadcast_lead:
-            return Outcome(key, "wait")
+            return Outcome(key, PublishAction.WAIT)
         reason = hold_reason(s, config, post)
         if reason is not None:  # tried again with the other channels at the post's time
-            return Outcome(key, "held", reason=reason[1])
+            return Outcome(key, PublishAction.HELD, reason=reason[1])
         rows = add_deliveries(s, f"post:{key}", early, post_payload(post), now, post_id=post.id,
                               due_at=post.scheduled_at, content_hash=post.content_hash)
         repo.audit(s, now, "scheduler", "broadcast_early", post_id=post.id, ref=key, channels=early)
         s.commit()
-        return Outcome(key, "published", delivery_ids=[r.id for r in rows if r.id is not None])
+        return Outcome(key, PublishAction.PUBLISHED, delivery_ids=[r.id for r in rows if r.id is not None])
 
 
 def publish_all_due(store: Store, config: Config, clock: Clock) -> list[Outcome]:
     with store.session() as s:
         keys = [p.key for p in repo.due_posts(s, clock.now())]
     return [publish_due(store, config, clock, k) for k in keys]
-
-
-# --- reminders and digest ---------------------------------------------------------------------
-
-
-def reminder_times(config: Config) -> list[tuple[str, Milestone, str, datetime]]:
-    """(job ref, milestone, offset text, when) for every milestone reminder."""
-    out = []
-    for m in config.milestones:
-        for text, offset in config.reminders.offsets:
-            when = offset.apply(m.span.first_day, m.span.start, config.tz)
-            out.append((f"remind:{m.id}:{text.replace(' ', '')}", m, text, when))
-    return out
-
-
-def send_reminder(store: Store, config: Config, clock: Clock, ref: str) -> list[int]:
-    now = clock.now()
-    match = next(((m, when) for r, m, _t, when in reminder_times(config) if r == ref), None)
-    if match is None or not config.reminders.channels:
-        return []
-    milestone, when = match
-    if now < when or now - when > config.catch_up:
-        return []
-    text = both("reminder", when=pair("reminder.starts", at=local(milestone.span.start, config.tz)),
-                title=milestone.title, description=milestone.description or "—")
-    with store.session() as s:
-        rows = add_deliveries(s, ref, config.reminders.channels, text_payload(text), now, due_at=when)
-        s.commit()
-        return [r.id for r in rows if r.id is not None]
-
-
-def digest_text(store: Store, config: Config, day: date) -> str:
-    start = datetime.combine(day, time(0), tzinfo=config.tz)
-    with store.session() as s:
-        posts = repo.posts_between(s, start, start + timedelta(days=1), statuses=["scheduled", "held", "published"])
-        approvals = repo.approvals_for(s, [p.id for p in posts if p.id])
-    lines = [both("digest.title", day=day.strftime("%d/%m/%Y"))]
-    if not posts:
-        lines.append(both("digest.none"))
-    pending = []
-    for p in posts:
-        state = approval_state(p, approvals.get(p.id or 0, []))
-        mark = "✅" if p.status == "published" or state.approved else "⏳"
-        lines.append(f"{mark} {local(p.scheduled_at, config.tz, '%H:%M')} {p.title} ({', '.join(p.channels)})")
-        if p.status != "published" and not state.approved:
-            pending.append(f"• {p.key} — {state.label()}")
-    if pending:
-        lines += [both("digest.pending", n=len(pending)), *pending]
-    return "\n".join(lines)
-
-
-def send_digest(store: Store, config: Config, clock: Clock) -> list[int]:
-    """The morning digest; nothing at all on a day with no posts (a daily "no posts today" is noise)."""
-    day = clock.now().astimezone(config.tz).date()
-    start = datetime.combine(day, time(0), tzinfo=config.tz)
-    with store.session() as s:
-        if not repo.posts_between(s, start, start + timedelta(days=1), statuses=["scheduled", "held", "published"]):
-            return []
-    text = digest_text(store, config, day)
-    with store.session() as s:
-        rows = add_deliveries(s, f"digest:{day.isoformat()}", config.reminders.digest_chats, text_payload(text), clock.now())
-        s.commit()
-        return [r.id for r in rows if r.id is not None]
-
-
-# --- delivery results -------------------------------------------------------------------------
-
-
-def recover(store: Store, config: Config, clock: Clock, encode: Encoder | None = None) -> list[Delivery]:
-    """At start-up (or on taking over as leader): rows caught mid-send become 'unknown' and the
-    admins are asked what to do, with Resend / It went out buttons when ``encode`` is given."""
-    now = clock.now()
-    with store.session() as s:
-        rows = repo.mark_stale_sending_unknown(s)
-        by_ref: dict[str, list[Delivery]] = {}
-        for d in rows:
-            repo.audit(s, now, "scheduler", "delivery_unknown", post_id=d.post_id, ref=d.ref, channel=d.channel, delivery=d.id)
-            if not d.ref.startswith("alert:"):
-                by_ref.setdefault(d.ref, []).append(d)
-        for group in by_ref.values():  # one alert per post, however many channels were caught mid-send
-            _alert_unknown(s, config, now, group, "alert.unknown", encode)
-        s.commit()
-    return rows
-
-
-Encoder = Callable[..., str]  # the chat side's callback codec (bot.callbacks.encode)
-
-
-def unknown_buttons(delivery_id: int, encode: Encoder) -> list[list[dict[str, str]]]:
-    """Resend / It went out: each acts on every 'unknown' row of the post that ``delivery_id`` belongs to."""
-    return [[{"text": "🔁 Gửi lại / Resend", "data": encode("resend", delivery_id)},
-             {"text": "✅ Đã lên / It went out", "data": encode("went_out", delivery_id)}]]
-
-
-def _alert_unknown(s: Session, config: Config, now: datetime, rows: list[Delivery], key: str, encode: Encoder | None,
-                   **words: Any) -> None:
-    """One alert per post for its unknown rows: a row joins the post's alert while that is not yet out."""
-    first = rows[0]
-    pending = list(repo.deliveries_like(s, f"alert:unknown:{first.ref}:", ["pending"]))
-    if pending:  # still waiting to go out: it lists every unknown row of the post
-        rows = [d for d in repo.deliveries_for(s, first.ref) if d.status == "unknown"] or rows
-        first = min(rows, key=lambda d: d.id or 0)
-    text = both(key, title=_title(s, first), channel=", ".join(d.channel for d in rows),
-                id=" ".join(str(d.id) for d in rows), **words)
-    payload = text_payload(text)
-    if encode is not None:
-        payload["buttons"] = unknown_buttons(first.id or 0, encode)
-    if pending:
-        for a in pending:
-            a.payload = payload
-        return
-    log.warning("alert unknown:%s: %s", first.ref, text.splitlines()[-1])
-    add_deliveries(s, f"alert:unknown:{first.ref}:{first.id}", config.alert_chats, payload, now)
-
-
-def mark_ambiguous(store: Store, config: Config, delivery_id: int, error: str, now: datetime,
-                   encode: Encoder | None = None) -> str:
-    """The platform may have the message (its answer was lost): 'unknown', and the admins decide.
-
-    Never retried by itself, since a retry may post it twice; returns the new status."""
-    with store.session() as s:
-        d = s.get(Delivery, delivery_id)
-        if d is None or d.status != "sending":
-            return d.status if d else "gone"
-        d.status, d.last_error = "unknown", error[:500]
-        repo.audit(s, now, "scheduler", "delivery_unknown", post_id=d.post_id, ref=d.ref, channel=d.channel, delivery=d.id,
-                   error=d.last_error)
-        if not d.ref.startswith("alert:"):
-            _alert_unknown(s, config, now, [d], "alert.ambiguous", encode, error=d.last_error)
-        s.commit()
-        return "unknown"
-
-
-def _title(s: Session, d: Delivery) -> str:
-    if d.post_id is not None:
-        post = s.get(Post, d.post_id)
-        if post:
-            return post.title
-    return d.ref
-
-
-def mark_sent(store: Store, delivery_id: int, message_ids: tuple[str, ...], now: datetime) -> None:
-    with store.session() as s:
-        d = s.get(Delivery, delivery_id)
-        if d is None or d.status != "sending":  # recorded already (a retried commit), or resolved by a new leader
-            return
-        d.status, d.message_ids, d.sent_at, d.last_error = "sent", list(message_ids), now, None
-        repo.audit(s, now, "scheduler", "delivered", post_id=d.post_id, ref=d.ref, channel=d.channel, message_ids=list(message_ids))
-        s.commit()
-
-
-def backoff(config: Config, attempts: int, rng: random.Random | None = None) -> timedelta:
-    """Exponential with jitter: base·2^(n-1), capped, times a random factor in [0.5, 1]."""
-    base = config.delivery.backoff * (2 ** max(0, attempts - 1))
-    capped = min(base, config.delivery.backoff_max)
-    return capped * (0.5 + 0.5 * (rng or random).random())
-
-
-def mark_failed_attempt(store: Store, config: Config, delivery_id: int, error: str, *, transient: bool,
-                        retry_after: float | None, now: datetime) -> str:
-    """Record a failed attempt; returns the new status (pending for a retry, or failed)."""
-    with store.session() as s:
-        d = s.get(Delivery, delivery_id)
-        if d is None or d.status != "sending":  # recorded already (a retried commit), or resolved by a new leader
-            return d.status if d else "gone"
-        d.last_error = error[:500]
-        if transient and d.attempts < config.delivery.max_attempts:
-            wait = timedelta(seconds=retry_after) if retry_after else backoff(config, d.attempts)
-            d.status, d.next_attempt_at = "pending", now + wait
-            if retry_after:  # a 429 (flood wait): an incident of ours, in the report against the plan
-                repo.audit(s, now, "scheduler", "rate_limited", post_id=d.post_id, ref=d.ref, channel=d.channel,
-                           retry_after=retry_after)
-            s.commit()
-            return "pending"
-        d.status = "failed"
-        repo.audit(s, now, "scheduler", "delivery_failed", post_id=d.post_id, ref=d.ref, channel=d.channel, error=d.last_error,
-                   attempts=d.attempts)
-        if not d.ref.startswith("alert:"):
-            alert(s, config, now, f"failed:{d.id}", both("alert.failed", title=_title(s, d), channel=d.channel,
-                                                          error=d.last_error, id=d.id))
-        s.commit()
-        return "failed"

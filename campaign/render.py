@@ -18,13 +18,16 @@ length is worked out from the HTML just built instead of re-parsing it with
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
 import pyromark
+
+from campaign.kinds import SPECS, ChannelKind, KindSpec, TextFormat
+from campaign.texts import pair
 
 __all__ = [
     "ALLOWED_LINK_SCHEMES",
@@ -35,24 +38,20 @@ __all__ = [
     "TELEGRAM_TEXT_LIMIT",
     "ZALO_KINDS",
     "ZALO_TEXT_LIMIT",
-    "FACEBOOK_TEXT_LIMIT",
     "Rendered",
     "check_fits",
     "render_markdown",
     "telegram_visible_length",
 ]
 
-TELEGRAM_TEXT_LIMIT = 4096
-TELEGRAM_CAPTION_LIMIT = 1024
-# sendMediaGroup takes 2-10 items; a single item is sent as a plain photo/video.
-TELEGRAM_ALBUM_LIMIT = 10
-ZALO_TEXT_LIMIT = 2000
-FACEBOOK_TEXT_LIMIT = 63206  # a Page post's message (characters); a webhook has no limit of its own
+# Read from the channel-kind table (campaign.kinds); kept as names for the callers that quote them.
+TELEGRAM_TEXT_LIMIT: int = SPECS[ChannelKind.TELEGRAM].text_limit or 0
+TELEGRAM_CAPTION_LIMIT: int = SPECS[ChannelKind.TELEGRAM].caption_limit or 0
+TELEGRAM_ALBUM_LIMIT: int = SPECS[ChannelKind.TELEGRAM].album_limit or 0
+ZALO_TEXT_LIMIT: int = SPECS[ChannelKind.ZALO_BOT].text_limit or 0
 
-KNOWN_KINDS: frozenset[str] = frozenset(
-    {"telegram", "zalo_oa_group", "zalo_oa_broadcast", "zalo_bot", "facebook_page", "webhook", "feed", "led", "console"}
-)
-ZALO_KINDS: frozenset[str] = frozenset({"zalo_oa_group", "zalo_oa_broadcast", "zalo_bot"})
+KNOWN_KINDS: frozenset[str] = frozenset(ChannelKind)
+ZALO_KINDS: frozenset[str] = frozenset(k for k, s in SPECS.items() if s.platform == "Zalo")
 
 # Tags Telegram's HTML parse mode understands; anything else makes the API
 # reject the whole message, so the renderer must never emit other tags.
@@ -121,11 +120,12 @@ def telegram_visible_length(html: str) -> int:
     return _utf16_len("".join(collector.parts))
 
 
-def check_fits(rendered: Rendered, *, kinds: set[str], media_count: int) -> list[str]:
+def check_fits(rendered: Rendered, *, kinds: Iterable[str], media_count: int) -> list[str]:
     """List the reasons the post would be rejected by the target channels.
 
     Messages are "Vietnamese / English" so operators see the problem in their
     language; an empty list means every channel in ``kinds`` accepts the post.
+    The limits are each kind's ``KindSpec``; kinds sharing a limit report it once.
     Unknown kinds or a negative media count are caller bugs and raise.
     """
     unknown = set(kinds) - KNOWN_KINDS
@@ -134,55 +134,40 @@ def check_fits(rendered: Rendered, *, kinds: set[str], media_count: int) -> list
     if media_count < 0:
         raise ValueError(f"media_count must be >= 0, got {media_count}")
 
+    specs = [s for k, s in SPECS.items() if k in set(kinds)]
     problems: list[str] = []
-    delivering = set(kinds) - {"console"}
+    if any(s.delivers for s in specs) and media_count == 0 and not rendered.plain.strip():
+        problems.append(_both("fits.empty"))
+    for s in specs:
+        for problem in _misfits(rendered, s, media_count):
+            if problem not in problems:
+                problems.append(problem)
+    return problems
 
-    if delivering and media_count == 0 and not rendered.plain.strip():
-        problems.append("Bài đăng không có nội dung và không có media / Post has no text and no media")
 
-    if "telegram" in kinds:
+def _misfits(rendered: Rendered, spec: KindSpec, media_count: int) -> list[str]:
+    """What one kind refuses: text or caption too long, too many media items."""
+    out: list[str] = []
+    if spec.text_format is TextFormat.TELEGRAM_HTML:
         length = rendered.telegram_length
         if length is None:
             length = telegram_visible_length(rendered.telegram_html)
-        if media_count == 0:
-            if length > TELEGRAM_TEXT_LIMIT:
-                problems.append(
-                    f"Văn bản Telegram dài {length} ký tự, tối đa {TELEGRAM_TEXT_LIMIT}"
-                    f" / Telegram text is {length} characters, limit {TELEGRAM_TEXT_LIMIT}"
-                )
-        elif length > TELEGRAM_CAPTION_LIMIT:
-            problems.append(
-                f"Chú thích Telegram kèm media dài {length} ký tự, tối đa"
-                f" {TELEGRAM_CAPTION_LIMIT}; hãy rút gọn nội dung hoặc gửi media"
-                " thành tin nhắn riêng"
-                f" / Telegram caption with media is {length} characters, limit"
-                f" {TELEGRAM_CAPTION_LIMIT}; shorten the text or send the media"
-                " as a separate message"
-            )
-        if media_count > TELEGRAM_ALBUM_LIMIT:
-            problems.append(
-                f"Album Telegram có {media_count} tệp media, tối đa {TELEGRAM_ALBUM_LIMIT}"
-                f" / Telegram album has {media_count} media items,"
-                f" limit {TELEGRAM_ALBUM_LIMIT}"
-            )
-
-    if set(kinds) & ZALO_KINDS:
+    else:
         # Zalo's exact counting rule is undocumented; UTF-16 units never
         # undercount compared with code points, so it is the safe choice.
         length = _utf16_len(rendered.plain)
-        if length > ZALO_TEXT_LIMIT:
-            problems.append(
-                f"Văn bản Zalo dài {length} ký tự, tối đa {ZALO_TEXT_LIMIT}"
-                f" / Zalo text is {length} characters, limit {ZALO_TEXT_LIMIT}"
-            )
+    caption = media_count > 0 and spec.caption_limit is not None
+    limit = spec.caption_limit if caption else spec.text_limit
+    if limit is not None and length > limit:
+        out.append(_both("fits.caption" if caption else "fits.text", platform=spec.platform, length=length, limit=limit))
+    if spec.album_limit is not None and media_count > spec.album_limit:
+        out.append(_both("fits.album", platform=spec.platform, count=media_count, limit=spec.album_limit))
+    return out
 
-    if "facebook_page" in kinds and (length := len(rendered.plain)) > FACEBOOK_TEXT_LIMIT:
-        problems.append(
-            f"Văn bản fanpage dài {length} ký tự, tối đa {FACEBOOK_TEXT_LIMIT}"
-            f" / Facebook Page text is {length} characters, limit {FACEBOOK_TEXT_LIMIT}"
-        )
 
-    return problems
+def _both(key: str, **kw: object) -> str:
+    vi, en = pair(key, **kw)
+    return f"{vi} / {en}"
 
 
 # --------------------------------------------------------------------------- #

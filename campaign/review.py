@@ -8,7 +8,7 @@ do not approve their own posts. Refusals are audited.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,16 +18,18 @@ from campaign.approvals import ApprovalState, approval_state
 from campaign.ask import number
 from campaign.clock import Clock
 from campaign.config import Config, Person
+from campaign.deliveries import add_deliveries, alert, post_payload, text_payload
 from campaign.errors import Conflict, NotAllowed, NotFound
-from campaign.publishing import add_deliveries, alert, post_payload, text_payload
+from campaign.payload import Action, Choice, Payload
 from campaign.render import render_markdown
+from campaign.states import UPCOMING, PostState, Vote
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Post
 from campaign.texts import both, local, t
 
 HASH_PREFIX = 8
-REVIEWABLE = ("scheduled", "held")
+REVIEWABLE = UPCOMING
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class ReviewResult:
 
 def needs_review(post: Post) -> bool:
     """New or changed content that has not gone out (or a correction of one that has)."""
-    return post.status in REVIEWABLE or (post.status == "published" and post.changed_after_publish)
+    return post.status in REVIEWABLE or (post.status == PostState.PUBLISHED and post.changed_after_publish)
 
 
 def find_post(s: Session, ref: str | int) -> Post:
@@ -124,17 +126,17 @@ def decide(store: Store, config: Config, clock: Clock, actor: Actor, post_ref: s
         if not needs_review(post):
             raise Conflict(f"Bài đang ở trạng thái '{post.status}', không cần duyệt. / "
                            f"The post is '{post.status}' and needs no review.")
-        if decision == "approve" and post.author == person.key:
+        if decision == Vote.APPROVE and post.author == person.key:
             repo.audit(s, now, actor.label, "refused", post_id=post.id, ref=post.key, attempted="self-approve")
             s.commit()
             raise NotAllowed("Tác giả không thể tự duyệt bài của mình. / Authors cannot approve their own posts.")
-        if decision == "reject" and not (reason or "").strip():
+        if decision == Vote.REJECT and not (reason or "").strip():
             raise Conflict("Cần lý do từ chối. / A reason is required to reject.")
         current = [a for a in repo.live_approvals(s, post.id or 0) if a.content_hash == post.content_hash]
         if any(a.person == person.key and a.decision == decision for a in current):
             raise Conflict("Bạn đã quyết định bài này rồi. / You already decided on this post.")
         repo.add_approval(s, post, person.key, decision, now, (reason or "").strip() or None)
-        repo.audit(s, now, actor.label, "approved" if decision == "approve" else "rejected", post_id=post.id,
+        repo.audit(s, now, actor.label, "approved" if decision == Vote.APPROVE else "rejected", post_id=post.id,
                    ref=post.key, content_hash=post.content_hash, reason=reason)
         s.commit()
         state = approval_state(post, repo.live_approvals(s, post.id or 0))
@@ -147,7 +149,7 @@ def override(store: Store, config: Config, clock: Clock, actor: Actor, post_ref:
     with store.session() as s:
         post = find_post(s, post_ref)
         require(s, actor, "admin", now, "override", post)
-        rejections = [a for a in repo.live_approvals(s, post.id or 0) if a.decision == "reject"]
+        rejections = [a for a in repo.live_approvals(s, post.id or 0) if a.decision == Vote.REJECT]
         if not rejections:
             raise Conflict("Bài không bị từ chối. / The post is not rejected.")
         for a in rejections:
@@ -164,7 +166,7 @@ def what_changed(store: Store, post_ref: str | int) -> str:
     with store.session() as s:
         post = find_post(s, post_ref)
         versions = list(repo.versions(s, post.id or 0))
-        approved = {a.content_hash for a in repo.approvals_for_all(s, post.id or 0) if a.decision == "approve"}
+        approved = {a.content_hash for a in repo.approvals_for_all(s, post.id or 0) if a.decision == Vote.APPROVE}
     older = [v for v in versions if v.content_hash != post.content_hash]
     base = next((v for v in reversed(older) if v.content_hash in approved), older[-1] if older else None)
     if base is None:
@@ -185,7 +187,7 @@ def request_text(config: Config, post: Post, state: ApprovalState, lang: str | N
         "have": len(state.approvers), "need": state.required,
     }
     head = t("request", lang, **words) if lang else both("request", **words)
-    if post.status == "published":
+    if post.status == PostState.PUBLISHED:
         head += "\n" + (t("request.correction", lang) if lang else both("request.correction"))
     head += "".join("\n" + line for line in kind_previews(config, post, lang))
     return head + "\n" + (t("request.hint", lang, **words) if lang else both("request.hint", **words))
@@ -226,12 +228,15 @@ def decision_text(config: Config, post: Post, state: ApprovalState, actor: Actor
     return f"{request_text(config, post, state).splitlines()[0]}\n{line}\n{status}"
 
 
-def buttons(post: Post, encode: Any) -> list[list[dict[str, str]]]:
-    """Approve / Reject / What changed, with callback data from the one codec the bot owns."""
-    h = post.content_hash[:HASH_PREFIX]
-    return [[{"text": "✅ Duyệt / Approve", "data": encode("approve", post.id, h)},
-             {"text": "❌ Từ chối / Reject", "data": encode("reject", post.id, h)}],
-            [{"text": "🔍 Thay đổi gì? / What changed", "data": encode("diff", post.id, h)}]]
+def choices(post: Post) -> tuple[tuple[Choice, ...], ...]:
+    """Approve / Reject / What changed, on the content the approver sees (the chat side shows them)."""
+    h, post_id = post.content_hash[:HASH_PREFIX], post.id or 0
+    return ((Choice(Action.APPROVE, post_id, h), Choice(Action.REJECT, post_id, h)), (Choice(Action.DIFF, post_id, h),))
+
+
+def control_payload(config: Config, post: Post, state: ApprovalState) -> Payload:
+    """The request's control message: its text and the choices."""
+    return text_payload(request_text(config, post, state)).with_choices(choices(post))
 
 
 def request_refs(post: Post) -> tuple[str, str]:
@@ -239,7 +244,7 @@ def request_refs(post: Post) -> tuple[str, str]:
     return f"request:{post.key}:{h}", f"request-ctl:{post.key}:{h}"
 
 
-def queue_requests(store: Store, config: Config, clock: Clock, encode: Any, keys: list[str] | None = None) -> list[int]:
+def queue_requests(store: Store, config: Config, clock: Clock, keys: list[str] | None = None) -> list[int]:
     """Send the post as it will appear, then a control message with the buttons, to each approvers' chat.
 
     Only for posts due within ``ask_ahead`` (or corrections of published ones), so a whole campaign
@@ -259,7 +264,7 @@ def queue_requests(store: Store, config: Config, clock: Clock, encode: Any, keys
         for post in posts:
             if not needs_review(post):
                 continue
-            if post.status != "published" and not now - config.catch_up <= post.scheduled_at <= now + config.approval.ask_ahead:
+            if post.status != PostState.PUBLISHED and not now - config.catch_up <= post.scheduled_at <= now + config.approval.ask_ahead:
                 continue
             state = approval_state(post, repo.live_approvals(s, post.id or 0))
             if state.approved or state.rejected_by:
@@ -267,9 +272,8 @@ def queue_requests(store: Store, config: Config, clock: Clock, encode: Any, keys
             preview_ref, control_ref = request_refs(post)
             if repo.deliveries_for(s, control_ref):
                 continue
-            preview = post_payload(post) | {"pin": False, "silent": True}
-            text = request_text(config, post, state)
-            control = text_payload(text) | {"buttons": buttons(post, encode)}
+            preview = replace(post_payload(post), pin=False, silent=True)
+            control = control_payload(config, post, state)
             rows = add_deliveries(s, preview_ref, config.approval.chats, preview, now, post_id=post.id)
             rows += add_deliveries(s, control_ref, config.approval.chats, control, now, post_id=post.id)
             s.flush()

@@ -21,6 +21,7 @@ from campaign.clock import Clock
 from campaign.config import Config
 from campaign.content import PostSource, iter_post_entries, load_post, read_post_file
 from campaign.errors import Problem, printable
+from campaign.states import PostState
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Post
@@ -87,7 +88,7 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
         for name, key in iter_post_entries(config.content_dir):
             seen.add(key)
             state = states.get(key)
-            known = state is not None and not full and state.source_error is None and state.status != "withdrawn"
+            known = state is not None and not full and state.source_error is None and state.status != PostState.WITHDRAWN
             try:
                 stamp = file_stamp(os.stat(name))
             except OSError as exc:
@@ -112,18 +113,18 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
                 _insert_new(s, new_rows, now, actor)  # in batches too: memory stays flat however many posts
         repo.set_file_stamps(s, restamp)
         _process(s, config, work, states, new_rows, now, actor, report)
-        gone = [key for key, state in states.items() if key not in seen and state.status != "withdrawn"]
+        gone = [key for key, state in states.items() if key not in seen and state.status != PostState.WITHDRAWN]
         gone_rows = repo.posts_for_keys(s, gone) if gone else {}
         for key in gone:
             row = gone_rows.get(key)
             if row is None:  # deleted from the store meanwhile: nothing left to withdraw
                 continue
-            if row.status in ("published", "retracted"):
+            if row.status in (PostState.PUBLISHED, PostState.RETRACTED):
                 if row.source_error != "deleted":
                     row.source_error = "deleted"
                     repo.audit(s, now, actor, "source_deleted_after_publish", post_id=row.id, ref=key)
                 continue
-            row.status, row.updated_at = "withdrawn", now
+            row.status, row.updated_at = PostState.WITHDRAWN, now
             repo.void_approvals(s, row.id or 0, now)
             repo.count_votes(s, row)
             repo.audit(s, now, actor, "withdrawn", post_id=row.id, ref=key, reason="file deleted")
@@ -200,7 +201,7 @@ def _mark_broken(s: Any, row: Post, problems: list[Problem], now: Any, actor: st
 
 def _apply(s: Any, row: Post, post: PostSource, stamp: str | None, now: Any, actor: str, report: SyncReport) -> None:
     key = post.key
-    was_withdrawn = row.status == "withdrawn"
+    was_withdrawn = row.status == PostState.WITHDRAWN
     content_changed = row.content_hash != post.content_hash
     moved = row.scheduled_at != post.scheduled_at
     old_hash = row.content_hash
@@ -209,14 +210,14 @@ def _apply(s: Any, row: Post, post: PostSource, stamp: str | None, now: Any, act
     _fill(row, post, now)
     row.file_stat = stamp
     row.source_error = None
-    if row.status in ("published", "retracted"):
+    if row.status in (PostState.PUBLISHED, PostState.RETRACTED):
         if content_changed:
             repo.count_votes(s, row)  # votes on the new content (none yet, or those of a reverted-to version)
             report.changed_after_publish.append(key)
             repo.audit(s, now, actor, "changed_after_publish", post_id=row.id, ref=key, old_hash=old_hash, new_hash=post.content_hash)
         return
     if was_withdrawn:
-        row.status = "scheduled"
+        row.status = PostState.SCHEDULED
         report.restored.append(key)
         repo.audit(s, now, actor, "restored", post_id=row.id, ref=key)
     elif content_changed:
@@ -228,8 +229,8 @@ def _apply(s: Any, row: Post, post: PostSource, stamp: str | None, now: Any, act
     elif moved:
         report.rescheduled.append(key)
         repo.audit(s, now, actor, "rescheduled", post_id=row.id, ref=key, scheduled_at=post.scheduled_at.isoformat())
-    if row.status in ("held", "missed") and (content_changed or moved) and post.scheduled_at > now:
-        row.status = "scheduled"
+    if row.status in (PostState.HELD, PostState.MISSED) and (content_changed or moved) and post.scheduled_at > now:
+        row.status = PostState.SCHEDULED
 
 
 def _new_row(post: PostSource, stamp: str | None, now: Any) -> dict[str, Any]:
@@ -239,7 +240,7 @@ def _new_row(post: PostSource, stamp: str | None, now: Any) -> dict[str, Any]:
         "time_text": post.time_text, "scheduled_at": post.scheduled_at, "channels": list(post.channels),
         "media": [{"path": m.path, "size": m.size, "mtime_ns": m.mtime_ns} for m in post.media],
         "options": post.options(), "approvals_required": post.approvals, "author": post.author, "body": post.body,
-        "content_hash": post.content_hash, "file_hash": post.file_hash, "file_stat": stamp, "status": "scheduled",
+        "content_hash": post.content_hash, "file_hash": post.file_hash, "file_stat": stamp, "status": PostState.SCHEDULED,
         "published_hash": None, "approved_by": 0, "rejected": False, "source_error": None, "updated_at": now,
     }
 

@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from campaign.errors import ChannelError  # re-exported: adapters raise it
+from campaign.kinds import ChannelKind
+from campaign.payload import Choice, Payload
 
-__all__ = ["Button", "Channel", "ChannelError", "OutMessage", "Sent"]
+__all__ = ["Button", "Channel", "ChannelError", "Choice", "OutMessage", "Sent"]
 
 
 @dataclass(frozen=True)
 class Button:
     text: str
-    data: str  # callback data, already encoded by bot.callbacks (≤ 64 bytes)
+    data: str  # callback data, already encoded by bot.callbacks (≤ 64 bytes): rows stored before choices
 
 
 @dataclass(frozen=True)
@@ -28,23 +30,25 @@ class OutMessage:
     pin: bool = False
     silent: bool = False
     preview: bool = True
-    buttons: tuple[tuple[Button, ...], ...] = ()
+    choices: tuple[tuple[Choice, ...], ...] = ()  # what the reader may answer; each channel shows them its way
+    buttons: tuple[tuple[Button, ...], ...] = ()  # buttons whose data is encoded already (shown after the choices)
     # What a structured receiver (a webhook) needs beyond the rendered text: the post's key, title,
-    # Markdown, milestone, time and version (``publishing.post_payload``'s "meta"); {} for alerts.
-    meta: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # Markdown, milestone, time and version (``deliveries.post_payload``'s meta); {} for alerts.
+    meta: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
     delivery_id: int | None = None  # the delivery row being sent (a webhook's idempotency key)
 
     @classmethod
-    def from_payload(cls, payload: dict[str, Any], content_dir: Path, *, delivery_id: int | None = None) -> OutMessage:
+    def from_payload(cls, payload: Payload, content_dir: Path, *, delivery_id: int | None = None) -> OutMessage:
         return cls(
-            html=payload.get("html", ""),
-            plain=payload.get("plain", ""),
-            media=tuple(content_dir / m for m in payload.get("media", [])),
-            pin=bool(payload.get("pin")),
-            silent=bool(payload.get("silent")),
-            preview=bool(payload.get("preview", True)),
-            buttons=tuple(tuple(Button(b["text"], b["data"]) for b in row) for row in payload.get("buttons", [])),
-            meta=dict(payload.get("meta") or {}),
+            html=payload.html,
+            plain=payload.plain,
+            media=tuple(content_dir / m for m in payload.media),
+            pin=payload.pin,
+            silent=payload.silent,
+            preview=payload.preview,
+            choices=payload.choices,
+            buttons=tuple(tuple(Button(text, data) for text, data in row) for row in payload.legacy_buttons),
+            meta=dict(payload.meta),
             delivery_id=delivery_id,
         )
 
@@ -61,7 +65,7 @@ class Channel(Protocol):
     was sent), whereas a stop during ``send`` leaves it ambiguous.
     """
 
-    kind: str
+    kind: ChannelKind
     # Optional class attribute ``deduplicates: bool`` (read with a False default): True when the
     # receiver drops a repeated message by itself (a webhook with an idempotency key), so a send
     # whose answer was lost is simply sent again instead of asking the admins.

@@ -8,11 +8,12 @@ from datetime import datetime
 
 from rich.console import Console
 
+from campaign.kinds import ChannelKind
 from channels.base import OutMessage, Sent
 
 
 class ConsoleChannel:
-    kind = "console"
+    kind = ChannelKind.CONSOLE
 
     def __init__(self, console: Console | None = None, *, now: Callable[[], datetime] | None = None,
                  label: Callable[[str], str] | None = None, width: int = 300, brief: bool = False) -> None:

@@ -35,13 +35,12 @@ from aiolimiter import AsyncLimiter
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from campaign.content import FACEBOOK_IMAGE_MAX_BYTES, FACEBOOK_IMAGE_SUFFIXES
 from campaign.errors import ChannelError
+from campaign.kinds import SPECS, ChannelKind, MediaKind
 from campaign.texts import pair
 from channels.base import OutMessage, Sent
-from channels.faults import requests_ambiguous
+from channels.faults import requests_ambiguous, timed_out
 from channels.limits import ChatLimits
-from channels.zalo_oa import timed_out
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,9 @@ TRANSIENT_CODES = frozenset({1, 2})  # "unknown error", "service temporarily una
 THROTTLE_WAIT = 60.0  # seconds, when Facebook does not say how long (it rarely does)
 SLOW_MAX = 60.0  # seconds between calls at 100 % usage
 REQUIRED_PERMISSIONS = ("pages_manage_posts", "pages_read_engagement")
-IMAGE_SUFFIXES, IMAGE_MAX_BYTES = FACEBOOK_IMAGE_SUFFIXES, FACEBOOK_IMAGE_MAX_BYTES  # loa check checks them too
+_PHOTOS = SPECS[ChannelKind.FACEBOOK_PAGE].media[MediaKind.IMAGE]  # loa check checks the same rule
+IMAGE_SUFFIXES: tuple[str, ...] = _PHOTOS.suffixes or ()
+IMAGE_MAX_BYTES: int = _PHOTOS.max_bytes or 0
 _MIME = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif", ".bmp": "image/bmp",
          ".tif": "image/tiff", ".tiff": "image/tiff"}
 _HREF = re.compile(r'<a href="(https?://[^"]+)"')
@@ -226,7 +227,7 @@ class _Progress:
 class FacebookPageChannel:
     """One Page (one token). ``on_problem(reason)`` tells the admins, once, that the token or a permission is bad."""
 
-    kind = "facebook_page"
+    kind = ChannelKind.FACEBOOK_PAGE
 
     def __init__(self, client: GraphClient, token: str, *, limits: FacebookLimits | None = None, token_env: str = "",
                  image_max_bytes: int = IMAGE_MAX_BYTES, on_problem: Callable[[str], None] | None = None) -> None:

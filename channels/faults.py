@@ -68,3 +68,11 @@ def requests_ambiguous(exc: BaseException) -> bool:
         return True
     # a ConnectionError carrying nothing we know: a connection that could not be opened is the usual case
     return not isinstance(exc, requests.ConnectionError)
+
+
+def timed_out(exc: requests.RequestException) -> bool:
+    """A read timeout, also when urllib3's retry wrapper makes ``requests`` call it a ConnectionError."""
+    if isinstance(exc, requests.Timeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, (ReadTimeoutError, TimeoutError))

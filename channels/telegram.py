@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from contextlib import ExitStack, suppress
 from pathlib import Path
 
@@ -38,9 +39,9 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from campaign.content import IMAGE_SUFFIXES
 from campaign.errors import CannotDelete, ChannelError, ChannelSetupError, ChatMoved
-from channels.base import OutMessage, Sent
+from campaign.kinds import IMAGE_SUFFIXES, ChannelKind
+from channels.base import Choice, OutMessage, Sent
 from channels.faults import httpx_ambiguous
 from channels.limits import ChatLimits
 
@@ -73,11 +74,13 @@ class TelegramLimits(ChatLimits):
 
 
 class TelegramChannel:
-    kind = "telegram"
+    kind = ChannelKind.TELEGRAM
 
     def __init__(self, token: str, *, api_base: str, file_base: str, limits: TelegramLimits | None = None,
                  read_timeout: float = 15.0, connect_timeout: float = 10.0, startup_retries: int = 5,
-                 startup_backoff: float = 2.0) -> None:
+                 startup_backoff: float = 2.0, encode: Callable[[Choice], str] | None = None) -> None:
+        """``encode``: the bot's callback codec, turning a message's choices into inline buttons
+        (None: choices are not shown, e.g. a channel that only publishes)."""
         if not token:
             raise ChannelSetupError("thiếu token Telegram / missing Telegram bot token")
         request = HTTPXRequest(connection_pool_size=64, read_timeout=read_timeout, write_timeout=read_timeout,
@@ -86,6 +89,7 @@ class TelegramChannel:
         self.limits = limits or TelegramLimits()
         self.startup_retries = startup_retries
         self.startup_backoff = startup_backoff
+        self.encode = encode
 
     async def start(self) -> None:
         """Check the token (getMe). A wrong token is fatal; a network outage is retried."""
@@ -127,7 +131,7 @@ class TelegramChannel:
 
     async def _send(self, cid: int | str, m: OutMessage) -> tuple[str, ...]:
         common = {"disable_notification": m.silent, "parse_mode": ParseMode.HTML}
-        markup = _keyboard(m)
+        markup = self._keyboard(m)
         if not m.media:
             msg = await self.bot.send_message(
                 cid, m.html, link_preview_options=LinkPreviewOptions(is_disabled=not m.preview),
@@ -164,12 +168,12 @@ class TelegramChannel:
             try:
                 if message.media:
                     await self.bot.edit_message_caption(cid, int(message_ids[0]), caption=message.html,
-                                                        parse_mode=ParseMode.HTML, reply_markup=_keyboard(message))
+                                                        parse_mode=ParseMode.HTML, reply_markup=self._keyboard(message))
                 else:
                     await self.bot.edit_message_text(
                         message.html, cid, int(message_ids[0]), parse_mode=ParseMode.HTML,
                         link_preview_options=LinkPreviewOptions(is_disabled=not message.preview),
-                        reply_markup=_keyboard(message),
+                        reply_markup=self._keyboard(message),
                     )
             except BadRequest as exc:
                 if "not modified" not in str(exc).lower():
@@ -188,6 +192,13 @@ class TelegramChannel:
                     if "not found" not in str(exc).lower():
                         raise
 
+    def _keyboard(self, m: OutMessage) -> InlineKeyboardMarkup | None:
+        """The message's choices as buttons (with the bot's codec), then any buttons encoded already."""
+        encode = self.encode
+        rows = [[InlineKeyboardButton(c.label, callback_data=encode(c)) for c in row] for row in m.choices] if encode else []
+        rows += [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in m.buttons]
+        return InlineKeyboardMarkup(rows) if rows else None
+
 
 def _seconds(value: object) -> float:
     """``retry_after`` is int seconds today and a timedelta in python-telegram-bot's next major."""
@@ -196,12 +207,6 @@ def _seconds(value: object) -> float:
 
 def _is_image(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
-
-
-def _keyboard(m: OutMessage) -> InlineKeyboardMarkup | None:
-    if not m.buttons:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in m.buttons])
 
 
 class _errors:

@@ -25,11 +25,11 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from campaign.errors import ChannelError
+from campaign.kinds import ChannelKind
 from campaign.render import render_markdown
 from campaign.texts import pair
 from channels.base import OutMessage, Sent
-from channels.faults import requests_ambiguous
-from channels.zalo_oa import timed_out
+from channels.faults import requests_ambiguous, timed_out
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def paragraphs_html(fragment: str) -> str:
 class WebhookChannel:
     """One receiver (one URL, one secret)."""
 
-    kind = "webhook"
+    kind = ChannelKind.WEBHOOK
     deduplicates = True
 
     def __init__(self, secret: str, *, channel: str = "", content_dir: Path | None = None,

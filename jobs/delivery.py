@@ -14,12 +14,14 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from campaign import chats, publishing
+from campaign import chats, deliveries
 from campaign.clock import Clock
 from campaign.config import ChannelConfig, Config
 from campaign.errors import ChannelError, ChatMoved
+from campaign.payload import Payload
+from campaign.states import DeliveryState, MoveSource
 from campaign.store import repo
 from campaign.store.db import Store, is_outage
 from campaign.store.models import Delivery
@@ -32,10 +34,8 @@ FIRST_WAIT, LONGEST_WAIT = 0.05, 2.0  # back-off between attempts to reach the s
 
 
 class Deliverer:
-    def __init__(self, store: Store, config: Config, adapters: Mapping[str, Channel], clock: Clock,
-                 encode: publishing.Encoder | None = None) -> None:
+    def __init__(self, store: Store, config: Config, adapters: Mapping[str, Channel], clock: Clock) -> None:
         self.store, self.config, self.adapters, self.clock = store, config, adapters, clock
-        self.encode = encode  # the chat side's callback codec, for the buttons of "unknown" alerts
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._on_wire: set[int] = set()  # being claimed, sent or recorded (the rest wait for a turn)
         self.routes = chats.Routes(store)  # chats that moved (upgraded groups): sends go to their new id
@@ -75,14 +75,15 @@ class Deliverer:
         if not self.may_claim():
             return  # a standby: the rows stay pending for the leader's sweep
         with self.store.session() as s:
-            rows = [d for i in ids if (d := s.get(Delivery, i)) is not None and d.status == "pending"]
+            rows = [d for i in ids if (d := s.get(Delivery, i)) is not None and d.status == DeliveryState.PENDING]
         await _wait([self._inflight.get(d.id or 0) or self._spawn(d) for d in rows])
 
     def _spawn(self, d: Delivery) -> asyncio.Task[None]:
         assert d.id is not None
         task = asyncio.get_running_loop().create_task(self._deliver(d), name=f"deliver:{d.id}")
         self._inflight[d.id] = task
-        task.add_done_callback(lambda _t, i=d.id: self._inflight.pop(i, None))
+        delivery_id = d.id
+        task.add_done_callback(lambda _t: self._inflight.pop(delivery_id, None))
         return task
 
     async def _deliver(self, d: Delivery) -> None:
@@ -117,7 +118,7 @@ class Deliverer:
         if not await self._claim(d.id):
             return
         try:
-            payload = d.payload if not d.ref.startswith("alert:") else await self._store(lambda: self._payload(d))
+            payload = Payload.from_json(d.payload) if not d.ref.startswith("alert:") else await self._store(lambda: self._payload(d))
             sent = await self._send_following(adapter, channel, target, OutMessage.from_payload(payload, self.config.content_dir, delivery_id=d.id))
         except ChannelError as exc:
             if exc.ambiguous and not (getattr(adapter, "deduplicates", False) or self.config.delivery.on_ambiguous == "resend"):
@@ -131,7 +132,7 @@ class Deliverer:
             return
         now = self.clock.now()
         await self._record(d, f"sent as message(s) {', '.join(sent.message_ids) or '?'}",
-                           lambda: publishing.mark_sent(self.store, d.id or 0, sent.message_ids, now))
+                           lambda: deliveries.mark_sent(self.store, d.id or 0, sent.message_ids, now))
         metrics.LATENESS.labels(channel.kind).observe(max(0.0, (now - d.due_at).total_seconds()))
 
     async def _send_following(self, adapter: Channel, channel: ChannelConfig, target: str, message: OutMessage) -> Sent:
@@ -141,7 +142,7 @@ class Deliverer:
         except ChatMoved as moved:
             old, new = moved.old, moved.new
             learned = await self._store(lambda: chats.record_move(self.store, self.config, self.clock, channel.kind,
-                                                                  old, new, source="send"))
+                                                                  old, new, source=MoveSource.SEND))
             self.routes.forget()
             if learned:
                 self.start_ready()  # the admins' note about config.toml goes out now
@@ -159,7 +160,7 @@ class Deliverer:
             nonlocal tries
             tries += 1
             with self.store.session() as s:
-                if tries > 1 and (row := s.get(Delivery, delivery_id)) is not None and row.status == "sending":
+                if tries > 1 and (row := s.get(Delivery, delivery_id)) is not None and row.status == DeliveryState.SENDING:
                     return True
                 return repo.claim_delivery(s, delivery_id)
 
@@ -171,16 +172,16 @@ class Deliverer:
             self._lost(delivery_id, "claimed or not, never sent", exc)
             return False
 
-    def _payload(self, d: Delivery) -> dict[str, Any]:
+    def _payload(self, d: Delivery) -> Payload:
         """An alert's text as it is now: rows that became unknown after it was queued join it."""
         with self.store.session() as s:
             row = s.get(Delivery, d.id)
-            return row.payload if row is not None else d.payload
+            return Payload.from_json(row.payload if row is not None else d.payload)
 
     async def _unknown(self, d: Delivery, error: str) -> None:
         now = self.clock.now()
         status = await self._record(d, f"unknown (answer lost: {error})",
-                                    lambda: publishing.mark_ambiguous(self.store, self.config, d.id or 0, error, now, self.encode))
+                                    lambda: deliveries.mark_ambiguous(self.store, self.config, d.id or 0, error, now))
         if status is None:
             return
         log.warning("delivery %s (%s → %s) may or may not be out, admins asked: %s", d.id, d.ref, d.channel, error)
@@ -189,17 +190,17 @@ class Deliverer:
     async def _failed(self, d: Delivery, error: str, *, transient: bool, retry_after: float | None = None) -> None:
         assert d.id is not None
         now = self.clock.now()
-        status = await self._record(d, f"failed ({error})", lambda: publishing.mark_failed_attempt(
+        status = await self._record(d, f"failed ({error})", lambda: deliveries.mark_failed_attempt(
             self.store, self.config, d.id or 0, error, transient=transient, retry_after=retry_after, now=now))
         if status is None:
             return
         kind = ch.kind if (ch := self.config.channels.get(d.channel)) is not None else "?"
         if retry_after is not None:
             metrics.RATE_LIMITED.labels(kind).inc()
-        if status == "pending":
+        if status == DeliveryState.PENDING:
             metrics.RETRIES.labels(kind).inc()
-        log.warning("delivery %s (%s → %s) %s: %s", d.id, d.ref, d.channel, "will retry" if status == "pending" else status, error)
-        if status == "failed":
+        log.warning("delivery %s (%s → %s) %s: %s", d.id, d.ref, d.channel, "will retry" if status == DeliveryState.PENDING else status, error)
+        if status == DeliveryState.FAILED:
             self.start_ready()  # the admins' alert about it goes out now, not at the next sweep
 
     async def _record(self, d: Delivery, what: str, fn: Callable[[], T]) -> T | None:

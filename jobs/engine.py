@@ -20,10 +20,12 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from campaign import chats, operations, publishing, review
+from campaign import chats, deliveries, operations, publishing, reminders, review
 from campaign.clock import Clock
 from campaign.config import Config
 from campaign.errors import CannotDelete, ChannelError, ChatMoved
+from campaign.payload import Payload
+from campaign.states import UPCOMING, DeliveryState, MoveSource, PostState, PublishAction
 from campaign.store import repo
 from campaign.store.db import Store, is_outage
 from campaign.sync import SyncReport, sync
@@ -41,15 +43,15 @@ JOB_HORIZON = timedelta(hours=2)
 class Engine:
     def __init__(self, store: Store, config: Config, adapters: Mapping[str, Channel], clock: Clock, *,
                  scheduler: AsyncIOScheduler | None = None, sweep_every: timedelta | None = None,
-                 request_encoder: Callable[..., str] | None = None) -> None:
+                 approval_requests: bool = False) -> None:
         self.store, self.config, self.clock = store, config, clock
         self.adapters = adapters
-        self.deliverer = Deliverer(store, config, adapters, clock, encode=request_encoder)
+        self.deliverer = Deliverer(store, config, adapters, clock)
         self.scheduler = scheduler or AsyncIOScheduler(timezone=config.tz, job_defaults=JOB_DEFAULTS)
         self.sweep_every = sweep_every or config.delivery.sweep_every
         self.after_sync: list[Callable[[SyncReport], Awaitable[None]]] = []
         self._sweep_lock = asyncio.Lock()
-        self.request_encoder = request_encoder  # the chat side's callback codec; None: no approval requests
+        self.approval_requests = approval_requests  # False: no approval requests (no chat side to answer them)
         self._requests_checked: datetime | None = None
 
     # --- life cycle ---------------------------------------------------------------------------
@@ -58,7 +60,7 @@ class Engine:
         runtime.install(self)
         for adapter in dict.fromkeys(self.adapters.values()):
             await adapter.start()
-        publishing.recover(self.store, self.config, self.clock, self.request_encoder)
+        deliveries.recover(self.store, self.config, self.clock)
         report = await self.resync(full=True)
         self.scheduler.add_job(runtime.sweep_job, IntervalTrigger(seconds=self.sweep_every.total_seconds()),
                                id="sweep", replace_existing=True)
@@ -90,9 +92,9 @@ class Engine:
         for p in report.problems:
             log.error("%s", p)
         self.reconcile(None if full else report.touched)
-        if self.request_encoder is not None:
+        if self.approval_requests:
             keys = [*report.added, *report.changed, *report.restored, *report.changed_after_publish]
-            if keys and review.queue_requests(self.store, self.config, self.clock, self.request_encoder, keys):
+            if keys and review.queue_requests(self.store, self.config, self.clock, keys):
                 self.deliverer.start_ready()
         for hook in self.after_sync:
             await hook(report)
@@ -111,15 +113,15 @@ class Engine:
         lead = deadline + max(nudges, default=timedelta(0)) + max(self.config.zalo.broadcast_lead, timedelta(0))
         with self.store.session() as s:
             if keys is None:
-                posts = repo.posts_between(s, now - self.config.catch_up, until + lead, statuses=["scheduled", "held"], lean=True)
+                posts = repo.posts_between(s, now - self.config.catch_up, until + lead, statuses=list(UPCOMING), lean=True)
             else:
-                posts = [p for k in keys if (p := repo.post_by_key(s, k)) and p.status in ("scheduled", "held")]
+                posts = [p for k in keys if (p := repo.post_by_key(s, k)) and p.status in UPCOMING]
             for post in posts:
                 for job_id, func, args, when in self._post_jobs(post, deadline, nudges):
                     if now < when <= until:
                         wanted[job_id] = (func, args, when)
         if keys is None:
-            for ref, _m, _text, when in publishing.reminder_times(self.config):
+            for ref, _m, _text, when in reminders.reminder_times(self.config):
                 if now - self.config.catch_up < when <= until:  # one missed while down still goes out within catch-up
                     wanted[ref] = (runtime.remind_job, (ref,), max(when, now))
         touched = set(keys or ())
@@ -134,7 +136,7 @@ class Engine:
     def _post_jobs(self, post: Any, deadline: timedelta, nudges: tuple[timedelta, ...]) -> list[tuple[str, Any, tuple[str, ...], datetime]]:
         """Every job a post may need, with its time: publish (or the re-check of a held post), early broadcast, approval nudges."""
         key = post.key
-        if post.status == "held":  # look again when the catch-up window closes: sent then, or reported missed
+        if post.status == PostState.HELD:  # look again when the catch-up window closes: sent then, or reported missed
             return [(f"publish:{key}", runtime.publish_job, (key,), post.scheduled_at + self.config.catch_up + timedelta(seconds=1))]
         jobs = [(f"publish:{key}", runtime.publish_job, (key,), post.scheduled_at)]
         if publishing.early_channels(self.config, post.channels):
@@ -148,7 +150,7 @@ class Engine:
         outcome = await asyncio.to_thread(publishing.publish_due, self.store, self.config, self.clock, key)
         if not outcome.repeated:
             log.info("post %s: %s %s", key, outcome.action, outcome.reason)
-        if outcome.action == "held":
+        if outcome.action == PublishAction.HELD:
             self.reconcile([key])  # its re-check when the catch-up window closes
         await self.deliverer.deliver_ready()
         return outcome
@@ -159,7 +161,7 @@ class Engine:
         await self.deliverer.deliver(outcome.delivery_ids)
 
     async def remind(self, ref: str) -> None:
-        ids = publishing.send_reminder(self.store, self.config, self.clock, ref)
+        ids = reminders.send_reminder(self.store, self.config, self.clock, ref)
         await self.deliverer.deliver(ids)
 
     async def approval_check(self, key: str, kind: str) -> None:
@@ -168,7 +170,7 @@ class Engine:
         await self.deliverer.deliver_ready()
 
     async def digest(self) -> None:
-        ids = publishing.send_digest(self.store, self.config, self.clock)
+        ids = reminders.send_digest(self.store, self.config, self.clock)
         await self.deliverer.deliver(ids)
 
     async def sweep(self) -> None:
@@ -179,7 +181,7 @@ class Engine:
             try:
                 outcomes = await asyncio.to_thread(publishing.publish_all_due, self.store, self.config, self.clock)
                 for o in outcomes:
-                    if o.action not in ("wait", "skipped") and not o.repeated:  # a held post: once per state
+                    if o.action not in (PublishAction.WAIT, PublishAction.SKIPPED) and not o.repeated:  # a held post: once per state
                         log.info("sweep: post %s %s %s", o.key, o.action, o.reason)
                 self._ask_approvers()
                 self.deliverer.start_ready()
@@ -191,10 +193,10 @@ class Engine:
     def _ask_approvers(self) -> None:
         """At most once a minute: request approval for posts that have come within ``ask_ahead``."""
         now = self.clock.now()
-        if self.request_encoder is None or (self._requests_checked and now - self._requests_checked < timedelta(minutes=1)):
+        if not self.approval_requests or (self._requests_checked and now - self._requests_checked < timedelta(minutes=1)):
             return
         self._requests_checked = now
-        review.queue_requests(self.store, self.config, self.clock, self.request_encoder)
+        review.queue_requests(self.store, self.config, self.clock)
 
     # --- admin operations on published posts ----------------------------------------------------
 
@@ -229,10 +231,10 @@ class Engine:
         operations.record_correction(self.store, self.clock, actor, post_id, payload, done, errors)
         return done, errors
 
-    async def edit_deliveries(self, ref: str, payload: dict[str, Any]) -> None:
+    async def edit_deliveries(self, ref: str, payload: Payload) -> None:
         """Re-render messages already sent under ``ref`` (approval requests after a decision)."""
         with self.store.session() as s:
-            targets = [operations.sent_target(d) for d in repo.deliveries_for(s, ref) if d.status == "sent" and d.message_ids]
+            targets = [operations.sent_target(d) for d in repo.deliveries_for(s, ref) if d.status == DeliveryState.SENT and d.message_ids]
         message = OutMessage.from_payload(payload, self.config.content_dir)
         _done, errors = await self._each(targets, lambda adapter, target, t: adapter.edit(target, t.message_ids, message))
         for d_id, error in errors.items():
@@ -264,7 +266,7 @@ class Engine:
                 await call(adapter, chats.where_sent(self.store, channel.kind, channel.target, t.sent_at), t)
                 done.append(t.delivery_id)
             except ChatMoved as moved:  # sent before the group was upgraded: the old chat is closed to the bot
-                await self.chat_moved(channel.kind, moved.old, moved.new, source="send")
+                await self.chat_moved(channel.kind, moved.old, moved.new, source=MoveSource.SEND)
                 errors[t.delivery_id] = " / ".join(pair("retract.old_group", old=moved.old, new=moved.new))
             except ChannelError as exc:
                 errors[t.delivery_id] = exc.reason

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from campaign.clock import FakeClock
-from campaign.publishing import mark_failed_attempt, mark_sent, publish_due
+from campaign.deliveries import mark_failed_attempt, mark_sent
+from campaign.publishing import publish_due
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.sync import sync

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from campaign.states import DeliveryState, MoveSource, PostState
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in and out, on SQLite (which keeps no zone) as on PostgreSQL."""
@@ -57,7 +59,7 @@ class Post(SQLModel, table=True):
     content_hash: str = Field(max_length=64)
     file_hash: str = Field(max_length=64)
     file_stat: str | None = Field(default=None, max_length=100)  # size:mtime_ns:ctime_ns:inode when parsed (sync skips on it)
-    status: str = Field(default="scheduled", max_length=20)  # indexed first in ix_posts_listing
+    status: str = Field(default=PostState.SCHEDULED, max_length=20)  # a PostState; indexed first in ix_posts_listing
     published_hash: str | None = Field(default=None, max_length=64)
     # distinct approvers of the current content and whether someone rejected it: kept in step with the
     # approvals table by repo.add_approval/count_votes, so listings filter in SQL (the rules read approvals)
@@ -78,7 +80,7 @@ class Approval(SQLModel, table=True):
     post_id: int = Field(foreign_key="posts.id", index=True)
     content_hash: str = Field(max_length=64)
     person: str
-    decision: str = Field(max_length=10)  # approve | reject
+    decision: str = Field(max_length=10)  # a Vote: approve | reject
     reason: str | None = None
     at: datetime = _utc()
     voided_at: datetime | None = _utc(nullable=True)
@@ -94,7 +96,7 @@ class Delivery(SQLModel, table=True):
     ref: str = Field(index=True, max_length=300)
     post_id: int | None = Field(default=None, foreign_key="posts.id", index=True)
     channel: str = Field(max_length=100)
-    status: str = Field(default="pending", index=True, max_length=20)
+    status: str = Field(default=DeliveryState.PENDING, index=True, max_length=20)  # a DeliveryState
     due_at: datetime = _utc()
     next_attempt_at: datetime = _utc(index=True)
     attempts: int = 0
@@ -167,7 +169,7 @@ class ChatMove(SQLModel, table=True):
     old_chat: str = Field(primary_key=True, max_length=100)
     new_chat: str = Field(max_length=100)
     at: datetime = _utc()
-    source: str = Field(default="send", max_length=20)  # send (refused, then followed) | update (chat service message)
+    source: str = Field(default=MoveSource.SEND, max_length=20)  # a MoveSource: send (refused, then followed) | update
 
 
 class PullItem(SQLModel, table=True):

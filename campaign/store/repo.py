@@ -12,6 +12,7 @@ from sqlalchemy import select as sa_select  # plain column rows (sqlmodel's sele
 from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
+from campaign.states import UPCOMING, DeliveryState, PostState, Vote
 from campaign.store.models import Approval, AuditEvent, ChatMove, Delivery, Post, PostVersion, Setting
 
 # --- settings ---------------------------------------------------------------------------------
@@ -85,9 +86,9 @@ def awaiting_approval(s: Session, since: datetime, offset: int, limit: int) -> t
     """
     short = or_(col(Post.approved_by) < col(Post.approvals_required), col(Post.rejected))
     corrections = list(s.exec(
-        select(Post).where(Post.status == "published", col(Post.published_hash) != col(Post.content_hash), short)
+        select(Post).where(Post.status == PostState.PUBLISHED, col(Post.published_hash) != col(Post.content_hash), short)
         .options(load_only(*LISTING)).order_by(col(Post.scheduled_at), col(Post.key))).all())
-    upcoming = and_(col(Post.status).in_(["scheduled", "held"]), col(Post.scheduled_at) >= since, short)
+    upcoming = and_(col(Post.status).in_(list(UPCOMING)), col(Post.scheduled_at) >= since, short)
     rest, count = _page(s, upcoming, max(0, offset - len(corrections)), max(0, limit - len(corrections[offset:])))
     return [*corrections[offset:offset + limit], *rest], len(corrections) + count
 
@@ -109,7 +110,7 @@ def _window(start: datetime, end: datetime | None, statuses: Iterable[str], publ
         where = and_(where, col(Post.scheduled_at) < end)
     if public:
         approved = and_(col(Post.approved_by) >= col(Post.approvals_required), ~col(Post.rejected))
-        where = and_(where, or_(Post.status == "published", approved))
+        where = and_(where, or_(Post.status == PostState.PUBLISHED, approved))
     return where
 
 
@@ -125,7 +126,7 @@ def _rows(s: Session, where: Any, offset: int, limit: int) -> Sequence[Post]:
 
 def corrections(s: Session) -> Sequence[Post]:
     """Published posts whose file changed since: their new content needs approval before /correct."""
-    return s.exec(select(Post).where(Post.status == "published", col(Post.published_hash) != col(Post.content_hash))
+    return s.exec(select(Post).where(Post.status == PostState.PUBLISHED, col(Post.published_hash) != col(Post.content_hash))
                   .order_by(col(Post.scheduled_at))).all()
 
 
@@ -135,7 +136,7 @@ def post_counts(s: Session) -> dict[str, int]:
 
 def due_posts(s: Session, now: datetime) -> Sequence[Post]:
     """Posts whose time has come and that have not gone out (scheduled or held)."""
-    q = select(Post).where(col(Post.status).in_(["scheduled", "held"]), col(Post.scheduled_at) <= now)
+    q = select(Post).where(col(Post.status).in_(list(UPCOMING)), col(Post.scheduled_at) <= now)
     return s.exec(q.order_by(col(Post.scheduled_at))).all()
 
 
@@ -175,8 +176,8 @@ def add_approval(s: Session, post: Post, person: str, decision: str, at: datetim
 def count_votes(s: Session, post: Post) -> None:
     """Recount the live votes on the post's current content into ``approved_by`` / ``rejected``."""
     live = [a for a in live_approvals(s, post.id or 0) if a.content_hash == post.content_hash]
-    post.approved_by = len({a.person for a in live if a.decision == "approve"})
-    post.rejected = any(a.decision == "reject" for a in live)
+    post.approved_by = len({a.person for a in live if a.decision == Vote.APPROVE})
+    post.rejected = any(a.decision == Vote.REJECT for a in live)
     s.add(post)
 
 
@@ -227,19 +228,19 @@ def delivery_counts_by_channel(s: Session) -> dict[str, dict[str, int]]:
 
 
 def ready_deliveries(s: Session, now: datetime, limit: int = 500) -> Sequence[Delivery]:
-    q = select(Delivery).where(Delivery.status == "pending", col(Delivery.next_attempt_at) <= now)
+    q = select(Delivery).where(Delivery.status == DeliveryState.PENDING, col(Delivery.next_attempt_at) <= now)
     return s.exec(q.order_by(col(Delivery.next_attempt_at), col(Delivery.id)).limit(limit)).all()
 
 
 def next_pending_at(s: Session) -> datetime | None:
-    return s.exec(select(func.min(Delivery.next_attempt_at)).where(Delivery.status == "pending")).first()
+    return s.exec(select(func.min(Delivery.next_attempt_at)).where(Delivery.status == DeliveryState.PENDING)).first()
 
 
 def claim_delivery(s: Session, delivery_id: int) -> bool:
     """pending -> sending, atomically; False if someone else has it (exactly-once hinges on this)."""
     res = s.execute(
-        update(Delivery).where(col(Delivery.id) == delivery_id, col(Delivery.status) == "pending")
-        .values(status="sending", attempts=Delivery.attempts + 1)
+        update(Delivery).where(col(Delivery.id) == delivery_id, col(Delivery.status) == DeliveryState.PENDING)
+        .values(status=DeliveryState.SENDING, attempts=Delivery.attempts + 1)
     )
     s.commit()
     return res.rowcount == 1
@@ -247,9 +248,9 @@ def claim_delivery(s: Session, delivery_id: int) -> bool:
 
 def mark_stale_sending_unknown(s: Session) -> list[Delivery]:
     """Rows left in 'sending' by a crash: the message may or may not be out, so never resend."""
-    rows = list(s.exec(select(Delivery).where(Delivery.status == "sending")).all())
+    rows = list(s.exec(select(Delivery).where(Delivery.status == DeliveryState.SENDING)).all())
     for d in rows:
-        d.status = "unknown"
+        d.status = DeliveryState.UNKNOWN
         d.last_error = "process stopped while sending; resend or mark sent"
     return rows
 

@@ -13,10 +13,25 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from campaign.texts import alerts, answers, chat, cli, commands, config, pages, plan, reports, service, web
+from campaign.texts import (
+    alerts,
+    answers,
+    chat,
+    choices,
+    cli,
+    commands,
+    config,
+    content,
+    kinds,
+    pages,
+    plan,
+    reports,
+    service,
+    web,
+)
 
 # One area module per part of the product; each holds a ``TEXTS`` table of key -> (vi, en).
-AREAS = (alerts, answers, chat, cli, commands, config, pages, plan, reports, service, web)
+AREAS = (alerts, answers, chat, choices, cli, commands, config, content, kinds, pages, plan, reports, service, web)
 
 TEXTS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:

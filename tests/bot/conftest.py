@@ -99,7 +99,8 @@ async def running(root: Path, store: Store, config_text: Callable[[TelegramEmula
             shutil.copytree(content, campaign.content, dirs_exist_ok=True)
         with virtual_time(clock):
             cfg = fast(campaign.config())
-            engine = Engine(store, cfg, telegram_adapters(cfg, tg), clock, request_encoder=callbacks.encode)
+            engine = Engine(store, cfg, telegram_adapters(cfg, tg, encode=callbacks.encode_choice), clock,
+                            approval_requests=True)
             await engine.start()
             app = build_application(Services(store, cfg, clock, engine), TOKEN, api_base=tg.base_url,
                                     file_base=tg.base_file_url)

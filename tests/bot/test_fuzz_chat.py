@@ -23,7 +23,7 @@ from campaign.ask import ALIASES, parse_command
 from campaign.clock import FakeClock
 from campaign.store.db import Store
 from channels.console import ConsoleChannel
-from channels.zalo_bot import ZaloBotClient
+from channels.zalo.bot import ZaloBotClient
 from jobs.engine import Engine
 from tests.conftest import CONFIG, Campaign, post_text
 from tests.emulators.zalo import ZaloBotEmulator
@@ -73,7 +73,7 @@ def world(tmp_path: Path, store: Store) -> Iterator[World]:
     console = ConsoleChannel(console=Console(file=io.StringIO()))
     loop = asyncio.new_event_loop()
     with ZaloBotEmulator(ZALO_TOKEN, max_poll_seconds=1) as bot:
-        engine = Engine(store, cfg, {key: console for key in cfg.channels}, clock, request_encoder=lambda *a: ":".join(map(str, a)))
+        engine = Engine(store, cfg, {key: console for key in cfg.channels}, clock, approval_requests=True)
         loop.run_until_complete(engine.resync(full=True))
         client = ZaloBotClient(ZALO_TOKEN, api_base=bot.base_url)
         try:

@@ -21,7 +21,7 @@ from bot.telegram_bot import TELEGRAM_SECRET_HEADER, build_application
 from bot.webhook import MAX_BODY, Webhook
 from campaign.clock import FakeClock
 from campaign.store.db import Store
-from channels.zalo_bot import ZaloBotClient
+from channels.zalo.bot import ZaloBotClient
 from jobs.engine import Engine
 from tests.bot.test_runner import TELEGRAM_ONLY
 from tests.conftest import Campaign

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot import callbacks, zalo_chat
+from bot import zalo_chat
 from bot.app import build_adapters
 from bot.dispatch import Services
 from campaign.clock import FakeClock
 from campaign.store import repo, zalo_tokens
 from campaign.store.db import Store
-from channels.zalo_bot import ZaloBotClient
+from channels.zalo.bot import ZaloBotClient
 from jobs.engine import Engine
 from jobs.simulate import virtual_time
 from tests.conftest import CONFIG, Campaign, post_text
@@ -87,7 +87,7 @@ async def both(request: pytest.FixtureRequest, tmp_path: Path, store: Store) -> 
         with virtual_time(clock):
             cfg = fast(campaign.config())
             engine = Engine(store, cfg, build_adapters(cfg, offline=False, env=env, store=store, clock=clock), clock,
-                            request_encoder=callbacks.encode)
+                            approval_requests=True)
             await engine.start()
             sv = Services(store, cfg, clock, engine)
             client = ZaloBotClient(BOT_TOKEN, api_base=bot.base_url)

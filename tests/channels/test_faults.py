@@ -17,7 +17,7 @@ from campaign.clock import FakeClock
 from campaign.errors import ChannelError
 from campaign.store.db import Store
 from channels.telegram import TelegramChannel
-from channels.zalo_bot import ZaloBotChannel
+from channels.zalo.bot import ZaloBotChannel
 from tests.channels.test_telegram import CHAN, TOKEN, make_channel, msg, send
 from tests.channels.test_zalo import BOT_TOKEN, PNG, bot_channel, group, login, make_oa, text
 from tests.emulators.telegram import TelegramEmulator

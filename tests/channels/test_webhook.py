@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from campaign.deliveries import post_payload
 from campaign.errors import ChannelError
-from campaign.publishing import post_payload
 from campaign.store.models import Post
 from channels.base import OutMessage
 from channels.webhook import WebhookChannel, idempotency_key, sign, verify

@@ -23,15 +23,10 @@ from campaign.errors import ChannelError, ChannelSetupError
 from campaign.store import zalo_tokens
 from campaign.store.db import Store
 from channels.base import OutMessage
-from channels.zalo_bot import BotLimits, ZaloBotChannel, ZaloBotClient
-from channels.zalo_oa import (
-    ZaloLimits,
-    ZaloOA,
-    ZaloOAChannel,
-    ZaloOAClient,
-    ZaloTokens,
-    media_url_from_base,
-)
+from channels.zalo.bot import BotLimits, ZaloBotChannel, ZaloBotClient
+from channels.zalo.http import ZaloOAClient, media_url_from_base
+from channels.zalo.oa import ZaloLimits, ZaloOA, ZaloOAChannel
+from channels.zalo.tokens import ZaloTokens
 from tests.conftest import CONFIG, Campaign
 from tests.emulators.zalo import ZaloBotEmulator, ZaloOAEmulator
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 
 from campaign.config import Config
+from campaign.payload import Choice
 from campaign.store import repo
 from campaign.store.db import Store
 from channels.console import ConsoleChannel
@@ -37,9 +38,11 @@ def fast(config: Config) -> Config:
         config.delivery, backoff=timedelta(milliseconds=20), backoff_max=timedelta(milliseconds=100), max_attempts=8))
 
 
-def telegram_adapters(config: Config, tg: TelegramEmulator, **kw: float) -> dict[str, TelegramChannel | ConsoleChannel]:
+def telegram_adapters(config: Config, tg: TelegramEmulator, *, encode: Callable[[Choice], str] | None = None,
+                      **kw: float) -> dict[str, TelegramChannel | ConsoleChannel]:
+    """``encode``: the callback codec that turns choices into buttons (the bot's, or a test's)."""
     channel = TelegramChannel(TOKEN, api_base=tg.base_url, file_base=tg.base_file_url, read_timeout=kw.get("read_timeout", 0.3),
-                              connect_timeout=0.3, startup_backoff=0.05)
+                              connect_timeout=0.3, startup_backoff=0.05, encode=encode)
     console = ConsoleChannel()
     return {key: channel if ch.kind == "telegram" else console for key, ch in config.channels.items()}
 

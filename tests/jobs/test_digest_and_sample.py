@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from campaign import publishing
+from campaign import reminders
 from campaign.clock import FakeClock
 from campaign.config import load_config
 from campaign.store import repo
@@ -29,11 +29,11 @@ def test_digest_says_nothing_on_an_empty_day(store: Store, campaign: Campaign) -
     assert cfg.reminders.digest_chats == ("duyet",)
     clock = FakeClock(datetime(2021, 1, 25, 0, 30, tzinfo=UTC))  # 07:30 on the 25th, local
     sync(store, cfg, clock)
-    assert publishing.send_digest(store, cfg, clock) == []
+    assert reminders.send_digest(store, cfg, clock) == []
     with store.session() as s:
         assert repo.deliveries_like(s, "digest:", ["pending", "sending", "sent"]) == []
     clock.set(datetime(2021, 1, 26, 0, 30, tzinfo=UTC))
-    ids = publishing.send_digest(store, cfg, clock)
+    ids = reminders.send_digest(store, cfg, clock)
     assert len(ids) == 1
     with store.session() as s:
         [row] = repo.deliveries_like(s, "digest:", ["pending"])

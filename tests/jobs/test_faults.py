@@ -43,7 +43,8 @@ async def fan_out(store: Store, campaign: Campaign, tg: TelegramEmulator, on_amb
     with virtual_time(clock):
         cfg = fast(campaign.config())
         cfg = dataclasses.replace(cfg, delivery=dataclasses.replace(cfg.delivery, on_ambiguous=on_ambiguous))
-        engine = Engine(store, cfg, telegram_adapters(cfg, tg), clock, request_encoder=lambda *a: ":".join(map(str, a)))
+        engine = Engine(store, cfg, telegram_adapters(cfg, tg, encode=lambda c: f"{c.action}:{c.target}"), clock,
+                        approval_requests=True)
         await engine.start()
         clock.set(DUE + timedelta(seconds=1))
         await settle(engine, rounds=600)

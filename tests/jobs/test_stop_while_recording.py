@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from campaign import publishing
+from campaign import deliveries
 from campaign.clock import FakeClock
 from campaign.store import repo
 from campaign.store.db import Store
@@ -26,14 +26,14 @@ async def test_stop_during_the_record_of_a_send_waits_for_it(store: Store, tg_ca
     sync(store, tg_campaign.config(), clock)
     approve(store, "a")
     recording, release = threading.Event(), threading.Event()
-    mark_sent = publishing.mark_sent
+    mark_sent = deliveries.mark_sent
 
     def slow_mark_sent(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - the real function, held at its start
         recording.set()
         release.wait(5)
         return mark_sent(*args, **kwargs)
 
-    monkeypatch.setattr(publishing, "mark_sent", slow_mark_sent)
+    monkeypatch.setattr(deliveries, "mark_sent", slow_mark_sent)
     cfg = fast(tg_campaign.config())
     with virtual_time(clock):
         engine = Engine(store, cfg, telegram_adapters(cfg, tg), clock)

@@ -20,14 +20,15 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from campaign.errors import ChannelError, ChannelSetupError
+from campaign.kinds import SPECS, ZALO_IMAGE_SUFFIXES, ChannelKind
 from channels.base import OutMessage, Sent
-from channels.faults import requests_ambiguous
+from channels.faults import requests_ambiguous, timed_out
 from channels.limits import ChatLimits
-from channels.zalo_oa import IMAGE_SUFFIXES, MediaUrl, timed_out
+from channels.zalo.http import MediaUrl
 
 log = logging.getLogger(__name__)
 
-BOT_TEXT_LIMIT = 2000
+BOT_TEXT_LIMIT: int = SPECS[ChannelKind.ZALO_BOT].text_limit or 0
 POLL_TIMEOUT = 408  # getUpdates found nothing before its timeout
 UNAUTHORIZED = 401  # a wrong bot token
 TRANSIENT_CODES = frozenset({403, POLL_TIMEOUT, 429})  # 403 is the Bot platform's internal server error
@@ -94,17 +95,22 @@ class ZaloBotClient:
                                retry_after=float(retry_after) if retry_after is not None else None)
         raise ZaloBotError(reason, code, transient=code >= 500 or code in TRANSIENT_CODES)
 
+    @staticmethod
+    def _object(result: Any) -> dict[str, Any]:
+        """A method's result as the object the Bot API documents (anything else: empty)."""
+        return result if isinstance(result, dict) else {}
+
     def get_me(self) -> dict[str, Any]:
-        return self.call("getMe")
+        return self._object(self.call("getMe"))
 
     def send_message(self, chat_id: str, text: str) -> dict[str, Any]:
-        return self.call("sendMessage", {"chat_id": chat_id, "text": text})
+        return self._object(self.call("sendMessage", {"chat_id": chat_id, "text": text}))
 
     def send_photo(self, chat_id: str, photo_url: str, caption: str | None = None) -> dict[str, Any]:
         params: dict[str, Any] = {"chat_id": chat_id, "photo": photo_url}
         if caption:
             params["caption"] = caption
-        return self.call("sendPhoto", params)
+        return self._object(self.call("sendPhoto", params))
 
     def get_updates(self, timeout: int = 30) -> list[dict[str, Any]]:
         """Long-poll for the next update: ``[update]`` or ``[]``. Zalo hands each update out once
@@ -124,13 +130,13 @@ class ZaloBotClient:
     def set_webhook(self, url: str, secret_token: str) -> dict[str, Any]:
         if not 8 <= len(secret_token) <= 256:
             raise ValueError("the webhook secret must be 8-256 characters")
-        return self.call("setWebhook", {"url": url, "secret_token": secret_token})
+        return self._object(self.call("setWebhook", {"url": url, "secret_token": secret_token}))
 
     def delete_webhook(self) -> dict[str, Any]:
-        return self.call("deleteWebhook")
+        return self._object(self.call("deleteWebhook"))
 
     def get_webhook_info(self) -> dict[str, Any]:
-        return self.call("getWebhookInfo")
+        return self._object(self.call("getWebhookInfo"))
 
     def close(self) -> None:
         self.session.close()
@@ -144,7 +150,7 @@ class BotLimits(ChatLimits):
 
 
 class ZaloBotChannel:
-    kind = "zalo_bot"
+    kind = ChannelKind.ZALO_BOT
 
     def __init__(self, token: str, *, api_base: str, media_url: MediaUrl | None = None,
                  limits: BotLimits | None = None, read_timeout: float = 15.0, connect_timeout: float = 5.0,
@@ -188,7 +194,7 @@ class ZaloBotChannel:
 
     async def send(self, target: str, message: OutMessage) -> Sent:
         text = message.plain.strip()
-        images = [p for p in message.media if p.suffix.lower() in IMAGE_SUFFIXES]
+        images = [p for p in message.media if p.suffix.lower() in ZALO_IMAGE_SUFFIXES]
         urls = [u for u in (self.media_url(p) if self.media_url else None for p in images) if u]
         left_out = len(message.media) - len(urls)
         if left_out:

@@ -1,0 +1,12 @@
+"""The labels of the choices a message offers (shown as buttons on Telegram)."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "choice.approve": ("✅ Duyệt", "Approve"),
+    "choice.reject": ("❌ Từ chối", "Reject"),
+    "choice.diff": ("🔍 Thay đổi gì?", "What changed"),
+    "choice.resend": ("🔁 Gửi lại", "Resend"),
+    "choice.went_out": ("✅ Đã lên", "It went out"),
+    "choice.hint": ("Trả lời", "Reply"),
+}
