@@ -65,10 +65,7 @@ class Channel(Protocol):
     was sent), whereas a stop during ``send`` leaves it ambiguous.
     """
 
-    kind: ChannelKind
-    # Optional class attribute ``deduplicates: bool`` (read with a False default): True when the
-    # receiver drops a repeated message by itself (a webhook with an idempotency key), so a send
-    # whose answer was lost is simply sent again instead of asking the admins.
+    kind: ChannelKind  # its entry in campaign.kinds.SPECS says what it accepts and whether its receiver deduplicates
 
     async def start(self) -> None: ...
 

@@ -12,15 +12,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from campaign import pull
+from campaign.kinds import ChannelKind
 from campaign.store.db import Store
 from channels.base import OutMessage, Sent
 
 
 class PullChannel:
-    deduplicates = False
 
     def __init__(self, kind: str, store: Store, content_dir: Path, *, now: Callable[[], datetime] | None = None) -> None:
-        self.kind = kind  # "feed" | "led"
+        self.kind = ChannelKind(kind)  # feed | led
         self.store = store
         self.content_dir = content_dir
         self._now = now or (lambda: datetime.now(UTC))

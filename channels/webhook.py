@@ -5,7 +5,7 @@ document as the body (see docs/webhook.md for the contract), ``X-Loa-Signature: 
 (HMAC-SHA256 of the body with the channel's secret) and ``Idempotency-Key: loa-<delivery id>-<hash
 of the document>``. The key is the same whenever the same delivery sends the same document, so
 the receiver drops repeats and a send whose answer was lost is simply sent again
-(``deduplicates = True``: the delivery code resends instead of asking the admins).
+(its kind is marked ``deduplicates`` in ``campaign.kinds``: the delivery code resends instead of asking the admins).
 """
 
 from __future__ import annotations
@@ -74,7 +74,6 @@ class WebhookChannel:
     """One receiver (one URL, one secret)."""
 
     kind = ChannelKind.WEBHOOK
-    deduplicates = True
 
     def __init__(self, secret: str, *, channel: str = "", content_dir: Path | None = None,
                  media_url: MediaUrl | None = None, timeout: float = 20.0, connect_timeout: float = 5.0,

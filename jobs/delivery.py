@@ -20,6 +20,7 @@ from campaign import chats, deliveries
 from campaign.clock import Clock
 from campaign.config import ChannelConfig, Config
 from campaign.errors import ChannelError, ChatMoved
+from campaign.kinds import spec
 from campaign.payload import Payload
 from campaign.states import DeliveryState, MoveSource
 from campaign.store import repo
@@ -121,7 +122,7 @@ class Deliverer:
             payload = Payload.from_json(d.payload) if not d.ref.startswith("alert:") else await self._store(lambda: self._payload(d))
             sent = await self._send_following(adapter, channel, target, OutMessage.from_payload(payload, self.config.content_dir, delivery_id=d.id))
         except ChannelError as exc:
-            if exc.ambiguous and not (getattr(adapter, "deduplicates", False) or self.config.delivery.on_ambiguous == "resend"):
+            if exc.ambiguous and not (spec(adapter.kind).deduplicates or self.config.delivery.on_ambiguous == "resend"):
                 await self._unknown(d, exc.reason)
             else:
                 await self._failed(d, exc.reason, transient=exc.transient, retry_after=exc.retry_after)

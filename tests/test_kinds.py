@@ -14,8 +14,11 @@ from tests.campaign_config import CONFIG
 from tests.conftest import Campaign
 
 TARGETS = {ChannelKind.TELEGRAM: "@kenh", ChannelKind.ZALO_OA_GROUP: "g1", ChannelKind.ZALO_OA_BROADCAST: "followers",
-           ChannelKind.ZALO_BOT: "c1", ChannelKind.CONSOLE: "man-hinh"}
-ENV = {"TELEGRAM_BOT_TOKEN": "1:t", "ZALO_APP_ID": "a", "ZALO_APP_SECRET": "s", "ZALO_BOT_TOKEN": "b:t"}
+           ChannelKind.ZALO_BOT: "c1", ChannelKind.FACEBOOK_PAGE: "104512345678901",
+           ChannelKind.WEBHOOK: "https://cong.example.vn/loa", ChannelKind.FEED: "tin-so", ChannelKind.LED: "man-hinh-so",
+           ChannelKind.CONSOLE: "man-hinh"}
+ENV = {"TELEGRAM_BOT_TOKEN": "1:t", "ZALO_APP_ID": "a", "ZALO_APP_SECRET": "s", "ZALO_BOT_TOKEN": "b:t",
+       "FACEBOOK_PAGE_TOKEN": "fb", "LOA_WEBHOOK_SECRET": "w"}
 
 
 def test_every_kind_has_a_spec_a_target_example_and_an_adapter_factory() -> None:

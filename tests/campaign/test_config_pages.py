@@ -83,9 +83,8 @@ def test_loa_check_knows_what_a_fanpage_takes(campaign: Campaign) -> None:
     campaign.write("b.md", post_text(channels="[portal]", media='["img/plan.pdf"]', body="x" * 70_000))
     campaign.write("c.md", post_text(channels="[fanpage]", body="x" * 70_000))
     found = [str(p) for p in scan_content(load_config(campaign.config_path, env={})).problems]
-    assert any("a.md" in p and "a fanpage takes only .jpg/.png/.gif/.bmp/.tiff images, not media 'img/plan.pdf'" in p
+    assert any("a.md" in p and "Facebook Page takes only .jpg/.jpeg/.png/.gif images, not media 'img/plan.pdf'" in p
                for p in found)
-    assert any("a.md" in p and "image 'img/big.png' too large for a fanpage (4000005 bytes, limit 4000000)" in p
-               for p in found)
+    assert any("a.md" in p and "media 'img/big.png' too large (4000005 bytes, limit 4000000)" in p for p in found)
     assert any("c.md" in p and "Facebook Page text is 70005 characters, limit 63206" in p for p in found)
     assert not [p for p in found if "b.md" in p]  # a webhook takes any file and any length

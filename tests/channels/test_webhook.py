@@ -10,6 +10,7 @@ import pytest
 
 from campaign.deliveries import post_payload
 from campaign.errors import ChannelError
+from campaign.kinds import spec
 from campaign.store.models import Post
 from channels.base import OutMessage
 from channels.webhook import WebhookChannel, idempotency_key, sign, verify
@@ -74,7 +75,7 @@ async def test_publish_correct_retract(receiver: WebhookReceiver, tmp_path: Path
 
 async def test_a_lost_answer_is_resent_and_the_receiver_drops_the_repeat(receiver: WebhookReceiver, tmp_path: Path) -> None:
     ch = channel(tmp_path)
-    assert ch.deduplicates
+    assert spec(ch.kind).deduplicates
     receiver.inject("lost_response")
     with pytest.raises(ChannelError) as lost:
         await ch.send(receiver.url, message(tmp_path))

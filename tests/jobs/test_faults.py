@@ -98,10 +98,11 @@ async def test_resend_policy_prefers_a_duplicate_to_a_gap(store: Store, tg_campa
 
 async def test_a_channel_whose_receiver_deduplicates_is_resent_without_asking(
         store: Store, tg_campaign: Campaign, tg: TelegramEmulator) -> None:
+    from campaign.kinds import ChannelKind
     from channels.telegram import TelegramChannel
 
     class Deduplicating(TelegramChannel):
-        deduplicates = True  # what a webhook channel with an idempotency key declares
+        kind = ChannelKind.WEBHOOK  # a kind whose receiver drops repeats (campaign.kinds: deduplicates)
 
     tg.limits = None
     tg_campaign.write("a.md", post_text(channels="[tg]"))

@@ -137,7 +137,7 @@ async def test_a_lost_answer_is_resent_to_the_portal_but_asked_about_for_the_fan
     fb.inject("lost_response", path="/feed")
     clock = FakeClock(DUE - timedelta(minutes=1))
     with virtual_time(clock):
-        engine = await run(store, camp, fb, clock, request_encoder=lambda *a: ":".join(map(str, a)))
+        engine = await run(store, camp, fb, clock, approval_requests=True)
         await settle(engine)
         await engine.stop()
     with store.session() as s:
