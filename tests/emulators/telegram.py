@@ -680,7 +680,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if outcome.action != "respond":
             if outcome.action == "hang":
-                emulator._stopping.wait(emulator.hang_seconds)
+                emulator._hang()
             self.close_connection = True  # answer nothing; the client sees a dead connection
             return
         if outcome.raw is not None:
@@ -789,7 +789,9 @@ class TelegramEmulator(Served):
         self._clock = clock or time.time
         self._clock_offset = 0.0
         self.token = token
-        self.hang_seconds = hang_seconds  # how long a "timeout" fault holds the request
+        self.hang_seconds = hang_seconds  # how long a "timeout" fault holds the request (at most)
+        self.hanging = 0  # requests held by a "timeout" fault right now
+        self._releases = 0  # bumped by release_hung()
         self.fault_retry_after = 3  # retry_after of injected "429" faults unless given
         self.strict_markup = strict_markup  # False: accept any HTML/MarkdownV2 as-is
         bot_id = token.split(":", 1)[0]
@@ -1109,6 +1111,25 @@ class TelegramEmulator(Served):
                 }
             )
             return query_id
+
+    def release_hung(self) -> None:
+        """End every request a "timeout" fault is holding now (the client sees a dead connection).
+
+        Lets a test decide when an in-flight send ends, instead of racing ``hang_seconds``."""
+        with self._cond:
+            self._releases += 1
+            self._cond.notify_all()
+
+    def _hang(self) -> None:
+        """Hold a request until ``hang_seconds`` pass, ``release_hung()`` or ``stop()``."""
+        with self._cond:
+            generation = self._releases
+            self.hanging += 1
+            try:
+                self._cond.wait_for(lambda: self._stopping.is_set() or self._releases != generation,
+                                    timeout=self.hang_seconds)
+            finally:
+                self.hanging -= 1
 
     # ---- waiting helpers -----------------------------------------------------------------
 
