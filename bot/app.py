@@ -15,12 +15,11 @@ from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR
 from rich.console import Console
-from telegram.ext import Application
 
 from bot import callbacks, telegram_bot, zalo_chat
 from bot.dispatch import Services
 from bot.incidents import Incidents
-from bot.telegram_bot import Webhook, build_application
+from bot.telegram_bot import TelegramApp, Webhook, build_application
 from campaign.clock import Clock, SystemClock
 from campaign.config import Config
 from campaign.errors import ChannelSetupError, LoaError
@@ -115,7 +114,7 @@ def _secret(env: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _labeller(config: Config):  # noqa: ANN202 - a small closure
+def _labeller(config: Config) -> Callable[[str], str]:
     by_target = {ch.target: f"{ch.label} [{ch.key}]" for ch in config.channels.values()}
     return lambda target: by_target.get(target, target)
 
@@ -157,7 +156,7 @@ class Runner:
         job_log.addFilter(_reported_elsewhere)
         sv = Services(self.store, self.config, self.clock, engine)
         leadership = self.leadership
-        chat: Application | None = None
+        chat: TelegramApp | None = None
         zalo: Callable[[], Awaitable[None]] = _nothing
         zalo_task: asyncio.Task[None] | None = None
         parts: dict[asyncio.Task[Any], str] = {asyncio.create_task(stop.wait()): "stop"}
@@ -208,7 +207,7 @@ class Runner:
     # --- one leader (PostgreSQL) ------------------------------------------------------------------
 
     async def _start_webhooks(self, sv: Services, stop: asyncio.Event,
-                              incidents: Incidents) -> tuple[Application | None, Callable[[], Awaitable[None]]]:
+                              incidents: Incidents) -> tuple[TelegramApp | None, Callable[[], Awaitable[None]]]:
         """Webhook receivers start at once on every process, leader or not; polling waits for the lead."""
         chat = await self._start_chat(sv, incidents) if self.webhook is not None else None
         zalo = self._start_zalo(sv, stop)[0] if self.zalo_webhook is not None else _nothing
@@ -256,7 +255,7 @@ class Runner:
                                "in the database. Khởi động lại sẽ xử lý / the restart resolves: "
                                + "; ".join(f"#{i} {what}" for i, what in sorted(lost.items())), markup=False)
 
-    async def _start_chat(self, sv: Services, incidents: Incidents) -> Application | None:
+    async def _start_chat(self, sv: Services, incidents: Incidents) -> TelegramApp | None:
         if not self.chat_token:
             return None
         app = build_application(sv, self.chat_token, api_base=self.config.telegram.api_base,
