@@ -1044,6 +1044,12 @@ class TelegramEmulator(Served):
             return copy.deepcopy(self._commands.get(self._commands_key(scope, language_code), []))
 
     @property
+    def polls(self) -> int:
+        """getUpdates calls received so far (counted when they arrive, before they wait)."""
+        with self._lock:
+            return self._poll_generation
+
+    @property
     def pending_updates(self) -> int:
         with self._lock:
             return len(self._updates) + len(self._webhook_queue)

@@ -259,8 +259,9 @@ async def test_user_command_arrives_via_get_updates(tg: TelegramEmulator, bot: B
     assert command_handler.check_update(updates[0])
 
     # Long polling: blocks until a message is queued, and offset confirms earlier ones.
+    polls = tg.polls
     poll = asyncio.create_task(bot.get_updates(offset=updates[0].update_id + 1, timeout=3))
-    await asyncio.sleep(0.05)
+    await tg.wait_for(lambda: tg.polls > polls)  # the poll has arrived and is waiting
     assert not poll.done()
     tg.user_message(777, "cảm ơn")
     later = await asyncio.wait_for(poll, 2)
