@@ -184,6 +184,8 @@ async def test_crash_mid_fan_out_loses_nothing_and_resends_nothing(store: Store,
         for task in dying:
             task.cancel()
         await asyncio.gather(*dying, return_exceptions=True)
+        for adapter in dict.fromkeys(engine.adapters.values()):  # the kernel closes a dead process's sockets
+            await adapter.close()
 
         restarted = Engine(store, cfg, telegram_adapters(cfg, tg), clock)
         await restarted.start()
