@@ -83,7 +83,7 @@ async def _prepare(store: Store, start: datetime, approve_all: bool, approvals_f
                 real.close()
             for p in posts:
                 src = by_key.get(p.key)
-                for a in live.get(src.id if src else -1, []):
+                for a in live.get(src.id if src and src.id is not None else -1, []):
                     if a.content_hash == p.content_hash:
                         repo.add_approval(s, p, a.person, a.decision, a.at, a.reason)
         s.commit()

@@ -341,7 +341,7 @@ def _unescape_html(s: str) -> str:
         ref = m.group(1)
         if ref in _NAMED_CHARREFS:
             return _NAMED_CHARREFS[ref]
-        code = int(ref[2:], 16) if ref.startswith("#x") else int(ref[1:])
+        code = int(ref[1:].replace("x", "0x", 1), 0) if ref.startswith("#x") else int(ref[1:])
         return chr(code) if 0 < code <= 0x10FFFF else m.group(0)
 
     return _HTML_CHARREF_RE.sub(repl, s)
@@ -488,7 +488,7 @@ def _parse_markdown_v2(src: str) -> tuple[str, list[JSON]]:
                     entity["language"], body = first, rest
                 elif newline and not first:
                     body = rest
-            out.add(re.sub(r"\\(.)", r"\1", body, flags=re.S))
+            out.add(re.sub(r"\\(.)", r"\1", body, flags=re.DOTALL))
             entity["length"] = out.pos - entity["offset"]
             entities.append(entity)
             i = end + len(fence)
