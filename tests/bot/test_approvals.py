@@ -40,7 +40,7 @@ async def test_request_shows_the_post_as_it_will_appear(live: Live) -> None:
     assert {b["text"] for row in control["reply_markup"]["inline_keyboard"] for b in row} == {
         "✅ Duyệt / Approve", "❌ Từ chối / Reject", "🔍 Thay đổi gì? / What changed"}
     assert all(len(b["callback_data"].encode()) <= 64 for row in control["reply_markup"]["inline_keyboard"] for b in row)
-    assert post_id
+    assert control["plain"].startswith(f"📝 Duyệt bài #{post_id} ")  # the request names the post by its id
 
 
 async def test_quorum_two_then_published_at_its_time(live: Live) -> None:
