@@ -111,9 +111,9 @@ def seed_state(store: Any, now: datetime, approved_share: float, seed: int = 7) 
             if past or rng.random() < approved_share:
                 approved_future += not past
                 people = [p for p in ("lan", "minh") if p != author] or ["lan", "minh"]
-                for person in people[:max(1, required)]:
-                    approvals.append({"post_id": pid, "content_hash": chash, "person": person, "decision": "approve",
-                                      "reason": None, "at": min(at, now_utc) - timedelta(hours=6), "voided_at": None})
+                approvals.extend({"post_id": pid, "content_hash": chash, "person": person, "decision": "approve",
+                                  "reason": None, "at": min(at, now_utc) - timedelta(hours=6), "voided_at": None}
+                                 for person in people[:max(1, required)])
         if published:
             s.execute(update(Post.__table__).where(Post.__table__.c.id == bindparam("b_id"))  # type: ignore[attr-defined]
                       .values(status="published", published_hash=bindparam("b_hash")), published)
@@ -638,8 +638,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr, flush=True)
         query_results = []
         if not args.no_queries:
-            for db in ["sqlite", *([args.db] if args.db else [])]:
-                query_results.append(run_queries(db, args.posts, config_path, workdir, args))
+            query_results = [run_queries(db, args.posts, config_path, workdir, args)
+                             for db in ["sqlite", *([args.db] if args.db else [])]]
         mem_results = []
         if not args.no_memory:
             anchor = datetime.now(TZ).date() + timedelta(days=args.anchor_days)

@@ -19,7 +19,7 @@ from rich.console import Console
 from bot import callbacks, telegram_bot, zalo_chat
 from bot.dispatch import Services
 from bot.incidents import Incidents
-from bot.telegram_bot import App, Webhook, build_application
+from bot.telegram_bot import TelegramApp, Webhook, build_application
 from campaign.clock import Clock, SystemClock
 from campaign.config import ChannelConfig, Config
 from campaign.deliveries import raise_alert
@@ -233,19 +233,15 @@ class Runner:
         job_log.addFilter(_reported_elsewhere)
         sv = Services(self.store, self.config, self.clock, engine)
         leadership = self.leadership
-        chat: App | None = None
+        chat: TelegramApp | None = None
         zalo: Callable[[], Awaitable[None]] = _nothing
         zalo_task: asyncio.Task[None] | None = None
         parts: dict[asyncio.Task[Any], str] = {asyncio.create_task(stop.wait()): "stop"}
         if self.run_for is not None:
             parts[asyncio.create_task(asyncio.sleep(self.run_for.total_seconds()))] = "stop"
         try:
-            if self.serve_web and (address := self.config.web.address) is not None:  # standbys serve pages too
-                runtime = Runtime(role=lambda: "single" if leadership is None else "leader" if leadership.held else "standby",
-                                  scheduler_running=lambda: bool(engine.scheduler.running))
-                self.web_server = WebServer(build_app(self.store, self.config, runtime), *address)
-                parts[await self.web_server.start()] = "web server"
-                self.console.print(both("web.serving", url=self.web_server.url).replace("\n", " / "), markup=False)
+            if (web_task := await self._start_web(engine)) is not None:  # standbys serve pages too
+                parts[web_task] = "web server"
             if leadership is not None:
                 engine.deliverer.may_claim = lambda: leadership.held  # the fence: no claim unless leading
                 chat, zalo = await self._start_webhooks(sv, stop, incidents)  # a standby answers webhooks (store-backed)
@@ -276,24 +272,40 @@ class Runner:
                 if parts[t] != "web server":  # stopped below, after the chat side: it drains its requests
                     t.cancel()
             self.console.print(f"{inline('run.stopping')}…")
-            if chat is not None:
-                await telegram_bot.stop(chat)
-            if self.web_server is not None:
-                await self.web_server.stop()
-            await zalo()
-            await engine.stop()
-            self._report_unrecorded(engine)  # after the stop: sends that finished meanwhile are listed too
-            if leadership is not None:
-                await asyncio.to_thread(leadership.release)
+            await self._stop_parts(chat, zalo, engine)
             loop.set_exception_handler(previous_handler)
             job_log.removeFilter(_reported_elsewhere)
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
 
+    async def _stop_parts(self, chat: TelegramApp | None, zalo: Callable[[], Awaitable[None]], engine: Engine) -> None:
+        """The chat side first (no new work), then the web server (it drains its requests), then the engine."""
+        if chat is not None:
+            await telegram_bot.stop(chat)
+        if self.web_server is not None:
+            await self.web_server.stop()
+        await zalo()
+        await engine.stop()
+        self._report_unrecorded(engine)  # after the stop: sends that finished meanwhile are listed too
+        if self.leadership is not None:
+            await asyncio.to_thread(self.leadership.release)
+
+    async def _start_web(self, engine: Engine) -> asyncio.Task[Any] | None:
+        """The web server on ``[web] listen`` (None when it is off); its task ends only if it fails."""
+        if not self.serve_web or (address := self.config.web.address) is None:
+            return None
+        leadership = self.leadership
+        runtime = Runtime(role=lambda: "single" if leadership is None else "leader" if leadership.held else "standby",
+                          scheduler_running=lambda: bool(engine.scheduler.running))
+        self.web_server = WebServer(build_app(self.store, self.config, runtime), *address)
+        task = await self.web_server.start()
+        self.console.print(both("web.serving", url=self.web_server.url).replace("\n", " / "), markup=False)
+        return task
+
     # --- one leader (PostgreSQL) ------------------------------------------------------------------
 
     async def _start_webhooks(self, sv: Services, stop: asyncio.Event,
-                              incidents: Incidents) -> tuple[App | None, Callable[[], Awaitable[None]]]:
+                              incidents: Incidents) -> tuple[TelegramApp | None, Callable[[], Awaitable[None]]]:
         """Webhook receivers start at once on every process, leader or not; polling waits for the lead."""
         chat = await self._start_chat(sv, incidents) if self.webhook is not None else None
         zalo = self._start_zalo(sv, stop)[0] if self.zalo_webhook is not None else _nothing
@@ -338,7 +350,7 @@ class Runner:
             self.console.print(f"{inline('run.store_lost')}. {inline('run.restart_resolves')}: "
                                + "; ".join(f"#{i} {what}" for i, what in sorted(lost.items())), markup=False)
 
-    async def _start_chat(self, sv: Services, incidents: Incidents) -> App | None:
+    async def _start_chat(self, sv: Services, incidents: Incidents) -> TelegramApp | None:
         if not self.chat_token:
             return None
         app = build_application(sv, self.chat_token, api_base=self.config.telegram.api_base,

@@ -10,7 +10,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 from telegram import (
     BotCommand,
@@ -37,7 +37,7 @@ from campaign.commands import COMMANDS, Role
 from campaign.errors import ChannelSetupError
 from campaign.review import Actor
 from campaign.texts import inline
-from channels.telegram import _seconds, chat_id
+from channels.telegram import chat_id, retry_seconds
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 4000
@@ -46,12 +46,11 @@ EDIT_IN_PLACE = ("page", "pause", "resume", "cancel", "retract", "correct")
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SERVER = "loa_webhook_server"
 INCIDENTS = "loa_incidents"  # bot_data key of the Runner's bot.incidents.Incidents, when there is one
-__all__ = ["App", "Webhook", "build_application", "start", "stop"]
-# python-telegram-bot's Application with the default bot, context and (untyped) data dicts
-App = Application[Any, Any, Any, Any, Any, Any]
+__all__ = ["TelegramApp", "Webhook", "build_application", "start", "stop"]
+TelegramApp: TypeAlias = "Application[Any, Any, Any, Any, Any, Any]"  # PTB's defaults; we read bot_data["loa"] only
 
 
-def build_application(sv: Services, token: str, *, api_base: str, file_base: str) -> App:
+def build_application(sv: Services, token: str, *, api_base: str, file_base: str) -> TelegramApp:
     app = Application.builder().token(token).base_url(api_base).base_file_url(file_base).build()
     app.bot_data["loa"] = sv
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
@@ -183,7 +182,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await update.effective_message.reply_text(inline("chat.error"))
 
 
-async def start(app: App, webhook: Webhook | None = None, *, poll_timeout: int = 10,
+async def start(app: TelegramApp, webhook: Webhook | None = None, *, poll_timeout: int = 10,
                 startup_retries: int = 5, startup_backoff: float = 2.0) -> None:
     """Start taking updates (long polling, or our webhook server: secret, size and JSON checked).
 
@@ -211,7 +210,7 @@ async def start(app: App, webhook: Webhook | None = None, *, poll_timeout: int =
         log.error("Telegram webhook not registered: no chat updates until it is (restart, or check %s)", webhook.url)
 
 
-def _enqueue(app: App) -> Callable[[dict[str, Any]], Awaitable[bool]]:
+def _enqueue(app: TelegramApp) -> Callable[[dict[str, Any]], Awaitable[bool]]:
     async def deliver(data: dict[str, Any]) -> bool:
         try:
             update = Update.de_json(data, app.bot)
@@ -236,7 +235,7 @@ class _Retry:
             except (NetworkError, RetryAfter) as exc:
                 if attempt == self.retries:
                     raise
-                delay = _seconds(exc.retry_after) if isinstance(exc, RetryAfter) else self.backoff * 2 ** (attempt - 1)
+                delay = retry_seconds(exc) if isinstance(exc, RetryAfter) else self.backoff * 2 ** (attempt - 1)
                 log.warning("Telegram %s failed at start-up (%s); retrying in %.1fs", what, exc, delay)
                 await asyncio.sleep(delay)
         return None
@@ -251,7 +250,7 @@ class _Retry:
             return False
 
 
-async def stop(app: App) -> None:
+async def stop(app: TelegramApp) -> None:
     srv = app.bot_data.pop(_SERVER, None)
     if srv is not None:
         srv.stop()
@@ -262,7 +261,7 @@ async def stop(app: App) -> None:
     await app.shutdown()
 
 
-async def set_commands(app: App, retry: _Retry | None = None) -> None:
+async def set_commands(app: TelegramApp, retry: _Retry | None = None) -> None:
     """The command menu in both languages; approvers' chats also see the staff commands.
 
     Never fatal: a chat the bot is not in yet, or Telegram failing, leaves that menu as it was.

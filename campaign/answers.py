@@ -93,12 +93,10 @@ def week(store: Store, config: Config, now: datetime, lang: str, viewer: Person 
 
 
 def next_up(store: Store, config: Config, now: datetime, lang: str, viewer: Person | None, count: int = 5) -> Answer:
-    lines: list[str] = []
     local_now = now.astimezone(config.tz)
     current = [m for m in config.milestones if m.span.contains(local_now)]
     upcoming = [m for m in config.milestones if m.span.start > local_now]
-    for m in current:
-        lines.append(tr("current_milestone", lang, title=m.title, end=f"{m.span.last_day:%d/%m}"))
+    lines = [tr("current_milestone", lang, title=m.title, end=f"{m.span.last_day:%d/%m}") for m in current]
     if upcoming:
         m = upcoming[0]
         lines.append(tr("next_milestone", lang, title=m.title, start=f"{m.span.first_day:%d/%m}", end=f"{m.span.last_day:%d/%m/%Y}"))

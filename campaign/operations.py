@@ -166,7 +166,7 @@ def record_retraction(store: Store, clock: Clock, actor: Actor, post_id: int, do
     with store.session() as s:
         post = find_post(s, post_id)
         outcome: dict[str, str] = {}
-        for d_id in done:
+        for d_id in sorted(done):  # delivery order, not the order the channels happened to answer in
             d = s.get(Delivery, d_id)
             if d is not None:
                 d.status = DeliveryState.RETRACTED

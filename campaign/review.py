@@ -211,7 +211,7 @@ def kind_previews(config: Config, post: Post, lang: str | None = None) -> list[s
             media = (t("preview.facebook.media", lang, **words) if lang else
                      tuple(t("preview.facebook.media", x, **words) for x in ("vi", "en"))) if post.media else ""
             lines.append(t("preview.facebook", lang, **words, media=media) if lang else
-                         both("preview.facebook", **words, media=media if media else ("", "")))
+                         both("preview.facebook", **words, media=media or ("", "")))
             text = rendered.plain
             lines.append(text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…")
         else:

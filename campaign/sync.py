@@ -94,14 +94,16 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
             except OSError as exc:
                 report.problems.append(Problem(Path(name), None, f"không đọc được / cannot read: {exc.strerror}"))
                 continue
-            if known and stamp is not None and stamp == state.file_stat and _media_unchanged(config, state):
+            if known and state is not None and stamp is not None and stamp == state.file_stat \
+                    and _media_unchanged(config, state):
                 report.unchanged += 1  # not even read: size, times and inode as when it was last parsed
                 continue
             raw = read_post_file(name, config.content_dir)
             if isinstance(raw, Problem):
                 _broken(s, key, states, [raw], now, actor, report)
                 continue
-            if known and state.file_hash == hashlib.sha256(raw).hexdigest() and _media_unchanged(config, state):
+            if known and state is not None and state.file_hash == hashlib.sha256(raw).hexdigest() \
+                    and _media_unchanged(config, state):
                 report.unchanged += 1
                 if stamp is not None:
                     restamp.append((state.id, stamp))

@@ -13,9 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from contextlib import ExitStack, suppress
+from datetime import timedelta
 from pathlib import Path
+
+# python-telegram-bot 22 warns that durations such as ``RetryAfter.retry_after`` become timedeltas in its
+# next major; opt in now (it reads the variable when the value is read), so the code is ready and quiet.
+os.environ["PTB_TIMEDELTA"] = "1"
 
 from aiolimiter import AsyncLimiter
 from telegram import (
@@ -106,7 +112,7 @@ class TelegramChannel:
             except (NetworkError, RetryAfter) as exc:
                 if attempt == self.startup_retries:
                     raise ChannelSetupError(f"không kết nối được Telegram / cannot reach Telegram: {exc}") from None
-                delay = _seconds(exc.retry_after) if isinstance(exc, RetryAfter) else self.startup_backoff * 2 ** (attempt - 1)
+                delay = retry_seconds(exc) if isinstance(exc, RetryAfter) else self.startup_backoff * 2 ** (attempt - 1)
                 log.warning("Telegram unreachable at start-up (%s); retrying in %.0fs", exc, delay)
                 await asyncio.sleep(delay)
 
@@ -130,12 +136,11 @@ class TelegramChannel:
         return Sent(ids)
 
     async def _send(self, cid: int | str, m: OutMessage) -> tuple[str, ...]:
-        common = {"disable_notification": m.silent, "parse_mode": ParseMode.HTML}
         markup = self._keyboard(m)
         if not m.media:
             msg = await self.bot.send_message(
                 cid, m.html, link_preview_options=LinkPreviewOptions(is_disabled=not m.preview),
-                reply_markup=markup, **common,
+                reply_markup=markup, disable_notification=m.silent, parse_mode=ParseMode.HTML,
             )
             return (str(msg.message_id),)
         with ExitStack() as files:
@@ -146,11 +151,13 @@ class TelegramChannel:
                 if not group:
                     continue
                 handles = [files.enter_context(p.open("rb")) for p in group]
-                if len(group) == 1:
-                    image = _is_image(group[0])
-                    send = self.bot.send_photo if image else self.bot.send_document
-                    msg = await send(cid, **{"photo" if image else "document": handles[0]}, caption=caption,
-                                     reply_markup=markup, **common)
+                if len(group) == 1 and _is_image(group[0]):
+                    msg = await self.bot.send_photo(cid, handles[0], caption=caption, reply_markup=markup,
+                                                    disable_notification=m.silent, parse_mode=ParseMode.HTML)
+                    ids.append(str(msg.message_id))
+                elif len(group) == 1:
+                    msg = await self.bot.send_document(cid, handles[0], caption=caption, reply_markup=markup,
+                                                       disable_notification=m.silent, parse_mode=ParseMode.HTML)
                     ids.append(str(msg.message_id))
                 else:
                     items = [(InputMediaPhoto if _is_image(p) else InputMediaDocument)(
@@ -200,9 +207,10 @@ class TelegramChannel:
         return InlineKeyboardMarkup(rows) if rows else None
 
 
-def _seconds(value: object) -> float:
-    """``retry_after`` is int seconds today and a timedelta in python-telegram-bot's next major."""
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)  # type: ignore[arg-type]
+def retry_seconds(exc: RetryAfter) -> float:
+    """How long Telegram asked us to wait: a timedelta (``PTB_TIMEDELTA``, set above), seconds if someone unset it."""
+    value: timedelta | float = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def _is_image(path: Path) -> bool:
@@ -218,11 +226,11 @@ class _errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, et: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+    def __exit__(self, et: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         if exc is None or not isinstance(exc, TelegramError):
-            return False
+            return
         if isinstance(exc, RetryAfter):
-            seconds = _seconds(exc.retry_after)
+            seconds = retry_seconds(exc)
             self.limits.block(self.target, seconds)
             raise ChannelError(f"429 Too Many Requests: retry after {seconds:.0f}s", transient=True, retry_after=seconds) from None
         if isinstance(exc, ChatMigrated):  # refused, nothing sent: the caller may follow the group to its new id

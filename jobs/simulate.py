@@ -25,7 +25,7 @@ from jobs.engine import JOB_DEFAULTS, Engine
 _PATCHED = (apscheduler.schedulers.base, apscheduler.executors.base, apscheduler.triggers.interval)
 
 
-class VirtualScheduler(AsyncIOScheduler):
+class VirtualScheduler(AsyncIOScheduler):  # type: ignore[misc]  # apscheduler 3 ships no type hints
     next_wait: float | None = None
 
     def _start_timer(self, wait_seconds: float | None) -> None:
@@ -47,14 +47,14 @@ def virtual_time(clock: Clock) -> Iterator[None]:
         def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
             return clock.now().astimezone(tz) if tz else clock.now().astimezone(UTC).replace(tzinfo=None)
 
-    saved = [m.datetime for m in _PATCHED]  # type: ignore[attr-defined]
+    saved = [m.datetime for m in _PATCHED]
     for m in _PATCHED:
-        m.datetime = VirtualDatetime  # type: ignore[attr-defined]
+        m.datetime = VirtualDatetime
     try:
         yield
     finally:
         for m, original in zip(_PATCHED, saved, strict=True):
-            m.datetime = original  # type: ignore[attr-defined]
+            m.datetime = original
 
 
 async def run_until(engine: Engine, clock: FakeClock, until: datetime, *, max_steps: int = 1_000_000) -> int:

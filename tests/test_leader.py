@@ -44,7 +44,7 @@ def test_second_run_on_one_sqlite_file_refuses_to_start(tmp_path: Path) -> None:
         assert status.returncode == 0 and f"loa run pid {first.pid}" in status.stdout
     finally:
         first.kill()  # like a crash: the kernel drops the lock
-        first.wait()
+        first.communicate(timeout=30)  # reaped, and its output pipe closed
     assert "no loa run is running" in loa(campaign, "status", db=db).stdout
     again = start(campaign, "--offline", "--for", "1s")
     out, _ = again.communicate(timeout=60)
@@ -73,7 +73,9 @@ def test_postgres_standby_takes_over_and_resolves_only_the_dead_leaders_rows(tmp
             row_id = row.id
         status = loa(campaign, "status", db=PG_URL).stdout
         assert f"leader   {os.uname().nodename}:{leader.pid}" in status and f"standby  {os.uname().nodename}:{standby.pid}" in status
-        time.sleep(2.5)  # a standby never touches the leader's rows (it once marked them 'unknown')
+        # A standby never touches the leader's rows (it once marked them 'unknown'): "nothing happened" has no
+        # event, so give the standby a few of its tries (about one a second) to get it wrong.
+        time.sleep(2.5)
         with store.session() as s:
             assert s.get(Delivery, row_id).status == "sending"
         killed_at = time.monotonic()
@@ -92,9 +94,10 @@ def test_postgres_standby_takes_over_and_resolves_only_the_dead_leaders_rows(tmp
         assert standby.returncode == 0, out
     finally:
         for p in (leader, standby):
-            if p is not None and p.poll() is None:
-                p.kill()
-                p.wait()
+            if p is not None:
+                if p.poll() is None:
+                    p.kill()
+                p.communicate(timeout=30)  # reaped, and its output pipe closed
 
 
 @pytest.mark.skipif(not PG_URL, reason="needs LOA_TEST_DATABASE_URL")
@@ -122,7 +125,8 @@ def test_leader_that_loses_its_lock_stops_within_two_seconds(tmp_path: Path) -> 
     finally:
         if leader.poll() is None:
             leader.kill()
-            leader.wait()
+        if leader.stdout is not None and not leader.stdout.closed:
+            leader.communicate(timeout=30)
 
 
 def _free_port() -> int:

@@ -91,7 +91,9 @@ def test_a_bad_file_dropped_while_running_does_not_end_the_process(tmp_path: Pat
     )
     try:
         wait_for_line(proc, "Loa đang chạy")
-        time.sleep(0.3)  # the watcher is up
+        # The watcher says nothing when it is up (watchfiles starts its inotify watch in a thread, after the
+        # banner); a file written before that would be missed. No event to wait on: a moment's head start.
+        time.sleep(0.3)
         campaign.write("hong.md", BAD_FILE)
         seen = wait_for_line(proc, "Đồng bộ lại")  # reported: a problem line, or "resync failed" if sync raised
         (campaign.content / "hong.md").unlink()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import typing
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, Text, and_, cast, func, or_, update
 from sqlalchemy import select as sa_select  # plain column rows (sqlmodel's select types at most 4 columns)
-from sqlalchemy.orm import load_only
+from sqlalchemy.engine import CursorResult, Result
+from sqlalchemy.orm import QueryableAttribute, load_only
 from sqlmodel import Session, col, select
 
 from campaign.states import UPCOMING, DeliveryState, PostState, Vote
@@ -59,8 +61,15 @@ def posts_by_key(s: Session) -> dict[str, Post]:
     return {p.key: p for p in s.exec(select(Post)).all()}
 
 
-LISTING = (Post.id, Post.key, Post.title, Post.scheduled_at, Post.channels, Post.status, Post.content_hash,
-           Post.published_hash, Post.approvals_required, Post.milestone, Post.approved_by, Post.rejected)
+LISTING = typing.cast(tuple[QueryableAttribute[Any], ...], (  # the model's columns, typed as their values by sqlmodel
+    Post.id, Post.key, Post.title, Post.scheduled_at, Post.channels, Post.status, Post.content_hash,
+    Post.published_hash, Post.approvals_required, Post.milestone, Post.approved_by, Post.rejected))
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched: such results are ``CursorResult`` (the generic type hides it)."""
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount or 0)
 
 
 def posts_between(s: Session, start: datetime | None, end: datetime | None, *,
@@ -110,7 +119,7 @@ def _window(start: datetime, end: datetime | None, statuses: Iterable[str], publ
         where = and_(where, col(Post.scheduled_at) < end)
     if public:
         approved = and_(col(Post.approved_by) >= col(Post.approvals_required), ~col(Post.rejected))
-        where = and_(where, or_(Post.status == PostState.PUBLISHED, approved))
+        where = and_(where, or_(col(Post.status) == PostState.PUBLISHED, approved))
     return where
 
 
@@ -185,7 +194,7 @@ def void_approvals(s: Session, post_id: int, at: datetime) -> int:
     res = s.execute(
         update(Approval).where(col(Approval.post_id) == post_id, col(Approval.voided_at).is_(None)).values(voided_at=at)
     )
-    return res.rowcount or 0
+    return rowcount(res)
 
 
 def versions(s: Session, post_id: int) -> Sequence[PostVersion]:
@@ -243,7 +252,7 @@ def claim_delivery(s: Session, delivery_id: int) -> bool:
         .values(status=DeliveryState.SENDING, attempts=Delivery.attempts + 1)
     )
     s.commit()
-    return res.rowcount == 1
+    return rowcount(res) == 1
 
 
 def mark_stale_sending_unknown(s: Session) -> list[Delivery]:
@@ -315,7 +324,8 @@ def post_sync_states(s: Session) -> dict[str, SyncState]:
     # were a quarter of a no-change resync
     q = select(Post.key, Post.id, Post.file_hash, Post.file_stat, Post.status, Post.source_error,  # type: ignore[call-overload]
                cast(Post.media, Text))
-    return {r[0]: SyncState(*r[:6], [] if r[6] == "[]" else json.loads(r[6])) for r in s.execute(q)}
+    return {r[0]: SyncState(r[0], r[1], r[2], r[3], r[4], r[5], [] if r[6] == "[]" else json.loads(r[6]))
+            for r in s.execute(q)}
 
 
 def set_file_stamps(s: Session, stamps: Sequence[tuple[int, str]]) -> None:
@@ -335,12 +345,12 @@ def posts_for_keys(s: Session, keys: Iterable[str]) -> dict[str, Post]:
 
 
 def last_post_id(s: Session) -> int:
-    return s.execute(select(func.max(Post.id))).scalar() or 0  # type: ignore[call-overload]
+    return s.execute(select(func.max(Post.id))).scalar() or 0
 
 
 def post_ids_after(s: Session, last_id: int) -> dict[str, int]:
     """key -> id of the posts added after ``last_id``: a range of the primary key, not a key lookup each."""
-    q = select(Post.key, Post.id).where(col(Post.id) > last_id)  # type: ignore[call-overload]
+    q = select(Post.key, Post.id).where(col(Post.id) > last_id)
     return {k: pid for k, pid in s.execute(q).all()}
 
 

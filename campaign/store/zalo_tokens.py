@@ -22,6 +22,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
+from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import ZaloToken
 
@@ -109,7 +110,7 @@ def _cas(s: Session, expected: int, access_token: str, refresh_token: str, expir
     except OperationalError:  # SQLite: a concurrent writer won the upgrade to a write lock
         s.rollback()
         return None
-    if res.rowcount != 1:
+    if repo.rowcount(res) != 1:
         return None
     return TokenPair(access_token, refresh_token, expires_at, now, expected + 1)
 

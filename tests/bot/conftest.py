@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from telegram import Update
+from telegram.ext import TypeHandler
 
 from bot import callbacks, telegram_bot
 from bot.dispatch import Services
@@ -33,40 +35,31 @@ class Live:
     engine: Engine
     clock: FakeClock
     campaign: Campaign
+    handled: set[int] = field(default_factory=set)  # update ids the chat side has finished with
+    handled_queries: set[str] = field(default_factory=set)  # callback query ids, likewise
 
     def texts(self, chat: int | str) -> list[str]:
         return [m.get("plain") or "" for m in self.tg.messages(chat)]
 
     async def say(self, user: int, text: str, *, chat: int | None = None, lang: str = "vi",
                   reply_to: int | None = None) -> str:
-        """Send as ``user``; return the bot's answer (all new bot messages in that chat, joined)."""
+        """Send as ``user``; return the bot's answer (all bot messages in that chat while it handled this one)."""
         where = chat if chat is not None else user
         before = len(self.tg.messages(where))
-        self.tg.user_message(user, text, chat_id=chat, language_code=lang, reply_to_message_id=reply_to)
-        await self.tg.wait_for(lambda: len(self.tg.messages(where)) > before)
-        await self.settle_replies(where, before)
+        update = self.tg.user_message(user, text, chat_id=chat, language_code=lang, reply_to_message_id=reply_to)
+        await self.tg.wait_for(lambda: update["update_id"] in self.handled)
         return "\n".join(m.get("plain") or "" for m in self.tg.messages(where)[before:])
-
-    async def settle_replies(self, chat: int | str, before: int) -> None:
-        """Long answers come in several messages: wait until no more arrive for a moment."""
-        count = -1
-        while count != len(self.tg.messages(chat)):
-            count = len(self.tg.messages(chat))
-            await self._pause(0.1)
 
     async def press(self, user: int, chat: int | str, message_id: int, data: str, lang: str = "vi", *,
                     forged: bool = False) -> str:
-        """Press a button (``forged``: send ``data`` whatever the buttons say); returns the toast text."""
+        """Press a button (``forged``: send ``data`` whatever the buttons say); returns the toast text.
+
+        Returns once the bot has handled the press (toast, edit and any reply sent)."""
         qid = self.tg.press_button(user, message_id, chat, data, lang, forged=forged)
-        answer = await self.tg.wait_for(lambda: next((a for a in self.tg.answers if a.id == qid), None))
-        await self._pause(0.1)
+        await self.tg.wait_for(lambda: qid in self.handled_queries)
+        answer = next((a for a in self.tg.answers if a.id == qid), None)
+        assert answer is not None, f"button press {qid} handled without an answerCallbackQuery"
         return answer.text or ""
-
-    @staticmethod
-    async def _pause(seconds: float) -> None:
-        import asyncio
-
-        await asyncio.sleep(seconds)
 
     def request(self, post_id: int) -> dict:
         """The approvers' control message for a post (the one with the buttons)."""
@@ -104,12 +97,27 @@ async def running(root: Path, store: Store, config_text: Callable[[TelegramEmula
             await engine.start()
             app = build_application(Services(store, cfg, clock, engine), TOKEN, api_base=tg.base_url,
                                     file_base=tg.base_file_url)
+            live = Live(tg, store, engine, clock, campaign)
+            app.add_handler(TypeHandler(Update, _tracker(live)), group=HANDLED)
             await telegram_bot.start(app, poll_timeout=1)
             try:
-                yield Live(tg, store, engine, clock, campaign)
+                yield live
             finally:
                 await telegram_bot.stop(app)
                 await engine.stop()
+
+
+HANDLED = 1_000  # a handler group after the bot's own (group 0): it runs once they are done, error replies included
+
+
+def _tracker(live: Live) -> Callable[[Update, object], Awaitable[None]]:
+    """Record each update when the bot's handlers have finished with it: tests wait on that, not on time."""
+    async def seen(update: Update, _context: object) -> None:
+        live.handled.add(update.update_id)
+        if update.callback_query is not None:
+            live.handled_queries.add(update.callback_query.id)
+
+    return seen
 
 
 def with_urls(text: str, tg: TelegramEmulator) -> str:

@@ -12,11 +12,16 @@ DUE = datetime(2021, 1, 26, 1, 30, tzinfo=UTC)  # khai-mac 08:30 local
 
 
 async def new_post(live: Live, **kw: str) -> int:
+    """Write (or rewrite) post ``a`` and wait for its new approval request."""
+    def requests() -> int:
+        return sum(t.startswith("📝 Duyệt bài #") for t in live.texts(APPROVERS))
+
+    before = requests()
     live.campaign.write("a.md", post_text(title="Khai mạc Đại hội", **kw))
     await live.engine.resync()
     with live.store.session() as s:
         post_id = repo.post_by_key(s, "a").id
-    await live.tg.wait_for(lambda: any(t.startswith(f"📝 Duyệt bài #{post_id} ") for t in live.texts(APPROVERS)))
+    await live.tg.wait_for(lambda: requests() > before)
     return post_id
 
 
@@ -35,7 +40,7 @@ async def test_request_shows_the_post_as_it_will_appear(live: Live) -> None:
     assert {b["text"] for row in control["reply_markup"]["inline_keyboard"] for b in row} == {
         "✅ Duyệt / Approve", "❌ Từ chối / Reject", "🔍 Thay đổi gì? / What changed"}
     assert all(len(b["callback_data"].encode()) <= 64 for row in control["reply_markup"]["inline_keyboard"] for b in row)
-    assert post_id
+    assert control["plain"].startswith(f"📝 Duyệt bài #{post_id} ")  # the request names the post by its id
 
 
 async def test_quorum_two_then_published_at_its_time(live: Live) -> None:

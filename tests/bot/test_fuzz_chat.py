@@ -109,7 +109,8 @@ def test_any_telegram_command_gets_a_polite_reply(world: World, caplog: pytest.L
         who = telegram_bot.who(world.sv, User(user, "T", False, language_code="vi"))
         reply = world.run(dispatch.answer(world.sv, who, ask))
         _polite(reply.text)
-        assert telegram_bot.split(reply.html)  # what ``send`` would send
+        chunks = telegram_bot.split(reply.html)  # what ``send`` would send: something, each piece within the limit
+        assert "".join(chunks).strip() and all(len(c) <= telegram_bot.TEXT_LIMIT for c in chunks)
         _no_tracebacks(caplog)
 
     with caplog.at_level(logging.WARNING):

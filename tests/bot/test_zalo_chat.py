@@ -65,10 +65,10 @@ class Both:
         return [m.get("text") or "" for m in self.bot.messages(chat)]
 
     async def say(self, user: str, text: str, chat: str = APPROVAL_CHAT) -> str:
+        """Send as ``user``; return every answer the bot sent to ``chat`` while it handled this message."""
         before = len(self.bot.messages(chat))
-        self.bot.user_text(user, text, chat_id=chat)
-        await wait_for(lambda: len(self.bot.messages(chat)) > before)
-        await asyncio.sleep(0.1)
+        update = self.bot.user_text(user, text, chat_id=chat)
+        await wait_for(lambda: self.bot.polled_after(update))
         return "\n".join(self.bot_texts(chat)[before:])
 
 

@@ -147,7 +147,7 @@ async def test_the_receiver_in_the_docs_works(tmp_path: Path, monkeypatch: pytes
     from http.server import HTTPServer
 
     docs = Path(__file__).resolve().parents[2] / "docs" / "webhook.md"
-    code = re.findall(r"```python\n(.*?)```", docs.read_text(encoding="utf-8"), re.S)[0]
+    code = re.findall(r"```python\n(.*?)```", docs.read_text(encoding="utf-8"), re.DOTALL)[0]
     assert len(code.strip().splitlines()) <= 30
     monkeypatch.setenv("LOA_WEBHOOK_SECRET", SECRET)
     ns: dict[str, object] = {"__name__": "docs_receiver"}

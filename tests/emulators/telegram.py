@@ -341,7 +341,7 @@ def _unescape_html(s: str) -> str:
         ref = m.group(1)
         if ref in _NAMED_CHARREFS:
             return _NAMED_CHARREFS[ref]
-        code = int(ref[2:], 16) if ref.startswith("#x") else int(ref[1:])
+        code = int(ref[1:].replace("x", "0x", 1), 0) if ref.startswith("#x") else int(ref[1:])
         return chr(code) if 0 < code <= 0x10FFFF else m.group(0)
 
     return _HTML_CHARREF_RE.sub(repl, s)
@@ -488,7 +488,7 @@ def _parse_markdown_v2(src: str) -> tuple[str, list[JSON]]:
                     entity["language"], body = first, rest
                 elif newline and not first:
                     body = rest
-            out.add(re.sub(r"\\(.)", r"\1", body, flags=re.S))
+            out.add(re.sub(r"\\(.)", r"\1", body, flags=re.DOTALL))
             entity["length"] = out.pos - entity["offset"]
             entities.append(entity)
             i = end + len(fence)
@@ -680,7 +680,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if outcome.action != "respond":
             if outcome.action == "hang":
-                emulator._stopping.wait(emulator.hang_seconds)
+                emulator._hang()
             self.close_connection = True  # answer nothing; the client sees a dead connection
             return
         if outcome.raw is not None:
@@ -789,7 +789,9 @@ class TelegramEmulator(Served):
         self._clock = clock or time.time
         self._clock_offset = 0.0
         self.token = token
-        self.hang_seconds = hang_seconds  # how long a "timeout" fault holds the request
+        self.hang_seconds = hang_seconds  # how long a "timeout" fault holds the request (at most)
+        self.hanging = 0  # requests held by a "timeout" fault right now
+        self._releases = 0  # bumped by release_hung()
         self.fault_retry_after = 3  # retry_after of injected "429" faults unless given
         self.strict_markup = strict_markup  # False: accept any HTML/MarkdownV2 as-is
         bot_id = token.split(":", 1)[0]
@@ -1042,6 +1044,12 @@ class TelegramEmulator(Served):
             return copy.deepcopy(self._commands.get(self._commands_key(scope, language_code), []))
 
     @property
+    def polls(self) -> int:
+        """getUpdates calls received so far (counted when they arrive, before they wait)."""
+        with self._lock:
+            return self._poll_generation
+
+    @property
     def pending_updates(self) -> int:
         with self._lock:
             return len(self._updates) + len(self._webhook_queue)
@@ -1109,6 +1117,25 @@ class TelegramEmulator(Served):
                 }
             )
             return query_id
+
+    def release_hung(self) -> None:
+        """End every request a "timeout" fault is holding now (the client sees a dead connection).
+
+        Lets a test decide when an in-flight send ends, instead of racing ``hang_seconds``."""
+        with self._cond:
+            self._releases += 1
+            self._cond.notify_all()
+
+    def _hang(self) -> None:
+        """Hold a request until ``hang_seconds`` pass, ``release_hung()`` or ``stop()``."""
+        with self._cond:
+            generation = self._releases
+            self.hanging += 1
+            try:
+                self._cond.wait_for(lambda: self._stopping.is_set() or self._releases != generation,
+                                    timeout=self.hang_seconds)
+            finally:
+                self.hanging -= 1
 
     # ---- waiting helpers -----------------------------------------------------------------
 

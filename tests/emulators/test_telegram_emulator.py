@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-import warnings
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
@@ -28,6 +25,8 @@ from telegram.error import (
 )
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
+
+from channels.telegram import retry_seconds
 
 from .telegram import Limits, TelegramEmulator, wait_for
 
@@ -56,12 +55,6 @@ async def bot(tg: TelegramEmulator) -> AsyncIterator[Bot]:
         yield b
 
 
-def retry_seconds(err: RetryAfter) -> float:
-    """RetryAfter.retry_after is int or timedelta depending on PTB_TIMEDELTA."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = err.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 @pytest.mark.asyncio
@@ -198,13 +191,14 @@ async def test_injected_500_is_not_processed_and_retry_succeeds(tg: TelegramEmul
 
 @pytest.mark.asyncio
 async def test_timeout_and_drop_faults(tg: TelegramEmulator) -> None:
-    tg.hang_seconds = 1.0
+    tg.hang_seconds = 30  # held until released below
     async with make_bot(tg, read_timeout=0.3) as bot:
         tg.inject("timeout")
-        started = time.monotonic()
         with pytest.raises(TimedOut):
             await bot.send_message("@chan", "chậm")
-        assert time.monotonic() - started < 0.9
+        assert tg.hanging == 1  # the client gave up by itself while the emulator still held the request
+        tg.release_hung()
+        await tg.wait_for(lambda: tg.hanging == 0)
 
         tg.inject("drop")
         with pytest.raises(NetworkError):
@@ -259,8 +253,9 @@ async def test_user_command_arrives_via_get_updates(tg: TelegramEmulator, bot: B
     assert command_handler.check_update(updates[0])
 
     # Long polling: blocks until a message is queued, and offset confirms earlier ones.
+    polls = tg.polls
     poll = asyncio.create_task(bot.get_updates(offset=updates[0].update_id + 1, timeout=3))
-    await asyncio.sleep(0.05)
+    await tg.wait_for(lambda: tg.polls > polls)  # the poll has arrived and is waiting
     assert not poll.done()
     tg.user_message(777, "cảm ơn")
     later = await asyncio.wait_for(poll, 2)

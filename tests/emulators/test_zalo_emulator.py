@@ -218,11 +218,23 @@ def test_bot_long_polling_hands_out_each_update_once(bot: ZaloBotEmulator) -> No
     as_float = requests.post(f"{api}/getUpdates", json={"timeout": 1.0}, timeout=5)
     assert as_float.status_code == 400 and "whole number" in as_float.json()["description"]
     assert requests.post(f"{api}/getUpdates", json={"timeout": "1"}, timeout=5).json()["error_code"] == 408
-    threading.Timer(0.1, lambda: bot.user_text("u1", "/today")).start()
+    polls = bot.polls
+
+    def text_once_the_poll_waits() -> None:  # a long poll: the message comes while it is held
+        wait_until(lambda: bot.polls > polls)
+        update = bot.user_text("u1", "/today")
+        sent.append(update)
+
+    sent: list[dict[str, Any]] = []
+    writer = threading.Thread(target=text_once_the_poll_waits)
+    writer.start()
     got = requests.post(f"{api}/getUpdates", json={"timeout": 2}, timeout=5).json()
+    writer.join()
     assert got["ok"] and got["result"]["event_name"] == "message.text.received"
     assert got["result"]["message"]["text"] == "/today" and got["result"]["message"]["chat"]["id"] == "u1"
+    assert not bot.polled_after(sent[0])  # handed out; the bot has not asked again, so it may still be on it
     assert requests.post(f"{api}/getUpdates", json={"timeout": 0}, timeout=5).json()["error_code"] == 408
+    assert bot.polled_after(sent[0])  # it asked again: done with that one
 
 
 class _Hook(BaseHTTPRequestHandler):

@@ -19,7 +19,7 @@ def wait_until(predicate: Callable[[], T], timeout: float = 5.0) -> T:
             return value
         if time.monotonic() >= deadline:
             raise AssertionError(f"condition not met within {timeout}s: {predicate!r}")
-        time.sleep(0.01)
+        time.sleep(0.01)  # the poll interval, not a wait for something
 
 
 async def wait_for(predicate: Callable[[], T], timeout: float = 5.0) -> T:
@@ -31,4 +31,4 @@ async def wait_for(predicate: Callable[[], T], timeout: float = 5.0) -> T:
             return value
         if time.monotonic() >= deadline:
             raise AssertionError(f"condition not met within {timeout}s: {predicate!r}")
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.01)  # the poll interval; yields to the loop so the awaited work can run

@@ -772,6 +772,8 @@ class ZaloBotEmulator(_HttpEmulator):
         self.webhook_deliveries: list[WebhookDelivery] = []
         self._updates: deque[JSON] = deque()  # for getUpdates
         self._hook_queue: deque[JSON] = deque()  # for the webhook sender
+        self.polls = 0  # getUpdates calls so far: a poll after an update was handed out means it was dealt with
+        self._handed_at: dict[str, int] = {}  # message_id -> the poll that handed it out
 
     @property
     def base_url(self) -> str:
@@ -799,6 +801,16 @@ class ZaloBotEmulator(_HttpEmulator):
             (self._hook_queue if self.webhook else self._updates).append(update)
             self._cond.notify_all()
         return update
+
+    def polled_after(self, update: JSON) -> bool:
+        """Whether the bot asked for updates again after it was handed ``update``.
+
+        A poller that handles its updates before it polls again (as ``bot.zalo_chat.poll`` does) has
+        finished with ``update`` then: tests wait on this instead of waiting for silence.
+        """
+        with self._lock:
+            at = self._handed_at.get(str(update["message"]["message_id"]))
+            return at is not None and self.polls > at
 
     def messages(self, chat_id: str) -> list[JSON]:
         with self._lock:
@@ -886,13 +898,17 @@ class ZaloBotEmulator(_HttpEmulator):
         timeout = min(float(raw), self.max_poll_seconds)
         deadline = time.monotonic() + timeout
         with self._cond:
+            self.polls += 1
+            poll = self.polls
             while not self._updates and not self._stopping.is_set():
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
                 self._cond.wait(left)
             if self._updates:
-                return self._updates.popleft()
+                update = self._updates.popleft()
+                self._handed_at[str((update.get("message") or {}).get("message_id"))] = poll
+                return update
         raise _Reply(_bot_err(408, "Request timeout"), 408)
 
     def _set_webhook(self, p: JSON) -> JSON:

@@ -47,11 +47,16 @@ def copies(tg: TelegramEmulator) -> Counter[int]:
 
 
 class Locker:
-    """Another process's connection holding SQLite's write lock for ``seconds``."""
+    """Another process's connection holding SQLite's write lock for ``seconds`` or until ``release()``."""
 
     def __init__(self, path: Path, seconds: float) -> None:
         self.path, self.seconds = path, seconds
-        self.held, self.released = threading.Event(), threading.Event()
+        self.held, self.released, self.done = threading.Event(), threading.Event(), threading.Event()
+
+    def release(self) -> None:
+        """Let go now, and return once the lock is really gone (the connection closed)."""
+        self.released.set()
+        assert self.done.wait(5)
 
     def start(self) -> None:
         threading.Thread(target=self._run, daemon=True).start()
@@ -65,6 +70,7 @@ class Locker:
         conn.execute("ROLLBACK")
         conn.close()
         self.released.set()
+        self.done.set()
 
 
 async def test_sqlite_locked_longer_than_the_busy_timeout_pauses_and_resumes(tmp_path: Path, tg_campaign: Campaign,
@@ -76,7 +82,7 @@ async def test_sqlite_locked_longer_than_the_busy_timeout_pauses_and_resumes(tmp
     clock = FakeClock(DUE - timedelta(minutes=1))
     sync(store, tg_campaign.config(), clock)
     approve(store, "p")
-    locker = Locker(path, seconds=1.5)  # 15× the busy timeout ("40 s" against 30 s, scaled)
+    locker = Locker(path, seconds=10)  # released by the test, well past the busy timeout ("40 s" against 30 s, scaled)
     with virtual_time(clock):
         engine = engine_for(store, tg_campaign, tg, clock, patience=10)
         await engine.start()
@@ -86,9 +92,10 @@ async def test_sqlite_locked_longer_than_the_busy_timeout_pauses_and_resumes(tmp
         locker.start()
         await tg.wait_for(lambda: not engine.deliverer.store_ok.is_set(), timeout=5)  # claims paused
         paused_at = sum(copies(tg).values())
+        # "Nothing new is claimed" has no event to wait on: give a wrong claim half a second to show.
         await asyncio.sleep(0.5)
         assert sum(copies(tg).values()) <= paused_at + len([t for t in engine.deliverer._on_wire])  # nothing new claimed
-        await tg.wait_for(locker.released.is_set, timeout=5)
+        await asyncio.to_thread(locker.release)
         await tg.wait_for(lambda: engine.deliverer.store_ok.is_set(), timeout=5)  # resumed by itself
         await settle(engine)
         await engine.stop()
@@ -121,8 +128,7 @@ async def test_sqlite_locked_past_the_patience_reports_rows_and_the_restart_reso
         await tg.wait_for(engine.deliverer.store_lost.is_set, timeout=10)  # told to stop: exit non-zero
         lost = dict(engine.deliverer.unrecorded)
         await engine.stop()
-        locker.released.set()
-        await asyncio.sleep(0.2)
+        await asyncio.to_thread(locker.release)
     assert lost  # reported by id
     with store.session() as s:
         stuck = {d.id for d in repo.deliveries_for(s, "post:p") if d.status == "sending"}
@@ -174,7 +180,7 @@ async def test_postgres_backends_terminated_mid_fan_out(tg_campaign: Campaign, t
         try:
             while thread.is_alive():  # the sweep job, every 50 ms instead of every 5 s
                 await engine.sweep()
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(0.05)  # the sweep's period while the killer runs, not a wait for something
         finally:
             done.set()
             thread.join()
@@ -217,7 +223,7 @@ async def test_loa_run_exits_3_naming_the_rows_it_could_not_record(tmp_path: Pat
         await tg.wait_for(lambda: any(c.fault == "timeout" for c in tg.calls))
         locker.start()
         await asyncio.wait_for(run, 15)  # ends by itself, long before --for
-    locker.released.set()
+    await asyncio.to_thread(locker.release)
     assert runner.exit_status == 3
     with store.session() as s:
         stuck = [d.id for d in repo.deliveries_for(s, "post:p") if d.status == "sending"]
