@@ -36,7 +36,7 @@ def post_payload(post: Post) -> Payload:
     return Payload(html=rendered.telegram_html, plain=rendered.plain, media=tuple(m["path"] for m in post.media),
                    pin=bool(options.get("pin")), silent=bool(options.get("silent")),
                    preview=bool(options.get("preview", True)),
-                   meta={"id": post.key, "title": post.title, "markdown": post.body, "milestone": post.milestone,
+                   meta={"id": post.key, "title": post.title, "markdown": post.body, "milestone": post.milestone or "",
                          "time": post.scheduled_at.isoformat(), "version": post.content_hash[:16]})
 
 

@@ -6,7 +6,7 @@ engine between ``*_targets`` and ``record_*``, because ``campaign`` knows no pla
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -50,7 +50,7 @@ class Retraction:
 
     def report(self, config: Config, lang: str) -> str:
         """The admin's answer in plain words: where the post is gone, where the notice stands, what still shows."""
-        def names(keys: list[str] | dict[str, object]) -> str:
+        def names(keys: Iterable[str]) -> str:
             return ", ".join(_label(config, k) for k in keys)
 
         lines = [text("retract.done", lang, id=self.post_id) if self.complete

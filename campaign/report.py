@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from campaign.config import Config
 from campaign.publishing import LATE_NOTE_AFTER
@@ -147,18 +148,7 @@ def build_report(store: Store, config: Config, start: datetime | None, end: date
         turnaround = _turnaround(post, by_post_approvals.get(pid, []), asked)
         published = next((e for e in evs if e.action == "published"), None)
         late = timedelta(seconds=int(published.detail.get("late_seconds", 0))) if published is not None else None
-        if post.status == "withdrawn":
-            outcome = "withdrawn"
-        elif post.status == "retracted":
-            outcome = "retracted"
-        elif published is not None:
-            outcome = "late" if late is not None and late > LATE_NOTE_AFTER else "on_time"
-        elif post.status == "missed":
-            outcome = "missed"
-        elif post.status == "held":
-            outcome = "held"
-        else:
-            outcome = "planned"
+        outcome = _outcome(post.status, published is not None, late)
         approved = published is not None or turnaround is not None or (
             not post.rejected and post.approved_by >= post.approvals_required)
         failed = tuple(sorted({d.channel for d in by_post_deliveries.get(pid, [])
@@ -178,14 +168,8 @@ def build_report(store: Store, config: Config, start: datetime | None, end: date
             _count(tally, outcome, approved, late, bool(failed), retracted, corrected, turnaround)
         for ch in post.channels:
             _count(by_channel[ch], outcome, approved, late, ch in failed, retracted, corrected, turnaround)
-        for e in evs:
-            if e.action in INCIDENT_ACTIONS:
-                detail = e.detail or {}
-                text = str(detail.get("reason") or detail.get("error") or
-                           (f"{int(detail['late_seconds']) // 60} min" if "late_seconds" in detail else "") or
-                           (f"retry_after {detail['retry_after']} s" if "retry_after" in detail else ""))
-                incidents.append(Incident(e.at.astimezone(config.tz), e.action, post.key, post.title,
-                                          detail.get("channel"), text[:300]))
+        incidents += [Incident(e.at.astimezone(config.tz), e.action, post.key, post.title, (e.detail or {}).get("channel"),
+                               _incident_text(e.detail or {})) for e in evs if e.action in INCIDENT_ACTIONS]
     if progress is not None:
         progress(len(posts), len(posts))
     incidents.sort(key=lambda x: (x.at, x.post_key))
@@ -193,6 +177,22 @@ def build_report(store: Store, config: Config, start: datetime | None, end: date
                   {k: v for k, v in by_phase.items() if v.planned or k != "none"}, by_milestone,
                   dict(sorted(by_channel.items(), key=lambda kv: _order(config.channels, kv[0]))),
                   dict(sorted(by_author.items())), lines, incidents)
+
+
+def _outcome(status: str, published: bool, late: timedelta | None) -> str:
+    """What became of a post: withdrawn, retracted, on time, late, missed, held, or still planned."""
+    if status in ("withdrawn", "retracted"):
+        return status
+    if published:
+        return "late" if late is not None and late > LATE_NOTE_AFTER else "on_time"
+    return status if status in ("missed", "held") else "planned"
+
+
+def _incident_text(detail: dict[str, Any]) -> str:
+    text = str(detail.get("reason") or detail.get("error") or
+               (f"{int(detail['late_seconds']) // 60} min" if "late_seconds" in detail else "") or
+               (f"retry_after {detail['retry_after']} s" if "retry_after" in detail else ""))
+    return text[:300]
 
 
 def _order(channels: Iterable[str], key: str) -> tuple[int, str]:

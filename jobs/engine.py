@@ -125,8 +125,12 @@ class Engine:
                 if now - self.config.catch_up < when <= until:  # one missed while down still goes out within catch-up
                     wanted[ref] = (runtime.remind_job, (ref,), max(when, now))
         touched = set(keys or ())
-        mine = (lambda job_id: job_id.startswith(DERIVED_PREFIXES)) if keys is None else (
-            lambda job_id: job_id.startswith(("publish:", "broadcast:", "approval:")) and job_id.split(":")[1] in touched)
+
+        def mine(job_id: str) -> bool:
+            if keys is None:
+                return job_id.startswith(DERIVED_PREFIXES)
+            return job_id.startswith(("publish:", "broadcast:", "approval:")) and job_id.split(":")[1] in touched
+
         for job in self.scheduler.get_jobs():
             if mine(job.id) and job.id not in wanted:
                 job.remove()
@@ -138,7 +142,7 @@ class Engine:
         key = post.key
         if post.status == PostState.HELD:  # look again when the catch-up window closes: sent then, or reported missed
             return [(f"publish:{key}", runtime.publish_job, (key,), post.scheduled_at + self.config.catch_up + timedelta(seconds=1))]
-        jobs = [(f"publish:{key}", runtime.publish_job, (key,), post.scheduled_at)]
+        jobs: list[tuple[str, Any, tuple[str, ...], datetime]] = [(f"publish:{key}", runtime.publish_job, (key,), post.scheduled_at)]
         if publishing.early_channels(self.config, post.channels):
             jobs.append((f"broadcast:{key}", runtime.broadcast_job, (key,), post.scheduled_at - self.config.zalo.broadcast_lead))
         jobs.append((f"approval:{key}:deadline", runtime.approval_job, (key, "deadline"), post.scheduled_at - deadline))

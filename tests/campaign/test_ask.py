@@ -17,9 +17,9 @@ def test_commands_and_aliases(text: str, expected: Ask) -> None:
 
 
 def test_every_alias_names_its_command() -> None:
-    for command, (aliases, *_rest) in COMMANDS.items():
+    for command, entry in COMMANDS.items():
         assert ALIASES[command] == command
-        for alias in aliases:
+        for alias in entry.aliases:
             assert parse_command(alias) == Ask(command)
             assert alias == fold(alias)  # typed on a phone without diacritics, and found
 
