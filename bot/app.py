@@ -175,9 +175,10 @@ class Runner:
             if self.serve_web and (address := self.config.web.address) is not None:  # standbys serve pages too
                 runtime = Runtime(role=lambda: "single" if leadership is None else "leader" if leadership.held else "standby",
                                   scheduler_running=lambda: bool(engine.scheduler.running))
-                self.web_server = WebServer(build_app(self.store, self.config, runtime), *address)
+                self.web_server = WebServer(build_app(self.store, self.config, runtime, engine=engine), *address)
                 parts[await self.web_server.start()] = "web server"
-                self.console.print(f"Máy chủ web / web server: {self.web_server.url} (/healthz, /metrics, /feeds, /led)")
+                sv.web_url = self.web_server.url  # sign-in links (/web) when [web] public_url is unset
+                self.console.print(f"Máy chủ web / web server: {self.web_server.url} (/, /public, /healthz, /metrics, /feeds, /led)")
             if leadership is not None:
                 engine.deliverer.may_claim = lambda: leadership.held  # the fence: no claim unless leading
                 chat, zalo = await self._start_webhooks(sv, stop, incidents)  # a standby answers webhooks (store-backed)

@@ -8,12 +8,13 @@ routes and formats.
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot import callbacks
-from campaign import answers, operations, review
+from campaign import answers, operations, review, signin
 from campaign.ask import COMMANDS, MAX_PAGE, Ask, number, usage
 from campaign.clock import Clock
 from campaign.config import Config
@@ -36,6 +37,7 @@ class Services:
     config: Config
     clock: Clock
     engine: Engine
+    web_url: str = ""  # the web server's address once it listens (links when [web] public_url is unset)
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,20 @@ async def _answer(sv: Services, who: Who, ask: Ask, *, buttons: bool, page: int)
             if not any(a in CONFIRM_WORDS for a in args[1:]):
                 raise Conflict(_l(who, f"Gửi «{cmd} {post.id} xacnhan» để xác nhận.", f"Send “{cmd} {post.id} confirm” to confirm."))
             return await _published_edit(sv, who, cmd, post.id or 0)
+        case "web":
+            return _web_link(sv, who)
     raise Conflict(_l(who, "Không hiểu lệnh. Gõ /help.", "Unknown command. Try /help."))
+
+
+def _web_link(sv: Services, who: Who) -> Reply:
+    """A one-time dashboard sign-in link (the caller makes sure the chat is private)."""
+    base = sv.config.web.public_url or sv.web_url
+    if not base or who.actor.person is None:
+        raise Conflict(_l(who, "Máy chủ web đang tắt ([web] listen).", "The web server is off ([web] listen)."))
+    key = signin.secret(sv.store, os.environ.get(signin.SECRET_ENV))
+    url = signin.issue_link(sv.store, sv.config, sv.clock, key, who.actor.person, base)
+    return Reply(_l(who, f"🔑 Đăng nhập trang quản lý (dùng một lần, trong 10 phút):\n{url}",
+                    f"🔑 Sign in to the dashboard (once, within 10 minutes):\n{url}"))
 
 
 def _usage(cmd: str, who: Who, buttons: bool) -> BadArguments:

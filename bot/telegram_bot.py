@@ -76,6 +76,9 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             await send(message, Reply("Không hiểu lệnh này. Gõ /help. / Unknown command. Try /help."))
         return
     sv = _services(context)
+    if ask.command == "web" and message.chat.type != "private":  # a sign-in link is personal
+        await send(message, Reply("Gửi /web trong chat riêng với bot. / Send /web in a private chat with the bot."))
+        return
     await send(message, await dispatch.answer(sv, who(sv, user), ask))
 
 

@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str | None, str, str]] = {
     "skip": (("boqua",), "admin", "Bỏ qua / coi như đã gửi: /skip ID", "Skip / mark sent: /skip ID"),
     "retract": (("thuhoi",), "admin", "Thu hồi bài đã đăng: /retract ID", "Retract a published post: /retract ID"),
     "correct": (("dinhchinh",), "admin", "Đính chính bài đã đăng: /correct ID", "Correct a published post: /correct ID"),
+    "web": (("trangweb",), "approver", "Trang quản lý: liên kết đăng nhập (chat riêng)", "Dashboard: a sign-in link (private chat)"),
 }
 ALIASES: dict[str, str] = {a: c for c, (aliases, *_rest) in COMMANDS.items() for a in (c, *aliases)}
 # what a command takes after its name (vi, en), for the usage line shown when the arguments do not fit

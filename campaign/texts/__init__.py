@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from campaign.texts import alerts
+from campaign.texts import alerts, dashboard
 
 # One area module per part of the product; each holds a ``TEXTS`` table of key -> (vi, en).
-AREAS = (alerts,)
+AREAS = (alerts, dashboard)
 
 TEXTS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:
