@@ -53,6 +53,12 @@ def lane(config: Config, channel: str) -> str:
     return config.channels[channel].label if channel in config.channels else channel
 
 
+def lanes(config: Config, marks: Sequence[drawing.Mark]) -> list[str]:
+    """The channels posts go to, in the configuration's order (not the approvers' or admins' chats)."""
+    used = {m.lane for m in marks} | {lane(config, k) for k in config.default_channels}
+    return [lane(config, k) for k in config.channels if lane(config, k) in used]
+
+
 def marks(store: Store, config: Config, start: datetime, end: datetime, *, public: bool = False) -> list[drawing.Mark]:
     """Every post in the window, once per channel, with its state (``public``: approved or published only)."""
     with store.session() as s:
@@ -131,7 +137,7 @@ def post_page(store: Store, config: Config, ref: int) -> PostPage:
         live = [a for a in approvals if a.voided_at is None]
         deliveries = list(s.exec(select(Delivery).where(Delivery.post_id == post.id).order_by(col(Delivery.id))).all())
         audit = list(repo.audit_events(s, post_id=post.id))
-        hold = hold_reason(s, config, post) if post.status in review.REVIEWABLE else None
+        hold = hold_reason(s, config, post) if post.status == "held" else None
     bad = any(d.status in BAD_DELIVERY and d.ref.startswith("post:") for d in deliveries)
     m = config.milestone(post.milestone) if post.milestone else None
     return PostPage(post, post_state(post, bad), approval_state(post, live), approvals, previews(config, post),

@@ -116,7 +116,7 @@ def timeline_svg(bands: Sequence[Band], lanes: Sequence[str], marks: Sequence[Ma
                  now: datetime | None, tz: tzinfo, *, lang: str = "vi", width: int = 1200,
                  title: str = "") -> str:
     """The timeline between ``start`` and ``end`` as a standalone SVG document (text)."""
-    label_w, band_h, lane_h, axis_h, legend_h = 170, 22, 30, 24, 28
+    label_w, band_h, lane_h, axis_h, legend_h = 185, 22, 30, 24, 28
     inner = width - label_w - 10
     shown = sorted((b for b in bands if b.end > start and b.start < end), key=lambda b: (b.start, b.end))
     rows = _rows(shown)
@@ -151,7 +151,8 @@ def timeline_svg(bands: Sequence[Band], lanes: Sequence[str], marks: Sequence[Ma
     for i, lane in enumerate(lanes):
         y = lanes_top + i * lane_h
         out.append(f'<rect x="0" y="{y}" width="{width}" height="{lane_h}" fill="{"#fafafa" if i % 2 else "#f2f4f7"}"/>'
-                   f'<text x="6" y="{y + lane_h / 2 + 4:.1f}" fill="#222">{e(lane[:26])}</text>')
+                   f'<text x="6" y="{y + lane_h / 2 + 4:.1f}" fill="#222"><title>{e(lane)}</title>'
+                   f'{e(lane if len(lane) <= 24 else lane[:23] + "…")}</text>')
     lane_of = {lane: i for i, lane in enumerate(lanes)}
     for m in sorted(marks, key=lambda m: m.at):
         if m.lane not in lane_of or not start <= m.at < end:

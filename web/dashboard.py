@@ -188,7 +188,7 @@ class Dashboard:
 
         def draw() -> tuple[str, int]:
             marks = board.marks(self.store, self.config, start, end)
-            lanes = [board.lane(self.config, k) for k in self.config.channels]
+            lanes = board.lanes(self.config, marks)
             svg = drawing.timeline_svg(board.bands(self.config), lanes, marks, start, end, self.clock.now(),
                                        self.config.tz, lang=lang, title=self.config.name)
             return svg, len({m.post_id for m in marks})
@@ -334,7 +334,7 @@ class Dashboard:
 
         def draw() -> str:
             marks = board.marks(self.store, self.config, first - timedelta(days=1), last + timedelta(days=1), public=True)
-            lanes = [board.lane(self.config, k) for k in self.config.channels]
+            lanes = board.lanes(self.config, marks)
             start, end = drawing.window("campaign", first.date(), self.config.tz, (first, last))
             return drawing.timeline_svg(board.bands(self.config), lanes, marks, start, end, self.clock.now(),
                                         self.config.tz, lang=lang, title=self.config.name)
