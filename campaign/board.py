@@ -16,7 +16,13 @@ from campaign import drawing, review
 from campaign.approvals import ApprovalState, approval_state
 from campaign.config import Config
 from campaign.publishing import hold_reason, is_paused, post_payload
-from campaign.render import TELEGRAM_CAPTION_LIMIT, TELEGRAM_TEXT_LIMIT, ZALO_KINDS, ZALO_TEXT_LIMIT, render_markdown
+from campaign.render import (
+    TELEGRAM_CAPTION_LIMIT,
+    TELEGRAM_TEXT_LIMIT,
+    ZALO_KINDS,
+    ZALO_TEXT_LIMIT,
+    render_markdown,
+)
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Approval, AuditEvent, Delivery, Post
@@ -187,7 +193,7 @@ def operations(store: Store, config: Config, limit: int = 200) -> Operations:
         held = [(p, hold_reason(s, config, p)) for p in held_posts]
         problems = [f"{p.source_error}" for p in s.exec(select(Post).where(
             col(Post.source_error).is_not(None), Post.source_error != "deleted").order_by(col(Post.key)).limit(limit)).all()]
-        counts = dict(s.exec(select(Delivery.status, func.count()).group_by(Delivery.status)).all())  # type: ignore[arg-type]
+        counts = dict(s.exec(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
     return Operations(paused, [(d, titles.get(d.post_id, d.ref)) for d in bad_rows], held,
                       problems, {str(k): int(v) for k, v in counts.items()})
 

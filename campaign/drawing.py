@@ -86,9 +86,7 @@ def _ticks(start: datetime, end: datetime, tz: tzinfo) -> list[tuple[datetime, s
         if t > end:
             break
         if t >= start:
-            if step == 1:
-                out.append((t, f"{day:%d/%m}"))
-            elif step == 7 and day.weekday() == 0:
+            if step == 1 or step == 7 and day.weekday() == 0:
                 out.append((t, f"{day:%d/%m}"))
             elif step == 0 and day.day == 1:
                 out.append((t, f"{day:%m/%Y}"))

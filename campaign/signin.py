@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
+from sqlmodel import col
 
 from campaign.clock import Clock
 from campaign.config import Config, Person
@@ -114,7 +115,7 @@ def redeem(store: Store, config: Config, clock: Clock, key: bytes, token: str) -
             elif person_key not in config.people:
                 reason = "not-staff"
             else:
-                used = s.execute(update(WebSignin).where(WebSignin.nonce == nonce, WebSignin.used_at.is_(None))  # type: ignore[attr-defined,arg-type]
+                used = s.execute(update(WebSignin).where(col(WebSignin.nonce) == nonce, col(WebSignin.used_at).is_(None))
                                  .values(used_at=now))
                 if used.rowcount != 1:  # type: ignore[attr-defined]
                     reason = "used"

@@ -4,8 +4,8 @@ roles, web approvals under the chat's rules, operations, the public page."""
 from __future__ import annotations
 
 import re
-from contextlib import aclosing
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from datetime import timedelta
 from pathlib import Path
 

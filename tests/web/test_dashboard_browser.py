@@ -81,9 +81,9 @@ async def test_sign_in_timeline_post_approve_and_refusal(board: Board, browser: 
     await page.click("#signin")
     await page.wait_for_url(board.url + "/")
     svg = await page.inner_html(".svgbox")
-    for m in board.campaign.config().milestones:
-        if "cao-diem" == m.id or "khai-mac" == m.id:
-            assert f'data-milestone="{m.id}"' in svg
+    milestones = board.campaign.config().milestones
+    assert len(milestones) == 13 and all(f'data-milestone="{m.id}"' in svg for m in milestones)
+    assert await page.locator("svg.timeline line.today").count() == 1
     assert "Trần Văn Minh" in await page.inner_text("header")
     await screenshot(page, tmp_path, "timeline")
 
@@ -109,7 +109,7 @@ async def test_sign_in_timeline_post_approve_and_refusal(board: Board, browser: 
     # approve here: the chat's rules, the notice, and the mark's new colour
     await page.click("#approve")
     await page.wait_for_url(f"{board.url}/posts/{post_id}?*")
-    assert "#%d" % post_id in await page.inner_text("#notice")
+    assert f"#{post_id}" in await page.inner_text("#notice")
     assert await page.get_attribute("#state", "data-state") == "approved"
     await page.goto(f"{board.url}/?zoom=week&at={day.isoformat()}")
     mark = page.locator(f'a.mark[data-post="{post_id}"]').first
