@@ -168,7 +168,7 @@ def run(
     listen: Annotated[str, typer.Option("--listen", help="Địa chỉ:cổng cho webhook / host:port the webhook server listens on.")] = "127.0.0.1:8443",
     zalo_webhook: Annotated[str | None, typer.Option("--zalo-webhook", help="Nhận tin Zalo Bot qua webhook URL thay vì getUpdates / receive Zalo Bot updates at this URL instead of polling.")] = None,
     zalo_listen: Annotated[str, typer.Option("--zalo-listen", help="Địa chỉ:cổng cho webhook Zalo / host:port of the Zalo webhook server.")] = "127.0.0.1:8444",
-    web: Annotated[str | None, typer.Option("--web", help="Máy chủ web (feed, LED, /healthz, /metrics) ở địa chỉ:cổng này thay cho [web] listen / serve the web server (feeds, LED, /healthz, /metrics) on this host:port instead of [web] listen.")] = None,
+    web: Annotated[str | None, typer.Option("--web", help="Máy chủ web (trang quản lý, feed, LED, /healthz, /metrics) ở địa chỉ:cổng này thay cho [web] listen / serve the web server (dashboard, feeds, LED, /healthz, /metrics) on this host:port instead of [web] listen.")] = None,
     no_web: Annotated[bool, typer.Option("--no-web", help="Không chạy máy chủ web / do not run the web server.")] = False,
 ) -> None:
     """Chạy lịch đăng / run: sync, schedule, publish, watch content/ (Ctrl-C stops cleanly).
