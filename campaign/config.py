@@ -418,7 +418,7 @@ class _Builder:
 
     def web(self) -> WebSettings:
         """[web]: listen is "host:port" or "" (off); public_url an http(s) URL."""
-        w = self.settings("web", WebSettings)
+        w: WebSettings = self.settings("web", WebSettings)
         try:
             parse_listen(w.listen)
         except ValueError:

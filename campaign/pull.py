@@ -106,7 +106,18 @@ def _version_key(kind: str, target: str) -> str:
     return f"pull:{kind}:{target}"
 
 
+_local_writes = 0
+
+
+def local_writes() -> int:
+    """How many writes this process made to pull channels: a reader caching ``version`` for a moment
+    (web/) drops its copy when this moves, so what this process publishes shows at once."""
+    return _local_writes
+
+
 def _bump(s: Session, kind: str, target: str) -> None:
+    global _local_writes
+    _local_writes += 1
     key = _version_key(kind, target)
     s.flush()
     repo.set_setting(s, key, str(int(repo.get_setting(s, key) or "0") + 1))

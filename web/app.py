@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -44,6 +45,7 @@ HERE = Path(__file__).parent
 STATIC_MAX_AGE = 86400  # static URLs carry their content's hash, so a day is safe
 LED_CHECK_EVERY = 1.0  # seconds between an LED event stream's checks of its channel's version
 LED_HEARTBEAT = 15.0  # a comment line this often keeps proxies from closing an idle stream
+FRESH_FOR = 1.0  # seconds a channel's version or the health facts are reused before the store is asked again
 
 
 @dataclass
@@ -70,6 +72,24 @@ class _Cache:
         self.bodies[key] = (version, body)
 
 
+class _Fresh:
+    """Channel versions, reused for ``FRESH_FOR`` seconds: screens and feed readers asking many times a
+    second cost the store one read a second, and a cached answer never leaves the event loop. A write
+    by this process (its pull adapter) drops them at once; another process's shows within the second."""
+
+    def __init__(self) -> None:
+        self._values: dict[Any, tuple[float, int, Any]] = {}
+
+    def get(self, key: Any) -> Any:
+        hit = self._values.get(key)
+        if hit is None or time.monotonic() - hit[0] >= FRESH_FOR or hit[1] != pull.local_writes():
+            return None
+        return hit[2]
+
+    def put(self, key: Any, value: Any, writes: int) -> None:
+        self._values[key] = (time.monotonic(), writes, value)
+
+
 class CachedStatic(StaticFiles):
     """Static files with a Cache-Control header (StaticFiles gives ETag and Last-Modified only)."""
 
@@ -93,6 +113,22 @@ def build_app(store: Store, config: Config, runtime: Runtime | None = None, *, e
         """Links and enclosures: [web] public_url, else the address the client used."""
         return config.web.public_url.rstrip("/") or str(request.base_url).rstrip("/")
     cache = _Cache()
+    fresh = _Fresh()
+
+    def version(kind: str, target: str) -> str:
+        """Called in a worker thread: the store at most once per ``FRESH_FOR``."""
+        value = fresh.get((kind, target))
+        if value is None:
+            writes = pull.local_writes()  # before the read: a write meanwhile leaves the copy stale, not wrong
+            value = pull.version(store, kind, target)
+            fresh.put((kind, target), value, writes)
+        return str(value)
+
+    def cached(kind: str, target: str, fmt: str, base: str) -> tuple[str, bytes] | None:
+        """On the event loop, no store read: the body if the version is fresh and its rendering kept."""
+        value = fresh.get((kind, target))
+        body = cache.get((kind, target, fmt, base), value) if value is not None else None
+        return (value, body) if body is not None else None
     templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
     statics = {name: f"/static/{name}?v={static_version(name)}" for name in ("led.css", "led.js")}
     registry = CollectorRegistry(auto_describe=False)
@@ -113,18 +149,15 @@ def build_app(store: Store, config: Config, runtime: Runtime | None = None, *, e
 
     async def healthz(request: Request) -> Response:
         def check() -> dict[str, Any]:
-            out: dict[str, Any] = {"role": runtime.role(), "scheduler_running": runtime.scheduler_running()}
             try:
                 facts = monitoring.health_facts(store)
             except Exception as exc:  # noqa: BLE001 - the answer is "unhealthy", with why
-                out |= {"store_reachable": False, "store_error": str(exc).splitlines()[0][:200]}
-            else:
-                out |= {"store_reachable": True, "last_publish": facts.last_publish.isoformat() if facts.last_publish else None,
-                        "deliveries": {"pending": facts.pending, "unknown": facts.unknown}}
-            out["healthy"] = out["store_reachable"] and (out["scheduler_running"] or out["role"] == "standby")
-            return out
+                return {"store_reachable": False, "store_error": str(exc).splitlines()[0][:200]}
+            return {"store_reachable": True, "last_publish": facts.last_publish.isoformat() if facts.last_publish else None,
+                    "deliveries": {"pending": facts.pending, "unknown": facts.unknown}}
 
-        body = await run_in_threadpool(check)
+        body = {"role": runtime.role(), "scheduler_running": runtime.scheduler_running(), **await run_in_threadpool(check)}
+        body["healthy"] = body["store_reachable"] and (body["scheduler_running"] or body["role"] == "standby")
         return JSONResponse(body, status_code=200 if body["healthy"] else 503, headers={"Cache-Control": "no-store"})
 
     async def metrics(request: Request) -> Response:
@@ -137,38 +170,41 @@ def build_app(store: Store, config: Config, runtime: Runtime | None = None, *, e
         if ch is None or fmt not in feeds.FORMATS:
             return not_found()
 
-        def load() -> tuple[str, bytes | None]:
-            version = pull.version(store, "feed", target)
-            if _matches(request.headers.get("if-none-match"), _etag(version, fmt)):
-                return version, None
-            body = cache.get(("feed", target, fmt, base), version)
+        def load() -> tuple[str, bytes]:
+            ver = version("feed", target)
+            body = cache.get(("feed", target, fmt, base), ver)
             if body is None:
                 body = feeds.render(fmt, config, ch, pull.latest(store, "feed", target, pull.FEED_ITEMS), base)
-                cache.put(("feed", target, fmt, base), version, body)
-            return version, body
+                cache.put(("feed", target, fmt, base), ver, body)
+            return ver, body
 
-        version, body = await run_in_threadpool(load)
-        headers = {"ETag": _etag(version, fmt), "Cache-Control": "no-cache"}
-        if body is None:
+        hit = cached("feed", target, fmt, base)
+        ver, body = hit if hit is not None else await run_in_threadpool(load)
+        headers = {"ETag": _etag(ver, fmt), "Cache-Control": "no-cache"}
+        if _matches(request.headers.get("if-none-match"), headers["ETag"]):
             return Response(status_code=304, headers=headers)
         return Response(body, media_type=feeds.FORMATS[fmt], headers=headers)
 
     def led_data(ch: ChannelConfig, base: str) -> tuple[str, bytes]:
-        """The screen's items as JSON, for this version of the channel."""
-        version = pull.version(store, "led", ch.target)
-        body = cache.get(("led", ch.target, "json", base), version)
+        """The screen's items as JSON, for this version of the channel (in a worker thread)."""
+        ver = version("led", ch.target)
+        body = cache.get(("led", ch.target, "json", base), ver)
         if body is None:
             items = pull.latest(store, "led", ch.target, ch.recent)
-            body = json.dumps({"version": version, "items": [_led_item(base, config.tz, i) for i in items]},
+            body = json.dumps({"version": ver, "items": [_led_item(base, config.tz, i) for i in items]},
                               ensure_ascii=False, separators=(",", ":")).encode()
-            cache.put(("led", ch.target, "json", base), version, body)
-        return version, body
+            cache.put(("led", ch.target, "json", base), ver, body)
+        return ver, body
+
+    async def led_now(ch: ChannelConfig, base: str) -> tuple[str, bytes]:
+        hit = cached("led", ch.target, "json", base)
+        return hit if hit is not None else await run_in_threadpool(led_data, ch, base)
 
     async def led_page(request: Request) -> Response:
         ch = channel("led", request.path_params["target"])
         if ch is None:
             return not_found()
-        version, data = await run_in_threadpool(led_data, ch, base_of(request))
+        _ver, data = await led_now(ch, base_of(request))
         page = templates.get_template("led.html").render(
             title=ch.label, name=config.name, lang=config.language, data=json.loads(data), data_json=data.decode(),
             rotate=ch.rotate_seconds, target=ch.target, css=statics["led.css"], js=statics["led.js"])
@@ -178,8 +214,8 @@ def build_app(store: Store, config: Config, runtime: Runtime | None = None, *, e
         ch = channel("led", request.path_params["target"])
         if ch is None:
             return not_found()
-        version, data = await run_in_threadpool(led_data, ch, base_of(request))
-        return Response(data, media_type="application/json", headers={"ETag": _etag(version, "led"), "Cache-Control": "no-cache"})
+        ver, data = await led_now(ch, base_of(request))
+        return Response(data, media_type="application/json", headers={"ETag": _etag(ver, "led"), "Cache-Control": "no-cache"})
 
     async def led_events(request: Request) -> Response:
         """Server-sent events: the items whenever the channel's version changes (checked every second)."""
@@ -193,12 +229,12 @@ def build_app(store: Store, config: Config, runtime: Runtime | None = None, *, e
             yield f"retry: {int(LED_CHECK_EVERY * 2000)}\n\n".encode()
             while not stopping.is_set():
                 try:
-                    version, data = await run_in_threadpool(led_data, ch, base_of(request))
+                    ver, data = await led_now(ch, base_of(request))
                 except Exception as exc:  # noqa: BLE001 - the store is down: the screen keeps what it shows
                     log.warning("LED %s: cannot read the store: %s", ch.target, str(exc).splitlines()[0][:200])
-                    version, data = seen, b""
-                if version != seen and data:
-                    seen, quiet = version, 0.0
+                    ver, data = seen or "", b""
+                if ver != seen and data:
+                    seen, quiet = ver, 0.0
                     yield b"event: items\ndata: " + data + b"\n\n"
                 elif quiet >= LED_HEARTBEAT:
                     quiet = 0.0

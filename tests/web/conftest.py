@@ -25,7 +25,11 @@ from web.server import WebServer
 
 START = datetime(2021, 1, 26, 0, 0, tzinfo=UTC)  # 07:00 in Hà Nội, the day of khai-mac
 PUBLIC = "https://loa.example.vn"
-WEB_CONFIG = CONFIG.replace('listen = "127.0.0.1:0"', f'listen = "127.0.0.1:0"\npublic_url = "{PUBLIC}"') + """
+WEB_CONFIG = CONFIG.split("[web]")[0] + f"""
+[web]
+listen = "127.0.0.1:0"
+public_url = "{PUBLIC}"
+
 [channels.so_feed]
 kind = "feed"
 target = "so-tttt"
