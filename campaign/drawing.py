@@ -25,6 +25,7 @@ STATES: dict[str, tuple[str, str, str]] = {
 }
 PHASE_COLOURS = {"before": "#dbe9f7", "during": "#fde2c4", "after": "#dcefdc"}
 ZOOMS = ("campaign", "month", "week", "day")
+CLUSTER_PX = 5  # marks nearer than this on one lane (same state) are drawn as one, with their count
 
 
 @dataclass(frozen=True)
@@ -152,15 +153,28 @@ def timeline_svg(bands: Sequence[Band], lanes: Sequence[str], marks: Sequence[Ma
                    f'<text x="6" y="{y + lane_h / 2 + 4:.1f}" fill="#222"><title>{e(lane)}</title>'
                    f'{e(lane if len(lane) <= 24 else lane[:23] + "…")}</text>')
     lane_of = {lane: i for i, lane in enumerate(lanes)}
-    for m in sorted(marks, key=lambda m: m.at):
-        if m.lane not in lane_of or not start <= m.at < end:
-            continue
-        cx, cy = x(m.at), lanes_top + lane_of[m.lane] * lane_h + lane_h / 2
-        colour = STATES.get(m.state, STATES["waiting"])[0]
-        label = STATES.get(m.state, STATES["waiting"])[2 if lang == "en" else 1]
-        dot = (f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{colour}" stroke="#ffffff" stroke-width="1.5">'
-               f"<title>#{m.post_id} {e(m.title)} — {m.at.astimezone(tz):%H:%M %d/%m/%Y} — {e(label)}</title></circle>")
-        attrs = f'class="mark" data-post="{m.post_id}" data-state="{e(m.state)}"'
+    # marks closer than CLUSTER_PX on a lane, in the same state, become one mark with their count
+    # (a month of 10,000 posts stays a few hundred circles: small to send, quick to draw, readable)
+    groups: dict[tuple[int, int, str], list[Mark]] = {}
+    for m in sorted(marks, key=lambda m: (m.at, m.post_id)):
+        if m.lane in lane_of and start <= m.at < end:
+            groups.setdefault((lane_of[m.lane], int(x(m.at) // CLUSTER_PX), m.state), []).append(m)
+    for (row, _bucket, state), group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[1][0].at)):
+        m = group[0]
+        cx, cy = x(m.at), lanes_top + row * lane_h + lane_h / 2
+        colour, vi, en = STATES.get(state, STATES["waiting"])
+        label = en if lang == "en" else vi
+        if len(group) == 1:
+            tip = f"#{m.post_id} {e(m.title)} — {m.at.astimezone(tz):%H:%M %d/%m/%Y} — {e(label)}"
+            dot = f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{colour}" stroke="#ffffff" stroke-width="1.5"><title>{tip}</title></circle>'
+        else:
+            last = group[-1].at.astimezone(tz)
+            tip = (f"{len(group)} {'posts' if lang == 'en' else 'bài'} — {m.at.astimezone(tz):%H:%M %d/%m} … "
+                   f"{last:%H:%M %d/%m/%Y} — {e(label)}")
+            dot = (f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="8" fill="{colour}" stroke="#ffffff" stroke-width="1.5">'
+                   f'<title>{tip}</title></circle><text x="{cx:.1f}" y="{cy + 3.5:.1f}" text-anchor="middle" '
+                   f'font-size="9" fill="#fff" pointer-events="none">{len(group) if len(group) < 100 else "99+"}</text>')
+        attrs = f'class="mark" data-post="{m.post_id}" data-state="{e(state)}" data-count="{len(group)}"'
         out.append(f'<a href="{e(m.href)}" {attrs}>{dot}</a>' if m.href else f"<g {attrs}>{dot}</g>")
     if now is not None and start <= now < end:
         out.append(f'<line class="today" x1="{x(now):.1f}" y1="{axis_h - 4}" x2="{x(now):.1f}" y2="{height - legend_h}" '

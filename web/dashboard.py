@@ -36,6 +36,7 @@ HERE = Path(__file__).parent
 SESSION_COOKIE = "loa_session"
 LANG_COOKIE = "loa_lang"
 Page = Callable[[Request], Awaitable[Response]]
+CALENDAR_PER_DAY = 40  # posts listed in a day's cell; the rest behind "+N" (the day's timeline)
 
 
 class Dashboard:
@@ -323,7 +324,7 @@ class Dashboard:
         prev = at - step if view == "week" else (at.replace(day=1) - timedelta(days=1)).replace(day=1)
         nxt = at + step if view == "week" else (at.replace(day=1) + step).replace(day=1)
         return self.render(request, "calendar.html", session=session, view=view, at=at, days=[first_day + timedelta(days=i) for i in range(days)],
-                           by_day=by_day, milestones=milestones, filters=filters, prev=prev, next=nxt, public=public,
+                           by_day=by_day, per_day=CALENDAR_PER_DAY, milestones=milestones, filters=filters, prev=prev, next=nxt, public=public,
                            today=self.clock.now().astimezone(self.config.tz).date(),
                            authors=sorted({p.author for p, _s in rows if p.author}))
 
