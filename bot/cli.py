@@ -23,7 +23,7 @@ from campaign.clock import SystemClock
 from campaign.config import Config, load_config, parse_listen
 from campaign.content import scan_content
 from campaign.errors import ChannelSetupError, InputError, LoaError, Problem, printable
-from campaign.plan import build_plan, plan_warnings
+from campaign.plan import PlanRow, build_plan, plan_warnings
 from campaign.publishing import raise_alert
 from campaign.queries import stored_states
 from campaign.store.db import Store
@@ -103,6 +103,7 @@ def plan(
     to: Annotated[str | None, typer.Option("--to", help="Đến hết ngày / to date (inclusive).")] = None,
     channel: Annotated[list[str] | None, typer.Option("--channel", help="Chỉ kênh này / only this channel (repeatable).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="In JSON / print JSON.")] = False,
+    svg: Annotated[Path | None, typer.Option("--svg", help="Ghi dòng thời gian ra tệp SVG (như trang web) / write the timeline to this SVG file (as the dashboard draws it).")] = None,
 ) -> None:
     """Lịch đăng theo mốc / the timeline grouped by milestone, with approval state and warnings."""
     cfg = load(config, content)
@@ -116,6 +117,8 @@ def plan(
         if (start is None or r.at >= start) and (end is None or r.at < end + timedelta(days=1))
         and (not channel or set(channel) & set(r.channels))
     ]
+    if svg is not None:
+        _write_svg(svg, cfg, rows, start, end)
     if as_json:
         out.print_json(json.dumps({"campaign": cfg.name, "timezone": cfg.zone_name, "posts": [r.as_json() for r in rows],
                                    "problems": [str(p) for p in scan.problems]}, ensure_ascii=False))
@@ -214,6 +217,28 @@ def run(
             lock.release()  # the process may go on (tests, an embedding program)
     if runner.exit_status:
         raise typer.Exit(runner.exit_status)
+
+
+def _write_svg(path: Path, cfg: Config, rows: list[PlanRow], start: datetime | None, end: datetime | None) -> None:
+    """The plan as the dashboard's timeline (``campaign.drawing``): milestone bands, posts on channel lanes."""
+    from campaign import board, drawing
+
+    def state(r: PlanRow) -> str:
+        if r.status in ("published", "missed", "held"):
+            return r.status
+        if r.status in ("retracted", "withdrawn"):
+            return "retracted"
+        return "rejected" if "rejected" in r.approval else "approved" if "approved" in r.approval else "waiting"
+
+    marks = [drawing.Mark(0, r.title, board.lane(cfg, ch), r.at, state(r)) for r in rows for ch in r.channels]
+    first, last = board.campaign_span(cfg)
+    if rows:
+        first, last = min(first, rows[0].at), max(last, rows[-1].at)
+    lo, hi = drawing.window("campaign", first.date(), cfg.tz, (start or first, end + timedelta(days=1) if end else last))
+    text = drawing.timeline_svg(board.bands(cfg), board.lanes(cfg, marks), marks, lo, hi, SystemClock().now(), cfg.tz,
+                                lang=cfg.language, title=cfg.name)
+    path.write_text(text, encoding="utf-8")
+    err.print(f"SVG: {path}", markup=False)
 
 
 @app.command()

@@ -165,7 +165,7 @@ def timeline_svg(bands: Sequence[Band], lanes: Sequence[str], marks: Sequence[Ma
         colour, vi, en = STATES.get(state, STATES["waiting"])
         label = en if lang == "en" else vi
         if len(group) == 1:
-            tip = f"#{m.post_id} {e(m.title)} — {m.at.astimezone(tz):%H:%M %d/%m/%Y} — {e(label)}"
+            tip = f"{f'#{m.post_id} ' if m.post_id else ''}{e(m.title)} — {m.at.astimezone(tz):%H:%M %d/%m/%Y} — {e(label)}"
             dot = f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{colour}" stroke="#ffffff" stroke-width="1.5"><title>{tip}</title></circle>'
         else:
             last = group[-1].at.astimezone(tz)
