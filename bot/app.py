@@ -240,7 +240,7 @@ class Runner:
         if self.run_for is not None:
             parts[asyncio.create_task(asyncio.sleep(self.run_for.total_seconds()))] = "stop"
         try:
-            if (web_task := await self._start_web(engine)) is not None:  # standbys serve pages too
+            if (web_task := await self._start_web(engine, sv)) is not None:  # standbys serve pages too
                 parts[web_task] = "web server"
             if leadership is not None:
                 engine.deliverer.may_claim = lambda: leadership.held  # the fence: no claim unless leading
@@ -290,15 +290,16 @@ class Runner:
         if self.leadership is not None:
             await asyncio.to_thread(self.leadership.release)
 
-    async def _start_web(self, engine: Engine) -> asyncio.Task[Any] | None:
+    async def _start_web(self, engine: Engine, sv: Services) -> asyncio.Task[Any] | None:
         """The web server on ``[web] listen`` (None when it is off); its task ends only if it fails."""
         if not self.serve_web or (address := self.config.web.address) is None:
             return None
         leadership = self.leadership
         runtime = Runtime(role=lambda: "single" if leadership is None else "leader" if leadership.held else "standby",
                           scheduler_running=lambda: bool(engine.scheduler.running))
-        self.web_server = WebServer(build_app(self.store, self.config, runtime), *address)
+        self.web_server = WebServer(build_app(self.store, self.config, runtime, engine=engine, clock=self.clock), *address)
         task = await self.web_server.start()
+        sv.web_url = self.web_server.url  # sign-in links (/web) when [web] public_url is unset
         self.console.print(both("web.serving", url=self.web_server.url).replace("\n", " / "), markup=False)
         return task
 

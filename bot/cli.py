@@ -167,6 +167,7 @@ def plan(
     long: Annotated[bool, typer.Option("--long", help=h("cli.opt.long"))] = False,
     ics: Annotated[Path | None, typer.Option("--ics", help=h("cli.opt.ics"))] = None,
     person: Annotated[str | None, typer.Option("--person", help=h("cli.opt.person"))] = None,
+    svg: Annotated[Path | None, typer.Option("--svg", help=h("cli.opt.svg"))] = None,
 ) -> None:
     """Lịch đăng theo thời gian / the timeline in time order: one line per post, approval state, warnings.
 
@@ -192,6 +193,9 @@ def plan(
         if (start is None or r.at >= start) and (end is None or r.at < end)
         and (not channel or set(channel) & set(r.channels)) and (not milestone or r.milestone in milestone)
     ]
+    if svg is not None:
+        _write_svg(svg, cfg, rows, start, end)
+        return
     if ics is not None:
         _write_ics(cfg, rows, ics, person, now)
         return
@@ -391,6 +395,28 @@ def run(
             lock.release()  # the process may go on (tests, an embedding program)
     if runner.exit_status:
         raise typer.Exit(runner.exit_status)
+
+
+def _write_svg(path: Path, cfg: Config, rows: list[PlanRow], start: datetime | None, end: datetime | None) -> None:
+    """The plan as the dashboard's timeline (``campaign.drawing``): milestone bands, posts on channel lanes."""
+    from campaign import board, drawing
+
+    def state(r: PlanRow) -> str:
+        if r.status in ("published", "missed", "held"):
+            return r.status
+        if r.status in ("retracted", "withdrawn"):
+            return "retracted"
+        return "rejected" if "rejected" in r.approval else "approved" if "approved" in r.approval else "waiting"
+
+    marks = [drawing.Mark(0, r.title, board.lane(cfg, ch), r.at, state(r)) for r in rows for ch in r.channels]
+    first, last = board.campaign_span(cfg)
+    if rows:
+        first, last = min(first, rows[0].at), max(last, rows[-1].at)
+    lo, hi = drawing.window("campaign", first.date(), cfg.tz, (start or first, end + timedelta(days=1) if end else last))
+    text = drawing.timeline_svg(board.bands(cfg), board.lanes(cfg, marks), marks, lo, hi, SystemClock().now(), cfg.tz,
+                                lang=cfg.language, title=cfg.name)
+    path.write_text(text, encoding="utf-8")
+    err.print(f"SVG: {path}", markup=False)
 
 
 @app.command()

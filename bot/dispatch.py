@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import html
 import io
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot import callbacks
-from campaign import answers, operations, review
+from campaign import answers, operations, review, signin
 from campaign.admin import AdminAction, Outcome, Verb
 from campaign.ask import MAX_PAGE, Ask, number
 from campaign.clock import Clock
@@ -45,6 +46,7 @@ class Services:
     config: Config
     clock: Clock
     engine: Engine
+    web_url: str = ""  # the web server's address once it listens (links when [web] public_url is unset)
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,17 @@ class Call:
 
 
 Handler = Callable[[Call], Awaitable[Reply]]
+
+
+async def _web(c: Call) -> Reply:
+    """A one-time dashboard sign-in link (the Telegram handler makes sure the chat is private)."""
+    sv, who = c.sv, c.who
+    base = sv.config.web.public_url or sv.web_url
+    if not base or who.actor.person is None:
+        raise Conflict(who.t("chat.web_off"))
+    key = signin.secret(sv.store, os.environ.get(signin.SECRET_ENV))
+    url = signin.issue_link(sv.store, sv.config, sv.clock, key, who.actor.person, base)
+    return Reply(who.t("chat.web_link", url=url))
 
 
 async def _report(c: Call) -> Reply:
@@ -283,7 +296,7 @@ HANDLERS: dict[str, Handler] = {
     "next": _next, "milestones": _milestones, "pending": _pending, "status": _status,
     "post": _post, "audit": _post, "approve": _decide, "reject": _decide, "override": _override,
     "pause": _pause, "resume": _pause, "sync": _sync, "retry": _deliveries, "skip": _deliveries,
-    "retract": _published, "correct": _published, "report": _report,
+    "retract": _published, "correct": _published, "report": _report, "web": _web,
 }
 if HANDLERS.keys() != COMMANDS.keys():  # the registry and the handlers name the same commands
     raise RuntimeError(f"commands without a handler or handlers without a command: {HANDLERS.keys() ^ COMMANDS.keys()}")

@@ -83,6 +83,9 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             await send(message, Reply(inline("chat.unknown_command_here")))
         return
     sv = _services(context)
+    if ask.command == "web" and message.chat.type != "private":  # a sign-in link is personal
+        await send(message, Reply(inline("chat.web_private")))
+        return
     await send(message, await dispatch.answer(sv, who(sv, user), ask))
 
 

@@ -82,6 +82,7 @@ REGISTRY: tuple[Command, ...] = (
     Command("retract", ("thuhoi",), _ADMIN, args="args.id"),
     Command("correct", ("dinhchinh",), _ADMIN, args="args.id"),
     Command("report", ("baocao",), _ADMIN, args="args.report"),
+    Command("web", ("trangweb",), _APPROVER),
 )
 COMMANDS: dict[str, Command] = {c.name: c for c in REGISTRY}
 

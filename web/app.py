@@ -1,6 +1,7 @@
 """The Starlette application: routes, and the store reads behind them (run off the event loop).
 
-Every page shows published content only, so nothing here needs a login. Feeds and LED data are
+Feeds, LED pages, /healthz and /public show published content only and need no login; the staff
+dashboard (``web/dashboard.py``) asks for a session started by a one-time link from the bot. Feeds and LED data are
 rendered once per channel version and kept, so a feed reader polling every minute or a screen
 checking every second costs one primary-key read when nothing changed.
 """
@@ -16,7 +17,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -29,12 +30,16 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from campaign import monitoring, pull
+from campaign.clock import Clock
 from campaign.config import ChannelConfig, Config
 from campaign.store.db import Store
 from campaign.store.models import PullItem
 from campaign.texts import pair
-from web import feeds
+from web import dashboard, feeds
 from web.metrics import StoreCollector
+
+if TYPE_CHECKING:
+    from jobs.engine import Engine
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -100,7 +105,9 @@ def static_version(name: str) -> str:
     return hashlib.sha256((HERE / "static" / name).read_bytes()).hexdigest()[:12]
 
 
-def build_app(store: Store, config: Config, runtime: Runtime | None = None) -> Starlette:
+def build_app(store: Store, config: Config, runtime: Runtime | None = None, *, engine: Engine | None = None,
+              clock: Clock | None = None) -> Starlette:
+    """``engine``: the running one (web approvals update the chat requests, Resend queues at once)."""
     runtime = runtime or Runtime()
 
     def base_of(request: Request) -> str:
@@ -264,7 +271,8 @@ def build_app(store: Store, config: Config, runtime: Runtime | None = None) -> S
         return FileResponse(path, headers={"Cache-Control": f"public, max-age={STATIC_MAX_AGE}"})
 
     app = Starlette(routes=[
-        Route("/", index),
+        *dashboard.Dashboard(store, config, engine, clock).routes(),  # "/" is the timeline; /public for everyone
+        Route("/channels", index),
         Route("/healthz", healthz),
         Route("/metrics", metrics),
         Route("/feeds/{target}.{fmt}", feed),

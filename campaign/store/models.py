@@ -192,3 +192,15 @@ class PullItem(SQLModel, table=True):
     retracted: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     published_at: datetime = _utc()
     updated_at: datetime = _utc()
+
+
+class WebSignin(SQLModel, table=True):
+    """A one-time sign-in link the bot handed out: used once (``used_at``), within its expiry."""
+
+    __tablename__ = "web_signins"
+
+    nonce: str = Field(primary_key=True, max_length=64)
+    person: str = Field(max_length=100)
+    created_at: datetime = _utc()
+    expires_at: datetime = _utc()
+    used_at: datetime | None = _utc(nullable=True)

@@ -22,6 +22,7 @@ from campaign.texts import (
     commands,
     config,
     content,
+    dashboard,
     kinds,
     pages,
     plan,
@@ -31,7 +32,7 @@ from campaign.texts import (
 )
 
 # One area module per part of the product; each holds a ``TEXTS`` table of key -> (vi, en).
-AREAS = (alerts, answers, chat, choices, cli, commands, config, content, kinds, pages, plan, reports, service, web)
+AREAS = (alerts, answers, chat, choices, cli, commands, config, content, dashboard, kinds, pages, plan, reports, service, web)
 
 TEXTS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:

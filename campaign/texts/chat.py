@@ -47,4 +47,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "admin.retried": ("🔁 Đã đưa lại vào hàng gửi: {ids}.", "🔁 Queued again: {ids}."),
     "admin.skipped": ("⏭ Đã bỏ qua: {ids}.", "⏭ Skipped: {ids}."),
     "admin.corrected": ("Đã sửa #{id}: {n} kênh", "Corrected #{id}: {n} channel(s)"),
+    "chat.web_off": ("Máy chủ web đang tắt ([web] listen).", "The web server is off ([web] listen)."),
+    "chat.web_link": ("🔑 Đăng nhập trang quản lý (dùng một lần, trong 10 phút):\n{url}",
+                      "🔑 Sign in to the dashboard (once, within 10 minutes):\n{url}"),
+    "chat.web_private": ("Gửi /web trong chat riêng với bot.", "Send /web in a private chat with the bot."),
 }

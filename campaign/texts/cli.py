@@ -25,6 +25,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cli.opt.webhook": ("Nhận cập nhật Telegram qua webhook URL thay vì long polling", "receive Telegram updates at this URL instead of long polling"),
     "cli.opt.listen": ("Địa chỉ:cổng cho webhook", "host:port the webhook server listens on"),
     "cli.opt.zalo_webhook": ("Nhận tin Zalo Bot qua webhook URL thay vì getUpdates", "receive Zalo Bot updates at this URL instead of polling"),
+    "cli.opt.svg": ("Ghi dòng thời gian ra tệp SVG (như trang web)", "Write the timeline to this SVG file (as the dashboard draws it)"),
     "cli.opt.web": ("Máy chủ web (feed, LED, /healthz, /metrics) ở địa chỉ:cổng này thay cho [web] listen",
                     "Serve the web server (feeds, LED, /healthz, /metrics) on this host:port instead of [web] listen"),
     "cli.opt.no_web": ("Không chạy máy chủ web", "Do not run the web server"),

@@ -1,0 +1,191 @@
+"""The campaign drawn as SVG: milestone bands over time, posts as marks on channel lanes.
+
+One function, ``timeline_svg``, turns domain data into SVG text with no web imports, so the
+dashboard (``/``) and ``loa plan --svg`` draw the same picture. The SVG carries its colours
+inline (it prints and works without CSS or JavaScript); a mark is a link when given one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from html import escape
+
+# state -> (colour, label vi, label en); the order is the legend's
+STATES: dict[str, tuple[str, str, str]] = {
+    "waiting": ("#e0a100", "chờ duyệt", "waiting for approval"),
+    "approved": ("#2f7dd1", "đã duyệt", "approved"),
+    "held": ("#8e44ad", "bị giữ", "held"),
+    "published": ("#2e9e44", "đã đăng", "published"),
+    "missed": ("#7f8c8d", "lỡ giờ", "missed"),
+    "failed": ("#d62c1a", "lỗi / chưa rõ", "failed / unknown"),
+    "rejected": ("#5d4037", "bị từ chối", "rejected"),
+    "retracted": ("#bdbdbd", "đã thu hồi", "retracted"),
+}
+PHASE_COLOURS = {"before": "#dbe9f7", "during": "#fde2c4", "after": "#dcefdc"}
+ZOOMS = ("campaign", "month", "week", "day")
+CLUSTER_PX = 5  # marks nearer than this on one lane (same state) are drawn as one, with their count
+
+
+@dataclass(frozen=True)
+class Band:
+    """A milestone: its label and extent (aware datetimes)."""
+
+    id: str
+    title: str
+    phase: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A post on one channel's lane."""
+
+    post_id: int
+    title: str
+    lane: str  # the channel's label
+    at: datetime
+    state: str  # a key of STATES
+    href: str | None = None
+
+
+def window(zoom: str, at: date, tz: tzinfo, whole: tuple[datetime, datetime]) -> tuple[datetime, datetime]:
+    """The span a zoom level shows around the day ``at`` (local); "campaign" shows ``whole``."""
+    if zoom == "day":
+        start = datetime.combine(at, time(0), tz)
+        return start, start + timedelta(days=1)
+    if zoom == "week":
+        monday = at - timedelta(days=at.weekday())
+        start = datetime.combine(monday, time(0), tz)
+        return start, start + timedelta(days=7)
+    if zoom == "month":
+        first = at.replace(day=1)
+        nxt = (first + timedelta(days=32)).replace(day=1)
+        return datetime.combine(first, time(0), tz), datetime.combine(nxt, time(0), tz)
+    start, end = whole
+    pad = max((end - start) / 40, timedelta(hours=1))
+    return start - pad, end + pad
+
+
+def _ticks(start: datetime, end: datetime, tz: tzinfo) -> list[tuple[datetime, str]]:
+    """Axis ticks at a step that leaves room for the labels: hours, days, weeks or months."""
+    span = end - start
+    out: list[tuple[datetime, str]] = []
+    if span <= timedelta(days=1, hours=1):
+        t = start.astimezone(tz).replace(minute=0, second=0, microsecond=0)
+        while t <= end:
+            if t >= start and t.hour % 2 == 0:
+                out.append((t, f"{t:%H}:00"))
+            t += timedelta(hours=1)
+        return out
+    step = 1 if span <= timedelta(days=16) else 7 if span <= timedelta(days=100) else 0
+    day = start.astimezone(tz).date()
+    while True:
+        t = datetime.combine(day, time(0), tz)
+        if t > end:
+            break
+        if t >= start:
+            if step == 1 or step == 7 and day.weekday() == 0:
+                out.append((t, f"{day:%d/%m}"))
+            elif step == 0 and day.day == 1:
+                out.append((t, f"{day:%m/%Y}"))
+        day += timedelta(days=1)
+    return out
+
+
+def _rows(bands: Sequence[Band]) -> list[int]:
+    """A row for each band so that overlapping bands do not cover each other (first fit)."""
+    ends: list[datetime] = []
+    rows: list[int] = []
+    for b in bands:
+        for i, e in enumerate(ends):
+            if e <= b.start:
+                ends[i] = b.end
+                rows.append(i)
+                break
+        else:
+            ends.append(b.end)
+            rows.append(len(ends) - 1)
+    return rows
+
+
+def timeline_svg(bands: Sequence[Band], lanes: Sequence[str], marks: Sequence[Mark], start: datetime, end: datetime,
+                 now: datetime | None, tz: tzinfo, *, lang: str = "vi", width: int = 1200,
+                 title: str = "") -> str:
+    """The timeline between ``start`` and ``end`` as a standalone SVG document (text)."""
+    label_w, band_h, lane_h, axis_h, legend_h = 185, 22, 30, 24, 28
+    inner = width - label_w - 10
+    shown = sorted((b for b in bands if b.end > start and b.start < end), key=lambda b: (b.start, b.end))
+    rows = _rows(shown)
+    n_rows = max(rows, default=-1) + 1
+    top = axis_h
+    lanes_top = top + n_rows * band_h + 10
+    height = lanes_top + max(len(lanes), 1) * lane_h + legend_h + 10
+    total = (end - start).total_seconds() or 1.0
+
+    def x(when: datetime) -> float:
+        return label_w + inner * min(max((when - start).total_seconds() / total, 0.0), 1.0)
+
+    e = escape
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" class="timeline" '
+           f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+           f'font-family="system-ui, sans-serif" font-size="12">',
+           f"<title>{e(title)}</title>" if title else "",
+           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>']
+    for t, text in _ticks(start, end, tz):
+        out.append(f'<line x1="{x(t):.1f}" y1="{axis_h - 4}" x2="{x(t):.1f}" y2="{height - legend_h}" stroke="#e5e5e5"/>'
+                   f'<text x="{x(t) + 2:.1f}" y="{axis_h - 8}" fill="#555">{e(text)}</text>')
+    for b, row in zip(shown, rows, strict=True):
+        x0, x1 = x(b.start), x(b.end)
+        y = top + row * band_h
+        fill = PHASE_COLOURS.get(b.phase, "#eeeeee")
+        out.append(f'<g class="band" data-milestone="{e(b.id)}"><title>{e(b.title)}</title>'
+                   f'<rect x="{x0:.1f}" y="{y + 1}" width="{max(x1 - x0, 2):.1f}" height="{band_h - 3}" rx="3" '
+                   f'fill="{fill}" stroke="#9aa7b4" stroke-width="0.6"/>'
+                   f'<svg x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 2):.1f}" height="{band_h}">'
+                   f'<text x="4" y="{band_h - 7}" fill="#223">{e(b.title)}</text></svg></g>')
+    out.append(f'<text x="6" y="{top + 14}" fill="#333" font-weight="bold">{"Mốc" if lang != "en" else "Milestones"}</text>')
+    for i, lane in enumerate(lanes):
+        y = lanes_top + i * lane_h
+        out.append(f'<rect x="0" y="{y}" width="{width}" height="{lane_h}" fill="{"#fafafa" if i % 2 else "#f2f4f7"}"/>'
+                   f'<text x="6" y="{y + lane_h / 2 + 4:.1f}" fill="#222"><title>{e(lane)}</title>'
+                   f'{e(lane if len(lane) <= 24 else lane[:23] + "…")}</text>')
+    lane_of = {lane: i for i, lane in enumerate(lanes)}
+    # marks closer than CLUSTER_PX on a lane, in the same state, become one mark with their count
+    # (a month of 10,000 posts stays a few hundred circles: small to send, quick to draw, readable)
+    groups: dict[tuple[int, int, str], list[Mark]] = {}
+    for m in sorted(marks, key=lambda m: (m.at, m.post_id)):
+        if m.lane in lane_of and start <= m.at < end:
+            groups.setdefault((lane_of[m.lane], int(x(m.at) // CLUSTER_PX), m.state), []).append(m)
+    for (row, _bucket, state), group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[1][0].at)):
+        m = group[0]
+        cx, cy = x(m.at), lanes_top + row * lane_h + lane_h / 2
+        colour, vi, en = STATES.get(state, STATES["waiting"])
+        label = en if lang == "en" else vi
+        if len(group) == 1:
+            tip = f"{f'#{m.post_id} ' if m.post_id else ''}{e(m.title)} — {m.at.astimezone(tz):%H:%M %d/%m/%Y} — {e(label)}"
+            dot = f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{colour}" stroke="#ffffff" stroke-width="1.5"><title>{tip}</title></circle>'
+        else:
+            last = group[-1].at.astimezone(tz)
+            tip = (f"{len(group)} {'posts' if lang == 'en' else 'bài'} — {m.at.astimezone(tz):%H:%M %d/%m} … "
+                   f"{last:%H:%M %d/%m/%Y} — {e(label)}")
+            dot = (f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="8" fill="{colour}" stroke="#ffffff" stroke-width="1.5">'
+                   f'<title>{tip}</title></circle><text x="{cx:.1f}" y="{cy + 3.5:.1f}" text-anchor="middle" '
+                   f'font-size="9" fill="#fff" pointer-events="none">{len(group) if len(group) < 100 else "99+"}</text>')
+        attrs = f'class="mark" data-post="{m.post_id}" data-state="{e(state)}" data-count="{len(group)}"'
+        out.append(f'<a href="{e(m.href)}" {attrs}>{dot}</a>' if m.href else f"<g {attrs}>{dot}</g>")
+    if now is not None and start <= now < end:
+        out.append(f'<line class="today" x1="{x(now):.1f}" y1="{axis_h - 4}" x2="{x(now):.1f}" y2="{height - legend_h}" '
+                   f'stroke="#d62c1a" stroke-width="1.5" stroke-dasharray="4 3"/>'
+                   f'<text x="{x(now) + 3:.1f}" y="{height - legend_h - 4}" fill="#d62c1a">'
+                   f'{"hôm nay" if lang != "en" else "now"}</text>')
+    lx, ly = 6.0, height - legend_h + 16
+    for colour, vi, en in STATES.values():
+        text = en if lang == "en" else vi
+        out.append(f'<circle cx="{lx + 5:.1f}" cy="{ly - 4}" r="5" fill="{colour}"/>'
+                   f'<text x="{lx + 14:.1f}" y="{ly}" fill="#333">{e(text)}</text>')
+        lx += 24 + 7 * len(text)
+    out.append("</svg>")
+    return "".join(out)
