@@ -108,182 +108,196 @@ def static_version(name: str) -> str:
 def build_app(store: Store, config: Config, runtime: Runtime | None = None, *, engine: Engine | None = None,
               clock: Clock | None = None) -> Starlette:
     """``engine``: the running one (web approvals update the chat requests, Resend queues at once)."""
-    runtime = runtime or Runtime()
+    site = _Site(store, config, runtime or Runtime())
+    app = Starlette(routes=[
+        *dashboard.Dashboard(store, config, engine, clock).routes(),  # "/" is the timeline; /public for everyone
+        Route("/channels", site.index),
+        Route("/healthz", site.healthz),
+        Route("/metrics", site.metrics),
+        Route("/feeds/{target}.{fmt}", site.feed),
+        Route("/led/{target}.json", site.led_json),  # before /led/{target}, which would match it too
+        Route("/led/{target}", site.led_page),
+        Route("/led/{target}/events", site.led_events),
+        Route("/media/{item:int}/{index:int}/{name}", site.media),
+        Mount("/static", CachedStatic(directory=HERE / "static"), name="static"),
+    ])
+    app.state.stopping = site.stopping
+    return app
 
-    def base_of(request: Request) -> str:
+
+class _Site:
+    """The public side: channel index, health, metrics, feeds, LED screens and their media.
+
+    Feeds and LED data are rendered once per channel version and kept (``_Cache``); the version is
+    read from the store at most once per ``FRESH_FOR`` (``_Fresh``), so polling costs little.
+    """
+
+    def __init__(self, store: Store, config: Config, runtime: Runtime) -> None:
+        self.store, self.config, self.runtime = store, config, runtime
+        self.cache, self.fresh = _Cache(), _Fresh()
+        self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
+        self.statics = {name: f"/static/{name}?v={static_version(name)}" for name in ("led.css", "led.js")}
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(StoreCollector(store, config))
+        self.stopping = asyncio.Event()
+
+    def base_of(self, request: Request) -> str:
         """Links and enclosures: [web] public_url, else the address the client used."""
-        return config.web.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+        return self.config.web.public_url.rstrip("/") or str(request.base_url).rstrip("/")
 
-    cache = _Cache()
-    fresh = _Fresh()
-
-    def version(kind: str, target: str) -> str:
+    def version(self, kind: str, target: str) -> str:
         """Called in a worker thread: the store at most once per ``FRESH_FOR``."""
-        value = fresh.get((kind, target))
+        value = self.fresh.get((kind, target))
         if value is None:
             writes = pull.local_writes()  # before the read: a write meanwhile leaves the copy stale, not wrong
-            value = pull.version(store, kind, target)
-            fresh.put((kind, target), value, writes)
+            value = pull.version(self.store, kind, target)
+            self.fresh.put((kind, target), value, writes)
         return str(value)
 
-    def cached(kind: str, target: str, fmt: str, base: str) -> tuple[str, bytes] | None:
+    def cached(self, kind: str, target: str, fmt: str, base: str) -> tuple[str, bytes] | None:
         """On the event loop, no store read: the body if the version is fresh and its rendering kept."""
-        value = fresh.get((kind, target))
-        body = cache.get((kind, target, fmt, base), value) if value is not None else None
+        value = self.fresh.get((kind, target))
+        body = self.cache.get((kind, target, fmt, base), value) if value is not None else None
         return (value, body) if body is not None else None
 
-    templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
-    statics = {name: f"/static/{name}?v={static_version(name)}" for name in ("led.css", "led.js")}
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(StoreCollector(store, config))
-    stopping = asyncio.Event()
+    def channel(self, kind: str, target: str) -> ChannelConfig | None:
+        return next((c for c in self.config.channels.values() if c.kind == kind and c.target == target), None)
 
-    def channel(kind: str, target: str) -> ChannelConfig | None:
-        return next((c for c in config.channels.values() if c.kind == kind and c.target == target), None)
-
-    def not_found() -> Response:
-        return JSONResponse({"error": " / ".join(pair("web.no_channel"))}, status_code=404)
-
-    async def index(request: Request) -> Response:
-        page = templates.get_template("index.html").render(
-            name=config.name, feeds=[c for c in config.channels.values() if c.kind == "feed"],
-            screens=[c for c in config.channels.values() if c.kind == "led"], css=statics["led.css"],
+    async def index(self, request: Request) -> Response:
+        channels = self.config.channels.values()
+        page = self.templates.get_template("index.html").render(
+            name=self.config.name, feeds=[c for c in channels if c.kind == "feed"],
+            screens=[c for c in channels if c.kind == "led"], css=self.statics["led.css"],
             words={k: " / ".join(pair(f"web.{k}")) for k in ("feeds", "screens")})
         return HTMLResponse(page)
 
-    async def healthz(request: Request) -> Response:
-        def check() -> dict[str, Any]:
-            try:
-                facts = monitoring.health_facts(store)
-            except Exception as exc:  # noqa: BLE001 - the answer is "unhealthy", with why
-                return {"store_reachable": False, "store_error": str(exc).splitlines()[0][:200]}
-            return {"store_reachable": True, "last_publish": facts.last_publish.isoformat() if facts.last_publish else None,
-                    "deliveries": {"pending": facts.pending, "unknown": facts.unknown}}
-
-        body = {"role": runtime.role(), "scheduler_running": runtime.scheduler_running(), **await run_in_threadpool(check)}
+    async def healthz(self, request: Request) -> Response:
+        body = {"role": self.runtime.role(), "scheduler_running": self.runtime.scheduler_running(),
+                **await run_in_threadpool(_store_health, self.store)}
         body["healthy"] = body["store_reachable"] and (body["scheduler_running"] or body["role"] == "standby")
         return JSONResponse(body, status_code=200 if body["healthy"] else 503, headers={"Cache-Control": "no-store"})
 
-    async def metrics(request: Request) -> Response:
-        body = await run_in_threadpool(generate_latest, registry)
+    async def metrics(self, request: Request) -> Response:
+        body = await run_in_threadpool(generate_latest, self.registry)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
-    async def feed(request: Request) -> Response:
-        target, fmt, base = request.path_params["target"], request.path_params["fmt"], base_of(request)
-        ch = channel("feed", target)
+    async def feed(self, request: Request) -> Response:
+        target, fmt, base = request.path_params["target"], request.path_params["fmt"], self.base_of(request)
+        ch = self.channel("feed", target)
         if ch is None or fmt not in feeds.FORMATS:
-            return not_found()
-
-        def load() -> tuple[str, bytes]:
-            ver = version("feed", target)
-            body = cache.get(("feed", target, fmt, base), ver)
-            if body is None:
-                body = feeds.render(fmt, config, ch, pull.latest(store, "feed", target, pull.FEED_ITEMS), base)
-                cache.put(("feed", target, fmt, base), ver, body)
-            return ver, body
-
-        hit = cached("feed", target, fmt, base)
-        ver, body = hit if hit is not None else await run_in_threadpool(load)
+            return _not_found()
+        hit = self.cached("feed", target, fmt, base)
+        ver, body = hit if hit is not None else await run_in_threadpool(self._feed_body, ch, fmt, base)
         headers = {"ETag": _etag(ver, fmt), "Cache-Control": "no-cache"}
         if _matches(request.headers.get("if-none-match"), headers["ETag"]):
             return Response(status_code=304, headers=headers)
         return Response(body, media_type=feeds.FORMATS[fmt], headers=headers)
 
-    def led_data(ch: ChannelConfig, base: str) -> tuple[str, bytes]:
-        """The screen's items as JSON, for this version of the channel (in a worker thread)."""
-        ver = version("led", ch.target)
-        body = cache.get(("led", ch.target, "json", base), ver)
+    def _feed_body(self, ch: ChannelConfig, fmt: str, base: str) -> tuple[str, bytes]:
+        """In a worker thread: the feed for this version of the channel, rendered once."""
+        ver = self.version("feed", ch.target)
+        body = self.cache.get(("feed", ch.target, fmt, base), ver)
         if body is None:
-            items = pull.latest(store, "led", ch.target, ch.recent)
-            body = json.dumps({"version": ver, "items": [_led_item(base, config.tz, i) for i in items]},
-                              ensure_ascii=False, separators=(",", ":")).encode()
-            cache.put(("led", ch.target, "json", base), ver, body)
+            body = feeds.render(fmt, self.config, ch, pull.latest(self.store, "feed", ch.target, pull.FEED_ITEMS), base)
+            self.cache.put(("feed", ch.target, fmt, base), ver, body)
         return ver, body
 
-    async def led_now(ch: ChannelConfig, base: str) -> tuple[str, bytes]:
-        hit = cached("led", ch.target, "json", base)
-        return hit if hit is not None else await run_in_threadpool(led_data, ch, base)
+    def led_data(self, ch: ChannelConfig, base: str) -> tuple[str, bytes]:
+        """The screen's items as JSON, for this version of the channel (in a worker thread)."""
+        ver = self.version("led", ch.target)
+        body = self.cache.get(("led", ch.target, "json", base), ver)
+        if body is None:
+            items = pull.latest(self.store, "led", ch.target, ch.recent)
+            body = json.dumps({"version": ver, "items": [_led_item(base, self.config.tz, i) for i in items]},
+                              ensure_ascii=False, separators=(",", ":")).encode()
+            self.cache.put(("led", ch.target, "json", base), ver, body)
+        return ver, body
 
-    async def led_page(request: Request) -> Response:
-        ch = channel("led", request.path_params["target"])
+    async def led_now(self, ch: ChannelConfig, base: str) -> tuple[str, bytes]:
+        hit = self.cached("led", ch.target, "json", base)
+        return hit if hit is not None else await run_in_threadpool(self.led_data, ch, base)
+
+    async def led_page(self, request: Request) -> Response:
+        ch = self.channel("led", request.path_params["target"])
         if ch is None:
-            return not_found()
-        _ver, data = await led_now(ch, base_of(request))
-        page = templates.get_template("led.html").render(
-            title=ch.label, name=config.name, lang=config.language, data=json.loads(data), data_json=data.decode(),
-            rotate=ch.rotate_seconds, target=ch.target, css=statics["led.css"], js=statics["led.js"],
-            offline=" / ".join(pair("web.offline")))
+            return _not_found()
+        _ver, data = await self.led_now(ch, self.base_of(request))
+        page = self.templates.get_template("led.html").render(
+            title=ch.label, name=self.config.name, lang=self.config.language, data=json.loads(data),
+            data_json=data.decode(), rotate=ch.rotate_seconds, target=ch.target, css=self.statics["led.css"],
+            js=self.statics["led.js"], offline=" / ".join(pair("web.offline")))
         return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
 
-    async def led_json(request: Request) -> Response:
-        ch = channel("led", request.path_params["target"])
+    async def led_json(self, request: Request) -> Response:
+        ch = self.channel("led", request.path_params["target"])
         if ch is None:
-            return not_found()
-        ver, data = await led_now(ch, base_of(request))
+            return _not_found()
+        ver, data = await self.led_now(ch, self.base_of(request))
         return Response(data, media_type="application/json", headers={"ETag": _etag(ver, "led"), "Cache-Control": "no-cache"})
 
-    async def led_events(request: Request) -> Response:
+    async def led_events(self, request: Request) -> Response:
         """Server-sent events: the items whenever the channel's version changes (checked every second)."""
-        ch = channel("led", request.path_params["target"])
+        ch = self.channel("led", request.path_params["target"])
         if ch is None:
-            return not_found()
-
-        async def stream() -> AsyncIterator[bytes]:
-            seen = None
-            quiet = 0.0
-            yield f"retry: {int(LED_CHECK_EVERY * 2000)}\n\n".encode()
-            while not stopping.is_set():
-                try:
-                    ver, data = await led_now(ch, base_of(request))
-                except Exception as exc:  # noqa: BLE001 - the store is down: the screen keeps what it shows
-                    log.warning("LED %s: cannot read the store: %s", ch.target, str(exc).splitlines()[0][:200])
-                    ver, data = seen or "", b""
-                if ver != seen and data:
-                    seen, quiet = ver, 0.0
-                    yield b"event: items\ndata: " + data + b"\n\n"
-                elif quiet >= LED_HEARTBEAT:
-                    quiet = 0.0
-                    yield b": still here\n\n"
-                if await request.is_disconnected():
-                    return
-                try:
-                    await asyncio.wait_for(stopping.wait(), LED_CHECK_EVERY)
-                except TimeoutError:
-                    quiet += LED_CHECK_EVERY
-
-        return StreamingResponse(stream(), media_type="text/event-stream",
+            return _not_found()
+        return StreamingResponse(self._led_stream(request, ch), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
-    async def media(request: Request) -> Response:
+    async def _led_stream(self, request: Request, ch: ChannelConfig) -> AsyncIterator[bytes]:
+        seen = None
+        quiet = 0.0
+        yield f"retry: {int(LED_CHECK_EVERY * 2000)}\n\n".encode()
+        while not self.stopping.is_set():
+            try:
+                ver, data = await self.led_now(ch, self.base_of(request))
+            except Exception as exc:  # noqa: BLE001 - the store is down: the screen keeps what it shows
+                log.warning("LED %s: cannot read the store: %s", ch.target, str(exc).splitlines()[0][:200])
+                ver, data = seen or "", b""
+            if ver != seen and data:
+                seen, quiet = ver, 0.0
+                yield b"event: items\ndata: " + data + b"\n\n"
+            elif quiet >= LED_HEARTBEAT:
+                quiet = 0.0
+                yield b": still here\n\n"
+            if await request.is_disconnected():
+                return
+            try:
+                await asyncio.wait_for(self.stopping.wait(), LED_CHECK_EVERY)
+            except TimeoutError:
+                quiet += LED_CHECK_EVERY
+
+    async def media(self, request: Request) -> Response:
         """A file of a published item (not any file of content/: unpublished posts stay private)."""
         item_id, index = request.path_params["item"], request.path_params["index"]
-
-        def find() -> PullItem | None:
-            with store.session() as s:
-                return s.get(PullItem, item_id)
-
-        item = await run_in_threadpool(find)
+        item = await run_in_threadpool(self._pull_item, item_id)
         if item is None or item.retracted or index >= len(item.media) or Path(item.media[index]).name != request.path_params["name"]:
-            return JSONResponse({"error": " / ".join(pair("web.no_file"))}, status_code=404)
-        path = (config.content_dir / item.media[index]).resolve()
-        if not path.is_relative_to(config.content_dir.resolve()) or not path.is_file():
-            return JSONResponse({"error": " / ".join(pair("web.no_file"))}, status_code=404)
+            return _no_file()
+        path = (self.config.content_dir / item.media[index]).resolve()
+        if not path.is_relative_to(self.config.content_dir.resolve()) or not path.is_file():
+            return _no_file()
         return FileResponse(path, headers={"Cache-Control": f"public, max-age={STATIC_MAX_AGE}"})
 
-    app = Starlette(routes=[
-        *dashboard.Dashboard(store, config, engine, clock).routes(),  # "/" is the timeline; /public for everyone
-        Route("/channels", index),
-        Route("/healthz", healthz),
-        Route("/metrics", metrics),
-        Route("/feeds/{target}.{fmt}", feed),
-        Route("/led/{target}.json", led_json),  # before /led/{target}, which would match it too
-        Route("/led/{target}", led_page),
-        Route("/led/{target}/events", led_events),
-        Route("/media/{item:int}/{index:int}/{name}", media),
-        Mount("/static", CachedStatic(directory=HERE / "static"), name="static"),
-    ])
-    app.state.stopping = stopping
-    return app
+    def _pull_item(self, item_id: int) -> PullItem | None:
+        with self.store.session() as s:
+            return s.get(PullItem, item_id)
+
+
+def _store_health(store: Store) -> dict[str, Any]:
+    """In a worker thread: is the store reachable, and what the last publish and the queues say."""
+    try:
+        facts = monitoring.health_facts(store)
+    except Exception as exc:  # noqa: BLE001 - the answer is "unhealthy", with why
+        return {"store_reachable": False, "store_error": str(exc).splitlines()[0][:200]}
+    return {"store_reachable": True, "last_publish": facts.last_publish.isoformat() if facts.last_publish else None,
+            "deliveries": {"pending": facts.pending, "unknown": facts.unknown}}
+
+
+def _not_found() -> Response:
+    return JSONResponse({"error": " / ".join(pair("web.no_channel"))}, status_code=404)
+
+
+def _no_file() -> Response:
+    return JSONResponse({"error": " / ".join(pair("web.no_file"))}, status_code=404)
 
 
 def _etag(version: str, fmt: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from bot import callbacks, telegram_bot
+from bot import telegram_bot
 from bot.dispatch import Services
 from bot.telegram_bot import build_application
 from campaign.clock import FakeClock
@@ -85,7 +85,7 @@ async def running_board(root: Path, store: Store, *, public_url: str = "", clock
         shutil.copytree(ROOT / "content", campaign.content, dirs_exist_ok=True)
         with virtual_time(clock):
             cfg = fast(campaign.config())
-            engine = Engine(store, cfg, telegram_adapters(cfg, tg), clock, request_encoder=callbacks.encode)
+            engine = Engine(store, cfg, telegram_adapters(cfg, tg), clock, approval_requests=True)
             await engine.start()
             server = WebServer(build_app(store, cfg, engine=engine), "127.0.0.1", 0)
             await server.start()
