@@ -20,6 +20,7 @@ from campaign.clock import Clock
 from campaign.config import Config, Person
 from campaign.deliveries import add_deliveries, alert, post_payload, text_payload
 from campaign.errors import Conflict, NotAllowed, NotFound
+from campaign.kinds import ChannelKind
 from campaign.payload import Action, Choice, Payload
 from campaign.render import render_markdown
 from campaign.states import UPCOMING, PostState, Vote
@@ -197,12 +198,13 @@ PREVIEW_CHARS = 600  # of the fanpage text in a request (the whole post is in th
 
 
 def kind_previews(config: Config, post: Post, lang: str | None = None) -> list[str]:
-    """How the post will look where the chat preview cannot show it: the fanpage's plain text, the portal's document."""
+    """How the post will look where the chat preview cannot show it: the fanpage's plain text, the portal's
+    document, the feed item, the LED screen."""
     lines: list[str] = []
     rendered = None
     for key in post.channels:
         channel = config.channels.get(key)
-        if channel is None or channel.kind not in ("facebook_page", "webhook"):
+        if channel is None or channel.kind not in _PREVIEWED:
             continue
         rendered = rendered or render_markdown(post.body, title=post.title)
         words: dict[str, Any] = {"channel": channel.label, "count": len(post.media), "title": post.title,
@@ -214,9 +216,20 @@ def kind_previews(config: Config, post: Post, lang: str | None = None) -> list[s
                          both("preview.facebook", **words, media=media or ("", "")))
             text = rendered.plain
             lines.append(text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…")
+        elif channel.kind == ChannelKind.LED:
+            lines.append(t("preview.led", lang, **words) if lang else both("preview.led", **words))
+            text = rendered.plain.removeprefix(post.title).strip()
+            lines.append(text if len(text) <= LED_PREVIEW_CHARS else text[: LED_PREVIEW_CHARS - 1] + "…")
         else:
-            lines.append(t("preview.webhook", lang, **words) if lang else both("preview.webhook", **words))
+            key = "preview.feed" if channel.kind == ChannelKind.FEED else "preview.webhook"
+            words["target"] = channel.target
+            lines.append(t(key, lang, **words) if lang else both(key, **words))
     return lines
+
+
+# Kinds whose look the chat cannot show, so the approval request describes it.
+_PREVIEWED = frozenset({ChannelKind.FACEBOOK_PAGE, ChannelKind.WEBHOOK, ChannelKind.FEED, ChannelKind.LED})
+LED_PREVIEW_CHARS = 160  # about what an office screen shows under the title at a glance
 
 
 def decision_text(config: Config, post: Post, state: ApprovalState, actor: Actor, decision: str, at: datetime,

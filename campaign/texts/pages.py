@@ -47,6 +47,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "preview.facebook": ("📘 Trên fanpage {channel} (văn bản thuần, liên kết giữ nguyên{media}):",
                          "📘 On the fanpage {channel} (plain text, links kept{media}):"),
     "preview.facebook.media": (", {count} ảnh", ", {count} photo(s)"),
+    "preview.feed": ("📰 Trong nguồn tin {channel} (/feeds/{target}.atom, .rss, .json): «{title}», {chars} ký tự, "
+                     "{count} tệp media",
+                     "📰 In the feed {channel} (/feeds/{target}.atom, .rss, .json): “{title}”, {chars} characters, "
+                     "{count} media file(s)"),
+    "preview.led": ("🖥 Trên màn hình LED {channel}: tiêu đề «{title}» chữ lớn, rồi phần đầu nội dung:",
+                    "🖥 On the LED screen {channel}: the title “{title}” in large type, then the start of the text:"),
     "preview.webhook": ("🌐 Gửi tới cổng {channel}: tiêu đề «{title}», {chars} ký tự, {count} tệp media, mốc {milestone}",
                         "🌐 Sent to the portal {channel}: title “{title}”, {chars} characters, {count} media file(s), "
                         "milestone {milestone}"),

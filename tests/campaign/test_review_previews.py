@@ -38,3 +38,16 @@ def test_no_preview_for_chat_channels(campaign: Campaign) -> None:
     cfg = load_config(campaign.config_path, env={})
     p = post(["tg"])
     assert "fanpage" not in request_text(cfg, p, approval_state(p, []))
+
+
+def test_feed_and_led_previews_say_where_and_how(campaign: Campaign) -> None:
+    campaign.config_path.write_text(GOOD + '\n[channels.tin_so]\nkind = "feed"\nlabel = "Tin Sở"\n'
+                                    '\n[channels.man_hinh]\nkind = "led"\nlabel = "Màn hình sảnh"\n', encoding="utf-8")
+    cfg = load_config(campaign.config_path, env={})
+    p = post(["tin_so", "man_hinh"], media=1)
+    text = request_text(cfg, p, approval_state(p, []))
+    assert "📰 In the feed Tin Sở (/feeds/tin-so.atom, .rss, .json): “Khai mạc Đại hội”" in text
+    assert "📰 Trong nguồn tin Tin Sở" in text and "1 media file(s)" in text
+    assert "🖥 On the LED screen Màn hình sảnh: the title “Khai mạc Đại hội” in large type" in text
+    # the start of the text as the screen shows it: plain, links written out, without the title again
+    assert "\nChào mừng Đại hội. Xem trực tiếp (https://dangcongsan.vn/truc-tiep)." in text
