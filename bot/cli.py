@@ -39,9 +39,9 @@ from campaign.content import scan_content
 from campaign.deliveries import raise_alert
 from campaign.errors import ChannelSetupError, InputError, LoaError, Problem, printable
 from campaign.plan import PlanRow, build_plan, plan_warnings
-from campaign.queries import stored_states
+from campaign.queries import deliveries_by_kind, stored_states
 from campaign.store.db import Store
-from campaign.store.repo import delivery_counts, delivery_counts_by_channel
+from campaign.store.repo import delivery_counts
 from campaign.sync import sync as run_sync
 from campaign.texts import TEXTS, both, pair, t
 from campaign.timeexpr import parse_duration
@@ -427,16 +427,11 @@ def status(config: ConfigOpt = None, content: ContentOpt = None) -> None:
     cfg = load(config, content)
     for line in runners_text(cfg.database_url):
         out.print(line, markup=False)
-    with open_store(cfg).session() as s:
+    store = open_store(cfg)
+    with store.session() as s:
         counts = delivery_counts(s)
-        by_channel = delivery_counts_by_channel(s)
     out.print(f"{h('cli.deliveries')}: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "0"), markup=False)
-    by_kind: dict[str, dict[str, int]] = {}
-    for key, states in by_channel.items():
-        kind = cfg.channels[key].kind if key in cfg.channels else "?"
-        for state, n in states.items():
-            by_kind.setdefault(kind, {})[state] = by_kind.get(kind, {}).get(state, 0) + n
-    for kind, states in sorted(by_kind.items()):
+    for kind, states in deliveries_by_kind(store, cfg).items():
         out.print(f"  {kind}: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())), markup=False)
     if counts.get("unknown") or counts.get("failed"):
         out.print(h("cli.need_admin"), markup=False)

@@ -11,6 +11,7 @@ from campaign.approvals import approval_state, state_label
 from campaign.commands import COMMANDS, Role
 from campaign.config import Config, Person
 from campaign.errors import Conflict
+from campaign.queries import deliveries_by_kind
 from campaign.render import render_markdown
 from campaign.review import find_post
 from campaign.states import ATTENTION, UPCOMING, VISIBLE, PostState
@@ -134,6 +135,8 @@ def status(store: Store, config: Config, lang: str) -> Answer:
         held = repo.posts_between(s, None, None, statuses=[PostState.HELD])
         attention = repo.deliveries_by_status(s, list(ATTENTION))
     lines = [" · ".join(f"{_state_name(k, lang)}: {n}" for k, n in sorted(counts.items())) or tr("none", lang)]
+    lines += [f"  {kind}: " + ", ".join(f"{_state_name(k, lang)} {n}" for k, n in sorted(states.items()))
+              for kind, states in deliveries_by_kind(store, config).items()]
     lines.append(tr("held_count", lang, n=len(held)))
     lines += [f"⏸ #{p.id} {p.title}" for p in held]
     lines += [f"{'❌' if d.status == 'failed' else '❓'} /retry {d.id} · /skip {d.id} — {d.ref} → {d.channel}: {d.last_error or ''}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from campaign.approvals import approval_state
+from campaign.config import Config
 from campaign.plan import StoredState
 from campaign.store import repo
 from campaign.store.db import Store
@@ -19,3 +20,16 @@ def stored_states(store: Store) -> dict[str, StoredState]:
         out[key] = StoredState(state.label(), p.status, state.approved, number=p.id, approvers=state.approvers,
                                required=state.required, rejected=bool(state.rejected_by))
     return out
+
+
+def deliveries_by_kind(store: Store, config: Config) -> dict[str, dict[str, int]]:
+    """Channel kind -> delivery state -> count (``loa status`` and the chat's /status): a fanpage, a feed
+    or an LED screen in trouble shows as such. A channel no longer in config.toml counts under "?"."""
+    with store.session() as s:
+        by_channel = repo.delivery_counts_by_channel(s)
+    out: dict[str, dict[str, int]] = {}
+    for key, states in by_channel.items():
+        kind = config.channels[key].kind if key in config.channels else "?"
+        for state, n in states.items():
+            out.setdefault(kind, {})[state] = out.get(kind, {}).get(state, 0) + n
+    return dict(sorted(out.items()))

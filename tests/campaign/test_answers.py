@@ -40,3 +40,18 @@ def test_pending_pages_and_states(store: Store, campaign: Campaign, clock: FakeC
             s.add(post)
         s.commit()
     assert answers.pending(store, cfg, clock.now(), "en").lines == ["Nothing awaits approval. 🎉"]
+
+
+def test_status_counts_deliveries_per_channel_kind(store: Store, campaign: Campaign, clock: FakeClock) -> None:
+    from campaign.deliveries import add_deliveries, text_payload
+
+    cfg = campaign.config()
+    with store.session() as s:
+        add_deliveries(s, "post:a", ["tg", "nhom", "zalo"], text_payload("a"), clock.now())
+        [failed] = add_deliveries(s, "post:b", ["zalo"], text_payload("b"), clock.now())
+        failed.status = "failed"
+        s.add(failed)
+        s.commit()
+    lines = answers.status(store, cfg, "en").lines
+    assert "  telegram: pending 2" in lines
+    assert any(line.startswith("  zalo_oa_group: ") and "failed 1" in line and "pending 1" in line for line in lines)
