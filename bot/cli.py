@@ -40,6 +40,7 @@ from campaign.deliveries import raise_alert
 from campaign.errors import ChannelSetupError, InputError, LoaError, Problem, printable
 from campaign.plan import PlanRow, build_plan, plan_warnings
 from campaign.queries import deliveries_by_kind, stored_states
+from campaign.states import DeliveryState, PostState
 from campaign.store.db import Store
 from campaign.store.repo import delivery_counts
 from campaign.sync import sync as run_sync
@@ -402,9 +403,9 @@ def _write_svg(path: Path, cfg: Config, rows: list[PlanRow], start: datetime | N
     from campaign import board, drawing
 
     def state(r: PlanRow) -> str:
-        if r.status in ("published", "missed", "held"):
+        if r.status in (PostState.PUBLISHED, PostState.MISSED, PostState.HELD):
             return r.status
-        if r.status in ("retracted", "withdrawn"):
+        if r.status in (PostState.RETRACTED, PostState.WITHDRAWN):
             return "retracted"
         return "rejected" if "rejected" in r.approval else "approved" if "approved" in r.approval else "waiting"
 
@@ -433,7 +434,7 @@ def status(config: ConfigOpt = None, content: ContentOpt = None) -> None:
     out.print(f"{h('cli.deliveries')}: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "0"), markup=False)
     for kind, states in deliveries_by_kind(store, cfg).items():
         out.print(f"  {kind}: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())), markup=False)
-    if counts.get("unknown") or counts.get("failed"):
+    if counts.get(DeliveryState.UNKNOWN) or counts.get(DeliveryState.FAILED):
         out.print(h("cli.need_admin"), markup=False)
 
 

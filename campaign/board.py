@@ -23,26 +23,27 @@ from campaign.render import (
     ZALO_TEXT_LIMIT,
     render_markdown,
 )
+from campaign.states import ATTENTION, PostState
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Approval, AuditEvent, Delivery, Post
 
-BAD_DELIVERY = ("failed", "unknown")
+BAD_DELIVERY = ATTENTION
 
 
 def post_state(post: Post | Row, bad_delivery: bool = False) -> str:
     """One word for a post's colour: published, failed, held, approved, waiting…"""
-    if post.status in ("retracted", "withdrawn"):
+    if post.status in (PostState.RETRACTED, PostState.WITHDRAWN):
         return "retracted"
     if bad_delivery:
         return "failed"
-    if post.status == "published" and not (post.published_hash is not None and post.published_hash != post.content_hash):
+    if post.status == PostState.PUBLISHED and not (post.published_hash is not None and post.published_hash != post.content_hash):
         return "published"
-    if post.status == "missed":
+    if post.status == PostState.MISSED:
         return "missed"
     if post.rejected:
         return "rejected"
-    if post.status == "held":
+    if post.status == PostState.HELD:
         return "held"
     return "approved" if post.approved_by >= post.approvals_required else "waiting"
 
@@ -169,7 +170,7 @@ def post_page(store: Store, config: Config, ref: int) -> PostPage:
         live = [a for a in approvals if a.voided_at is None]
         deliveries = list(s.exec(select(Delivery).where(Delivery.post_id == post.id).order_by(col(Delivery.id))).all())
         audit = list(repo.audit_events(s, post_id=post.id))
-        hold = hold_reason(s, config, post) if post.status == "held" else None
+        hold = hold_reason(s, config, post) if post.status == PostState.HELD else None
     bad = any(d.status in BAD_DELIVERY and d.ref.startswith("post:") for d in deliveries)
     m = config.milestone(post.milestone) if post.milestone else None
     return PostPage(post, post_state(post, bad), approval_state(post, live), approvals, previews(config, post),
@@ -216,7 +217,7 @@ def operations(store: Store, config: Config, limit: int = 200) -> Operations:
         bad_rows = list(repo.deliveries_by_status(s, list(BAD_DELIVERY)))[:limit]
         titles = {p.id: p.title for p in s.exec(select(Post).where(
             col(Post.id).in_([d.post_id for d in bad_rows if d.post_id is not None]))).all()}
-        held_posts = list(s.exec(select(Post).where(Post.status == "held").order_by(col(Post.scheduled_at)).limit(limit)).all())
+        held_posts = list(s.exec(select(Post).where(Post.status == PostState.HELD).order_by(col(Post.scheduled_at)).limit(limit)).all())
         held = [(p, hold_reason(s, config, p)) for p in held_posts]
         problems = [f"{p.source_error}" for p in s.exec(select(Post).where(
             col(Post.source_error).is_not(None), Post.source_error != "deleted").order_by(col(Post.key)).limit(limit)).all()]

@@ -15,12 +15,13 @@ from datetime import datetime, time, timedelta
 from icalendar import Alarm, Calendar, Event
 
 from campaign.config import Config, Milestone, Person
+from campaign.states import UPCOMING, VISIBLE, PostState
 from campaign.texts import t
 
 POST_LENGTH = timedelta(minutes=15)  # a post is an instant; calendar apps show a short block
 ALARM_BEFORE = timedelta(hours=1)
-PUBLIC_STATUSES = ("scheduled", "held", "published")  # approved posts still to go out, and those that went
-OPEN_STATUSES = ("new", "scheduled", "held")  # still waiting for approvals
+PUBLIC_STATUSES = VISIBLE  # approved posts still to go out, and those that went
+OPEN_STATUSES = (PostState.NEW, *UPCOMING)  # still waiting for approvals
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def public_calendar(config: Config, posts: Sequence[CalendarPost], stamp: dateti
         cal.add_component(_milestone_event(config, m, stamp))
     titles = {m.id: m.title for m in config.milestones}
     for p in sorted(posts, key=lambda p: (p.at, p.key)):
-        if p.status not in PUBLIC_STATUSES or not (p.approved or p.status == "published"):
+        if p.status not in PUBLIC_STATUSES or not (p.approved or p.status == PostState.PUBLISHED):
             continue
         ev = Event()
         ev.add("uid", uid(config, "post", p.key))

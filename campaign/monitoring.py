@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import func, text
 from sqlmodel import col, select
 
+from campaign.states import UPCOMING, DeliveryState
 from campaign.store.db import Store
 from campaign.store.models import Delivery, Post
 
-AWAITING = ("scheduled", "held")  # post states in which approvals still matter
+AWAITING = UPCOMING  # post states in which approvals still matter
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ def health_facts(store: Store) -> HealthFacts:
 
     last = select(func.max(Delivery.sent_at)).scalar_subquery()
     with store.session() as s:
-        pending, unknown, last_publish = s.exec(select(count("pending"), count("unknown"), last)).one()
+        pending, unknown, last_publish = s.exec(select(count(DeliveryState.PENDING), count(DeliveryState.UNKNOWN), last)).one()
     if isinstance(last_publish, str):  # SQLite hands a subquery's datetime back as text
         last_publish = datetime.fromisoformat(last_publish)
     if last_publish is not None and last_publish.tzinfo is None:

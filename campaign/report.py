@@ -16,6 +16,7 @@ from typing import Any
 
 from campaign.config import Config
 from campaign.publishing import LATE_NOTE_AFTER
+from campaign.states import DeliveryState, PostState
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.repo import ReportApproval, ReportDelivery, ReportEvent, ReportPost
@@ -152,9 +153,9 @@ def build_report(store: Store, config: Config, start: datetime | None, end: date
         approved = published is not None or turnaround is not None or (
             not post.rejected and post.approved_by >= post.approvals_required)
         failed = tuple(sorted({d.channel for d in by_post_deliveries.get(pid, [])
-                               if d.status == "failed" and d.ref.startswith("post:")}))
+                               if d.status == DeliveryState.FAILED and d.ref.startswith("post:")}))
         corrected = "corrected" in actions
-        retracted = "retracted" in actions or post.status == "retracted"
+        retracted = "retracted" in actions or post.status == PostState.RETRACTED
         milestone = milestones.get(post.milestone or "")
         phase = milestone.phase if milestone else None
         author = post.author or "—"
@@ -181,11 +182,11 @@ def build_report(store: Store, config: Config, start: datetime | None, end: date
 
 def _outcome(status: str, published: bool, late: timedelta | None) -> str:
     """What became of a post: withdrawn, retracted, on time, late, missed, held, or still planned."""
-    if status in ("withdrawn", "retracted"):
-        return status
+    if status in (PostState.WITHDRAWN, PostState.RETRACTED):
+        return str(status)
     if published:
         return "late" if late is not None and late > LATE_NOTE_AFTER else "on_time"
-    return status if status in ("missed", "held") else "planned"
+    return str(status) if status in (PostState.MISSED, PostState.HELD) else "planned"
 
 
 def _incident_text(detail: dict[str, Any]) -> str:
