@@ -32,14 +32,12 @@ from typing import Any
 
 import requests
 from aiolimiter import AsyncLimiter
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from campaign.errors import ChannelError
 from campaign.kinds import SPECS, ChannelKind, MediaKind
 from campaign.texts import pair
 from channels.base import OutMessage, Sent
-from channels.faults import requests_ambiguous, timed_out
+from channels.faults import requests_ambiguous, retry_connects, timed_out
 from channels.limits import ChatLimits
 
 log = logging.getLogger(__name__)
@@ -175,12 +173,7 @@ class GraphClient:
                  connect_retries: int = 2, session: requests.Session | None = None) -> None:
         self.base = f"{api_base.rstrip('/')}/{version}"
         self.timeout = (connect_timeout, read_timeout)
-        self.session = session or requests.Session()
-        retry = Retry(total=connect_retries, connect=connect_retries, read=0, status=0, other=0, redirect=0,
-                      allowed_methods=None, backoff_factor=0.2, raise_on_status=False)
-        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.session = retry_connects(session, connect_retries)
 
     def call(self, method: str, path: str, token: str, *, what: str, visible: bool = False, token_env: str = "",
              data: Mapping[str, Any] | None = None, params: Mapping[str, str] | None = None,

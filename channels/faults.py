@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import httpx
 import requests
+from requests.adapters import HTTPAdapter
 from urllib3.exceptions import (
     ConnectTimeoutError,
     NameResolutionError,
@@ -20,6 +21,7 @@ from urllib3.exceptions import (
     ProtocolError,
     ReadTimeoutError,
 )
+from urllib3.util.retry import Retry
 
 _HTTPX_BEFORE = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol, httpx.InvalidURL)
 _URLLIB3_BEFORE = (ConnectTimeoutError, NewConnectionError, NameResolutionError)
@@ -76,3 +78,15 @@ def timed_out(exc: requests.RequestException) -> bool:
         return True
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, (ReadTimeoutError, TimeoutError))
+
+
+def retry_connects(session: requests.Session | None, retries: int, *, pool: int = 8) -> requests.Session:
+    """A session that retries only failed connections: the request never reached the platform, so a retry
+    cannot duplicate a post. Anything after the request was written is the caller's to classify."""
+    session = session or requests.Session()
+    retry = Retry(total=retries, connect=retries, read=0, status=0, other=0, redirect=0, allowed_methods=None,
+                  backoff_factor=0.2, raise_on_status=False)
+    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=pool)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

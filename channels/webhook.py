@@ -21,15 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from campaign.errors import ChannelError
 from campaign.kinds import ChannelKind
 from campaign.render import render_markdown
 from campaign.texts import pair
 from channels.base import OutMessage, Sent
-from channels.faults import requests_ambiguous, timed_out
+from channels.faults import requests_ambiguous, retry_connects, timed_out
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +79,7 @@ class WebhookChannel:
         self._secret = secret.encode()
         self.channel, self.content_dir, self.media_url = channel, content_dir, media_url
         self.timeout = (connect_timeout, timeout)
-        self.session = session or requests.Session()
-        retry = Retry(total=2, connect=2, read=0, status=0, other=0, redirect=0, allowed_methods=None,
-                      backoff_factor=0.2, raise_on_status=False)
-        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=4)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.session = retry_connects(session, 2, pool=4)
 
     def __repr__(self) -> str:
         return f"WebhookChannel({self.channel})"  # never the secret

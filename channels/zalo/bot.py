@@ -16,13 +16,11 @@ from typing import Any
 
 import requests
 from aiolimiter import AsyncLimiter
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from campaign.errors import ChannelError, ChannelSetupError
 from campaign.kinds import SPECS, ZALO_IMAGE_SUFFIXES, ChannelKind
 from channels.base import OutMessage, Sent
-from channels.faults import requests_ambiguous, timed_out
+from channels.faults import requests_ambiguous, retry_connects, timed_out
 from channels.limits import ChatLimits
 from channels.zalo.http import MediaUrl
 
@@ -50,12 +48,7 @@ class ZaloBotClient:
                  connect_retries: int = 2, session: requests.Session | None = None) -> None:
         self._url = f"{api_base.rstrip('/')}/bot{token}/"
         self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
-        self.session = session or requests.Session()
-        retry = Retry(total=connect_retries, connect=connect_retries, read=0, status=0, other=0, redirect=0,
-                      allowed_methods=None, backoff_factor=0.2, raise_on_status=False)
-        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.session = retry_connects(session, connect_retries)
 
     def __repr__(self) -> str:
         return "ZaloBotClient(<token hidden>)"

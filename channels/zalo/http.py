@@ -14,12 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from campaign.errors import ChannelError
 from campaign.kinds import ZALO_IMAGE_SUFFIXES
-from channels.faults import requests_ambiguous, timed_out
+from channels.faults import requests_ambiguous, retry_connects, timed_out
 
 TOKEN_PATH = "/v4/oa/access_token"
 UPLOAD_IMAGE = "/v2.0/oa/upload/image"
@@ -81,13 +79,7 @@ class ZaloOAClient:
                  connect_retries: int = 2, session: requests.Session | None = None) -> None:
         self.api_base, self.oauth_base = api_base.rstrip("/"), oauth_base.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
-        self.session = session or requests.Session()
-        # Connection failures only: the request never reached Zalo, so retrying cannot duplicate.
-        retry = Retry(total=connect_retries, connect=connect_retries, read=0, status=0, other=0, redirect=0,
-                      allowed_methods=None, backoff_factor=0.2, raise_on_status=False)
-        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.session = retry_connects(session, connect_retries)
 
     def call(self, path: str, access_token: str, *, json: Any = None, upload: Path | None = None) -> dict[str, Any]:
         headers = {"access_token": access_token}
