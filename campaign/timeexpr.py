@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from campaign.errors import TimeExpressionError
+from campaign.texts import inline
 
 POST_TIME_FORMS = (
     '"2021-01-26 08:00" (giờ địa phương tuyệt đối / absolute local time)',
@@ -73,7 +74,7 @@ def check_instant(when: datetime, what: object) -> datetime:
 def parse_clock(text: str) -> time:
     m = _CLOCK.fullmatch(text.strip())
     if not m:
-        raise TimeExpressionError(f"'{text}' không phải giờ HH:MM / is not a HH:MM time")
+        raise TimeExpressionError(f"'{text}' {inline('time.not_clock')}")
     return time(int(m.group(1)), int(m.group(2)))
 
 
@@ -132,7 +133,7 @@ def parse_point(value: object, anchors: dict[str, date], tz: tzinfo) -> tuple[da
     """A milestone start/end: a date (whole day) or a local date-time, possibly anchor-relative."""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            raise TimeExpressionError("dùng giờ địa phương, không kèm múi giờ / use local time without an offset")
+            raise TimeExpressionError(inline("time.no_offset"))
         return check_day(value.date(), value), value.replace(tzinfo=tz)
     if isinstance(value, date):
         return check_day(value, value), None
@@ -149,13 +150,13 @@ def parse_point(value: object, anchors: dict[str, date], tz: tzinfo) -> tuple[da
     name, rest = m.group(1), m.group(2)
     if name not in anchors:
         known = ", ".join(sorted(anchors)) or "(none)"
-        raise TimeExpressionError(f"mốc neo '{name}' chưa khai báo trong [anchors] / unknown anchor '{name}' (known: {known})")
+        raise TimeExpressionError(inline("time.unknown_anchor", name=name, known=known))
     base = anchors[name]
     if not rest:
         return base, None
     off = parse_offset(rest, what="date")
     if off.delta % timedelta(days=1):
-        raise TimeExpressionError(f"'{s}': độ lệch của mốc neo phải là số ngày / anchor shifts are whole days")
+        raise TimeExpressionError(f"'{s}': {inline('time.anchor_days')}")
     day = check_day(base + timedelta(days=off.delta.days), s)
     return (day, datetime.combine(day, off.clock, tzinfo=tz)) if off.clock else (day, None)
 
@@ -166,7 +167,7 @@ def make_span(start: tuple[date, datetime | None], end: tuple[date, datetime | N
     start_at = start_at or datetime.combine(first_day, time(0), tzinfo=tz)
     end_at = end_at or datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=tz)
     if end_at <= start_at:
-        raise TimeExpressionError("'end' phải sau 'start' / 'end' must be after 'start'")
+        raise TimeExpressionError(inline("time.end_before_start"))
     return Span(first_day, last_day, start_at, end_at)
 
 
@@ -184,8 +185,7 @@ def _resolve_post_time(text: object, span: Span | None, tz: tzinfo) -> datetime:
         return datetime.combine(_parse_date(m.group(1), s), parse_clock(m.group(2)), tzinfo=tz)
     if span is None:
         raise TimeExpressionError(
-            f"'{s}' cần một mốc (milestone) hoặc giờ tuyệt đối \"YYYY-MM-DD HH:MM\" / "
-            f"'{s}' needs a milestone or an absolute \"YYYY-MM-DD HH:MM\""
+            inline("time.needs_milestone", s=s)
         )
     if _CLOCK.fullmatch(s):
         return datetime.combine(span.first_day, parse_clock(s), tzinfo=tz)
@@ -194,7 +194,7 @@ def _resolve_post_time(text: object, span: Span | None, tz: tzinfo) -> datetime:
         n = int(m.group(1))
         days = (span.last_day - span.first_day).days + 1
         if not 1 <= n <= days:
-            raise TimeExpressionError(f"'{s}': mốc chỉ có {days} ngày / the milestone has {days} day(s)")
+            raise TimeExpressionError(f"'{s}': {inline('time.milestone_days', days=days)}")
         return datetime.combine(span.first_day + timedelta(days=n - 1), parse_clock(m.group(2)), tzinfo=tz)
     m = re.fullmatch(r"(start|end)\b\s*(.*)", s, flags=re.IGNORECASE)
     if m:
@@ -204,7 +204,7 @@ def _resolve_post_time(text: object, span: Span | None, tz: tzinfo) -> datetime:
             return off.apply(span.first_day, span.start, tz)
         return off.apply(span.last_day, span.end, tz)
     raise TimeExpressionError(
-        f"thời gian '{s}' không hợp lệ / invalid time '{s}'. Cho phép / allowed: " + "; ".join(POST_TIME_FORMS)
+        f"{inline('time.bad_time', s=s)}. {inline('time.allowed')}: " + "; ".join(POST_TIME_FORMS)
     )
 
 
@@ -212,9 +212,9 @@ def _parse_date(text: str, whole: str) -> date:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise TimeExpressionError(f"ngày không hợp lệ '{whole}' / invalid date '{whole}'") from None
+        raise TimeExpressionError(inline("time.bad_date", s=whole)) from None
     return check_day(day, whole)
 
 
 def _date_forms_message(s: str) -> str:
-    return f"ngày '{s}' không hợp lệ / invalid date '{s}'. Cho phép / allowed: " + "; ".join(DATE_FORMS)
+    return f"{inline('time.bad_date_form', s=s)}. {inline('time.allowed')}: " + "; ".join(DATE_FORMS)

@@ -23,6 +23,7 @@ from campaign.texts import (
     config,
     content,
     dashboard,
+    domain,
     kinds,
     pages,
     plan,
@@ -32,7 +33,7 @@ from campaign.texts import (
 )
 
 # One area module per part of the product; each holds a ``TEXTS`` table of key -> (vi, en).
-AREAS = (alerts, answers, chat, choices, cli, commands, config, content, dashboard, kinds, pages, plan, reports, service, web)
+AREAS = (alerts, answers, chat, choices, cli, commands, config, content, dashboard, domain, kinds, pages, plan, reports, service, web)
 
 TEXTS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:
