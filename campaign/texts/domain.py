@@ -50,6 +50,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "time.bad_date": ("ngày không hợp lệ '{s}'", "invalid date '{s}'"),
     "time.bad_date_form": ("ngày '{s}' không hợp lệ", "invalid date '{s}'"),
     "time.allowed": ("Cho phép", "allowed"),
+    # config defaults
+    "config.retraction_notice": ("Tin này đã được thu hồi.", "This post has been withdrawn."),
     # sync / content scan
     "content.no_folder": ("thư mục nội dung không tồn tại", "content folder does not exist"),
     "content.cannot_read": ("không đọc được", "cannot read"),
