@@ -155,8 +155,7 @@ def correct_targets(store: Store, clock: Clock, actor: Actor, ref: str) -> tuple
             raise Conflict(inline("operations.no_change", id=post.id))
         state = approval_state(post, repo.live_approvals(s, post.id or 0))
         if not state.approved:
-            raise Conflict(f"nội dung mới của bài #{post.id} chưa được duyệt ({state.label()}) / "
-                           f"the new content of post #{post.id} is not approved yet")
+            raise Conflict(inline("operations.not_approved", id=post.id, state=state.label()))
         return post.id or 0, post_payload(post), _sent_targets(s, post.key)
 
 

@@ -44,14 +44,13 @@ def parse_duration(text: str) -> timedelta:
     s = text.strip().replace(" ", "")
     if not _DURATION_FULL.fullmatch(s):
         raise TimeExpressionError(
-            f"'{text}' không phải khoảng thời gian; dùng ví dụ 30m, 2h, 1d, 1d12h / "
-            f"'{text}' is not a duration; use e.g. 30m, 2h, 1d, 1d12h"
+            inline("time.not_duration", text=text)
         )
     # digits are counted before int() so that a thousand-digit number is refused, not converted
     seconds = sum(int(n) * _UNIT_SECONDS[u] if len(n) <= 12 else 10**13 for n, u in _DURATION.findall(s))
     if seconds > MAX_DURATION.total_seconds():
         raise TimeExpressionError(
-            f"'{text}' dài quá {MAX_DURATION.days} ngày / '{text}' is longer than {MAX_DURATION.days} days"
+            inline("time.too_long", text=text, days=MAX_DURATION.days)
         )
     return timedelta(seconds=seconds)
 
@@ -60,8 +59,7 @@ def check_day(day: date, what: object) -> date:
     """Refuse a day outside EARLIEST..LATEST (a typo such as 0001 or 9999), naming the limits."""
     if not EARLIEST <= day <= LATEST:
         raise TimeExpressionError(
-            f"'{what}' nằm ngoài khoảng {EARLIEST.year}–{LATEST.year} / '{what}' is outside the years "
-            f"{EARLIEST.year}–{LATEST.year}"
+            inline("time.out_of_years", what=what, first=EARLIEST.year, last=LATEST.year)
         )
     return day
 
@@ -101,8 +99,7 @@ def parse_offset(text: str, *, what: str = "offset") -> Offset:
     m = _OFFSET.fullmatch(s)
     if not s or not m:
         raise TimeExpressionError(
-            f"{what} '{text}' không hợp lệ; dùng ví dụ \"-1d 20:00\", \"-1h\", \"+2h\", \"17:00\" / "
-            f"invalid {what} '{text}'; use e.g. \"-1d 20:00\", \"-1h\", \"+2h\", \"17:00\""
+            inline("time.bad_offset", what=what, text=text)
         )
     delta = parse_duration(m.group("dur")) if m.group("dur") else timedelta()
     if m.group("sign") == "-":
@@ -110,8 +107,7 @@ def parse_offset(text: str, *, what: str = "offset") -> Offset:
     clock = parse_clock(m.group("clock")) if m.group("clock") else None
     if clock is not None and delta % timedelta(days=1):
         raise TimeExpressionError(
-            f"'{text}': khi có giờ HH:MM, độ lệch phải là số ngày nguyên (ví dụ -1d 20:00) / "
-            f"with a HH:MM time the shift must be whole days (e.g. -1d 20:00)"
+            f"'{text}': {inline('time.clock_whole_days')}"
         )
     return Offset(delta, clock)
 
