@@ -14,13 +14,13 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from campaign.errors import TimeExpressionError
 from campaign.texts import inline
 
-POST_TIME_FORMS = (
-    '"2021-01-26 08:00" (giờ địa phương tuyệt đối / absolute local time)',
-    '"08:30" (ngày đầu của mốc / first day of the milestone)',
-    '"day 2 08:30" (ngày thứ 2 của mốc / day 2 of the milestone)',
-    '"start -1d 20:00", "start +2h" (so với lúc bắt đầu mốc / from the milestone start)',
-    '"end +2h", "end 17:00" (so với lúc kết thúc mốc / from the milestone end)',
-)
+POST_TIME_FORMS = tuple(f"{example} ({inline(key)})" for example, key in (
+    ('"2021-01-26 08:00"', "time.form.absolute"),
+    ('"08:30"', "time.form.first_day"),
+    ('"day 2 08:30"', "time.form.day_n"),
+    ('"start -1d 20:00", "start +2h"', "time.form.start"),
+    ('"end +2h", "end 17:00"', "time.form.end"),
+))
 DATE_FORMS = (
     "2021-01-26 (TOML date)",
     '"2021-01-26" or "2021-01-26 08:00"',

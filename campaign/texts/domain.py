@@ -50,6 +50,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "time.bad_date": ("ngày không hợp lệ '{s}'", "invalid date '{s}'"),
     "time.bad_date_form": ("ngày '{s}' không hợp lệ", "invalid date '{s}'"),
     "time.allowed": ("Cho phép", "allowed"),
+    "time.form.absolute": ("giờ địa phương tuyệt đối", "absolute local time"),
+    "time.form.first_day": ("ngày đầu của mốc", "first day of the milestone"),
+    "time.form.day_n": ("ngày thứ 2 của mốc", "day 2 of the milestone"),
+    "time.form.start": ("so với lúc bắt đầu mốc", "from the milestone start"),
+    "time.form.end": ("so với lúc kết thúc mốc", "from the milestone end"),
     # the timeline drawing
     "drawing.state.waiting": ("chờ duyệt", "waiting for approval"),
     "drawing.state.approved": ("đã duyệt", "approved"),
