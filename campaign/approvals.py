@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from campaign.states import Vote
 from campaign.store.models import Approval, Post
+from campaign.texts import inline
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,10 @@ class ApprovalState:
 
 def state_label(required: int, approved: int, rejected: bool) -> str:
     if rejected:
-        return "bị từ chối / rejected"
+        return inline("approvals.rejected")
     if approved >= required:
-        return f"đã duyệt / approved {approved}/{required}"
-    return f"chờ duyệt / pending {approved}/{required}"
+        return f"{inline('approvals.approved')} {approved}/{required}"
+    return f"{inline('approvals.pending')} {approved}/{required}"
 
 
 def approval_state(post: Post, approvals: Sequence[Approval]) -> ApprovalState:

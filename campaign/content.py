@@ -25,7 +25,7 @@ from campaign.config import Config
 from campaign.errors import CONTROL_RE, Problem, TimeExpressionError, printable
 from campaign.kinds import IMAGE_SUFFIXES, SPECS, KindSpec, MediaKind, media_kind
 from campaign.render import Rendered, check_fits, render_markdown
-from campaign.texts import t
+from campaign.texts import inline, pair, t
 from campaign.timeexpr import resolve_post_time
 
 FRONT_MATTER_KEYS = ("title", "milestone", "time", "channels", "media", "approvals", "author", "pin", "silent", "preview")
@@ -174,7 +174,7 @@ def scan_content(config: Config) -> ContentScan:
     problems: list[Problem] = []
     files: dict[str, Path] = {}
     if not config.content_dir.is_dir():
-        return ContentScan([], [Problem(config.content_dir, None, "thư mục nội dung không tồn tại / content folder does not exist")], {})
+        return ContentScan([], [Problem(config.content_dir, None, inline("content.no_folder"))], {})
     for name, key in iter_post_entries(config.content_dir):
         files[key] = path = Path(name)
         raw = read_post_file(name, config.content_dir)
@@ -195,28 +195,28 @@ def read_post_file(name: str, content_dir: Path) -> bytes | Problem:
     path = Path(name)
     try:
         if os.path.islink(name) and not Path(os.path.realpath(name)).is_relative_to(content_dir):
-            return Problem(path, None, "liên kết tượng trưng trỏ ra ngoài thư mục content/ / symlink points outside content/")
+            return Problem(path, None, inline("content.symlink_out"))
         return _read_regular(name, POST_FILE_MAX_BYTES)
     except _NotRegular as exc:
         return Problem(path, None, str(exc))
     except OSError as exc:
-        return Problem(path, None, f"không đọc được / cannot read: {exc.strerror}")
+        return Problem(path, None, f"{inline('content.cannot_read')}: {exc.strerror}")
 
 
 class _NotRegular(Exception):
     """A path that is not a regular file, or is larger than allowed: the message says which, vi / en."""
 
 
-_FILE_TYPES = ((stat.S_ISDIR, ("thư mục", "a folder")), (stat.S_ISFIFO, ("FIFO", "a FIFO")),
-               (stat.S_ISSOCK, ("socket", "a socket")), (stat.S_ISCHR, ("thiết bị", "a device")),
-               (stat.S_ISBLK, ("thiết bị", "a device")))
+_FILE_TYPES = ((stat.S_ISDIR, pair("content.kind.folder")), (stat.S_ISFIFO, pair("content.kind.fifo")),
+               (stat.S_ISSOCK, pair("content.kind.socket")), (stat.S_ISCHR, pair("content.kind.device")),
+               (stat.S_ISBLK, pair("content.kind.device")))
 
 
 def not_regular(st: os.stat_result) -> tuple[str, str] | None:
     """What a non-regular file is, (vi, en), or None for a regular file."""
     if stat.S_ISREG(st.st_mode):
         return None
-    return next((names for test, names in _FILE_TYPES if test(st.st_mode)), ("không phải tệp thường", "not a regular file"))
+    return next((names for test, names in _FILE_TYPES if test(st.st_mode)), pair("content.kind.other"))
 
 
 def _read_regular(name: str | Path, limit: int) -> bytes:
@@ -224,12 +224,12 @@ def _read_regular(name: str | Path, limit: int) -> bytes:
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(fd)
         if (kind := not_regular(st)) is not None:
-            raise _NotRegular(f"không phải tệp thường mà là {kind[0]} / not a regular file but {kind[1]}")
+            raise _NotRegular(inline("content.not_regular", kind=kind))
         if st.st_size > limit:
-            raise _NotRegular(f"tệp quá lớn ({st.st_size} byte, tối đa {limit}) / file too large ({st.st_size} bytes, limit {limit})")
+            raise _NotRegular(inline("content.too_large", size=st.st_size, limit=limit))
         data = f.read(limit + 1)
     if len(data) > limit:
-        raise _NotRegular(f"tệp quá lớn (tối đa {limit} byte) / file too large (limit {limit} bytes)")
+        raise _NotRegular(inline("content.too_large_read", limit=limit))
     return data
 
 
@@ -244,12 +244,12 @@ def load_post(path: Path, raw: bytes, config: Config, *, key: str | None = None)
     try:
         return _load_post(path, raw, config, key)
     except RecursionError:
-        return None, [Problem(path, 1, "front matter lồng nhau quá sâu / front matter nested too deeply")]
+        return None, [Problem(path, 1, inline("content.nested"))]
     except Exception as exc:  # noqa: BLE001 - the last resort of per-file isolation, see above
-        return None, [Problem(path, None, f"{UNEXPECTED} / unexpected error: {type(exc).__name__}: {exc}")]
+        return None, [Problem(path, None, f"{inline('content.unexpected')}: {type(exc).__name__}: {exc}")]
 
 
-UNEXPECTED = "lỗi không lường trước khi đọc tệp"
+UNEXPECTED = t("content.unexpected", "vi")
 
 
 def _load_post(path: Path, raw: bytes, config: Config, key: str | None) -> tuple[PostSource | None, list[Problem]]:
@@ -289,7 +289,7 @@ def _decode(path: Path, raw: bytes, key: str) -> str | list[Problem]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return [Problem(path, raw[: exc.start].count(b"\n") + 1, "tệp không phải UTF-8 / file is not UTF-8")]
+        return [Problem(path, raw[: exc.start].count(b"\n") + 1, inline("content.not_utf8"))]
     text = text.removeprefix("\ufeff")  # a BOM, as some Windows editors write, is fine
     return _control_characters(path, text) or text
 
@@ -306,11 +306,11 @@ def _split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str] | l
         mark = getattr(exc, "context_mark" if unclosed else "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         detail = f"{context}: {problem}" if context else f"{problem}"
-        return [Problem(path, line, f"front matter YAML không hợp lệ / invalid front matter YAML: {detail}")]
+        return [Problem(path, line, f"{inline('content.bad_yaml')}: {detail}")]
     if not isinstance(meta, dict):
-        return [Problem(path, 1, "front matter phải là các cặp khóa: giá trị / front matter must be key: value pairs")]
+        return [Problem(path, 1, inline("content.not_pairs"))]
     if not text.startswith("---"):
-        return [Problem(path, 1, "thiếu front matter (--- … ---) ở đầu tệp / missing front matter (--- … ---) at the top")]
+        return [Problem(path, 1, inline("content.no_front_matter"))]
     return meta, str(body)
 
 
@@ -351,13 +351,12 @@ class _PostReader:
         for k, v in meta.items():  # YAML escapes ("\0") make control characters the text check cannot see
             for item in [k, *(v if isinstance(v, list) else [v])]:
                 if isinstance(item, str) and (m := CONTROL_RE.search(item)):
-                    self.err(f"'{printable(k)}' chứa ký tự điều khiển U+{ord(m.group()):04X} / '{printable(k)}' contains the "
-                             f"control character U+{ord(m.group()):04X}", printable(k))
+                    self.err(inline("content.key_control", key=printable(k), code=f"{ord(m.group()):04X}"), printable(k))
         if self.problems:
             return False
         for k in meta:
             if k not in FRONT_MATTER_KEYS:
-                self.err(f"khóa không được hỗ trợ '{k}' / unknown key '{k}' (allowed: {', '.join(FRONT_MATTER_KEYS)})", k)
+                self.err(inline("content.unknown_key", key=k, allowed=", ".join(FRONT_MATTER_KEYS)), k)
         return True
 
     def timing(self, meta: dict[str, Any]) -> tuple[str, str | None, str | None, datetime | None]:
@@ -365,16 +364,16 @@ class _PostReader:
         config, err = self.config, self.err
         title = _scalar(meta, "title", err) or ""
         if not title:
-            err(_both("content.no_title"), line=1)
+            err(inline("content.no_title"), line=1)
         milestone_id = _scalar(meta, "milestone", err)
         milestone = config.milestone(milestone_id) if milestone_id else None
         if milestone_id and milestone is None:
-            err(f"mốc chưa khai báo '{milestone_id}' / unknown milestone '{milestone_id}' "
-                f"(known: {', '.join(m.id for m in config.milestones)})", "milestone")
+            err(inline("content.unknown_milestone", milestone=milestone_id,
+                       known=", ".join(m.id for m in config.milestones)), "milestone")
         time_text = _scalar(meta, "time", err)
         scheduled: datetime | None = None
         if time_text is None:
-            err(_both("content.no_time"), line=1)
+            err(inline("content.no_time"), line=1)
         elif milestone is not None or not milestone_id:
             try:
                 scheduled = resolve_post_time(time_text, milestone.span if milestone else None, config.tz).astimezone(UTC)
@@ -390,9 +389,9 @@ class _PostReader:
             channels = list(config.default_channels)
         for ch in channels:
             if ch not in config.channels:
-                err(f"kênh chưa khai báo '{ch}' / unknown channel '{ch}' (known: {', '.join(config.channels)})", "channels")
+                err(inline("content.unknown_channel", channel=ch, known=", ".join(config.channels)), "channels")
         if not channels:
-            err(_both("content.no_channels"), "channels")
+            err(inline("content.no_channels"), "channels")
         kinds = {config.channels[c].kind for c in channels if c in config.channels}
         media = _media(self.path, config, _str_list(meta, "media", err) or [], lambda m: err(m, "media"), kinds)
         _zalo_urls(config, kinds, media, err, self.warn)
@@ -406,14 +405,12 @@ class _PostReader:
             if re.fullmatch(r"[0-9]{1,6}", a) and int(a) >= 1:
                 approvals = int(a)
             else:
-                err(f"'approvals' phải là số nguyên ≥ 1 / 'approvals' must be a whole number ≥ 1, got '{a[:40]}'", "approvals")
+                err(inline("content.bad_approvals", got=a[:40]), "approvals")
         if approvals > config.approver_count:
-            err(f"bài cần {approvals} lượt duyệt nhưng chỉ {config.approver_count} người được duyệt (vai trò approver/admin), "
-                f"bài sẽ bị giữ mãi / the post needs {approvals} approvals but only {config.approver_count} people may approve "
-                "(role approver or admin): it would be held forever", "approvals")
+            err(inline("content.held_forever", approvals=approvals, count=config.approver_count), "approvals")
         author = _scalar(meta, "author", err)
         if author is not None and author not in config.people:
-            err(_both("content.unknown_author", author=author), "author")
+            err(inline("content.unknown_author", author=author), "author")
         flags = {k: _flag(meta, k, d, err) for k, d in (("pin", False), ("silent", False), ("preview", True))}
         return approvals, author, flags
 
@@ -422,7 +419,7 @@ class _PostReader:
         text = self.text
         body = body.strip()
         if not body:
-            self.err(_both("content.empty_body"), line=len(text.splitlines()))
+            self.err(inline("content.empty_body"), line=len(text.splitlines()))
         rendered = render_markdown(body, title=title or None)
         if misfits := check_fits(rendered, kinds=kinds, media_count=media_count):
             body_line = len(text[: text.find(body)].splitlines()) + 1 if body else len(text.splitlines())
@@ -437,11 +434,11 @@ def _key_problem(key: str) -> str | None:
     try:
         key.encode("utf-8")
     except UnicodeEncodeError:
-        return f"tên tệp không phải UTF-8 / the file name is not UTF-8: '{shown}'"
+        return f"{inline('content.name_not_utf8')}: '{shown}'"
     if CONTROL_RE.search(key):
-        return f"tên tệp chứa ký tự điều khiển / the file name contains a control character: '{shown}'"
+        return f"{inline('content.name_control')}: '{shown}'"
     if len(key) > KEY_MAX_CHARS:
-        return f"đường dẫn quá dài ({len(key)} ký tự, tối đa {KEY_MAX_CHARS}) / path too long ({len(key)} characters, limit {KEY_MAX_CHARS})"
+        return inline("content.path_too_long", length=len(key), limit=KEY_MAX_CHARS)
     return None
 
 
@@ -452,8 +449,7 @@ def _control_characters(path: Path, text: str) -> list[Problem]:
         line = text.count("\n", 0, m.start()) + 1
         if out and out[-1].line == line:
             continue
-        out.append(Problem(path, line, f"ký tự điều khiển U+{ord(m.group()):04X} không được phép / control character "
-                                       f"U+{ord(m.group()):04X} is not allowed"))
+        out.append(Problem(path, line, inline("content.control_char", code=f"{ord(m.group()):04X}")))
         if len(out) >= 10:
             break
     return out
@@ -475,7 +471,7 @@ def _scalar(meta: dict[str, Any], key: str, err: _Report) -> str | None:
     if v is None:
         return None
     if not isinstance(v, str):
-        err(_both("content.not_scalar", key=key), key)
+        err(inline("content.not_scalar", key=key), key)
         return None
     return v.strip() or None
 
@@ -487,7 +483,7 @@ def _str_list(meta: dict[str, Any], key: str, err: _Report) -> list[str] | None:
     if isinstance(v, str):
         return [v.strip()] if v.strip() else []
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-        err(_both("content.not_list", key=key), key)
+        err(inline("content.not_list", key=key), key)
         return []
     return [x.strip() for x in v]
 
@@ -497,7 +493,7 @@ def _flag(meta: dict[str, Any], key: str, default: bool, err: _Report) -> bool:
     if v is None:
         return default
     if v.lower() not in _TRUE:
-        err(_both("content.not_flag", key=key), key)
+        err(inline("content.not_flag", key=key), key)
         return default
     return _TRUE[v.lower()]
 
@@ -511,23 +507,22 @@ def _media(path: Path, config: Config, items: list[str], err: Callable[[str], No
         try:
             target = (path.parent / item).resolve()  # symlinks followed: one leaving content/ is refused below
         except (OSError, RuntimeError, ValueError):  # a symlink loop
-            err(_both("content.media_missing", item=item))
+            err(inline("content.media_missing", item=item))
             continue
         if not target.is_relative_to(root):
-            err(_both("content.media_outside", item=item))
+            err(inline("content.media_outside", item=item))
             continue
         try:
             st = target.stat()
         except (OSError, ValueError):
-            err(_both("content.media_missing", item=item))
+            err(inline("content.media_missing", item=item))
             continue
         if (kind := not_regular(st)) is not None:  # checked before anything opens it: a FIFO would block forever
-            err(_both("content.media_not_regular", item=item, kind=kind))
+            err(inline("content.media_not_regular", item=item, kind=kind))
             continue
         rel = target.relative_to(root).as_posix()
         if st.st_size > MEDIA_MAX_BYTES:
-            err(f"tệp media '{item}' quá lớn ({st.st_size} byte, tối đa {MEDIA_MAX_BYTES}) / media '{item}' too large "
-                f"({st.st_size} bytes, limit {MEDIA_MAX_BYTES})")
+            err(inline("content.media_too_large", item=item, size=st.st_size, limit=MEDIA_MAX_BYTES))
             continue
         for problem in _media_misfits(specs, config, item, rel, st.st_size):
             err(problem)
@@ -543,24 +538,17 @@ def _media_misfits(specs: list[KindSpec], config: Config, item: str, rel: str, s
         if rule is None or not rule.takes(rel):
             accepted = spec.media.get(MediaKind.IMAGE)
             suffixes = "/".join(accepted.suffixes or IMAGE_SUFFIXES) if accepted else "-"
-            problem = _both("media.refused", label=spec.label, suffixes=suffixes, item=item)
+            problem = inline("media.refused", label=spec.label, suffixes=suffixes, item=item)
         elif spec.image_limit_setting and media_kind(rel) is MediaKind.IMAGE:
             limit = int(getattr(config.zalo, spec.image_limit_setting))
-            problem = (_both("media.too_large_setting", item=item, label=spec.label, size=size, limit=limit,
+            problem = (inline("media.too_large_setting", item=item, label=spec.label, size=size, limit=limit,
                              setting=spec.image_limit_setting) if size > limit else "")
         else:
             limit = rule.max_bytes or size
-            problem = _both("media.too_large", item=item, size=size, limit=limit) if size > limit else ""
+            problem = inline("media.too_large", item=item, size=size, limit=limit) if size > limit else ""
         if problem and problem not in out:
             out.append(problem)
     return out
-
-
-def _both(message: str, /, **kw: object) -> str:
-    """A catalog message as "vi / en" on one line; a (vi, en) tuple value gives each language its word."""
-    vi = {k: v[0] if isinstance(v, tuple) else v for k, v in kw.items()}
-    en = {k: v[1] if isinstance(v, tuple) else v for k, v in kw.items()}
-    return f"{t(message, 'vi', **vi)} / {t(message, 'en', **en)}"
 
 
 def _zalo_urls(config: Config, kinds: set[str], media: list[MediaFile], err: _Report, warn: _Report) -> None:
@@ -568,17 +556,10 @@ def _zalo_urls(config: Config, kinds: set[str], media: list[MediaFile], err: _Re
     media_base_url = getattr(config.zalo, "media_base_url", "") or ""
     if "zalo_oa_broadcast" in kinds:
         if media and not media_base_url:
-            err("bài gửi Zalo OA broadcast có ảnh nhưng chưa đặt [zalo] media_base_url (Zalo chỉ nhận ảnh bài viết "
-                "qua địa chỉ URL công khai) / the post goes to a Zalo OA broadcast with images but [zalo] "
-                "media_base_url is not set (Zalo takes article images only by public URL)", "media")
+            err(inline("content.zalo_oa_images"), "media")
         elif not media and not (getattr(config.zalo, "default_cover_url", "") or ""):
-            err("bài viết Zalo OA broadcast cần ảnh bìa: thêm ảnh vào 'media' (và đặt [zalo] media_base_url) "
-                "hoặc đặt [zalo] default_cover_url / a Zalo OA broadcast article needs a cover image: add an image "
-                "under 'media' (and set [zalo] media_base_url) or set [zalo] default_cover_url", "channels")
+            err(inline("content.zalo_oa_cover"), "channels")
     if "zalo_bot" in kinds and not media_base_url:
         images = [m.path for m in media if m.is_image]
         if images:
-            warn(f"Zalo Bot sẽ không hiển thị {len(images)} ảnh ({', '.join(images)}) vì chưa đặt [zalo] media_base_url "
-                 f"(Zalo Bot chỉ gửi ảnh qua địa chỉ URL công khai) / Zalo Bot will not show {len(images)} image(s) "
-                 f"({', '.join(images)}) because [zalo] media_base_url is not set (Zalo Bot sends images only by "
-                 "public URL)", "media")
+            warn(inline("content.zalo_bot_images", count=len(images), images=", ".join(images)), "media")

@@ -12,16 +12,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from html import escape
 
+from campaign.texts import pair
+from campaign.texts import t as catalog
+
 # state -> (colour, label vi, label en); the order is the legend's
 STATES: dict[str, tuple[str, str, str]] = {
-    "waiting": ("#e0a100", "chờ duyệt", "waiting for approval"),
-    "approved": ("#2f7dd1", "đã duyệt", "approved"),
-    "held": ("#8e44ad", "bị giữ", "held"),
-    "published": ("#2e9e44", "đã đăng", "published"),
-    "missed": ("#7f8c8d", "lỡ giờ", "missed"),
-    "failed": ("#d62c1a", "lỗi / chưa rõ", "failed / unknown"),
-    "rejected": ("#5d4037", "bị từ chối", "rejected"),
-    "retracted": ("#bdbdbd", "đã thu hồi", "retracted"),
+    "waiting": ("#e0a100", *pair("drawing.state.waiting")),
+    "approved": ("#2f7dd1", *pair("drawing.state.approved")),
+    "held": ("#8e44ad", *pair("drawing.state.held")),
+    "published": ("#2e9e44", *pair("drawing.state.published")),
+    "missed": ("#7f8c8d", *pair("drawing.state.missed")),
+    "failed": ("#d62c1a", *pair("drawing.state.failed")),
+    "rejected": ("#5d4037", *pair("drawing.state.rejected")),
+    "retracted": ("#bdbdbd", *pair("drawing.state.retracted")),
 }
 PHASE_COLOURS = {"before": "#dbe9f7", "during": "#fde2c4", "after": "#dcefdc"}
 ZOOMS = ("campaign", "month", "week", "day")
@@ -146,7 +149,7 @@ def timeline_svg(bands: Sequence[Band], lanes: Sequence[str], marks: Sequence[Ma
                    f'fill="{fill}" stroke="#9aa7b4" stroke-width="0.6"/>'
                    f'<svg x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 2):.1f}" height="{band_h}">'
                    f'<text x="4" y="{band_h - 7}" fill="#223">{e(b.title)}</text></svg></g>')
-    out.append(f'<text x="6" y="{top + 14}" fill="#333" font-weight="bold">{"Mốc" if lang != "en" else "Milestones"}</text>')
+    out.append(f'<text x="6" y="{top + 14}" fill="#333" font-weight="bold">{catalog("drawing.milestones", lang)}</text>')
     for i, lane in enumerate(lanes):
         y = lanes_top + i * lane_h
         out.append(f'<rect x="0" y="{y}" width="{width}" height="{lane_h}" fill="{"#fafafa" if i % 2 else "#f2f4f7"}"/>'
@@ -169,7 +172,7 @@ def timeline_svg(bands: Sequence[Band], lanes: Sequence[str], marks: Sequence[Ma
             dot = f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{colour}" stroke="#ffffff" stroke-width="1.5"><title>{tip}</title></circle>'
         else:
             last = group[-1].at.astimezone(tz)
-            tip = (f"{len(group)} {'posts' if lang == 'en' else 'bài'} — {m.at.astimezone(tz):%H:%M %d/%m} … "
+            tip = (f"{catalog('drawing.posts', lang, count=len(group))} — {m.at.astimezone(tz):%H:%M %d/%m} … "
                    f"{last:%H:%M %d/%m/%Y} — {e(label)}")
             dot = (f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="8" fill="{colour}" stroke="#ffffff" stroke-width="1.5">'
                    f'<title>{tip}</title></circle><text x="{cx:.1f}" y="{cy + 3.5:.1f}" text-anchor="middle" '
@@ -180,7 +183,7 @@ def timeline_svg(bands: Sequence[Band], lanes: Sequence[str], marks: Sequence[Ma
         out.append(f'<line class="today" x1="{x(now):.1f}" y1="{axis_h - 4}" x2="{x(now):.1f}" y2="{height - legend_h}" '
                    f'stroke="#d62c1a" stroke-width="1.5" stroke-dasharray="4 3"/>'
                    f'<text x="{x(now) + 3:.1f}" y="{height - legend_h - 4}" fill="#d62c1a">'
-                   f'{"hôm nay" if lang != "en" else "now"}</text>')
+                   f'{catalog("drawing.now", lang)}</text>')
     lx, ly = 6.0, height - legend_h + 16
     for colour, vi, en in STATES.values():
         text = en if lang == "en" else vi

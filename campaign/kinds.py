@@ -17,7 +17,7 @@ from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from campaign.errors import CONTROL_RE
-from campaign.texts import pair
+from campaign.texts import inline
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -116,11 +116,6 @@ class KindSpec:
         return self.media.get(media_kind(path))
 
 
-def _message(key: str, **kw: str) -> str:
-    vi, en = pair(key, **kw)
-    return f"{vi} / {en}"
-
-
 def _short(value: object, limit: int = 60) -> str:
     """A value as it may appear in a message: repr'd (control characters visible) and clipped."""
     text = repr(value)
@@ -140,21 +135,21 @@ def _telegram_target(target: str | int) -> str | None:
     text = str(target)
     if TELEGRAM_TARGET_RE.fullmatch(text) and (not text.lstrip("-").isdigit() or abs(int(text)) <= TELEGRAM_ID_MAX):
         return None
-    return _message("kinds.target.telegram", target=_short(target))
+    return inline("kinds.target.telegram", target=_short(target))
 
 
 def _broadcast_target(target: str | int) -> str | None:
     if isinstance(target, str) and ZALO_BROADCAST_RE.fullmatch(target):
         return None
-    return _message("kinds.target.broadcast", target=_short(target))
+    return inline("kinds.target.broadcast", target=_short(target))
 
 
 def _zalo_id_target(target: str | int) -> str | None:
-    return None if ZALO_ID_RE.fullmatch(str(target)) else _message("kinds.target.zalo_id", target=_short(target))
+    return None if ZALO_ID_RE.fullmatch(str(target)) else inline("kinds.target.zalo_id", target=_short(target))
 
 
 def _facebook_target(target: str | int) -> str | None:
-    return None if FACEBOOK_PAGE_RE.fullmatch(str(target)) else _message("kinds.target.facebook", target=_short(target))
+    return None if FACEBOOK_PAGE_RE.fullmatch(str(target)) else inline("kinds.target.facebook", target=_short(target))
 
 
 def _webhook_target(target: str | int) -> str | None:
@@ -163,19 +158,19 @@ def _webhook_target(target: str | int) -> str | None:
     if (isinstance(target, str) and parts.scheme in ("http", "https") and parts.netloc and not parts.query
             and not parts.fragment and not CONTROL_RE.search(text) and " " not in text):
         return None
-    return _message("kinds.target.webhook", target=_short(target))
+    return inline("kinds.target.webhook", target=_short(target))
 
 
 def _pull_target(kind: str) -> Callable[[str | int], str | None]:
     def check(target: str | int) -> str | None:
         if isinstance(target, str) and PULL_TARGET_RE.fullmatch(target):
             return None
-        return _message("kinds.target.pull", kind=kind, target=_short(target))
+        return inline("kinds.target.pull", kind=kind, target=_short(target))
     return check
 
 
 def _any_target(target: str | int) -> str | None:
-    return _message("kinds.target.control") if CONTROL_RE.search(str(target)) else None
+    return inline("kinds.target.control") if CONTROL_RE.search(str(target)) else None
 
 
 _MB = 1024 * 1024

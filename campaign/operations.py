@@ -23,6 +23,7 @@ from campaign.states import ATTENTION, DeliveryState, PostState
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Delivery
+from campaign.texts import inline
 from campaign.texts import t as text
 
 
@@ -100,11 +101,10 @@ def unknown_group(store: Store, delivery_id: int) -> list[int]:
     with store.session() as s:
         d = s.get(Delivery, delivery_id)
         if d is None:
-            raise NotFound(f"không có lượt gửi #{delivery_id} / no delivery #{delivery_id}")
+            raise NotFound(inline("operations.no_delivery", id=delivery_id))
         ids = [r.id or 0 for r in repo.deliveries_for(s, d.ref) if r.status == DeliveryState.UNKNOWN]
     if not ids:
-        raise Conflict(f"không còn lượt gửi nào chưa rõ của #{delivery_id} (đã xử lý) / "
-                       f"nothing unknown is left for #{delivery_id} (already handled)")
+        raise Conflict(inline("operations.nothing_unknown", id=delivery_id))
     return ids
 
 
@@ -114,10 +114,12 @@ def _change_delivery(store: Store, now: datetime, actor: Actor, delivery_id: int
         require(s, actor, "admin", now, action)
         d = s.get(Delivery, delivery_id)
         if d is None:
-            raise NotFound(f"không có lượt gửi #{delivery_id} / no delivery #{delivery_id}")
+            raise NotFound(inline("operations.no_delivery", id=delivery_id))
         if d.status not in allowed:
-            raise Conflict(f"lượt gửi #{delivery_id} đang '{d.status}', cần {' / '.join(allowed)} / "
-                           f"delivery #{delivery_id} is '{d.status}', {action} needs {' or '.join(allowed)}")
+            raise Conflict(" / ".join((
+                text("operations.wrong_state", "vi", id=delivery_id, status=d.status, action=action, allowed=" / ".join(allowed)),
+                text("operations.wrong_state", "en", id=delivery_id, status=d.status, action=action, allowed=" or ".join(allowed)),
+            )))
         previous = d.status
         change(d)
         repo.audit(s, now, actor.label, action, post_id=d.post_id, ref=d.ref, channel=d.channel, delivery=d.id, was=previous)
@@ -138,7 +140,7 @@ def retract_targets(store: Store, clock: Clock, actor: Actor, ref: str) -> tuple
         post = find_post(s, ref)
         require(s, actor, "admin", clock.now(), "retract", post)
         if post.status != PostState.PUBLISHED:
-            raise Conflict(f"bài #{post.id} chưa đăng ({post.status}) / post #{post.id} is not published ({post.status})")
+            raise Conflict(inline("operations.not_published", id=post.id, status=post.status))
         return post.id or 0, post.title, _sent_targets(s, post.key)
 
 
@@ -148,13 +150,12 @@ def correct_targets(store: Store, clock: Clock, actor: Actor, ref: str) -> tuple
         post = find_post(s, ref)
         require(s, actor, "admin", clock.now(), "correct", post)
         if post.status != PostState.PUBLISHED:
-            raise Conflict(f"bài #{post.id} chưa đăng ({post.status}) / post #{post.id} is not published ({post.status})")
+            raise Conflict(inline("operations.not_published", id=post.id, status=post.status))
         if not post.changed_after_publish:
-            raise Conflict(f"bài #{post.id} không có thay đổi sau khi đăng / post #{post.id} has no change since publishing")
+            raise Conflict(inline("operations.no_change", id=post.id))
         state = approval_state(post, repo.live_approvals(s, post.id or 0))
         if not state.approved:
-            raise Conflict(f"nội dung mới của bài #{post.id} chưa được duyệt ({state.label()}) / "
-                           f"the new content of post #{post.id} is not approved yet")
+            raise Conflict(inline("operations.not_approved", id=post.id, state=state.label()))
         return post.id or 0, post_payload(post), _sent_targets(s, post.key)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from campaign.texts import pair
+from campaign.texts import inline
 
 __all__ = ["Action", "Choice", "Payload"]
 
@@ -43,8 +43,7 @@ class Choice:
     @property
     def label(self) -> str:
         """Both languages, from the catalog: "✅ Duyệt / Approve"."""
-        vi, en = pair(f"choice.{self.action.value}")
-        return f"{vi} / {en}"
+        return inline(f"choice.{self.action.value}")
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"action": self.action.value, "target": self.target}

@@ -27,7 +27,7 @@ from campaign.states import UPCOMING, PostState, Vote
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Post
-from campaign.texts import both, local, t
+from campaign.texts import both, inline, local, t
 
 HASH_PREFIX = 8
 REVIEWABLE = UPCOMING
@@ -66,7 +66,7 @@ def find_post(s: Session, ref: str | int) -> Post:
     else:
         post = repo.post_by_key(s, text)
     if post is None:
-        raise NotFound(f"không có bài '{text[:40]}' / no post '{text[:40]}'")
+        raise NotFound(inline("review.no_post", ref=text[:40]))
     return post
 
 
@@ -78,9 +78,9 @@ def require(s: Session, actor: Actor, role: str, now: datetime, action: str, pos
                    attempted=action)
         s.commit()
         raise NotAllowed(
-            "Xin lỗi, bạn không có quyền thực hiện việc này. / Sorry, you are not allowed to do this."
+            inline("review.not_allowed")
             if role == "approver" else
-            "Xin lỗi, chỉ quản trị viên mới làm được việc này. / Sorry, only admins can do this."
+            inline("review.admins_only")
         )
     assert person is not None
     return person
@@ -97,8 +97,7 @@ def require_fresh(s: Session, actor: Actor, post: Post, hash_prefix: str, now: d
     repo.audit(s, now, actor.label, "refused", post_id=post.id, ref=post.key, attempted=action, reason="stale",
                hash=hash_prefix)
     s.commit()
-    raise Conflict("Bài đã thay đổi sau yêu cầu này; hãy xem yêu cầu mới. / "
-                   "The post changed after this request; see the new request.")
+    raise Conflict(inline("review.stale"))
 
 
 def fresh(store: Store, actor: Actor, post_ref: int, hash_prefix: str, now: datetime, action: str) -> Post:
@@ -125,17 +124,16 @@ def decide(store: Store, config: Config, clock: Clock, actor: Actor, post_ref: s
         if hash_prefix is not None:
             require_fresh(s, actor, post, hash_prefix, now, decision)
         if not needs_review(post):
-            raise Conflict(f"Bài đang ở trạng thái '{post.status}', không cần duyệt. / "
-                           f"The post is '{post.status}' and needs no review.")
+            raise Conflict(inline("review.no_review", status=post.status))
         if decision == Vote.APPROVE and post.author == person.key:
             repo.audit(s, now, actor.label, "refused", post_id=post.id, ref=post.key, attempted="self-approve")
             s.commit()
-            raise NotAllowed("Tác giả không thể tự duyệt bài của mình. / Authors cannot approve their own posts.")
+            raise NotAllowed(inline("review.self_approve"))
         if decision == Vote.REJECT and not (reason or "").strip():
-            raise Conflict("Cần lý do từ chối. / A reason is required to reject.")
+            raise Conflict(inline("review.reason_needed"))
         current = [a for a in repo.live_approvals(s, post.id or 0) if a.content_hash == post.content_hash]
         if any(a.person == person.key and a.decision == decision for a in current):
-            raise Conflict("Bạn đã quyết định bài này rồi. / You already decided on this post.")
+            raise Conflict(inline("review.already"))
         repo.add_approval(s, post, person.key, decision, now, (reason or "").strip() or None)
         repo.audit(s, now, actor.label, "approved" if decision == Vote.APPROVE else "rejected", post_id=post.id,
                    ref=post.key, content_hash=post.content_hash, reason=reason)
@@ -152,7 +150,7 @@ def override(store: Store, config: Config, clock: Clock, actor: Actor, post_ref:
         require(s, actor, "admin", now, "override", post)
         rejections = [a for a in repo.live_approvals(s, post.id or 0) if a.decision == Vote.REJECT]
         if not rejections:
-            raise Conflict("Bài không bị từ chối. / The post is not rejected.")
+            raise Conflict(inline("review.not_rejected"))
         for a in rejections:
             a.voided_at = now
         s.flush()
@@ -171,11 +169,11 @@ def what_changed(store: Store, post_ref: str | int) -> str:
     older = [v for v in versions if v.content_hash != post.content_hash]
     base = next((v for v in reversed(older) if v.content_hash in approved), older[-1] if older else None)
     if base is None:
-        return "Bài mới, chưa có bản trước. / A new post: there is no earlier version."
+        return inline("review.new_post")
     old = [f"title: {base.title}", f"time: {base.time_text}", f"channels: {', '.join(base.channels)}", "", *base.body.splitlines()]
     new = [f"title: {post.title}", f"time: {post.time_text}", f"channels: {', '.join(post.channels)}", "", *post.body.splitlines()]
-    diff = list(difflib.unified_diff(old, new, "trước / before", "sau / after", lineterm="", n=1))
-    return "\n".join(diff[2:]) if diff else "Không có khác biệt về nội dung. / No difference in content."
+    diff = list(difflib.unified_diff(old, new, inline("review.before"), inline("review.after"), lineterm="", n=1))
+    return "\n".join(diff[2:]) if diff else inline("review.no_diff")
 
 
 # --- requests ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from campaign.errors import NotAllowed
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import WebSignin
+from campaign.texts import inline
 
 LINK_TTL = timedelta(minutes=10)
 SESSION_TTL = timedelta(hours=12)
@@ -129,12 +130,10 @@ def redeem(store: Store, config: Config, clock: Clock, key: bytes, token: str) -
 
 
 _REFUSALS = {
-    "forged": "Liên kết đăng nhập không hợp lệ. / This sign-in link is not valid.",
-    "expired": "Liên kết đăng nhập đã hết hạn (10 phút); gửi /web cho bot để lấy liên kết mới. / "
-               "This sign-in link has expired (10 minutes); send /web to the bot for a new one.",
-    "used": "Liên kết đăng nhập này đã được dùng; gửi /web cho bot để lấy liên kết mới. / "
-            "This sign-in link was already used; send /web to the bot for a new one.",
-    "not-staff": "Bạn không còn trong danh sách cán bộ. / You are no longer on the staff list.",
+    "forged": inline("signin.forged"),
+    "expired": inline("signin.expired"),
+    "used": inline("signin.used"),
+    "not-staff": inline("signin.not_staff"),
 }
 
 

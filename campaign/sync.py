@@ -25,6 +25,7 @@ from campaign.states import PostState
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Post
+from campaign.texts import inline
 
 CONFIG_HASH = "config_hash"
 
@@ -80,7 +81,7 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
         states = repo.post_sync_states(s)
         seen: set[str] = set()
         if not config.content_dir.is_dir():
-            report.problems.append(Problem(config.content_dir, None, "thư mục nội dung không tồn tại / content folder does not exist"))
+            report.problems.append(Problem(config.content_dir, None, inline("content.no_folder")))
             return report
         new_rows: list[dict[str, Any]] = []
         work: list[tuple[Path, str, bytes, str | None]] = []  # files to parse, in walk order, in batches
@@ -92,7 +93,7 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
             try:
                 stamp = file_stamp(os.stat(name))
             except OSError as exc:
-                report.problems.append(Problem(Path(name), None, f"không đọc được / cannot read: {exc.strerror}"))
+                report.problems.append(Problem(Path(name), None, f"{inline('content.cannot_read')}: {exc.strerror}"))
                 continue
             if known and state is not None and stamp is not None and stamp == state.file_stat \
                     and _media_unchanged(config, state):

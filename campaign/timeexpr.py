@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from campaign.errors import TimeExpressionError
+from campaign.texts import inline
 
-POST_TIME_FORMS = (
-    '"2021-01-26 08:00" (giờ địa phương tuyệt đối / absolute local time)',
-    '"08:30" (ngày đầu của mốc / first day of the milestone)',
-    '"day 2 08:30" (ngày thứ 2 của mốc / day 2 of the milestone)',
-    '"start -1d 20:00", "start +2h" (so với lúc bắt đầu mốc / from the milestone start)',
-    '"end +2h", "end 17:00" (so với lúc kết thúc mốc / from the milestone end)',
-)
+POST_TIME_FORMS = tuple(f"{example} ({inline(key)})" for example, key in (
+    ('"2021-01-26 08:00"', "time.form.absolute"),
+    ('"08:30"', "time.form.first_day"),
+    ('"day 2 08:30"', "time.form.day_n"),
+    ('"start -1d 20:00", "start +2h"', "time.form.start"),
+    ('"end +2h", "end 17:00"', "time.form.end"),
+))
 DATE_FORMS = (
     "2021-01-26 (TOML date)",
     '"2021-01-26" or "2021-01-26 08:00"',
@@ -43,14 +44,13 @@ def parse_duration(text: str) -> timedelta:
     s = text.strip().replace(" ", "")
     if not _DURATION_FULL.fullmatch(s):
         raise TimeExpressionError(
-            f"'{text}' không phải khoảng thời gian; dùng ví dụ 30m, 2h, 1d, 1d12h / "
-            f"'{text}' is not a duration; use e.g. 30m, 2h, 1d, 1d12h"
+            inline("time.not_duration", text=text)
         )
     # digits are counted before int() so that a thousand-digit number is refused, not converted
     seconds = sum(int(n) * _UNIT_SECONDS[u] if len(n) <= 12 else 10**13 for n, u in _DURATION.findall(s))
     if seconds > MAX_DURATION.total_seconds():
         raise TimeExpressionError(
-            f"'{text}' dài quá {MAX_DURATION.days} ngày / '{text}' is longer than {MAX_DURATION.days} days"
+            inline("time.too_long", text=text, days=MAX_DURATION.days)
         )
     return timedelta(seconds=seconds)
 
@@ -59,8 +59,7 @@ def check_day(day: date, what: object) -> date:
     """Refuse a day outside EARLIEST..LATEST (a typo such as 0001 or 9999), naming the limits."""
     if not EARLIEST <= day <= LATEST:
         raise TimeExpressionError(
-            f"'{what}' nằm ngoài khoảng {EARLIEST.year}–{LATEST.year} / '{what}' is outside the years "
-            f"{EARLIEST.year}–{LATEST.year}"
+            inline("time.out_of_years", what=what, first=EARLIEST.year, last=LATEST.year)
         )
     return day
 
@@ -73,7 +72,7 @@ def check_instant(when: datetime, what: object) -> datetime:
 def parse_clock(text: str) -> time:
     m = _CLOCK.fullmatch(text.strip())
     if not m:
-        raise TimeExpressionError(f"'{text}' không phải giờ HH:MM / is not a HH:MM time")
+        raise TimeExpressionError(f"'{text}' {inline('time.not_clock')}")
     return time(int(m.group(1)), int(m.group(2)))
 
 
@@ -100,8 +99,7 @@ def parse_offset(text: str, *, what: str = "offset") -> Offset:
     m = _OFFSET.fullmatch(s)
     if not s or not m:
         raise TimeExpressionError(
-            f"{what} '{text}' không hợp lệ; dùng ví dụ \"-1d 20:00\", \"-1h\", \"+2h\", \"17:00\" / "
-            f"invalid {what} '{text}'; use e.g. \"-1d 20:00\", \"-1h\", \"+2h\", \"17:00\""
+            inline("time.bad_offset", what=what, text=text)
         )
     delta = parse_duration(m.group("dur")) if m.group("dur") else timedelta()
     if m.group("sign") == "-":
@@ -109,8 +107,7 @@ def parse_offset(text: str, *, what: str = "offset") -> Offset:
     clock = parse_clock(m.group("clock")) if m.group("clock") else None
     if clock is not None and delta % timedelta(days=1):
         raise TimeExpressionError(
-            f"'{text}': khi có giờ HH:MM, độ lệch phải là số ngày nguyên (ví dụ -1d 20:00) / "
-            f"with a HH:MM time the shift must be whole days (e.g. -1d 20:00)"
+            f"'{text}': {inline('time.clock_whole_days')}"
         )
     return Offset(delta, clock)
 
@@ -132,7 +129,7 @@ def parse_point(value: object, anchors: dict[str, date], tz: tzinfo) -> tuple[da
     """A milestone start/end: a date (whole day) or a local date-time, possibly anchor-relative."""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            raise TimeExpressionError("dùng giờ địa phương, không kèm múi giờ / use local time without an offset")
+            raise TimeExpressionError(inline("time.no_offset"))
         return check_day(value.date(), value), value.replace(tzinfo=tz)
     if isinstance(value, date):
         return check_day(value, value), None
@@ -149,13 +146,13 @@ def parse_point(value: object, anchors: dict[str, date], tz: tzinfo) -> tuple[da
     name, rest = m.group(1), m.group(2)
     if name not in anchors:
         known = ", ".join(sorted(anchors)) or "(none)"
-        raise TimeExpressionError(f"mốc neo '{name}' chưa khai báo trong [anchors] / unknown anchor '{name}' (known: {known})")
+        raise TimeExpressionError(inline("time.unknown_anchor", name=name, known=known))
     base = anchors[name]
     if not rest:
         return base, None
     off = parse_offset(rest, what="date")
     if off.delta % timedelta(days=1):
-        raise TimeExpressionError(f"'{s}': độ lệch của mốc neo phải là số ngày / anchor shifts are whole days")
+        raise TimeExpressionError(f"'{s}': {inline('time.anchor_days')}")
     day = check_day(base + timedelta(days=off.delta.days), s)
     return (day, datetime.combine(day, off.clock, tzinfo=tz)) if off.clock else (day, None)
 
@@ -166,7 +163,7 @@ def make_span(start: tuple[date, datetime | None], end: tuple[date, datetime | N
     start_at = start_at or datetime.combine(first_day, time(0), tzinfo=tz)
     end_at = end_at or datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=tz)
     if end_at <= start_at:
-        raise TimeExpressionError("'end' phải sau 'start' / 'end' must be after 'start'")
+        raise TimeExpressionError(inline("time.end_before_start"))
     return Span(first_day, last_day, start_at, end_at)
 
 
@@ -184,8 +181,7 @@ def _resolve_post_time(text: object, span: Span | None, tz: tzinfo) -> datetime:
         return datetime.combine(_parse_date(m.group(1), s), parse_clock(m.group(2)), tzinfo=tz)
     if span is None:
         raise TimeExpressionError(
-            f"'{s}' cần một mốc (milestone) hoặc giờ tuyệt đối \"YYYY-MM-DD HH:MM\" / "
-            f"'{s}' needs a milestone or an absolute \"YYYY-MM-DD HH:MM\""
+            inline("time.needs_milestone", s=s)
         )
     if _CLOCK.fullmatch(s):
         return datetime.combine(span.first_day, parse_clock(s), tzinfo=tz)
@@ -194,7 +190,7 @@ def _resolve_post_time(text: object, span: Span | None, tz: tzinfo) -> datetime:
         n = int(m.group(1))
         days = (span.last_day - span.first_day).days + 1
         if not 1 <= n <= days:
-            raise TimeExpressionError(f"'{s}': mốc chỉ có {days} ngày / the milestone has {days} day(s)")
+            raise TimeExpressionError(f"'{s}': {inline('time.milestone_days', days=days)}")
         return datetime.combine(span.first_day + timedelta(days=n - 1), parse_clock(m.group(2)), tzinfo=tz)
     m = re.fullmatch(r"(start|end)\b\s*(.*)", s, flags=re.IGNORECASE)
     if m:
@@ -204,7 +200,7 @@ def _resolve_post_time(text: object, span: Span | None, tz: tzinfo) -> datetime:
             return off.apply(span.first_day, span.start, tz)
         return off.apply(span.last_day, span.end, tz)
     raise TimeExpressionError(
-        f"thời gian '{s}' không hợp lệ / invalid time '{s}'. Cho phép / allowed: " + "; ".join(POST_TIME_FORMS)
+        f"{inline('time.bad_time', s=s)}. {inline('time.allowed')}: " + "; ".join(POST_TIME_FORMS)
     )
 
 
@@ -212,9 +208,9 @@ def _parse_date(text: str, whole: str) -> date:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise TimeExpressionError(f"ngày không hợp lệ '{whole}' / invalid date '{whole}'") from None
+        raise TimeExpressionError(inline("time.bad_date", s=whole)) from None
     return check_day(day, whole)
 
 
 def _date_forms_message(s: str) -> str:
-    return f"ngày '{s}' không hợp lệ / invalid date '{s}'. Cho phép / allowed: " + "; ".join(DATE_FORMS)
+    return f"{inline('time.bad_date_form', s=s)}. {inline('time.allowed')}: " + "; ".join(DATE_FORMS)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta, tzinfo
 from pathlib import Path
 
+from campaign.texts import inline
 from campaign.timeexpr import Offset, Span
 
 PHASES = ("before", "during", "after")
@@ -84,7 +85,7 @@ class TelegramSettings:
     file_base: str = TELEGRAM_FILE_API
     webhook_secret_env: str = "TELEGRAM_WEBHOOK_SECRET"
     # what a retracted post becomes where Telegram refuses to delete it (older than 48 h, no right); "" = leave it
-    retraction_notice: str = "Tin này đã được thu hồi. / This post has been withdrawn."
+    retraction_notice: str = inline("config.retraction_notice")
 
 
 @dataclass(frozen=True)

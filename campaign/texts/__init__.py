@@ -23,6 +23,7 @@ from campaign.texts import (
     config,
     content,
     dashboard,
+    domain,
     kinds,
     pages,
     plan,
@@ -32,7 +33,7 @@ from campaign.texts import (
 )
 
 # One area module per part of the product; each holds a ``TEXTS`` table of key -> (vi, en).
-AREAS = (alerts, answers, chat, choices, cli, commands, config, content, dashboard, kinds, pages, plan, reports, service, web)
+AREAS = (alerts, answers, chat, choices, cli, commands, config, content, dashboard, domain, kinds, pages, plan, reports, service, web)
 
 TEXTS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:
@@ -60,7 +61,10 @@ def inline(key: str, /, **kw: Any) -> str:
 
 
 def pair(key: str, /, **kw: Any) -> tuple[str, str]:
-    return t(key, "vi", **kw), t(key, "en", **kw)
+    """(vi, en); ``kw`` values may be (vi, en) pairs, each language taking its word."""
+    vi = {k: v[0] if isinstance(v, tuple) else v for k, v in kw.items()}
+    en = {k: v[1] if isinstance(v, tuple) else v for k, v in kw.items()}
+    return t(key, "vi", **vi), t(key, "en", **en)
 
 
 def local(when: datetime, tz: tzinfo, fmt: str = "%H:%M %d/%m/%Y") -> str:
