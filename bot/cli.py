@@ -44,14 +44,14 @@ from campaign.states import DeliveryState, PostState
 from campaign.store.db import Store
 from campaign.store.repo import delivery_counts
 from campaign.sync import sync as run_sync
-from campaign.texts import TEXTS, both, pair, t
+from campaign.texts import TEXTS, both, inline, t
 from campaign.timeexpr import parse_duration
 
 if TYPE_CHECKING:  # python-telegram-bot takes a second to import: `loa check` does without it
     from bot.telegram_bot import Webhook
 
 app = typer.Typer(
-    help=f"{t('cli.app', 'vi')} / {t('cli.app', 'en')}.",
+    help=inline("cli.app") + ".",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -59,16 +59,11 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # path:line: lines stay whole for editors
 
 
-def h(key: str, /, **kw: Any) -> str:
-    """One line, Vietnamese then English: the CLI speaks both."""
-    return f"{t(key, 'vi', **kw)} / {t(key, 'en', **kw)}"
-
-
 # --config is taken before the command (shown in `loa --help`) or after it; after wins.
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help=h("cli.opt.config"), show_default=False)]
-ContentOpt = Annotated[Path | None, typer.Option("--content", help=h("cli.opt.content"))]
-FromOpt = Annotated[str | None, typer.Option("--from", help=h("cli.opt.from"))]
-ToOpt = Annotated[str | None, typer.Option("--to", help=h("cli.opt.to"))]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help=inline("cli.opt.config"), show_default=False)]
+ContentOpt = Annotated[Path | None, typer.Option("--content", help=inline("cli.opt.content"))]
+FromOpt = Annotated[str | None, typer.Option("--from", help=inline("cli.opt.from"))]
+ToOpt = Annotated[str | None, typer.Option("--to", help=inline("cli.opt.to"))]
 
 
 def _version(value: bool) -> None:
@@ -79,9 +74,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _options(
-    config: Annotated[Path | None, typer.Option("--config", "-c", help=h("cli.opt.config"), envvar="LOA_CONFIG",
+    config: Annotated[Path | None, typer.Option("--config", "-c", help=inline("cli.opt.config"), envvar="LOA_CONFIG",
                                                 show_default=False)] = None,
-    version: Annotated[bool, typer.Option("--version", help=h("cli.version"), callback=_version, is_eager=True)] = False,
+    version: Annotated[bool, typer.Option("--version", help=inline("cli.version"), callback=_version, is_eager=True)] = False,
 ) -> None:
     """Loa — lịch truyền thông chiến dịch cho Telegram và Zalo / campaign communications scheduler."""
     global _top_config
@@ -114,7 +109,7 @@ def _fail(exc: LoaError) -> None:
 
 def _usage(key: str, **kw: Any) -> NoReturn:
     """A wrong option value: say which and what is allowed, exit 2 (as for any usage error)."""
-    err.print(h(key, **kw), markup=False)
+    err.print(inline(key, **kw), markup=False)
     raise typer.Exit(2)
 
 
@@ -142,9 +137,9 @@ def check(config: ConfigOpt = None, content: ContentOpt = None) -> None:
     for w in warnings[:MAX_WARNINGS_SHOWN]:
         out.print(_warning_line(w), style="yellow", markup=False, soft_wrap=True)
     if len(warnings) > MAX_WARNINGS_SHOWN:
-        out.print(h("cli.more_warnings", n=len(warnings) - MAX_WARNINGS_SHOWN), style="yellow", markup=False)
+        out.print(inline("cli.more_warnings", n=len(warnings) - MAX_WARNINGS_SHOWN), style="yellow", markup=False)
     if scan.problems:
-        err.print(h("cli.errors_in", n=len(scan.problems), files=len(scan.files)))
+        err.print(inline("cli.errors_in", n=len(scan.problems), files=len(scan.files)))
         raise typer.Exit(1)
     counts = ((len(scan.posts), "posts"), (len(cfg.milestones), "milestones"), (len(cfg.channels), "channels"),
               (len(warnings), "warnings"))
@@ -153,7 +148,7 @@ def check(config: ConfigOpt = None, content: ContentOpt = None) -> None:
 
 def _counted(counts: tuple[tuple[int, str], ...]) -> str:
     """"3 bài / posts, 2 mốc / milestones": each figure with its word in both languages."""
-    return ", ".join(f"{n} {h('cli.w.' + word)}" for n, word in counts)
+    return ", ".join(f"{n} {inline('cli.w.' + word)}" for n, word in counts)
 
 
 @app.command()
@@ -162,13 +157,13 @@ def plan(
     content: ContentOpt = None,
     from_: FromOpt = None,
     to: ToOpt = None,
-    channel: Annotated[list[str] | None, typer.Option("--channel", help=h("cli.opt.channel"))] = None,
-    milestone: Annotated[list[str] | None, typer.Option("--milestone", help=h("cli.opt.milestone"))] = None,
-    as_json: Annotated[bool, typer.Option("--json", help=h("cli.opt.json"))] = False,
-    long: Annotated[bool, typer.Option("--long", help=h("cli.opt.long"))] = False,
-    ics: Annotated[Path | None, typer.Option("--ics", help=h("cli.opt.ics"))] = None,
-    person: Annotated[str | None, typer.Option("--person", help=h("cli.opt.person"))] = None,
-    svg: Annotated[Path | None, typer.Option("--svg", help=h("cli.opt.svg"))] = None,
+    channel: Annotated[list[str] | None, typer.Option("--channel", help=inline("cli.opt.channel"))] = None,
+    milestone: Annotated[list[str] | None, typer.Option("--milestone", help=inline("cli.opt.milestone"))] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=inline("cli.opt.json"))] = False,
+    long: Annotated[bool, typer.Option("--long", help=inline("cli.opt.long"))] = False,
+    ics: Annotated[Path | None, typer.Option("--ics", help=inline("cli.opt.ics"))] = None,
+    person: Annotated[str | None, typer.Option("--person", help=inline("cli.opt.person"))] = None,
+    svg: Annotated[Path | None, typer.Option("--svg", help=inline("cli.opt.svg"))] = None,
 ) -> None:
     """Lịch đăng theo thời gian / the timeline in time order: one line per post, approval state, warnings.
 
@@ -207,7 +202,7 @@ def plan(
     (_plan_table if long else _plan_lines)(cfg, rows)
     for p in scan.problems:
         err.print(str(p), markup=False)
-    out.print(h("cli.posts_total", n=len(rows), zone=cfg.zone_name), markup=False)
+    out.print(inline("cli.posts_total", n=len(rows), zone=cfg.zone_name), markup=False)
 
 
 @contextmanager
@@ -221,11 +216,11 @@ def _busy(what: str) -> Iterator[Callable[[int, int], None]]:
 
 
 def _approval_text(r: PlanRow) -> str:
-    return h(f"state.{r.state}", have=r.approvals, need=r.needed)
+    return inline(f"state.{r.state}", have=r.approvals, need=r.needed)
 
 
 def _status_text(status: str) -> str:
-    return h(f"status.{status}") if f"status.{status}" in TEXTS else status
+    return inline(f"status.{status}") if f"status.{status}" in TEXTS else status
 
 
 def _number(r: PlanRow) -> str:
@@ -239,7 +234,7 @@ def _labels(cfg: Config, keys: tuple[str, ...]) -> str:
 def _milestone_title(cfg: Config, mid: str | None) -> str:
     m = cfg.milestone(mid) if mid else None
     if m is None:
-        return h("cli.no_milestone")
+        return inline("cli.no_milestone")
     return f"{m.title} ({m.span.first_day:%d/%m}–{m.span.last_day:%d/%m/%Y})"
 
 
@@ -260,7 +255,7 @@ def _plan_table(cfg: Config, rows: list[PlanRow]) -> None:
     table = Table(title=cfg.name, title_justify="left", expand=False)
     for key in ("plan.col.time", "plan.col.no", "plan.col.post", "plan.col.milestone", "plan.col.channels",
                 "plan.col.approval", "plan.col.status"):
-        table.add_column(h(key), no_wrap=key in ("plan.col.time", "plan.col.no"))
+        table.add_column(inline(key), no_wrap=key in ("plan.col.time", "plan.col.no"))
     for r in rows:
         title = escape(r.title) + "".join(f"\n[yellow]⚠ {escape(w)}[/]" for w in r.warnings)
         table.add_row(f"{r.at:%d/%m/%Y %H:%M}", str(r.number or "—"), title, escape(_milestone_title(cfg, r.milestone)),
@@ -274,7 +269,7 @@ def _write_ics(cfg: Config, rows: list[PlanRow], path: Path, person: str | None,
     cal = person_calendar(cfg, cfg.people[person], posts, now) if person else public_calendar(cfg, posts, now)
     path.write_bytes(cal.to_ical())
     events = sum(1 for c in cal.walk("VEVENT"))
-    out.print(h("cli.ics_written", n=events, path=path), markup=False)
+    out.print(inline("cli.ics_written", n=events, path=path), markup=False)
 
 
 @app.command()
@@ -283,9 +278,9 @@ def report(
     content: ContentOpt = None,
     from_: FromOpt = None,
     to: ToOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help=h("cli.opt.format"))] = "xlsx",
-    output: Annotated[str | None, typer.Option("--output", "-o", help=h("cli.opt.output"))] = None,
-    lang: Annotated[str, typer.Option("--lang", help=h("cli.opt.lang"))] = "vi",
+    fmt: Annotated[str, typer.Option("--format", "-f", help=inline("cli.opt.format"))] = "xlsx",
+    output: Annotated[str | None, typer.Option("--output", "-o", help=inline("cli.opt.output"))] = None,
+    lang: Annotated[str, typer.Option("--lang", help=inline("cli.opt.lang"))] = "vi",
 ) -> None:
     """Báo cáo so với kế hoạch / the report against the plan: per phase, milestone, channel and author —
     planned, approved, on time, late, missed, failed, retracted, corrected; approval turnaround; incidents."""
@@ -302,7 +297,7 @@ def report(
     if target == "-" and fmt == "xlsx":
         _usage("cli.xlsx_stdout")
     store = open_store(cfg)
-    with _busy(h("cli.counting")) as progress:
+    with _busy(inline("cli.counting")) as progress:
         result = build_report(store, cfg, start, end, SystemClock().now(), progress=progress)
     if fmt == "xlsx":
         write_xlsx(result, cfg, Path(target), lang)
@@ -312,7 +307,7 @@ def report(
             sys.stdout.write(text)
             return
         Path(target).write_text(text, encoding="utf-8")
-    out.print(h("cli.report_written", posts=len(result.posts), incidents=len(result.incidents), path=target), markup=False)
+    out.print(inline("cli.report_written", posts=len(result.posts), incidents=len(result.incidents), path=target), markup=False)
 
 
 @app.command()
@@ -320,13 +315,13 @@ def sync(config: ConfigOpt = None, content: ContentOpt = None) -> None:
     """Nạp bài viết vào kho dữ liệu / load content files into the store and print what changed."""
     cfg = load(config, content)
     store = open_store(cfg)
-    with _busy(h("cli.syncing")):
+    with _busy(inline("cli.syncing")):
         report = run_sync(store, cfg, SystemClock())
     for label, keys in (("sync.added", report.added), ("sync.changed", report.changed),
                         ("sync.rescheduled", report.rescheduled), ("sync.withdrawn", report.withdrawn),
                         ("sync.restored", report.restored), ("sync.changed_after_publish", report.changed_after_publish)):
         for key in keys:
-            out.print(f"{h(label)}: {key}", markup=False)
+            out.print(f"{inline(label)}: {key}", markup=False)
     for w in report.warnings:
         out.print(_warning_line(w), style="yellow", markup=False, soft_wrap=True)
     for p in report.problems:
@@ -341,15 +336,15 @@ def sync(config: ConfigOpt = None, content: ContentOpt = None) -> None:
 def run(
     config: ConfigOpt = None,
     content: ContentOpt = None,
-    offline: Annotated[bool, typer.Option("--offline", help=h("cli.opt.offline"))] = False,
-    run_for: Annotated[str | None, typer.Option("--for", help=h("cli.opt.for"))] = None,
-    watch: Annotated[bool, typer.Option("--watch/--no-watch", help=h("cli.opt.watch"))] = True,
-    webhook: Annotated[str | None, typer.Option("--webhook", help=h("cli.opt.webhook"))] = None,
-    listen: Annotated[str, typer.Option("--listen", help=h("cli.opt.listen"))] = "127.0.0.1:8443",
-    zalo_webhook: Annotated[str | None, typer.Option("--zalo-webhook", help=h("cli.opt.zalo_webhook"))] = None,
-    zalo_listen: Annotated[str, typer.Option("--zalo-listen", help=h("cli.opt.zalo_listen"))] = "127.0.0.1:8444",
-    web: Annotated[str | None, typer.Option("--web", help=h("cli.opt.web"))] = None,
-    no_web: Annotated[bool, typer.Option("--no-web", help=h("cli.opt.no_web"))] = False,
+    offline: Annotated[bool, typer.Option("--offline", help=inline("cli.opt.offline"))] = False,
+    run_for: Annotated[str | None, typer.Option("--for", help=inline("cli.opt.for"))] = None,
+    watch: Annotated[bool, typer.Option("--watch/--no-watch", help=inline("cli.opt.watch"))] = True,
+    webhook: Annotated[str | None, typer.Option("--webhook", help=inline("cli.opt.webhook"))] = None,
+    listen: Annotated[str, typer.Option("--listen", help=inline("cli.opt.listen"))] = "127.0.0.1:8443",
+    zalo_webhook: Annotated[str | None, typer.Option("--zalo-webhook", help=inline("cli.opt.zalo_webhook"))] = None,
+    zalo_listen: Annotated[str, typer.Option("--zalo-listen", help=inline("cli.opt.zalo_listen"))] = "127.0.0.1:8444",
+    web: Annotated[str | None, typer.Option("--web", help=inline("cli.opt.web"))] = None,
+    no_web: Annotated[bool, typer.Option("--no-web", help=inline("cli.opt.no_web"))] = False,
 ) -> None:
     """Chạy lịch đăng / run: sync, schedule, publish, watch content/ (Ctrl-C stops cleanly).
 
@@ -389,7 +384,7 @@ def run(
             _fail(exc)
         except Exception as exc:  # anything else: the traceback in the log once, one line to say why, non-zero
             logging.getLogger("loa").critical("loa run failed", exc_info=exc)
-            err.print(h("cli.stopped_on_error", error=f"{type(exc).__name__}: {exc}"), markup=False)
+            err.print(inline("cli.stopped_on_error", error=f"{type(exc).__name__}: {exc}"), markup=False)
             raise typer.Exit(1) from None
     finally:
         if lock is not None:
@@ -431,11 +426,11 @@ def status(config: ConfigOpt = None, content: ContentOpt = None) -> None:
     store = open_store(cfg)
     with store.session() as s:
         counts = delivery_counts(s)
-    out.print(f"{h('cli.deliveries')}: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "0"), markup=False)
+    out.print(f"{inline('cli.deliveries')}: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "0"), markup=False)
     for kind, states in deliveries_by_kind(store, cfg).items():
         out.print(f"  {kind}: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())), markup=False)
     if counts.get(DeliveryState.UNKNOWN) or counts.get(DeliveryState.FAILED):
-        out.print(h("cli.need_admin"), markup=False)
+        out.print(inline("cli.need_admin"), markup=False)
 
 
 @app.command()
@@ -444,8 +439,8 @@ def simulate(
     content: ContentOpt = None,
     from_: FromOpt = None,
     to: ToOpt = None,
-    speed: Annotated[float, typer.Option("--speed", help=h("cli.opt.speed"))] = 0,
-    approved: Annotated[bool, typer.Option("--approved", help=h("cli.opt.approved"))] = False,
+    speed: Annotated[float, typer.Option("--speed", help=inline("cli.opt.speed"))] = 0,
+    approved: Annotated[bool, typer.Option("--approved", help=inline("cli.opt.approved"))] = False,
 ) -> None:
     """Chạy thử chiến dịch trên đồng hồ ảo / replay the campaign on a virtual clock (console output, nothing is sent)."""
     import logging
@@ -459,7 +454,7 @@ def simulate(
     start_day, end_day = _window(from_, to, cfg)
     start = start_day or (first.astimezone(cfg.tz).replace(hour=0, minute=0) if first else None)
     if start is None:
-        err.print(h("cli.nothing_to_simulate"))
+        err.print(inline("cli.nothing_to_simulate"))
         raise typer.Exit(1)
     end = end_day or max(p.scheduled_at for p in scan.posts) + timedelta(hours=1)
     try:
@@ -473,9 +468,9 @@ def simulate(
 def audit(
     config: ConfigOpt = None,
     content: ContentOpt = None,
-    post: Annotated[str | None, typer.Option("--post", help=h("cli.opt.post"))] = None,
-    since: Annotated[str | None, typer.Option("--since", help=h("cli.opt.since"))] = None,
-    as_csv: Annotated[bool, typer.Option("--csv", help=h("cli.opt.csv"))] = False,
+    post: Annotated[str | None, typer.Option("--post", help=inline("cli.opt.post"))] = None,
+    since: Annotated[str | None, typer.Option("--since", help=inline("cli.opt.since"))] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help=inline("cli.opt.csv"))] = False,
 ) -> None:
     """Nhật ký: ai làm gì, khi nào / the audit trail: who did what, when."""
     import csv
@@ -500,7 +495,7 @@ def audit(
         writer.writerow(header)
         writer.writerows(rows)
         return
-    table = Table(*(h(f"audit.{name}") for name in header))
+    table = Table(*(inline(f"audit.{name}") for name in header))
     for row in rows:
         table.add_row(*(str(x) for x in row))
     out.print(table)
@@ -508,7 +503,7 @@ def audit(
 
 def _warning_line(w: Problem) -> str:
     where = printable(f"{w.path}{f':{w.line}' if w.line else ''}")
-    return f"{where}: {h('cli.warning')}: {w.message}"
+    return f"{where}: {inline('cli.warning')}: {w.message}"
 
 
 def _with_web(cfg: Config, web: str | None, no_web: bool) -> Config:
@@ -520,7 +515,7 @@ def _with_web(cfg: Config, web: str | None, no_web: bool) -> Config:
     try:
         parse_listen(web)
     except ValueError:
-        err.print(" / ".join(pair("web.bad_option", value=repr(web))), markup=False)
+        err.print(inline("web.bad_option", value=repr(web)), markup=False)
         raise typer.Exit(1) from None
     return dataclasses.replace(cfg, web=dataclasses.replace(cfg.web, listen=web))
 
@@ -532,10 +527,10 @@ def _webhook(url: str | None, listen: str, secret_env: str) -> Webhook | None:
         return None
     secret = os.environ.get(secret_env, "")
     if len(secret) < 8:
-        raise ChannelSetupError(h("cli.webhook_secret", env=secret_env))
+        raise ChannelSetupError(inline("cli.webhook_secret", env=secret_env))
     host, _, port = listen.rpartition(":")
     if not port.isdigit():
-        raise ChannelSetupError(h("cli.host_port", value=listen))
+        raise ChannelSetupError(inline("cli.host_port", value=listen))
     return Webhook(url, secret, host or "127.0.0.1", int(port))
 
 
@@ -549,7 +544,7 @@ def _existing_store(cfg: Config) -> Store | None:
     try:
         return Store(url)
     except Exception as exc:  # check validates files; an unreachable database is for `loa run` to report
-        out.print(h("cli.store_unreadable", error=type(exc).__name__), markup=False)
+        out.print(inline("cli.store_unreadable", error=type(exc).__name__), markup=False)
         return None
 
 
@@ -557,7 +552,7 @@ def open_store(cfg: Config) -> Store:
     try:
         return Store(cfg.database_url)
     except Exception as exc:  # the driver's own error says what is wrong; keep the URL's password out
-        err.print(h("cli.cannot_open_db", error=f"{type(exc).__name__}: {exc}"), markup=False)
+        err.print(inline("cli.cannot_open_db", error=f"{type(exc).__name__}: {exc}"), markup=False)
         raise typer.Exit(2) from None
 
 

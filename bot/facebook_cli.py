@@ -16,13 +16,13 @@ import typer
 
 from campaign.config import Config
 from campaign.errors import ChannelError
-from campaign.texts import both, pair
+from campaign.texts import both, inline, pair
 from channels.facebook import FacebookPageChannel, GraphClient
 
-facebook_app = typer.Typer(help="Fanpage Facebook: kiểm tra token và quyền / check the Page token and permissions.",
+facebook_app = typer.Typer(help=inline("cli.fb.app") + ".",
                            no_args_is_help=True)
 
-ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Tệp cấu hình / config file.", envvar="LOA_CONFIG")]
+ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help=inline("cli.opt.config_file") + ".", envvar="LOA_CONFIG")]
 
 
 async def check_channels(cfg: Config, env: dict[str, str] | os._Environ[str], only: str | None = None) -> tuple[list[str], bool]:
@@ -60,7 +60,7 @@ async def check_channels(cfg: Config, env: dict[str, str] | os._Environ[str], on
 @facebook_app.command()
 def check(
     config: ConfigOpt = Path("config.toml"),
-    channel: Annotated[str | None, typer.Option("--channel", help="Chỉ kênh này / only this channel key.")] = None,
+    channel: Annotated[str | None, typer.Option("--channel", help=inline("cli.fb.opt.channel") + ".")] = None,
 ) -> None:
     """Kiểm tra token Trang và quyền đăng bài / check each fanpage's token, Page and posting permissions.
 

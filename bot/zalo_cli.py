@@ -20,15 +20,16 @@ from campaign.clock import SystemClock
 from campaign.config import Config
 from campaign.errors import ChannelError
 from campaign.store import zalo_tokens
+from campaign.texts import inline
 from channels.zalo.http import ZaloOAClient
 from channels.zalo.tokens import Consent, exchange
 
 zalo_app = typer.Typer(
-    help="Zalo OA: ủy quyền và trạng thái token / authorisation and token status.",
+    help=inline("cli.zalo.app") + ".",
     no_args_is_help=True,
 )
 
-ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Tệp cấu hình / config file.", envvar="LOA_CONFIG")]
+ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help=inline("cli.opt.config_file") + ".", envvar="LOA_CONFIG")]
 
 
 def _local(cfg: Config, when: datetime) -> str:
@@ -39,14 +40,13 @@ def _local(cfg: Config, when: datetime) -> str:
 def login(
     config: ConfigOpt = Path("config.toml"),
     code: Annotated[str | None, typer.Option(
-        "--code", help="Mã ủy quyền từ trang cấp quyền của Zalo / authorization code from Zalo's permission page.")] = None,
+        "--code", help=inline("cli.zalo.opt.code") + ".")] = None,
     refresh_token: Annotated[str | None, typer.Option(
-        "--refresh-token", help="Refresh token (dùng '-' để nhập từ stdin) / refresh token ('-' reads it from stdin).")] = None,
+        "--refresh-token", help=inline("cli.zalo.opt.refresh_token") + ".")] = None,
     code_verifier: Annotated[str | None, typer.Option(
-        "--code-verifier", help="PKCE code_verifier nếu đã dùng khi xin mã / if the code was requested with PKCE.")] = None,
+        "--code-verifier", help=inline("cli.zalo.opt.code_verifier") + ".")] = None,
     redirect_uri: Annotated[str | None, typer.Option(
-        "--redirect-uri", help="Callback URL của ứng dụng (mặc định \\[zalo] redirect_uri) / the app's callback URL "
-                               "(default \\[zalo] redirect_uri).")] = None,
+        "--redirect-uri", help=inline("cli.zalo.opt.redirect_uri") + ".")] = None,
 ) -> None:
     """Ủy quyền OA và lưu token vào kho / authorise the OA and store the token pair.
 
@@ -57,7 +57,7 @@ def login(
     from bot.cli import err, load, open_store, out
 
     if code is not None and refresh_token is not None:
-        err.print("dùng đúng một trong --code hoặc --refresh-token / give exactly one of --code or --refresh-token")
+        err.print(inline("cli.zalo.code_or_refresh"))
         raise typer.Exit(2)
     if refresh_token == "-":
         refresh_token = sys.stdin.readline().strip()
@@ -65,7 +65,7 @@ def login(
     app_id, secret = os.environ.get(cfg.zalo.app_id_env, ""), os.environ.get(cfg.zalo.secret_key_env, "")
     missing = [n for n, v in ((cfg.zalo.app_id_env, app_id), (cfg.zalo.secret_key_env, secret)) if not v]
     if missing:
-        err.print(f"thiếu biến môi trường {', '.join(missing)} / environment variable(s) not set: {', '.join(missing)}")
+        err.print(inline("cli.zalo.missing_env", names=", ".join(missing)))
         raise typer.Exit(1)
     if code is None and refresh_token is None:
         code, code_verifier = _consent(cfg, app_id, redirect_uri or cfg.zalo.redirect_uri)
@@ -80,16 +80,13 @@ def login(
     try:
         pair = exchange(client, app_id, secret, form, store, SystemClock().now())
     except ChannelError as exc:
-        err.print(f"không lấy được token Zalo OA / could not get a Zalo OA token: {exc.reason}", markup=False)
+        err.print(f"{inline('cli.zalo.login_failed')}: {exc.reason}", markup=False)
         raise typer.Exit(1) from None
     finally:
         client.close()
         store.close()
-    out.print(
-        f"[green]OK[/] đã lưu token Zalo OA (thế hệ {pair.generation}), hết hạn {_local(cfg, pair.expires_at)}; "
-        f"Loa tự làm mới trước khi hết hạn / Zalo OA token pair stored (generation {pair.generation}), "
-        f"expires {_local(cfg, pair.expires_at)}; Loa refreshes it ahead of expiry."
-    )
+    out.print("[green]OK[/] " + inline("cli.zalo.stored", generation=pair.generation,
+                                       expires=_local(cfg, pair.expires_at)))
 
 
 def _consent(cfg: Config, app_id: str, redirect_uri: str) -> tuple[str, str]:
@@ -97,16 +94,12 @@ def _consent(cfg: Config, app_id: str, redirect_uri: str) -> tuple[str, str]:
     from bot.cli import err, out
 
     if not redirect_uri:
-        err.print("cần callback URL của ứng dụng: --redirect-uri hoặc [zalo] redirect_uri (hoặc dùng --code / "
-                  "--refresh-token) / the app's callback URL is needed: --redirect-uri or [zalo] redirect_uri "
-                  "(or use --code / --refresh-token)", markup=False)
+        err.print(inline("cli.zalo.no_redirect"), markup=False)
         raise typer.Exit(2)
     consent = Consent.new(cfg.zalo.oauth_base, app_id, redirect_uri)
-    out.print("1. Mở trang này, đăng nhập bằng tài khoản quản trị OA và đồng ý / open this page, log in as an OA "
-              "admin and accept:")
+    out.print(inline("cli.zalo.step_open"))
     out.print(consent.url, markup=False, soft_wrap=True)
-    out.print("2. Dán địa chỉ Zalo chuyển tới (có code và state) rồi Enter / paste the address Zalo redirected to "
-              "(with code and state), then Enter:")
+    out.print(inline("cli.zalo.step_paste"))
     try:
         return consent.code_from(sys.stdin.readline()), consent.code_verifier
     except ChannelError as exc:
@@ -126,19 +119,18 @@ def status(config: ConfigOpt = Path("config.toml")) -> None:
     finally:
         store.close()
     if pair is None:
-        out.print("chưa có token Zalo OA; chạy `loa zalo login --code <mã>` / no Zalo OA token yet; "
-                  "run `loa zalo login --code <code>`")
+        out.print(inline("cli.zalo.no_token"))
         raise typer.Exit(1)
     now = SystemClock().now()
     left = pair.expires_at - now
     if left.total_seconds() > 0:
         hours = left.total_seconds() / 3600
-        state = f"còn hạn {hours:.1f} giờ / valid for {hours:.1f} h"
+        state = inline("cli.zalo.valid_for", hours=hours)
     else:
-        state = "đã hết hạn — sẽ làm mới ở lần gửi tới / expired — refreshed at the next send"
-    out.print(f"Zalo OA token: thế hệ / generation {pair.generation}; hết hạn / expires {_local(cfg, pair.expires_at)} "
-              f"({state}); cập nhật / updated {_local(cfg, pair.updated_at)}")
+        state = inline("cli.zalo.expired")
+    out.print(f"Zalo OA token: {inline('cli.zalo.generation')} {pair.generation}; "
+              f"{inline('cli.zalo.expires')} {_local(cfg, pair.expires_at)} ({state}); "
+              f"{inline('cli.zalo.updated')} {_local(cfg, pair.updated_at)}")
     for name in (cfg.zalo.app_id_env, cfg.zalo.secret_key_env):
         if not os.environ.get(name):
-            out.print(f"[yellow]cảnh báo / warning:[/] biến môi trường {name} chưa đặt — không làm mới được / "
-                      f"{name} is not set — the token cannot be refreshed")
+            out.print(f"[yellow]{inline('cli.zalo.warning')}:[/] {inline('cli.zalo.env_unset', name=name)}")

@@ -47,6 +47,7 @@ from telegram.request import HTTPXRequest
 
 from campaign.errors import CannotDelete, ChannelError, ChannelSetupError, ChatMoved
 from campaign.kinds import IMAGE_SUFFIXES, ChannelKind
+from campaign.texts import inline
 from channels.base import Choice, OutMessage, Sent
 from channels.faults import httpx_ambiguous
 from channels.limits import ChatLimits
@@ -88,7 +89,7 @@ class TelegramChannel:
         """``encode``: the bot's callback codec, turning a message's choices into inline buttons
         (None: choices are not shown, e.g. a channel that only publishes)."""
         if not token:
-            raise ChannelSetupError("thiếu token Telegram / missing Telegram bot token")
+            raise ChannelSetupError(inline("telegram.no_token"))
         request = HTTPXRequest(connection_pool_size=64, read_timeout=read_timeout, write_timeout=read_timeout,
                                connect_timeout=connect_timeout, media_write_timeout=read_timeout * 2)
         self.bot = Bot(token, base_url=api_base, base_file_url=file_base, request=request)
@@ -106,12 +107,11 @@ class TelegramChannel:
                 return
             except InvalidToken:
                 raise ChannelSetupError(
-                    "Telegram từ chối token (kiểm tra biến môi trường trong [telegram].token_env) / "
-                    "Telegram rejected the bot token (check the variable named by [telegram].token_env)"
+                    inline("telegram.token_rejected")
                 ) from None
             except (NetworkError, RetryAfter) as exc:
                 if attempt == self.startup_retries:
-                    raise ChannelSetupError(f"không kết nối được Telegram / cannot reach Telegram: {exc}") from None
+                    raise ChannelSetupError(f"{inline('telegram.unreachable')}: {exc}") from None
                 delay = retry_seconds(exc) if isinstance(exc, RetryAfter) else self.startup_backoff * 2 ** (attempt - 1)
                 log.warning("Telegram unreachable at start-up (%s); retrying in %.0fs", exc, delay)
                 await asyncio.sleep(delay)
@@ -238,7 +238,7 @@ class _errors:
         if isinstance(exc, (Forbidden, BadRequest, InvalidToken)):
             raise ChannelError(f"{type(exc).__name__}: {exc.message}", transient=False) from None
         if type(exc) is TelegramError and isinstance(exc.__cause__, ValueError):  # a 2xx answer that is not JSON
-            raise ChannelError(f"câu trả lời không đọc được / unreadable answer: {exc.message}", transient=True,
+            raise ChannelError(f"{inline('telegram.unreadable')}: {exc.message}", transient=True,
                                ambiguous=True) from None
         if isinstance(exc, (TimedOut, NetworkError)):
             raise ChannelError(f"{type(exc).__name__}: {exc.message}", transient=True, ambiguous=httpx_ambiguous(exc)) from None

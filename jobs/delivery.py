@@ -26,6 +26,7 @@ from campaign.states import DeliveryState, MoveSource
 from campaign.store import repo
 from campaign.store.db import Store, is_outage
 from campaign.store.models import Delivery
+from campaign.texts import inline
 from channels.base import Channel, OutMessage, Sent
 from jobs import metrics
 
@@ -103,7 +104,7 @@ class Deliverer:
         adapter = self.adapters.get(d.channel)
         if channel is None or adapter is None:
             if await self._claim(d.id):
-                await self._failed(d, f"kênh '{d.channel}' không còn trong config / channel no longer configured", transient=False)
+                await self._failed(d, inline("delivery.channel_gone", channel=d.channel), transient=False)
             return
         target = self.routes.current(channel.kind, channel.target)  # a group upgraded since config.toml was written
         await adapter.acquire(target)

@@ -28,7 +28,7 @@ from campaign.config import Config
 from campaign.deliveries import text_payload
 from campaign.errors import LoaError, NotAllowed, NotFound
 from campaign.store.db import Store
-from campaign.texts import t
+from campaign.texts import inline, t
 from jobs import admin
 
 if TYPE_CHECKING:
@@ -218,10 +218,10 @@ class Dashboard:
         page = await run_in_threadpool(board.post_page, self.store, self.config, request.path_params["id"])
         n = request.path_params["n"]
         if n >= len(page.media):
-            raise NotFound("không có tệp này / no such file")
+            raise NotFound(inline("web.no_file"))
         path = (self.config.content_dir / str(page.media[n].get("path", ""))).resolve()
         if not path.is_relative_to(self.config.content_dir.resolve()) or not path.is_file():
-            raise NotFound("không có tệp này / no such file")
+            raise NotFound(inline("web.no_file"))
         return FileResponse(path, headers={"Cache-Control": "private, max-age=300"})
 
     # --- approvals ----------------------------------------------------------------------------------
@@ -237,7 +237,7 @@ class Dashboard:
         decision = str(form.get("decision", ""))
         back = "/posts/{}".format(request.path_params["id"]) if form.get("back") == "post" else "/approvals"
         if decision not in ("approve", "reject"):
-            raise NotFound("không có việc này / no such action")
+            raise NotFound(inline("web.no_action"))
         reason = str(form.get("reason", "")).strip()[:500] or None
         try:
             result = await run_in_threadpool(review.decide, self.store, self.config, self.clock, actor,
@@ -286,7 +286,7 @@ class Dashboard:
                 await admin.perform(self.engine, AdminAction(verb, actor, deliveries=tuple(ids)))
                 done = t("web.ops.done", lang) + " " + ", ".join(f"#{i}" for i in ids)
             else:
-                raise NotFound("không có việc này / no such action")
+                raise NotFound(inline("web.no_action"))
         except (NotFound, NotAllowed):
             raise
         except (LoaError, ValueError) as exc:

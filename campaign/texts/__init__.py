@@ -16,6 +16,7 @@ from typing import Any
 from campaign.texts import (
     alerts,
     answers,
+    channels,
     chat,
     choices,
     cli,
@@ -33,7 +34,8 @@ from campaign.texts import (
 )
 
 # One area module per part of the product; each holds a ``TEXTS`` table of key -> (vi, en).
-AREAS = (alerts, answers, chat, choices, cli, commands, config, content, dashboard, domain, kinds, pages, plan, reports, service, web)
+AREAS = (alerts, answers, channels, chat, choices, cli, commands, config, content, dashboard, domain, kinds, pages, plan,
+         reports, service, web)
 
 TEXTS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:

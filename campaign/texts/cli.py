@@ -102,4 +102,41 @@ TEXTS: dict[str, tuple[str, str]] = {
     "audit.post_id": ("số bài", "post id"),
     "audit.ref": ("tham chiếu", "ref"),
     "audit.detail": ("chi tiết", "detail"),
+    # loa zalo … (bot/zalo_cli.py)
+    "cli.zalo.app": ("Zalo OA: ủy quyền và trạng thái token", "authorisation and token status"),
+    "cli.opt.config_file": ("Tệp cấu hình", "config file"),
+    "cli.zalo.opt.code": ("Mã ủy quyền từ trang cấp quyền của Zalo", "authorization code from Zalo's permission page"),
+    "cli.zalo.opt.refresh_token": ("Refresh token (dùng '-' để nhập từ stdin)", "refresh token ('-' reads it from stdin)"),
+    "cli.zalo.opt.code_verifier": ("PKCE code_verifier nếu đã dùng khi xin mã", "if the code was requested with PKCE"),
+    # typer's help is rich markup: \\[ shows a literal [
+    "cli.zalo.opt.redirect_uri": ("Callback URL của ứng dụng (mặc định \\[zalo] redirect_uri)",
+                                  "the app's callback URL (default \\[zalo] redirect_uri)"),
+    "cli.zalo.code_or_refresh": ("dùng đúng một trong --code hoặc --refresh-token",
+                                 "give exactly one of --code or --refresh-token"),
+    "cli.zalo.missing_env": ("thiếu biến môi trường {names}", "environment variable(s) not set: {names}"),
+    "cli.zalo.login_failed": ("không lấy được token Zalo OA", "could not get a Zalo OA token"),
+    "cli.zalo.stored": ("đã lưu token Zalo OA (thế hệ {generation}), hết hạn {expires}; Loa tự làm mới trước khi hết hạn",
+                        "Zalo OA token pair stored (generation {generation}), expires {expires}; "
+                        "Loa refreshes it ahead of expiry."),
+    "cli.zalo.no_redirect": ("cần callback URL của ứng dụng: --redirect-uri hoặc [zalo] redirect_uri (hoặc dùng --code / "
+                             "--refresh-token)",
+                             "the app's callback URL is needed: --redirect-uri or [zalo] redirect_uri "
+                             "(or use --code / --refresh-token)"),
+    "cli.zalo.step_open": ("1. Mở trang này, đăng nhập bằng tài khoản quản trị OA và đồng ý",
+                           "open this page, log in as an OA admin and accept:"),
+    "cli.zalo.step_paste": ("2. Dán địa chỉ Zalo chuyển tới (có code và state) rồi Enter",
+                            "paste the address Zalo redirected to (with code and state), then Enter:"),
+    "cli.zalo.no_token": ("chưa có token Zalo OA; chạy `loa zalo login --code <mã>`",
+                          "no Zalo OA token yet; run `loa zalo login --code <code>`"),
+    "cli.zalo.valid_for": ("còn hạn {hours:.1f} giờ", "valid for {hours:.1f} h"),
+    "cli.zalo.expired": ("đã hết hạn — sẽ làm mới ở lần gửi tới", "expired — refreshed at the next send"),
+    "cli.zalo.generation": ("thế hệ", "generation"),
+    "cli.zalo.expires": ("hết hạn", "expires"),
+    "cli.zalo.updated": ("cập nhật", "updated"),
+    "cli.zalo.warning": ("cảnh báo", "warning"),
+    "cli.zalo.env_unset": ("biến môi trường {name} chưa đặt — không làm mới được",
+                           "{name} is not set — the token cannot be refreshed"),
+    # loa facebook … (bot/facebook_cli.py)
+    "cli.fb.app": ("Fanpage Facebook: kiểm tra token và quyền", "check the Page token and permissions"),
+    "cli.fb.opt.channel": ("Chỉ kênh này", "only this channel key"),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 TEXTS: dict[str, tuple[str, str]] = {
+    "web.no_action": ("không có việc này", "no such action"),
     "web.nav.timeline": ("Dòng thời gian", "Timeline"),
     "web.nav.calendar": ("Lịch", "Calendar"),
     "web.nav.approvals": ("Chờ duyệt", "Approvals"),

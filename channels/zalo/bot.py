@@ -19,6 +19,7 @@ from aiolimiter import AsyncLimiter
 
 from campaign.errors import ChannelError, ChannelSetupError
 from campaign.kinds import SPECS, ZALO_IMAGE_SUFFIXES, ChannelKind
+from campaign.texts import inline
 from channels.base import OutMessage, Sent
 from channels.faults import requests_ambiguous, retry_connects, timed_out
 from channels.limits import ChatLimits
@@ -60,19 +61,19 @@ class ZaloBotClient:
         except requests.RequestException as exc:  # its text holds the URL, hence the token: not shown
             ambiguous = method.startswith("send") and requests_ambiguous(exc)  # a send may be out already
             if timed_out(exc):
-                raise ZaloBotError(f"Zalo Bot không trả lời kịp / no answer in time ({method})", None,
+                raise ZaloBotError(inline("zalobot.timeout") + f" ({method})", None,
                                    transient=True, ambiguous=ambiguous) from None
             if ambiguous:
-                raise ZaloBotError(f"mất câu trả lời của Zalo Bot / Zalo Bot's answer was lost ({method}: {type(exc).__name__})",
+                raise ZaloBotError(inline("zalobot.answer_lost") + f" ({method}: {type(exc).__name__})",
                                    None, transient=True, ambiguous=True) from None
-            raise ZaloBotError(f"không kết nối được Zalo Bot / cannot reach Zalo Bot ({method}: {type(exc).__name__})",
+            raise ZaloBotError(inline("zalobot.unreachable") + f" ({method}: {type(exc).__name__})",
                                None, transient=True) from None
         try:
             body = r.json()
         except ValueError:
             body = None
         if body is None and r.status_code < 400 and method.startswith("send"):  # accepted, answer unreadable
-            raise ZaloBotError(f"Zalo Bot {method}: câu trả lời không đọc được / unreadable answer", None,
+            raise ZaloBotError(f"Zalo Bot {method}: {inline('zalo.unreadable')}", None,
                                transient=True, ambiguous=True)
         if isinstance(body, dict) and body.get("ok") is True and r.status_code < 400:
             return body.get("result")
@@ -149,7 +150,7 @@ class ZaloBotChannel:
                  limits: BotLimits | None = None, read_timeout: float = 15.0, connect_timeout: float = 5.0,
                  startup_retries: int = 5, startup_backoff: float = 2.0) -> None:
         if not token:
-            raise ChannelSetupError("thiếu token Zalo Bot / missing Zalo Bot token")
+            raise ChannelSetupError(inline("zalobot.no_token"))
         self.client = ZaloBotClient(token, api_base=api_base, read_timeout=read_timeout,
                                     connect_timeout=connect_timeout)
         self.media_url = media_url
@@ -167,14 +168,12 @@ class ZaloBotChannel:
             except ZaloBotError as exc:
                 if exc.error_code == UNAUTHORIZED:
                     raise ChannelSetupError(
-                        f"Zalo Bot từ chối token ({exc.error_code}; kiểm tra biến môi trường trong "
-                        f"[zalo].bot_token_env) / Zalo Bot rejected the bot token ({exc.error_code}; check the "
-                        f"variable named by [zalo].bot_token_env)") from None
+                        inline("zalobot.token_rejected", code=exc.error_code)) from None
                 if not exc.transient:
-                    raise ChannelSetupError(f"Zalo Bot từ chối getMe / Zalo Bot refused getMe: {exc.reason} "
-                                            f"(kiểm tra [zalo] bot_api_base / check [zalo] bot_api_base)") from None
+                    raise ChannelSetupError(f"{inline('zalobot.refused_getme')}: {exc.reason} "
+                                            f"({inline('zalobot.check_api_base')})") from None
                 if attempt == self.startup_retries:
-                    raise ChannelSetupError(f"không kết nối được Zalo Bot / cannot reach Zalo Bot: {exc.reason}") from None
+                    raise ChannelSetupError(f"{inline('zalobot.unreachable')}: {exc.reason}") from None
                 delay = self.startup_backoff * 2 ** (attempt - 1)
                 log.warning("Zalo Bot unreachable at start-up (%s); retrying in %.1fs", exc.reason, delay)
                 await asyncio.sleep(delay)
@@ -191,12 +190,9 @@ class ZaloBotChannel:
         urls = [u for u in (self.media_url(p) if self.media_url else None for p in images) if u]
         left_out = len(message.media) - len(urls)
         if left_out:
-            text = (f"{text}\n\n" if text else "") + (
-                f"(kèm {left_out} tệp không hiển thị được trên Zalo Bot / "
-                f"{left_out} attachment(s) not shown on Zalo Bot)")
+            text = (f"{text}\n\n" if text else "") + f"({inline('zalobot.left_out', n=left_out)})"
         if len(text) > BOT_TEXT_LIMIT:
-            raise ChannelError(f"văn bản dài {len(text)} ký tự, Zalo Bot nhận tối đa {BOT_TEXT_LIMIT} / "
-                               f"text is {len(text)} characters, Zalo Bot takes at most {BOT_TEXT_LIMIT}",
+            raise ChannelError(inline("zalobot.too_long", length=len(text), limit=BOT_TEXT_LIMIT),
                                transient=False)
         ids: list[str] = []
         try:
@@ -216,8 +212,8 @@ class ZaloBotChannel:
         return Sent(tuple(ids))
 
     async def edit(self, target: str, message_ids: tuple[str, ...], message: OutMessage) -> None:
-        raise ChannelError("Zalo Bot không sửa được tin đã gửi / Zalo Bot cannot edit a sent message", transient=False)
+        raise ChannelError(inline("zalobot.no_edit"), transient=False)
 
     async def delete(self, target: str, message_ids: tuple[str, ...]) -> None:
-        raise ChannelError("Zalo Bot không thu hồi được tin đã gửi / Zalo Bot cannot delete a sent message",
+        raise ChannelError(inline("zalobot.no_delete"),
                            transient=False)

@@ -17,6 +17,7 @@ import requests
 
 from campaign.errors import ChannelError
 from campaign.kinds import ZALO_IMAGE_SUFFIXES
+from campaign.texts import inline
 from channels.faults import requests_ambiguous, retry_connects, timed_out
 
 TOKEN_PATH = "/v4/oa/access_token"
@@ -36,15 +37,7 @@ PROCESSING = -214
 # OA error table; -124 is in no published OA table but was seen in the wild: a refresh costs little.
 TOKEN_ERRORS = frozenset({-216, -220, -124})
 HTTP_UNAUTHORIZED = -216  # what an HTTP 401 without Zalo's error body is taken to mean
-PERMANENT_REASONS: dict[int, str] = {
-    -201: "tham số không hợp lệ / invalid parameter",
-    -210: "vượt giới hạn cho phép (ví dụ ảnh quá lớn) / over the allowed limit (e.g. the image is too large)",
-    -211: "OA đã hết hạn mức gửi / the OA's sending quota is exhausted",
-    -213: "người nhận chưa quan tâm OA / the recipient does not follow the OA",
-    -224: "gói dịch vụ của OA không có tính năng này / the OA's service package does not include this feature",
-    -237: "nhóm đã bị vô hiệu hóa; kiểm tra mã nhóm / the group is disabled; check the group id",
-    -403: "OA không ở trong nhóm này; kiểm tra mã nhóm / the OA is not in this group; check the group id",
-}
+PERMANENT_REASONS = frozenset({-201, -210, -211, -213, -224, -237, -403})  # texts: zalo.code.<n>
 RATE_LIMIT_WAIT = 60.0  # Zalo's limits are per minute and it sends no Retry-After
 IMAGE_SUFFIXES = ZALO_IMAGE_SUFFIXES  # what Zalo takes as an image (campaign.kinds)
 _MIME = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif"}
@@ -100,12 +93,12 @@ class ZaloOAClient:
         except requests.RequestException as exc:
             ambiguous = what in VISIBLE and requests_ambiguous(exc)  # uploads and drafts show nothing: safe to redo
             if timed_out(exc):
-                raise ChannelError(f"Zalo không trả lời kịp / Zalo did not answer in time ({what})",
+                raise ChannelError(inline("zalo.timeout") + f" ({what})",
                                    transient=True, ambiguous=ambiguous) from None
             if ambiguous:
-                raise ChannelError(f"mất câu trả lời của Zalo / Zalo's answer was lost ({what}: {type(exc).__name__})",
+                raise ChannelError(inline("zalo.answer_lost") + f" ({what}: {type(exc).__name__})",
                                    transient=True, ambiguous=True) from None
-            raise ChannelError(f"không kết nối được Zalo / cannot reach Zalo ({what}: {type(exc).__name__})",
+            raise ChannelError(inline("zalo.unreachable") + f" ({what}: {type(exc).__name__})",
                                transient=True) from None
         if r.status_code >= 500 or r.status_code == 429:
             retry_after = RATE_LIMIT_WAIT if r.status_code == 429 else None
@@ -115,14 +108,14 @@ class ZaloOAClient:
         except ValueError:
             body = None
         if r.status_code < 400 and not isinstance(body, dict) and what in VISIBLE:  # accepted, answer unreadable
-            raise ChannelError(f"Zalo HTTP {r.status_code}: câu trả lời không đọc được / unreadable answer ({what})",
+            raise ChannelError(f"Zalo HTTP {r.status_code}: {inline('zalo.unreadable')} ({what})",
                                transient=True, ambiguous=True)
         if r.status_code >= 400 and isinstance(body, dict) and error_code(body):
             return body  # Zalo's error body with a 4xx status (token errors come as HTTP 401): map its code
         if r.status_code == 401:
             return {"error": HTTP_UNAUTHORIZED, "message": "HTTP 401"}  # refresh once, as for -216
         if r.status_code >= 400 or not isinstance(body, dict):
-            raise ChannelError(f"Zalo HTTP {r.status_code}: câu trả lời không hợp lệ / unexpected answer ({what})",
+            raise ChannelError(f"Zalo HTTP {r.status_code}: {inline('zalo.unexpected')} ({what})",
                                transient=False)
         return body
 
@@ -152,20 +145,20 @@ def raise_for_error(body: Mapping[str, Any], what: str) -> None:
         return
     message = str(body.get("message") or body.get("error_description") or "")
     if code == RATE_LIMIT:
-        raise ZaloApiError(f"Zalo {what}: quá giới hạn tần suất / rate limited ({code}: {message})", code,
+        raise ZaloApiError(f"Zalo {what}: {inline('zalo.rate_limited')} ({code}: {message})", code,
                            transient=True, retry_after=RATE_LIMIT_WAIT)
     if code == PROCESSING:
-        raise ZaloApiError(f"Zalo {what}: bài viết đang được xử lý / article still being processed ({code})", code,
+        raise ZaloApiError(f"Zalo {what}: {inline('zalo.processing')} ({code})", code,
                            transient=True)
     if code in TOKEN_ERRORS:
-        raise ZaloApiError(f"Zalo {what}: access token bị từ chối / access token rejected ({code}: {message})", code,
+        raise ZaloApiError(f"Zalo {what}: {inline('zalo.token_rejected')} ({code}: {message})", code,
                            transient=False)
-    reason = PERMANENT_REASONS.get(code, "lỗi / error")
+    reason = inline(f"zalo.code.{code}" if code in PERMANENT_REASONS else "zalo.error")
     raise ZaloApiError(f"Zalo {what}: {reason} ({code}: {message})", code, transient=False)
 
 
 def body_field(data: Mapping[str, Any], key: str, what: str) -> str:
     value = data.get(key)
     if not value:
-        raise ChannelError(f"Zalo {what}: câu trả lời thiếu '{key}' / the answer has no '{key}'", transient=False)
+        raise ChannelError(f"Zalo {what}: {inline('zalo.missing_field', key=key)}", transient=False)
     return str(value)

@@ -24,6 +24,7 @@ from campaign.errors import ChannelError, ChannelSetupError
 from campaign.kinds import OA_KINDS, ChannelKind
 from campaign.store import zalo_tokens
 from campaign.store.db import Store
+from campaign.texts import inline, t
 from channels.base import OutMessage, Sent
 from channels.limits import ChatLimits
 from channels.zalo.http import (
@@ -45,9 +46,9 @@ from channels.zalo.http import (
     raise_for_error,
 )
 from channels.zalo.tokens import (
-    LOGIN_HINT,
     NO_TOKENS,
     ZaloTokens,
+    with_login_hint,
 )
 
 log = logging.getLogger(__name__)
@@ -103,8 +104,7 @@ class ZaloOA:
         missing = [n for n, v in ((settings.app_id_env, app_id), (settings.secret_key_env, secret)) if not v]
         if missing:
             raise ChannelSetupError(
-                f"thiếu biến môi trường {', '.join(missing)} cho Zalo OA / "
-                f"environment variable(s) {', '.join(missing)} for Zalo OA are not set")
+                inline("zalo.oa.missing_env", names=", ".join(missing)))
         client = ZaloOAClient(settings.oa_api_base, settings.oauth_base)
         tokens = ZaloTokens(store, client, app_id, secret, clock=clock, margin=refresh_margin, on_stop=on_stop)
         access, refresh = env.get(settings.oa_token_env, ""), env.get(settings.refresh_token_env, "")
@@ -146,9 +146,7 @@ class ZaloOA:
             body = await asyncio.to_thread(self.client.call, path, token, json=json, upload=upload)
             if error_code(body) in TOKEN_ERRORS:
                 raise ChannelError(
-                    f"Zalo từ chối cả token vừa làm mới ({error_code(body)}): kiểm tra ứng dụng còn liên kết với OA "
-                    f"và có quyền; {LOGIN_HINT} / Zalo rejects even a freshly refreshed token: check the app is "
-                    f"still linked to the OA with the needed permissions", transient=False)
+                    with_login_hint("zalo.fresh_token_rejected", code=error_code(body)), transient=False)
         raise_for_error(body, what)
         data = body.get("data")
         return data if isinstance(data, dict) else {}
@@ -156,12 +154,11 @@ class ZaloOA:
     def _check_media(self, media: tuple[Path, ...]) -> None:
         for p in media:
             if p.suffix.lower() not in IMAGE_SUFFIXES:
-                raise ChannelError(f"Zalo OA chỉ nhận ảnh jpg/png/gif, không nhận «{p.name}» / "
-                                   f"Zalo OA takes only jpg/png/gif images, not “{p.name}”", transient=False)
+                raise ChannelError(inline("zalo.oa.images_only", name=p.name), transient=False)
             size = p.stat().st_size
             if size > self.image_max_bytes:
-                raise ChannelError(f"ảnh «{p.name}» {size} byte vượt giới hạn {self.image_max_bytes} của Zalo / "
-                                   f"image “{p.name}” is {size} bytes, over Zalo's {self.image_max_bytes}",
+                raise ChannelError(inline("zalo.oa.image_too_large", name=p.name, size=size,
+                                                  limit=self.image_max_bytes),
                                    transient=False)
             if _is_gif(p):
                 gif_size(p)  # a broken GIF fails before anything is uploaded
@@ -182,7 +179,7 @@ class ZaloOA:
         try:
             for p in m.media:
                 if str(p) not in state.attachments:
-                    data = await self.call(UPLOAD_GIF if _is_gif(p) else UPLOAD_IMAGE, "tải ảnh / image upload", upload=p)
+                    data = await self.call(UPLOAD_GIF if _is_gif(p) else UPLOAD_IMAGE, inline("zalo.what.upload"), upload=p)
                     state.attachments[str(p)] = body_field(data, "attachment_id", "upload")
             messages: list[dict[str, Any]] = [_image_message(state.attachments[str(p)], p) for p in m.media]
             if m.plain.strip():
@@ -208,7 +205,7 @@ class ZaloOA:
         try:
             audience = _audience(target)
             if state.article_token is None:
-                data = await self.call(ARTICLE_CREATE, "tạo bài viết / article create", json=self._article(m))
+                data = await self.call(ARTICLE_CREATE, inline("zalo.what.article_create"), json=self._article(m))
                 state.article_token = body_field(data, "token", "article create")
             if state.article_id is None:
                 state.article_id = await self._verify(state.article_token)
@@ -234,7 +231,7 @@ class ZaloOA:
             if attempt:
                 await asyncio.sleep(self.verify_delay)
             try:
-                data = await self.call(ARTICLE_VERIFY, "kiểm tra bài viết / article verify", json={"token": token})
+                data = await self.call(ARTICLE_VERIFY, inline("zalo.what.article_verify"), json={"token": token})
             except ZaloApiError as exc:
                 if exc.code == PROCESSING:
                     continue
@@ -242,8 +239,7 @@ class ZaloOA:
             article_id = data.get("id") or data.get("article_id")
             if article_id:
                 return str(article_id)
-        raise ChannelError(f"Zalo vẫn đang xử lý bài viết sau {self.verify_attempts} lần kiểm tra; sẽ thử lại / "
-                           f"Zalo is still processing the article after {self.verify_attempts} checks; will retry",
+        raise ChannelError(inline("zalo.oa.still_processing", n=self.verify_attempts),
                            transient=True, retry_after=self.verify_delay * 5)
 
     def _article(self, m: OutMessage) -> dict[str, Any]:
@@ -251,11 +247,9 @@ class ZaloOA:
         cover = (urls[0] if urls else None) or self.default_cover_url
         if not cover:
             raise ChannelError(
-                "bài viết Zalo cần ảnh bìa có địa chỉ URL công khai: thêm ảnh vào bài và đặt [zalo] media_base_url, "
-                "hoặc đặt [zalo] default_cover_url / a Zalo article needs a cover image at a public URL: attach an "
-                "image and set [zalo] media_base_url, or set [zalo] default_cover_url", transient=False)
+                inline("zalo.oa.no_cover"), transient=False)
         lines = [ln.strip() for ln in m.plain.strip().splitlines()]
-        title = _clip(lines[0] if lines else "", 150) or "Thông báo"
+        title = _clip(lines[0] if lines else "", 150) or t("zalo.oa.default_title", "vi")
         paragraphs = [p.strip() for p in "\n".join(lines[1:]).split("\n\n") if p.strip()] or [title]
         body: list[dict[str, str]] = [{"type": "text", "content": p} for p in paragraphs]
         body += [{"type": "image", "url": u} for u in urls[1:] if u]
@@ -267,7 +261,7 @@ class ZaloOA:
         }
 
     async def remove_article(self, article_id: str) -> None:
-        await self.call(ARTICLE_REMOVE, "gỡ bài viết / article remove", json={"id": article_id})
+        await self.call(ARTICLE_REMOVE, inline("zalo.what.article_remove"), json={"id": article_id})
 
 
 def _image_message(attachment_id: str, path: Path) -> dict[str, Any]:
@@ -288,7 +282,7 @@ def gif_size(path: Path) -> tuple[int, int]:
     with path.open("rb") as fh:
         head = fh.read(10)
     if len(head) < 10 or head[:6] not in (b"GIF87a", b"GIF89a"):
-        raise ChannelError(f"«{path.name}» không phải tệp GIF hợp lệ / “{path.name}” is not a valid GIF file",
+        raise ChannelError(inline("zalo.oa.bad_gif", name=path.name),
                            transient=False)
     return int.from_bytes(head[6:8], "little"), int.from_bytes(head[8:10], "little")
 
@@ -297,8 +291,7 @@ def _audience(target: str) -> dict[str, Any]:
     """``followers`` = everyone; ``followers:gender=1,cities=4`` passes Zalo's audience filters."""
     name, _, filters = target.partition(":")
     if name.strip() != "followers":
-        raise ChannelError(f"đích broadcast phải là 'followers' (hoặc 'followers:bộ lọc') / broadcast target must be "
-                           f"'followers' (or 'followers:filters'), not '{target}'", transient=False)
+        raise ChannelError(inline("zalo.oa.bad_audience", target=target), transient=False)
     out: dict[str, Any] = {}
     for item in filter(None, (f.strip() for f in filters.split(","))):
         k, _, v = item.partition("=")
@@ -335,18 +328,14 @@ class ZaloOAChannel:
         return await self.oa.send_broadcast(target, message)
 
     async def edit(self, target: str, message_ids: tuple[str, ...], message: OutMessage) -> None:
-        raise ChannelError("Zalo không cho sửa tin đã gửi; hãy đăng bài đính chính / Zalo cannot edit a sent message; "
-                           "publish a correction instead", transient=False)
+        raise ChannelError(inline("zalo.oa.no_edit"), transient=False)
 
     async def delete(self, target: str, message_ids: tuple[str, ...]) -> None:
         if self.kind is ChannelKind.ZALO_OA_GROUP:
-            raise ChannelError("Zalo không cho thu hồi tin nhóm qua API; quản trị viên nhóm xóa tay trong ứng dụng Zalo / "
-                               "Zalo OA group messages cannot be recalled through the API; a group admin must delete "
-                               "it in the Zalo app", transient=False)
+            raise ChannelError(inline("zalo.oa.no_group_recall"), transient=False)
         articles = [mid.split(":", 1)[1] for mid in message_ids if mid.startswith("article:")]
         for article_id in articles:
             await self.oa.remove_article(article_id)
-        done = "đã gỡ bài viết, nhưng " if articles else ""
-        done_en = "the article was removed, but " if articles else ""
-        raise ChannelError(f"{done}tin broadcast không thu hồi được / {done_en}a broadcast message cannot be recalled",
+        key = "zalo.oa.no_broadcast_recall_after_removal" if articles else "zalo.oa.no_broadcast_recall"
+        raise ChannelError(inline(key),
                            transient=False)

@@ -26,6 +26,7 @@ from campaign.errors import ChannelError
 from campaign.store import zalo_tokens
 from campaign.store.db import Store
 from campaign.store.zalo_tokens import TokenPair
+from campaign.texts import inline, t
 from channels.zalo.http import (
     PERMISSION_PATH,
     RATE_LIMIT,
@@ -36,9 +37,14 @@ from channels.zalo.http import (
 
 log = logging.getLogger(__name__)
 
-LOGIN_HINT = ("quản trị viên cần chạy `loa zalo login --code <mã ủy quyền>` (hoặc `--refresh-token`) / "
-              "an admin must run `loa zalo login --code <authorization code>` (or `--refresh-token`)")
-NO_TOKENS = f"chưa có token Zalo OA trong kho dữ liệu / no Zalo OA token pair in the store: {LOGIN_HINT}"
+LOGIN_HINT = inline("zalo.login_hint")
+NO_TOKENS = f"{inline('zalo.no_tokens')}: {LOGIN_HINT}"
+
+
+def with_login_hint(key: str, /, **kw: object) -> str:
+    """ "vi / en" on one line, each language with the login hint in its own language as ``{hint}``."""
+    vi, en = (t(key, lang, hint=t("zalo.login_hint", lang), **kw) for lang in ("vi", "en"))
+    return f"{vi} / {en}"
 
 
 # --- tokens ------------------------------------------------------------------------------------
@@ -114,7 +120,7 @@ class ZaloTokens:
                     return saved.access_token
                 log.warning("Zalo OA token: another process saved a new pair at the same time; using the stored one")
             elif error_code(body) == RATE_LIMIT:
-                raise ChannelError("Zalo: làm mới token bị giới hạn tần suất / token refresh rate limited",
+                raise ChannelError(inline("zalo.refresh_rate_limited"),
                                    transient=True, retry_after=RATE_LIMIT_WAIT)
         latest = zalo_tokens.load(self.store)
         if latest is not None and latest.generation != pair.generation:
@@ -123,8 +129,7 @@ class ZaloTokens:
         code = error_code(body)
         detail = str(body.get("error_name") or body.get("error_description") or body.get("message") or "")
         self._stop(
-            f"Zalo từ chối làm mới token ({code}: {detail}); đã dừng đăng lên Zalo OA — {LOGIN_HINT} / "
-            f"Zalo refused to refresh the OA token ({code}: {detail}); Zalo publishing is stopped",
+            with_login_hint("zalo.refresh_refused", code=code, detail=detail),
             pair.generation,
         )
         assert self.stopped is not None
@@ -186,11 +191,9 @@ class Consent:
         params = urllib.parse.parse_qs(urllib.parse.urlsplit(text).query if "?" in text else text)
         code, state = params.get("code", [""])[0], params.get("state", [""])[0]
         if not code or not state:
-            raise ChannelError("không thấy 'code' và 'state': hãy dán cả địa chỉ mà Zalo chuyển tới / no 'code' and "
-                               "'state' found: paste the whole address Zalo redirected to", transient=False)
+            raise ChannelError(inline("zalo.login.no_code"), transient=False)
         if not hmac.compare_digest(state, self.state):
-            raise ChannelError("'state' không khớp: địa chỉ này thuộc một lần đăng nhập khác; hãy chạy lại / 'state' "
-                               "does not match: this address belongs to another login attempt; start again",
+            raise ChannelError(inline("zalo.login.bad_state"),
                                transient=False)
         return code
 
@@ -201,6 +204,6 @@ def exchange(client: ZaloOAClient, app_id: str, secret_key: str, form: Mapping[s
     body = client.token(app_id, secret_key, form)
     if not (body.get("access_token") and body.get("refresh_token")):
         detail = body.get("error_name") or body.get("error_description") or body.get("message") or ""
-        raise ChannelError(f"Zalo từ chối / Zalo refused ({error_code(body)}: {detail})", transient=False)
+        raise ChannelError(inline("zalo.refused") + f" ({error_code(body)}: {detail})", transient=False)
     expires_at = now + timedelta(seconds=_seconds(body.get("expires_in")))
     return zalo_tokens.save(store, str(body["access_token"]), str(body["refresh_token"]), expires_at, now)
