@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from campaign import monitoring
 from campaign.clock import Clock
 from campaign.config import Config
 from campaign.payload import Action, Choice, Payload
@@ -166,6 +167,7 @@ def mark_sent(store: Store, delivery_id: int, message_ids: tuple[str, ...], now:
         d.status, d.message_ids, d.sent_at, d.last_error = DeliveryState.SENT, list(message_ids), now, None
         repo.audit(s, now, "scheduler", "delivered", post_id=d.post_id, ref=d.ref, channel=d.channel, message_ids=list(message_ids))
         s.commit()
+    monitoring.note_send(store, now)
 
 
 def backoff(config: Config, attempts: int, rng: random.Random | None = None) -> timedelta:

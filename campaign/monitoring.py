@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +37,19 @@ def health_facts(store: Store) -> HealthFacts:
     if last_publish is not None and last_publish.tzinfo is None:
         last_publish = last_publish.replace(tzinfo=UTC)
     return HealthFacts(pending=int(pending), unknown=int(unknown), last_publish=last_publish)
+
+
+_last_local_send: weakref.WeakKeyDictionary[Store, datetime] = weakref.WeakKeyDictionary()
+
+
+def note_send(store: Store, at: datetime) -> None:
+    """A delivery this process recorded as sent: /healthz shows it before its next store reading."""
+    if (last := _last_local_send.get(store)) is None or at > last:
+        _last_local_send[store] = at
+
+
+def last_local_send(store: Store) -> datetime | None:
+    return _last_local_send.get(store)
 
 
 def ping(store: Store) -> None:

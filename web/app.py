@@ -9,13 +9,14 @@ checking every second costs one primary-key read when nothing changed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
+HEALTH_EVERY = 1.0  # seconds between the store readings /healthz reports
+HEALTH_STALE = 5.0  # seconds: an older reading (the sampler is stuck on a hanging store) is not trusted
 STATIC_MAX_AGE = 86400  # static URLs carry their content's hash, so a day is safe
 LED_CHECK_EVERY = 1.0  # seconds between an LED event stream's checks of its channel's version
 LED_HEARTBEAT = 15.0  # a comment line this often keeps proxies from closing an idle stream
@@ -122,6 +125,7 @@ def build_app(store: Store, config: Config, runtime: Runtime | None = None, *, e
         Mount("/static", CachedStatic(directory=HERE / "static"), name="static"),
     ])
     app.state.stopping = site.stopping
+    app.state.background = site.background
     return app
 
 
@@ -140,6 +144,9 @@ class _Site:
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(StoreCollector(store, config))
         self.stopping = asyncio.Event()
+        self._health: tuple[float, dict[str, Any]] | None = None  # (monotonic time, reading)
+        self._health_sampler: asyncio.Task[None] | None = None
+        self.background: set[asyncio.Task[None]] = set()  # cancelled by WebServer.stop
 
     def base_of(self, request: Request) -> str:
         """Links and enclosures: [web] public_url, else the address the client used."""
@@ -173,9 +180,34 @@ class _Site:
 
     async def healthz(self, request: Request) -> Response:
         body = {"role": self.runtime.role(), "scheduler_running": self.runtime.scheduler_running(),
-                **await run_in_threadpool(_store_health, self.store)}
+                **await self._health_reading()}
         body["healthy"] = body["store_reachable"] and (body["scheduler_running"] or body["role"] == "standby")
         return JSONResponse(body, status_code=200 if body["healthy"] else 503, headers={"Cache-Control": "no-store"})
+
+    async def _health_reading(self) -> dict[str, Any]:
+        """The store's health as last sampled: a probe is answered from memory, never waiting on the store.
+
+        A sampler reads the store every ``HEALTH_EVERY`` off the event loop (started by the first probe);
+        a reading older than ``HEALTH_STALE`` (the store hangs, or no sampler yet) is replaced by a read
+        now. What this process sent since the reading is added to it, so a publish shows at once."""
+        if self._health_sampler is None:
+            self._health_sampler = asyncio.create_task(self._sample_health(), name="health sampler")
+            self.background.add(self._health_sampler)
+        if self._health is None or time.monotonic() - self._health[0] > HEALTH_STALE:
+            self._health = (time.monotonic(), await run_in_threadpool(_store_health, self.store))
+        reading = dict(self._health[1])
+        local = monitoring.last_local_send(self.store)
+        if reading.get("store_reachable") and local is not None and (
+                reading["last_publish"] is None or local > datetime.fromisoformat(reading["last_publish"])):
+            reading["last_publish"] = local.isoformat()
+        return reading
+
+    async def _sample_health(self) -> None:
+        while not self.stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), HEALTH_EVERY)
+            if not self.stopping.is_set():
+                self._health = (time.monotonic(), await run_in_threadpool(_store_health, self.store))
 
     async def metrics(self, request: Request) -> Response:
         body = await run_in_threadpool(generate_latest, self.registry)

@@ -68,6 +68,8 @@ class WebServer:
         if stopping is not None:
             stopping.set()  # LED event streams end, so the graceful shutdown is quick
         self.server.should_exit = True
+        for task in getattr(self.app.state, "background", ()):
+            task.cancel()
         if self._task is not None and not self._task.done():
             try:
                 await asyncio.wait_for(asyncio.shield(self._task), 5)

@@ -6,12 +6,15 @@ import dataclasses
 import socket
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from campaign import monitoring
 from campaign.store.db import Store
 from tests.conftest import Campaign
 from tests.emulators.telegram import TelegramEmulator
 from tests.web.conftest import WEB_CONFIG, Site
+from web import app as web_app
 from web.app import Runtime, build_app
 from web.server import WebError, WebServer
 
@@ -30,6 +33,24 @@ async def test_healthz_reports_role_store_scheduler_and_deliveries(site: Site) -
     await site.publish("a", "Bài một")
     body = (await site.http.get("/healthz")).json()
     assert body["last_publish"].startswith("2021-01-26T00:05:00")
+
+
+async def test_healthz_answers_from_the_last_sample_and_notices_a_store_that_stops_answering(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(web_app, "HEALTH_EVERY", 3600.0)  # no sample of its own during the test
+    assert (await site.http.get("/healthz")).status_code == 200
+    reads: list[Store] = []
+
+    def refused(store: Store) -> monitoring.HealthFacts:
+        reads.append(store)
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(monitoring, "health_facts", refused)
+    again = await site.http.get("/healthz")  # a probe storm costs the store nothing: the last sample answers
+    assert again.status_code == 200 and again.json()["store_reachable"] and reads == []
+    monkeypatch.setattr(web_app, "HEALTH_STALE", 0.0)  # the sample is too old to trust: the store is asked now
+    stale = await site.http.get("/healthz")
+    assert stale.status_code == 503 and stale.json()["store_error"] == "connection refused" and len(reads) == 1
 
 
 async def test_healthz_503_when_the_scheduler_stopped_or_the_store_is_gone(tmp_path, store: Store) -> None:
