@@ -207,7 +207,13 @@ async def start(app: TelegramApp, webhook: Webhook | None = None, *, poll_timeou
         await app.updater.start_polling(poll_interval=0, timeout=poll_timeout)
         return
     srv = webhook_server(webhook.path, webhook.secret, TELEGRAM_SECRET_HEADER, _enqueue(app), name="Telegram")
-    srv.listen(webhook.port, webhook.listen)
+    try:
+        srv.listen(webhook.port, webhook.listen)
+    except OSError as exc:  # the port is taken (or not this machine's): stop cleanly, say which
+        await app.stop()
+        await app.shutdown()
+        raise ChannelSetupError(inline("chat.cannot_listen", address=f"{webhook.listen}:{webhook.port}",
+                                       error=exc.strerror or exc)) from None
     app.bot_data[_SERVER] = srv
     if not await retry.quietly("setWebhook", lambda: app.bot.set_webhook(webhook.url, secret_token=webhook.secret)):
         log.error("Telegram webhook not registered: no chat updates until it is (restart, or check %s)", webhook.url)

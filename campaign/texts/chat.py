@@ -51,4 +51,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "chat.web_link": ("🔑 Đăng nhập trang quản lý (dùng một lần, trong 10 phút):\n{url}",
                       "🔑 Sign in to the dashboard (once, within 10 minutes):\n{url}"),
     "chat.web_private": ("Gửi /web trong chat riêng với bot.", "Send /web in a private chat with the bot."),
+    "chat.cannot_listen": ("không mở được cổng webhook {address} ({error}); đổi --listen",
+                           "cannot listen for the webhook on {address} ({error}); change --listen"),
 }

@@ -20,6 +20,7 @@ from bot.dispatch import Services
 from bot.telegram_bot import TELEGRAM_SECRET_HEADER, build_application
 from bot.webhook import MAX_BODY, Webhook
 from campaign.clock import FakeClock
+from campaign.errors import ChannelSetupError
 from campaign.store.db import Store
 from channels.zalo.bot import ZaloBotClient
 from jobs.engine import Engine
@@ -58,12 +59,17 @@ def free_port() -> int:
 async def hook(request: pytest.FixtureRequest, tmp_path: Path, store: Store) -> AsyncIterator[Hook]:
     cfg = Campaign(tmp_path / "camp", TELEGRAM_ONLY).config()
     clock = FakeClock(datetime(2021, 1, 25, 1, 0, tzinfo=UTC))
-    port = free_port()
     if request.param == "telegram":
         with TelegramEmulator(TOKEN, limits=None) as tg:
-            app = build_application(Services(store, cfg, clock, Engine(store, cfg, {}, clock)), TOKEN,
-                                    api_base=tg.base_url, file_base=tg.base_file_url)
-            await telegram_bot.start(app, Webhook(f"http://127.0.0.1:{port}/telegram", SECRET, "127.0.0.1", port))
+            for _attempt in range(5):  # a free port can be taken by another process before we listen on it
+                port = free_port()
+                app = build_application(Services(store, cfg, clock, Engine(store, cfg, {}, clock)), TOKEN,
+                                        api_base=tg.base_url, file_base=tg.base_file_url)
+                try:
+                    await telegram_bot.start(app, Webhook(f"http://127.0.0.1:{port}/telegram", SECRET, "127.0.0.1", port))
+                    break
+                except ChannelSetupError:
+                    continue
             try:
                 yield Hook("telegram", "127.0.0.1", port, "/telegram", TELEGRAM_SECRET_HEADER, tg)
             finally:
@@ -72,7 +78,13 @@ async def hook(request: pytest.FixtureRequest, tmp_path: Path, store: Store) -> 
         with ZaloBotEmulator(ZALO_TOKEN) as bot:
             client = ZaloBotClient(ZALO_TOKEN, api_base=bot.base_url)
             server = zalo_chat.webhook_server(Services(store, cfg, clock, Engine(store, cfg, {}, clock)), client, SECRET)
-            server.listen(port, "127.0.0.1")
+            for _attempt in range(5):  # as above: the port may be taken meanwhile
+                port = free_port()
+                try:
+                    server.listen(port, "127.0.0.1")
+                    break
+                except OSError:
+                    continue
             try:
                 yield Hook("zalo", "127.0.0.1", port, "/zalo", zalo_chat.SECRET_HEADER)
             finally:
@@ -152,3 +164,17 @@ async def test_a_failing_set_webhook_is_not_fatal(tmp_path: Path, store: Store, 
                                            {"Content-Length": "5"}) == 403  # the server still runs
         finally:
             await telegram_bot.stop(app)
+
+
+async def test_a_taken_webhook_port_is_a_clear_error_and_leaves_nothing_open(tmp_path: Path, store: Store) -> None:
+    cfg = Campaign(tmp_path / "camp", TELEGRAM_ONLY).config()
+    clock = FakeClock(datetime(2021, 1, 25, 1, 0, tzinfo=UTC))
+    with TelegramEmulator(TOKEN, limits=None) as tg, socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        app = build_application(Services(store, cfg, clock, Engine(store, cfg, {}, clock)), TOKEN,
+                                api_base=tg.base_url, file_base=tg.base_file_url)
+        with pytest.raises(ChannelSetupError, match=f"127.0.0.1:{port}") as refused:
+            await telegram_bot.start(app, Webhook(f"http://127.0.0.1:{port}/telegram", SECRET, "127.0.0.1", port))
+        assert "change --listen" in str(refused.value) and not app.running
