@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import socket
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeAlias
 
@@ -207,13 +208,18 @@ async def start(app: TelegramApp, webhook: Webhook | None = None, *, poll_timeou
         await app.updater.start_polling(poll_interval=0, timeout=poll_timeout)
         return
     srv = webhook_server(webhook.path, webhook.secret, TELEGRAM_SECRET_HEADER, _enqueue(app), name="Telegram")
-    try:
-        srv.listen(webhook.port, webhook.listen)
+    problem: str | None = None
+    try:  # bound here, not by tornado's listen(), which leaves the socket open when the bind fails
+        family = socket.AF_INET6 if ":" in webhook.listen else socket.AF_INET
+        sock = socket.create_server((webhook.listen, webhook.port), family=family)
     except OSError as exc:  # the port is taken (or not this machine's): stop cleanly, say which
+        problem = str(exc.strerror or exc)
+    if problem is not None:
         await app.stop()
         await app.shutdown()
-        raise ChannelSetupError(inline("chat.cannot_listen", address=f"{webhook.listen}:{webhook.port}",
-                                       error=exc.strerror or exc)) from None
+        raise ChannelSetupError(inline("chat.cannot_listen", address=f"{webhook.listen}:{webhook.port}", error=problem))
+    sock.setblocking(False)
+    srv.add_socket(sock)
     app.bot_data[_SERVER] = srv
     if not await retry.quietly("setWebhook", lambda: app.bot.set_webhook(webhook.url, secret_token=webhook.secret)):
         log.error("Telegram webhook not registered: no chat updates until it is (restart, or check %s)", webhook.url)

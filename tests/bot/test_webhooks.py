@@ -4,9 +4,11 @@ body is read, malformed JSON is a 400, and none of it leaves a traceback; real u
 from __future__ import annotations
 
 import asyncio
+import gc
 import http.client
 import logging
 import socket
+import warnings
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,6 +51,14 @@ class Hook:
         return f"http://{self.host}:{self.port}{self.path}"
 
 
+def forget_unbound_socket() -> None:
+    """tornado's ``bind_sockets`` leaves the socket it could not bind to the garbage collector (a
+    ResourceWarning whenever it is collected): collect it now, quietly, so it is not blamed on a later test."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -84,6 +94,7 @@ async def hook(request: pytest.FixtureRequest, tmp_path: Path, store: Store) -> 
                     server.listen(port, "127.0.0.1")
                     break
                 except OSError:
+                    forget_unbound_socket()
                     continue
             try:
                 yield Hook("zalo", "127.0.0.1", port, "/zalo", zalo_chat.SECRET_HEADER)
