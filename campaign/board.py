@@ -15,14 +15,9 @@ from sqlmodel import col, select
 from campaign import drawing, review
 from campaign.approvals import ApprovalState, approval_state
 from campaign.config import Config
+from campaign.kinds import ChannelKind, TextFormat, spec
 from campaign.publishing import hold_reason, is_paused
-from campaign.render import (
-    TELEGRAM_CAPTION_LIMIT,
-    TELEGRAM_TEXT_LIMIT,
-    ZALO_KINDS,
-    ZALO_TEXT_LIMIT,
-    render_markdown,
-)
+from campaign.render import length_on, limit_on, render_markdown
 from campaign.states import ATTENTION, PostState
 from campaign.store import repo
 from campaign.store.db import Store
@@ -144,21 +139,14 @@ class PostPage:
 def previews(config: Config, post: Post) -> list[Preview]:
     """The post as each of its channels will show it, with its length against the channel's limit."""
     rendered = render_markdown(post.body, title=post.title)
-    has_media = bool(post.media)
     out = []
     for ch in post.channels:
         c = config.channels.get(ch)
-        kind = c.kind if c else "console"
-        if kind == "telegram":
-            limit = TELEGRAM_CAPTION_LIMIT if has_media else TELEGRAM_TEXT_LIMIT
-            length = rendered.telegram_length if rendered.telegram_length is not None else len(rendered.plain)
-            out.append(Preview(ch, lane(config, ch), kind, rendered.telegram_html, rendered.plain, length, limit, length > limit))
-        elif kind in ZALO_KINDS:
-            length = len(rendered.plain)
-            out.append(Preview(ch, lane(config, ch), kind, None, rendered.plain, length, ZALO_TEXT_LIMIT, length > ZALO_TEXT_LIMIT))
-        else:  # feed, LED, console: HTML on a page, no limit of their own
-            out.append(Preview(ch, lane(config, ch), kind, rendered.telegram_html if kind in ("feed", "led") else None,
-                               rendered.plain, len(rendered.plain), None, False))
+        s = spec(c.kind if c else ChannelKind.CONSOLE)  # the kind table says how it shows text and what fits
+        html = rendered.telegram_html if s.text_format is not TextFormat.PLAIN else None
+        length, limit = length_on(rendered, s), limit_on(s, len(post.media))
+        out.append(Preview(ch, lane(config, ch), s.kind, html, rendered.plain, length, limit,
+                           limit is not None and length > limit))
     return out
 
 

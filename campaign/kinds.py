@@ -56,7 +56,7 @@ class TextFormat(StrEnum):
 
     TELEGRAM_HTML = "telegram_html"  # Telegram's HTML subset (parse_mode=HTML)
     PLAIN = "plain"  # plain text, no markup at all (links written out)
-    DOCUMENT = "document"  # the Markdown, the HTML and the plain text together (a webhook's JSON, a feed item)
+    DOCUMENT = "document"  # the Markdown, HTML and plain text together (a webhook's JSON, a feed item, an LED slide)
 
 
 class MediaKind(StrEnum):
@@ -207,7 +207,7 @@ SPECS: Mapping[ChannelKind, KindSpec] = MappingProxyType({
         can_edit=True, can_delete=True, delivers=False, pull=True, target_check=_pull_target("feed")),
     ChannelKind.LED: KindSpec(
         # The screen shows the first image and clips the text to what fits.
-        ChannelKind.LED, "LED", "LED", TextFormat.PLAIN, text_limit=None, media=_ANY_MEDIA,
+        ChannelKind.LED, "LED", "LED", TextFormat.DOCUMENT, text_limit=None, media=_ANY_MEDIA,
         can_edit=True, can_delete=True, delivers=False, pull=True, target_check=_pull_target("led")),
     ChannelKind.CONSOLE: KindSpec(
         ChannelKind.CONSOLE, "console", "console", TextFormat.PLAIN, text_limit=None, media=_ANY_MEDIA,

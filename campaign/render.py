@@ -40,6 +40,8 @@ __all__ = [
     "ZALO_TEXT_LIMIT",
     "Rendered",
     "check_fits",
+    "length_on",
+    "limit_on",
     "render_markdown",
     "telegram_visible_length",
 ]
@@ -148,21 +150,29 @@ def check_fits(rendered: Rendered, *, kinds: Iterable[str], media_count: int) ->
 def _misfits(rendered: Rendered, spec: KindSpec, media_count: int) -> list[str]:
     """What one kind refuses: text or caption too long, too many media items."""
     out: list[str] = []
-    if spec.text_format is TextFormat.TELEGRAM_HTML:
-        length = rendered.telegram_length
-        if length is None:
-            length = telegram_visible_length(rendered.telegram_html)
-    else:
-        # Zalo's exact counting rule is undocumented; UTF-16 units never
-        # undercount compared with code points, so it is the safe choice.
-        length = _utf16_len(rendered.plain)
+    length = length_on(rendered, spec)
     caption = media_count > 0 and spec.caption_limit is not None
-    limit = spec.caption_limit if caption else spec.text_limit
+    limit = limit_on(spec, media_count)
     if limit is not None and length > limit:
         out.append(_both("fits.caption" if caption else "fits.text", platform=spec.platform, length=length, limit=limit))
     if spec.album_limit is not None and media_count > spec.album_limit:
         out.append(_both("fits.album", platform=spec.platform, count=media_count, limit=spec.album_limit))
     return out
+
+
+def length_on(rendered: Rendered, spec: KindSpec) -> int:
+    """The post's length as the kind counts it against its limits."""
+    if spec.text_format is TextFormat.TELEGRAM_HTML:
+        length = rendered.telegram_length
+        return telegram_visible_length(rendered.telegram_html) if length is None else length
+    # Zalo's exact counting rule is undocumented; UTF-16 units never
+    # undercount compared with code points, so it is the safe choice.
+    return _utf16_len(rendered.plain)
+
+
+def limit_on(spec: KindSpec, media_count: int) -> int | None:
+    """The kind's limit for a post with ``media_count`` media items (a caption's, when it has one)."""
+    return spec.caption_limit if media_count > 0 and spec.caption_limit is not None else spec.text_limit
 
 
 def _both(key: str, **kw: object) -> str:

@@ -51,3 +51,16 @@ def test_feed_and_led_previews_say_where_and_how(campaign: Campaign) -> None:
     assert "🖥 On the LED screen Màn hình sảnh: the title “Khai mạc Đại hội” in large type" in text
     # the start of the text as the screen shows it: plain, links written out, without the title again
     assert "\nChào mừng Đại hội. Xem trực tiếp (https://dangcongsan.vn/truc-tiep)." in text
+
+
+def test_dashboard_previews_count_each_channel_against_its_kinds_limit(campaign: Campaign) -> None:
+    from campaign import board
+
+    campaign.config_path.write_text(GOOD, encoding="utf-8")
+    cfg = load_config(campaign.config_path, env={})
+    p = post(["tg", "fanpage", "portal"], media=1)
+    p.body = "x" * 2000
+    shown = {v.channel: v for v in board.previews(cfg, p)}
+    assert (shown["tg"].limit, shown["tg"].over) == (1024, True)  # a caption, with the photo
+    assert (shown["fanpage"].limit, shown["fanpage"].over) == (63_206, False) and shown["fanpage"].html is None
+    assert shown["portal"].limit is None and shown["portal"].html is not None  # the portal gets the HTML too
