@@ -188,8 +188,7 @@ def request_text(config: Config, post: Post, state: ApprovalState, lang: str | N
     head = t("request", lang, **words) if lang else both("request", **words)
     if post.status == PostState.PUBLISHED:
         head += "\n" + (t("request.correction", lang) if lang else both("request.correction"))
-    head += "".join("\n" + line for line in kind_previews(config, post, lang))
-    return head + "\n" + (t("request.hint", lang, **words) if lang else both("request.hint", **words))
+    return head + "".join("\n" + line for line in kind_previews(config, post, lang))
 
 
 PREVIEW_CHARS = 600  # of the fanpage text in a request (the whole post is in the preview message above it)
