@@ -21,7 +21,7 @@ from campaign.clock import Clock
 from campaign.config import Config
 from campaign.content import PostSource, iter_post_entries, load_post, read_post_file
 from campaign.errors import Problem, printable
-from campaign.states import PostState
+from campaign.states import AuditAction, PostState
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Post
@@ -125,12 +125,12 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
             if row.status in (PostState.PUBLISHED, PostState.RETRACTED):
                 if row.source_error != "deleted":
                     row.source_error = "deleted"
-                    repo.audit(s, now, actor, "source_deleted_after_publish", post_id=row.id, ref=key)
+                    repo.audit(s, now, actor, AuditAction.SOURCE_DELETED_AFTER_PUBLISH, post_id=row.id, ref=key)
                 continue
             row.status, row.updated_at = PostState.WITHDRAWN, now
             repo.void_approvals(s, row.id or 0, now)
             repo.count_votes(s, row)
-            repo.audit(s, now, actor, "withdrawn", post_id=row.id, ref=key, reason="file deleted")
+            repo.audit(s, now, actor, AuditAction.WITHDRAWN, post_id=row.id, ref=key, reason="file deleted")
             report.withdrawn.append(key)
         s.flush()
         _insert_new(s, new_rows, now, actor)
@@ -151,7 +151,7 @@ def _insert_new(s: Any, new_rows: list[dict[str, Any]], now: Any, actor: str) ->
     ids = repo.post_ids_after(s, last_id)
     detail: dict[str, Any] = {}
     repo.insert_audit_events(s, [
-        {"at": now, "actor": actor, "action": "added", "post_id": ids[r["key"]], "ref": r["key"], "detail": detail}
+        {"at": now, "actor": actor, "action": AuditAction.ADDED, "post_id": ids[r["key"]], "ref": r["key"], "detail": detail}
         for r in new_rows
     ])
     new_rows.clear()
@@ -199,7 +199,7 @@ def _mark_broken(s: Any, row: Post, problems: list[Problem], now: Any, actor: st
     (a file name may hold bytes or characters the database refuses)."""
     messages = [printable(str(p)) for p in problems]
     row.source_error = "; ".join(messages)
-    repo.audit(s, now, actor, "source_broken", post_id=row.id, ref=row.key, problems=messages)
+    repo.audit(s, now, actor, AuditAction.SOURCE_BROKEN, post_id=row.id, ref=row.key, problems=messages)
 
 
 def _apply(s: Any, row: Post, post: PostSource, stamp: str | None, now: Any, actor: str, report: SyncReport) -> None:
@@ -217,21 +217,21 @@ def _apply(s: Any, row: Post, post: PostSource, stamp: str | None, now: Any, act
         if content_changed:
             repo.count_votes(s, row)  # votes on the new content (none yet, or those of a reverted-to version)
             report.changed_after_publish.append(key)
-            repo.audit(s, now, actor, "changed_after_publish", post_id=row.id, ref=key, old_hash=old_hash, new_hash=post.content_hash)
+            repo.audit(s, now, actor, AuditAction.CHANGED_AFTER_PUBLISH, post_id=row.id, ref=key, old_hash=old_hash, new_hash=post.content_hash)
         return
     if was_withdrawn:
         row.status = PostState.SCHEDULED
         report.restored.append(key)
-        repo.audit(s, now, actor, "restored", post_id=row.id, ref=key)
+        repo.audit(s, now, actor, AuditAction.RESTORED, post_id=row.id, ref=key)
     elif content_changed:
         voided = repo.void_approvals(s, row.id or 0, now)
         repo.count_votes(s, row)
         report.changed.append(key)
-        repo.audit(s, now, actor, "changed", post_id=row.id, ref=key, old_hash=old_hash, new_hash=post.content_hash,
+        repo.audit(s, now, actor, AuditAction.CHANGED, post_id=row.id, ref=key, old_hash=old_hash, new_hash=post.content_hash,
                    approvals_voided=voided)
     elif moved:
         report.rescheduled.append(key)
-        repo.audit(s, now, actor, "rescheduled", post_id=row.id, ref=key, scheduled_at=post.scheduled_at.isoformat())
+        repo.audit(s, now, actor, AuditAction.RESCHEDULED, post_id=row.id, ref=key, scheduled_at=post.scheduled_at.isoformat())
     if row.status in (PostState.HELD, PostState.MISSED) and (content_changed or moved) and post.scheduled_at > now:
         row.status = PostState.SCHEDULED
 

@@ -14,7 +14,7 @@ from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import QueryableAttribute, load_only
 from sqlmodel import Session, col, select
 
-from campaign.states import UPCOMING, DeliveryState, PostState, Vote
+from campaign.states import UPCOMING, AuditAction, DeliveryState, PostState, Vote
 from campaign.store.models import Approval, AuditEvent, ChatMove, Delivery, Post, PostVersion, Setting
 
 # --- settings ---------------------------------------------------------------------------------
@@ -36,7 +36,7 @@ def set_setting(s: Session, key: str, value: str) -> None:
 # --- audit ------------------------------------------------------------------------------------
 
 
-def audit(s: Session, at: datetime, actor: str, action: str, *, post_id: int | None = None,
+def audit(s: Session, at: datetime, actor: str, action: AuditAction, *, post_id: int | None = None,
           ref: str | None = None, **detail: Any) -> None:
     s.add(AuditEvent(at=at, actor=actor, action=action, post_id=post_id, ref=ref, detail=detail))
 
@@ -458,8 +458,9 @@ class ReportEvent(NamedTuple):
     detail: dict[str, Any]
 
 
-REPORT_ACTIONS = ("added", "published", "corrected", "retracted", "held", "missed", "delivery_failed", "delivery_unknown",
-                  "rate_limited", "retract_partial", "correct_partial")
+REPORT_ACTIONS = (AuditAction.ADDED, AuditAction.PUBLISHED, AuditAction.CORRECTED, AuditAction.RETRACTED, AuditAction.HELD,
+                  AuditAction.MISSED, AuditAction.DELIVERY_FAILED, AuditAction.DELIVERY_UNKNOWN, AuditAction.RATE_LIMITED,
+                  AuditAction.RETRACT_PARTIAL, AuditAction.CORRECT_PARTIAL)
 
 
 def _columns(*columns: Any) -> Any:
