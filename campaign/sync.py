@@ -14,8 +14,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from sqlmodel import Session
 
 from campaign.clock import Clock
 from campaign.config import Config
@@ -140,7 +143,7 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
     return report
 
 
-def _insert_new(s: Any, new_rows: list[dict[str, Any]], now: Any, actor: str) -> None:
+def _insert_new(s: Session, new_rows: list[dict[str, Any]], now: datetime, actor: str) -> None:
     """New posts in bulk (one executemany or COPY), their ids in one query, then their "added" audit
     events: the rows one ORM object per post would make, without the unit of work. (A new post has
     no earlier version: ``post_versions`` keeps only the contents a post replaced.)"""
@@ -162,8 +165,8 @@ def _insert_new(s: Any, new_rows: list[dict[str, Any]], now: Any, actor: str) ->
 _BATCH = 500
 
 
-def _process(s: Any, config: Config, work: list[tuple[Path, str, bytes, str | None]], states: dict[str, repo.SyncState],
-             new_rows: list[dict[str, Any]], now: Any, actor: str, report: SyncReport) -> None:
+def _process(s: Session, config: Config, work: list[tuple[Path, str, bytes, str | None]], states: dict[str, repo.SyncState],
+             new_rows: list[dict[str, Any]], now: datetime, actor: str, report: SyncReport) -> None:
     if not work:
         return
     existing = [key for _, key, _, _ in work if key in states]
@@ -184,7 +187,7 @@ def _process(s: Any, config: Config, work: list[tuple[Path, str, bytes, str | No
         _apply(s, row, post, stamp, now, actor, report)
 
 
-def _broken(s: Any, key: str, states: dict[str, repo.SyncState], problems: list[Problem], now: Any, actor: str,
+def _broken(s: Session, key: str, states: dict[str, repo.SyncState], problems: list[Problem], now: datetime, actor: str,
             report: SyncReport) -> None:
     """A file that cannot even be read (not a regular file, too large, a symlink out of content/)."""
     report.problems.extend(problems)
@@ -194,7 +197,7 @@ def _broken(s: Any, key: str, states: dict[str, repo.SyncState], problems: list[
             _mark_broken(s, row, problems, now, actor)
 
 
-def _mark_broken(s: Any, row: Post, problems: list[Problem], now: Any, actor: str) -> None:
+def _mark_broken(s: Session, row: Post, problems: list[Problem], now: datetime, actor: str) -> None:
     """The post is held and reported, as for any broken file; the messages are stored as printable text
     (a file name may hold bytes or characters the database refuses)."""
     messages = [printable(str(p)) for p in problems]
@@ -202,7 +205,7 @@ def _mark_broken(s: Any, row: Post, problems: list[Problem], now: Any, actor: st
     repo.audit(s, now, actor, AuditAction.SOURCE_BROKEN, post_id=row.id, ref=row.key, problems=messages)
 
 
-def _apply(s: Any, row: Post, post: PostSource, stamp: str | None, now: Any, actor: str, report: SyncReport) -> None:
+def _apply(s: Session, row: Post, post: PostSource, stamp: str | None, now: datetime, actor: str, report: SyncReport) -> None:
     key = post.key
     was_withdrawn = row.status == PostState.WITHDRAWN
     content_changed = row.content_hash != post.content_hash
@@ -236,7 +239,7 @@ def _apply(s: Any, row: Post, post: PostSource, stamp: str | None, now: Any, act
         row.status = PostState.SCHEDULED
 
 
-def _new_row(post: PostSource, stamp: str | None, now: Any) -> dict[str, Any]:
+def _new_row(post: PostSource, stamp: str | None, now: datetime) -> dict[str, Any]:
     """Every column of a new ``posts`` row (but ``id``), as ``_fill`` would set them on a new ``Post``."""
     return {
         "key": post.key, "source_path": str(post.path), "title": post.title, "milestone": post.milestone,
@@ -248,7 +251,7 @@ def _new_row(post: PostSource, stamp: str | None, now: Any) -> dict[str, Any]:
     }
 
 
-def _fill(row: Post, post: PostSource, now: Any) -> None:
+def _fill(row: Post, post: PostSource, now: datetime) -> None:
     row.source_path = str(post.path)
     row.title = post.title
     row.milestone = post.milestone
@@ -278,7 +281,7 @@ def file_stamp(st: os.stat_result) -> str | None:
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
 
 
-def _media_unchanged(config: Config, row: Any) -> bool:
+def _media_unchanged(config: Config, row: repo.SyncState) -> bool:
     for m in row.media:
         try:
             st = (config.content_dir / m["path"]).stat()

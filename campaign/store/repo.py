@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, Text, and_, cast, func, or_, update
+from sqlalchemy import ColumnElement, Table, Text, and_, cast, func, or_, update
 from sqlalchemy import select as sa_select  # plain column rows (sqlmodel's select types at most 4 columns)
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import QueryableAttribute, load_only
@@ -113,7 +113,7 @@ def first_posts(s: Session, start: datetime, *, statuses: Iterable[str], public:
     return _rows(s, _window(start, None, statuses, public), 0, limit)
 
 
-def _window(start: datetime, end: datetime | None, statuses: Iterable[str], public: bool) -> Any:
+def _window(start: datetime, end: datetime | None, statuses: Iterable[str], public: bool) -> ColumnElement[bool]:
     where = and_(col(Post.status).in_(list(statuses)), col(Post.scheduled_at) >= start)
     if end is not None:
         where = and_(where, col(Post.scheduled_at) < end)
@@ -123,12 +123,12 @@ def _window(start: datetime, end: datetime | None, statuses: Iterable[str], publ
     return where
 
 
-def _page(s: Session, where: Any, offset: int, limit: int) -> tuple[Sequence[Post], int]:
+def _page(s: Session, where: ColumnElement[bool], offset: int, limit: int) -> tuple[Sequence[Post], int]:
     total = s.exec(select(func.count()).select_from(Post).where(where)).one()
     return _rows(s, where, offset, limit), int(total)
 
 
-def _rows(s: Session, where: Any, offset: int, limit: int) -> Sequence[Post]:
+def _rows(s: Session, where: ColumnElement[bool], offset: int, limit: int) -> Sequence[Post]:
     return s.exec(select(Post).where(where).options(load_only(*LISTING))
                   .order_by(col(Post.scheduled_at), col(Post.key)).offset(offset).limit(limit)).all()
 
