@@ -374,7 +374,7 @@ def next_minute(now: datetime) -> datetime:
 def usable_channels(config: Config, person: Person | None) -> tuple[str, ...]:
     """The channels a person may write drafts for: their ``channels`` list, else every channel posts go to
     (not the staff chats that receive approval requests, reminders and alerts); admins may use all of those."""
-    staff = {*config.approval.chats, *config.alert_chats, *config.reminders.channels, *config.reminders.digest_chats}
+    staff = {*config.approval.chats, *config.alert_chats, *config.reminders.digest_chats}
     every = tuple(k for k in config.channels if k not in staff)
     if person is not None and person.channels and not person.is_admin:
         return tuple(k for k in every if k in person.channels)
