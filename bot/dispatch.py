@@ -40,6 +40,7 @@ PAGE_LINES = 15
 PAGED = tuple(c.name for c in COMMANDS.values() if c.paged)
 MAX_IDS = 50  # "/retry 5 6 7": ids at once
 CONFIRM_WORDS = ("xacnhan", "confirm", "ok")
+RICH_LIMIT = 4000  # HTML longer than one Telegram message would be cut inside a tag: sent as plain text instead
 
 
 @dataclass
@@ -339,7 +340,8 @@ async def _drafted(sv: Services, who: Who, prompt: compose.Prompt, *, buttons: b
     if prompt.saved is not None:
         return Reply(await _synced(sv, who, prompt.saved))
     rows = [[(o.label, callbacks.draft_data(o.op, o.arg)) for o in row] for row in prompt.options] if buttons else []
-    return Reply(prompt.text, rows, rich=prompt.html if buttons else None)
+    rich = prompt.html if buttons and prompt.html and len(prompt.html) <= RICH_LIMIT else None  # else plain, split
+    return Reply(prompt.text, rows, rich=rich)
 
 
 async def _synced(sv: Services, who: Who, path: Path) -> str:

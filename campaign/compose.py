@@ -150,6 +150,9 @@ class Studio:
             first = next((line.strip() for line in said.text.splitlines() if line.strip()), "")
             title = first if len(first) <= TITLE_LIMIT else first[:TITLE_LIMIT - 1].rstrip() + "…"
             draft = self.desk.open(Draft(person.key, lang, photos, step=Step.TIME, title=title or "…", offered=offered))
+            _head, _, rest = said.body.partition("\n")
+            if rest.strip() and first:  # the first line became the title: the body is the rest
+                said = replace(said, markdown=rest.strip())
         return self._body(draft, said)
 
     def _offered_or_refuse(self, person: Person, lang: str) -> tuple[str, ...]:
@@ -347,6 +350,10 @@ class Studio:
                            milestone=milestone_at(self.config, draft.at), media=draft.photos)
         self.desk.close(draft.author)
         rel = path.relative_to(self.config.content_dir).as_posix()
+        with self.store.session() as s:
+            repo.audit(s, self.clock.now(), draft.author, "drafted", ref=rel.removesuffix(".md"), path=rel,
+                       source=draft.source.front_matter if draft.source else None)
+            s.commit()
         return Prompt(t("draft.saved_unsynced", draft.lang, title=draft.title, path=rel), saved=path)
 
     def _again(self, draft: Draft, problem: str | None = None) -> Prompt:

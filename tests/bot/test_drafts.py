@@ -104,6 +104,8 @@ async def test_draft_from_chat_to_published_post(live: Live) -> None:
     assert published["plain"].startswith("Khai mạc phiên trù bị\n\nSáng nay khai mạc phiên trù bị.")
     with live.store.session() as s:
         assert repo.post_by_key(s, "inbox/20210125-0930-khai-mac-phien-tru-bi").author == "thu"
+        assert [(e.actor, e.ref) for e in repo.audit_events(s) if e.action == "drafted"] == [
+            ("thu", "inbox/20210125-0930-khai-mac-phien-tru-bi")]
 
 
 async def test_the_author_cannot_approve_their_own_draft(tmp_path: Path, store: Store) -> None:
@@ -137,7 +139,7 @@ async def test_forwarded_channel_post_becomes_a_draft_naming_its_source(live: Li
     [path] = inbox(live)
     text = path.read_text(encoding="utf-8")
     assert 'title: "Toàn văn diễn văn khai mạc"' in text and 'source: "Báo Lạng Sơn <https://t.me/baolangson/77>"' in text
-    assert text.rstrip().endswith("Nguồn: [Báo Lạng Sơn](https://t.me/baolangson/77)")
+    assert text.endswith("---\nNội dung chính của diễn văn.\n\nNguồn: [Báo Lạng Sơn](https://t.me/baolangson/77)\n")
     assert scan(live.campaign.config()).problems == []
 
 
