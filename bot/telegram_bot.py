@@ -332,7 +332,7 @@ async def stop(app: TelegramApp) -> None:
 
 
 async def set_commands(app: TelegramApp, retry: _Retry | None = None) -> None:
-    """The command menu in both languages; approvers' chats also see the staff commands.
+    """The command menu in both languages; approvers' chats also see the staff commands, editors' private chats theirs.
 
     Never fatal: a chat the bot is not in yet, or Telegram failing, leaves that menu as it was.
     """
@@ -356,3 +356,13 @@ async def set_commands(app: TelegramApp, retry: _Retry | None = None) -> None:
         if await retry.quietly(f"setMyCommands ({key})", vi):
             en = functools.partial(app.bot.set_my_commands, menu("en", True), scope=scope, language_code="en")
             await retry.quietly(f"setMyCommands ({key})", en)
+    for person in sv.config.people.values():  # an editor's private chat: their own commands, /moi among them
+        if person.telegram is None or not person.is_editor:
+            continue
+        own = [c for c in COMMANDS.values() if c.listed and c.role.allows(person)]
+        scope = BotCommandScopeChat(person.telegram)
+        for lang in ("vi", "en"):
+            commands = [BotCommand(c.name, c.help(lang)[:256]) for c in own]
+            call = functools.partial(app.bot.set_my_commands, commands, scope=scope, language_code=lang if lang == "en" else None)
+            if not await retry.quietly(f"setMyCommands ({person.key})", call):
+                break

@@ -151,7 +151,7 @@ class Studio:
             title = first if len(first) <= TITLE_LIMIT else first[:TITLE_LIMIT - 1].rstrip() + "…"
             draft = self.desk.open(Draft(person.key, lang, photos, step=Step.TIME, title=title or "…", offered=offered))
             _head, _, rest = said.body.partition("\n")
-            if rest.strip() and first:  # the first line became the title: the body is the rest
+            if rest.strip() and first and len(first) <= TITLE_LIMIT:  # the first line is the title: the body the rest
                 said = replace(said, markdown=rest.strip())
         return self._body(draft, said)
 

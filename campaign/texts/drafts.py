@@ -52,6 +52,5 @@ TEXTS: dict[str, tuple[str, str]] = {
     "draft.nothing": ("Không có bài nào đang soạn.", "No draft in progress."),
     "draft.expired": ("Bài soạn này không còn mở (đã lưu, đã bỏ hoặc bot đã khởi động lại); gõ /moi để soạn lại.",
                       "This draft is no longer open (saved, dropped, or the bot restarted); type /new to start again."),
-    "draft.keep_going": ("Đang soạn bài «{title}»: {step}", "Drafting \"{title}\": {step}"),
     "draft.source_line": ("Nguồn: {source}", "Source: {source}"),
 }

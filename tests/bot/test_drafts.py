@@ -176,6 +176,13 @@ async def test_cancel_at_any_step_writes_nothing(live: Live) -> None:
     assert inbox(live) == []
 
 
+async def test_editors_find_moi_in_their_private_menu(live: Live) -> None:
+    mine = live.tg.commands({"type": "chat", "chat_id": THU})
+    assert "new" in [c["command"] for c in mine] and "approve" not in [c["command"] for c in mine]
+    assert "new" not in [c["command"] for c in live.tg.commands()]  # the public menu
+    assert live.tg.commands({"type": "chat", "chat_id": LAN}) == []  # not an editor: the public menu
+
+
 async def test_non_editors_are_refused_and_audited(live: Live) -> None:
     assert "chỉ biên tập viên" in await live.say(LAN, "/moi")
     assert "chỉ biên tập viên" in await live.say(STRANGER, "/new")
