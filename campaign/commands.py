@@ -94,7 +94,7 @@ REGISTRY: tuple[Command, ...] = (
     Command("report", ("baocao",), _ADMIN, args="args.report"),
     Command("web", ("trangweb",), _APPROVER),
     Command("new", ("moi",), _EDITOR),
-    Command("cancel", ("huy",)),
+    Command("cancel", ("huy",), _EDITOR),
 )
 COMMANDS: dict[str, Command] = {c.name: c for c in REGISTRY}
 
