@@ -345,6 +345,10 @@ class Studio:
 
     def _save(self, draft: Draft) -> Prompt:
         assert draft.at is not None
+        if draft.at <= self.clock.now():  # the preview stayed open past the time: ask again, keep the rest
+            passed = t("draft.time_passed", draft.lang, when=local(draft.at, self.config.tz))
+            prompt = self._ask_time(draft)
+            return replace(prompt, text=f"{passed}\n{prompt.text}")
         path = write_draft(self.config.content_dir / INBOX, title=draft.title, at=draft.at, tz=self.config.tz,
                            channels=draft.channels, body=draft.body, author=draft.author, source=draft.source,
                            milestone=milestone_at(self.config, draft.at), media=draft.photos)

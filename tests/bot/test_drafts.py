@@ -194,3 +194,23 @@ async def test_non_editors_are_refused_and_audited(live: Live) -> None:
     assert refused == [("lan", "new"), (f"telegram:{STRANGER}", "new"), ("lan", "new")]
     assert inbox(live) == []
 
+
+
+async def test_a_preview_left_open_past_its_time_asks_the_time_again(live: Live) -> None:
+    await live.say(THU, "/moi")
+    await live.say(THU, "Tin trễ")
+    await live.say(THU, "08:30")
+    await press(live, THU, "Xong")
+    await live.say(THU, "Nội dung giữ nguyên")
+    await press(live, THU, "Xong")
+    live.clock.set(datetime(2021, 1, 25, 1, 45, tzinfo=UTC))  # 08:45 local: the draft's 08:30 has passed
+    again = await press(live, THU, "Lưu")
+    assert "08:30 25/01/2021 đã qua" in again["plain"] and "Bước 2/5" in again["plain"]
+    assert inbox(live) == []
+    await live.say(THU, "10:00")
+    await press(live, THU, "Xong")  # the channels kept; the body too: on to the photos, then the preview
+    preview = await press(live, THU, "Xong")
+    assert "Nội dung giữ nguyên" in preview["plain"]
+    await press(live, THU, "Lưu")
+    [path] = inbox(live)
+    assert path.name == "20210125-1000-tin-tre.md"
