@@ -63,6 +63,8 @@ async def _reply(sv: Services, asker: Who, text: str, private: bool) -> Reply | 
     command = parse_command(text)
     if private and dispatch.drafting(sv, asker) and not _leaves_draft(text, command):
         return await dispatch.draft_said(sv, asker, compose.Said(text), buttons=False)
+    if command is not None and command.command == "new" and not private:
+        return Reply(t("draft.private", asker.lang))  # a draft is written in a private chat, as on Telegram
     ask = command or parse_question(text)
     if ask is None:
         if not private:

@@ -249,6 +249,7 @@ async def test_oa_and_bot_sends_recover_from_220_and_403_by_themselves(both: Bot
 async def test_draft_by_text_on_zalo_then_approved_and_published(both: Both) -> None:
     """/moi on the Zalo Bot: the same steps as Telegram, answered by typing (numbers for slots and channels)."""
     assert "chỉ biên tập viên" in await both.say("zl_11", "moi", chat="zl_11")
+    assert "chat riêng" in await both.say("zl_14", "moi")  # in the approvers' group: no
     assert "Bước 1/5" in await both.say("zl_14", "moi", chat="zl_14")
     answer = await both.say("zl_14", "Mới: lịch tiếp dân", chat="zl_14")  # a title, though "moi"/"lich" are commands
     assert "Bước 2/5" in answer and "1. 09:00 25/01" in answer
