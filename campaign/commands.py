@@ -12,16 +12,26 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from campaign.config.model import Person
 from campaign.payload import Action, Choice
 from campaign.texts import pair, t
 
 
 class Role(StrEnum):
-    """Who may use a command: anyone, approvers (and admins), or admins only (as in ``config.toml``)."""
+    """Who may use a command: anyone, editors, approvers (admins may do both), or admins only (as in ``config.toml``)."""
 
     PUBLIC = "public"
+    EDITOR = "editor"
     APPROVER = "approver"
     ADMIN = "admin"
+
+    def allows(self, person: Person | None) -> bool:
+        """Whether ``person`` holds this role (``campaign.review.require`` enforces it; help and menus show it)."""
+        if self is Role.PUBLIC:
+            return True
+        if person is None:
+            return False
+        return {Role.EDITOR: person.is_editor, Role.APPROVER: person.is_approver}.get(self, person.is_admin)
 
 
 @dataclass(frozen=True)
@@ -58,7 +68,7 @@ class Command:
         return t("cmd.usage", lang, call=call, what=what)
 
 
-_PUBLIC, _APPROVER, _ADMIN = Role.PUBLIC, Role.APPROVER, Role.ADMIN
+_PUBLIC, _EDITOR, _APPROVER, _ADMIN = Role.PUBLIC, Role.EDITOR, Role.APPROVER, Role.ADMIN
 REGISTRY: tuple[Command, ...] = (
     Command("start", (), listed=False),
     Command("help", ("trogiup",)),
@@ -84,6 +94,8 @@ REGISTRY: tuple[Command, ...] = (
     Command("correct", ("dinhchinh",), _ADMIN, args="args.id"),
     Command("report", ("baocao",), _ADMIN, args="args.report"),
     Command("web", ("trangweb",), _APPROVER),
+    Command("new", ("moi",), _EDITOR),
+    Command("cancel", ("huy",), _EDITOR),
 )
 COMMANDS: dict[str, Command] = {c.name: c for c in REGISTRY}
 

@@ -8,6 +8,7 @@ do not approve their own posts. Refusals are audited.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -70,18 +71,19 @@ def find_post(s: Session, ref: str | int) -> Post:
     return post
 
 
+# Admins may do everything approvers and editors do (``Person.is_approver`` / ``is_editor`` say so).
+_HAS_ROLE: dict[str, Callable[[Person], bool]] = {"admin": lambda p: p.is_admin, "approver": lambda p: p.is_approver, "editor": lambda p: p.is_editor}
+_REFUSAL = {"admin": "review.admins_only", "approver": "review.not_allowed", "editor": "review.editors_only"}
+
+
 def require(s: Session, actor: Actor, role: str, now: datetime, action: str, post: Post | None = None) -> Person:
     person = actor.person
-    allowed = person is not None and (person.is_admin if role == "admin" else person.is_approver)
+    allowed = person is not None and _HAS_ROLE[role](person)
     if not allowed:
         repo.audit(s, now, actor.label, AuditAction.REFUSED, post_id=post.id if post else None, ref=post.key if post else None,
                    attempted=action)
         s.commit()
-        raise NotAllowed(
-            inline("review.not_allowed")
-            if role == "approver" else
-            inline("review.admins_only")
-        )
+        raise NotAllowed(inline(_REFUSAL[role]))
     assert person is not None
     return person
 

@@ -114,6 +114,7 @@ class AuditAction(StrEnum):
     CORRECT_PARTIAL = "correct_partial"
     WEB_LINK = "web-link"
     WEB_SIGNIN = "web-signin"
+    DRAFTED = "drafted"  # a draft written from chat into content/inbox
     # the scheduler (campaign.publishing, campaign.deliveries, campaign.chats)
     PUBLISHED = "published"
     HELD = "held"
