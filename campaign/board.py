@@ -265,17 +265,7 @@ def calendar_days(store: Store, config: Config, first_day: date, days: int, *, p
     (a week of a 10,000-post campaign is 3,300 posts; it reads 280 of them)."""
     bounds = [datetime.combine(first_day + timedelta(days=i), time(0), config.tz) for i in range(days + 1)]
     st = state_sql()
-    where = []
-    if channel:  # a JSON list of channel keys (identifiers): the quoted key is one of its items
-        where.append(cast(col(Post.channels), String).contains(json.dumps(channel), autoescape=True))
-    if milestone:
-        where.append(col(Post.milestone) == milestone)
-    if author:
-        where.append(col(Post.author) == author)
-    if state:
-        where.append(st == state)
-    if public:
-        where.append(st.in_(PUBLIC_STATES))
+    where = _filters(st, channel=channel, milestone=milestone, state=state, author=author, public=public)
     day = case(*((col(Post.scheduled_at) < b, i) for i, b in enumerate(bounds[1:])), else_=days)
     window = (col(Post.scheduled_at) >= bounds[0], col(Post.scheduled_at) < bounds[-1])
     counts = sa_select(day, func.count()).where(*window, *where).group_by(day)
@@ -293,6 +283,34 @@ def calendar_days(store: Store, config: Config, first_day: date, days: int, *, p
         d = row.scheduled_at.astimezone(config.tz).date()
         out.setdefault(d, Day([], totals.get((d - first_day).days, 0))).posts.append((row, r.state))
     return out
+
+
+def public_posts(store: Store, start: datetime, end: datetime, limit: int) -> tuple[list[tuple[Row, str]], int]:
+    """The first ``limit`` approved or published posts in [start, end), and how many there are."""
+    st = state_sql()
+    where = (col(Post.scheduled_at) >= start, col(Post.scheduled_at) < end, *_filters(st, public=True))
+    with store.session() as s:
+        total = int(s.execute(sa_select(func.count()).select_from(Post).where(*where)).scalar_one())
+        rows = s.execute(sa_select(*_ROW, st).where(*where)  # type: ignore[call-overload]
+                         .order_by(col(Post.scheduled_at), col(Post.key)).limit(limit)).all()
+    return [(Row(*r[:len(_ROW)]), r[-1]) for r in rows], total
+
+
+def _filters(st: Any, *, channel: str | None = None, milestone: str | None = None, state: str | None = None,
+             author: str | None = None, public: bool = False) -> list[Any]:
+    """The calendar's filters as SQL conditions (``st``: ``state_sql()``)."""
+    where = []
+    if channel:  # a JSON list of channel keys (identifiers): the quoted key is one of its items
+        where.append(cast(col(Post.channels), String).contains(json.dumps(channel), autoescape=True))
+    if milestone:
+        where.append(col(Post.milestone) == milestone)
+    if author:
+        where.append(col(Post.author) == author)
+    if state:
+        where.append(st == state)
+    if public:
+        where.append(st.in_(PUBLIC_STATES))
+    return where
 
 
 def local_day_bounds(day: datetime, days: int) -> tuple[datetime, datetime]:

@@ -39,6 +39,7 @@ SESSION_COOKIE = "loa_session"
 LANG_COOKIE = "loa_lang"
 Page = Callable[[Request], Awaitable[Response]]
 CALENDAR_PER_DAY = 40  # posts listed in a day's cell of the week; the rest behind "+N" (the day's timeline)
+PUBLIC_LIST = 200  # posts listed on /public (the timeline above it shows them all)
 CALENDAR_PER_DAY_MONTH = 12  # in the month's smaller cells (42 days x 40 would make a 400 KB page)
 
 
@@ -342,12 +343,10 @@ class Dashboard:
 
         start, end = drawing.window("campaign", first.date(), self.config.tz, (first, last))
         svg, _count = await run_in_threadpool(self._draw, start, end, lang, public=True)
-        day0 = (first - timedelta(days=1)).astimezone(self.config.tz).date()
-        days = (last.astimezone(self.config.tz).date() - day0).days + 2
-        by_day = await run_in_threadpool(lambda: board.calendar_days(self.store, self.config, day0, days, public=True))
-        rows = [r for d in sorted(by_day) for r in by_day[d].posts]
+        rows, total = await run_in_threadpool(board.public_posts, self.store, first - timedelta(days=1), last + timedelta(days=1),
+                                              PUBLIC_LIST)
         pulls = [c for c in self.config.channels.values() if c.kind in ("feed", "led")]
-        return self.render(request, "public.html", session=None, svg=svg, rows=rows, pulls=pulls)
+        return self.render(request, "public.html", session=None, svg=svg, rows=rows, total=total, pulls=pulls)
 
 
 def routes(store: Store, config: Config, engine: Engine | None = None) -> list[Route]:
