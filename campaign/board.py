@@ -127,7 +127,7 @@ def clusters(store: Store, config: Config, scale: drawing.Scale, *, public: bool
     posts = 0
     with store.session() as s:
         for text, slot, st, n, first, last, pid in s.execute(q).all():
-            names = parsed.setdefault(text, json.loads(text))
+            names = parsed[text] if text in parsed else parsed.setdefault(text, json.loads(text))
             if (public and st not in PUBLIC_STATES) or not names:
                 continue
             posts += n
