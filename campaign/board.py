@@ -4,12 +4,14 @@ what waits for an approver, what needs an admin. Reads only; every change goes t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import BigInteger, String, and_, case, cast, extract, func, not_, union_all
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from campaign import drawing, review
@@ -43,6 +45,22 @@ def post_state(post: Post | Row, bad_delivery: bool = False) -> MarkState:
     return MarkState.APPROVED if post.approved_by >= post.approvals_required else MarkState.WAITING
 
 
+def state_sql() -> Any:
+    """``post_state`` as a SQL expression over ``posts`` (a test checks they agree on every case),
+    so the timeline and the calendar count and filter states without reading every row."""
+    bad = sa_select(col(Delivery.post_id)).where(col(Delivery.status).in_(BAD_DELIVERY), col(Delivery.ref).startswith("post:"))
+    changed = and_(col(Post.published_hash).is_not(None), col(Post.published_hash) != col(Post.content_hash))
+    return case(
+        (col(Post.status).in_([PostState.RETRACTED, PostState.WITHDRAWN]), MarkState.RETRACTED.value),
+        (col(Post.id).in_(bad.scalar_subquery()), MarkState.FAILED.value),
+        (and_(col(Post.status) == PostState.PUBLISHED, not_(changed)), MarkState.PUBLISHED.value),
+        (col(Post.status) == PostState.MISSED, MarkState.MISSED.value),
+        (col(Post.rejected).is_(True), MarkState.REJECTED.value),
+        (col(Post.status) == PostState.HELD, MarkState.HELD.value),
+        (col(Post.approved_by) >= col(Post.approvals_required), MarkState.APPROVED.value),
+        else_=MarkState.WAITING.value)
+
+
 @dataclass(frozen=True)
 class Row:
     """The columns a timeline or calendar shows of a post (read as plain rows: 10,000 of them are cheap)."""
@@ -66,17 +84,6 @@ _ROW = (Post.id, Post.key, Post.title, Post.scheduled_at, Post.channels, Post.mi
         Post.content_hash, Post.published_hash, Post.approved_by, Post.approvals_required, Post.rejected)
 
 
-def rows_between(store: Store, start: datetime, end: datetime) -> tuple[list[Row], set[int]]:
-    """Posts in [start, end) as rows, and the ids of those with a failed or unknown delivery (two queries)."""
-    window = (col(Post.scheduled_at) >= start, col(Post.scheduled_at) < end)
-    with store.session() as s:
-        rows = [Row(*r) for r in s.exec(select(*_ROW).where(*window).order_by(col(Post.scheduled_at), col(Post.key))).all()]  # type: ignore[call-overload]
-        bad = {int(i) for i in s.exec(select(Delivery.post_id).join(Post, col(Post.id) == col(Delivery.post_id)).where(
-            *window, col(Delivery.status).in_(BAD_DELIVERY), col(Delivery.ref).startswith("post:")).distinct()).all()
-            if i is not None}
-    return rows, bad
-
-
 def bands(config: Config) -> list[drawing.Band]:
     return [drawing.Band(m.id, m.title, m.phase, m.span.start, m.span.end) for m in config.milestones]
 
@@ -89,23 +96,48 @@ def lane(config: Config, channel: str) -> str:
     return config.channels[channel].label if channel in config.channels else channel
 
 
-def lanes(config: Config, marks: Sequence[drawing.Mark]) -> list[str]:
+def lanes(config: Config, marks: Sequence[drawing.Mark | drawing.Cluster]) -> list[str]:
     """The channels posts go to, in the configuration's order (not the approvers' or admins' chats)."""
     used = {m.lane for m in marks} | {lane(config, k) for k in config.default_channels}
     return [lane(config, k) for k in config.channels if lane(config, k) in used]
 
 
-def marks(store: Store, config: Config, start: datetime, end: datetime, *, public: bool = False) -> list[drawing.Mark]:
-    """Every post in the window, once per channel, with its state (``public``: approved or published only)."""
-    posts, bad = rows_between(store, start, end)
-    out: list[drawing.Mark] = []
-    for p in posts:
-        state = post_state(p, p.id in bad)
-        if public and state not in PUBLIC_MARKS:
-            continue
-        out.extend(drawing.Mark(p.id, p.title, lane(config, ch), p.scheduled_at, state, None if public else f"/posts/{p.id}")
-                   for ch in p.channels)
-    return out
+def clusters(store: Store, config: Config, scale: drawing.Scale, *, public: bool = False,
+             more: Callable[[datetime], str | None] | None = None) -> tuple[list[drawing.Cluster], int]:
+    """The window's marks counted in SQL per (channels, bucket, state), and the number of posts in it.
+
+    What ``drawing.cluster`` would make of ``marks``, without reading the window's posts one by one
+    (a month of a 10,000-post campaign is 5,700 rows). A group of several links to ``more(first)``.
+    """
+    state = state_sql()
+    secs = cast(extract("epoch", col(Post.scheduled_at)), BigInteger) - scale.origin
+    bucket = secs * scale.inner // (scale.span * drawing.CLUSTER_PX)
+    # only columns of ix_posts_board (and the rowid): SQLite and PostgreSQL answer from the index
+    rows = sa_select(cast(col(Post.channels), String).label("channels"), bucket.label("bucket"), state.label("state"),
+                     col(Post.scheduled_at), col(Post.id)).where(
+        col(Post.scheduled_at) >= scale.start, col(Post.scheduled_at) < scale.end).subquery()
+    c = rows.c
+    q = (sa_select(c.channels, c.bucket, c.state, func.count(), func.min(c.scheduled_at), func.max(c.scheduled_at),
+                   func.min(c.id)).group_by(c.channels, c.bucket, c.state))
+    merged: dict[tuple[str, int, str], list[Any]] = {}
+    parsed: dict[str, list[str]] = {}
+    posts = 0
+    with store.session() as s:
+        for text, slot, st, n, first, last, pid in s.execute(q).all():
+            names = parsed[text] if text in parsed else parsed.setdefault(text, json.loads(text))
+            if (public and st not in PUBLIC_MARKS) or not names:
+                continue
+            posts += n
+            for ch in names:  # posts going to several channels are on several lanes
+                g = merged.setdefault((lane(config, ch), slot, st), [first, last, 0, pid])
+                g[:] = [min(g[0], first), max(g[1], last), g[2] + n, min(g[3], pid)]
+        singles = [g[3] for g in merged.values() if g[2] == 1]  # a lone post's mark names it
+        titles = dict(s.execute(sa_select(col(Post.id), col(Post.title)).where(col(Post.id).in_(singles))).all()) if singles else {}
+    out = []
+    for (ln, _slot, st), (first, last, n, pid) in merged.items():
+        href = None if public else f"/posts/{pid}" if n == 1 or more is None else more(first)
+        out.append(drawing.Cluster(ln, MarkState(st), first, last, n, pid, titles.get(pid, ""), href))
+    return out, posts
 
 
 @dataclass(frozen=True)
@@ -123,7 +155,7 @@ class Preview:
 @dataclass
 class PostPage:
     post: Post
-    state: str
+    state: MarkState
     approval: ApprovalState
     approvals: list[Approval]
     previews: list[Preview]
@@ -214,24 +246,68 @@ def operations(store: Store, config: Config, limit: int = 200) -> Operations:
                       problems, {str(k): int(v) for k, v in counts.items()})
 
 
-def calendar_posts(store: Store, config: Config, start: datetime, end: datetime, *, channel: str | None = None,
-                   milestone: str | None = None, state: str | None = None, author: str | None = None,
-                   public: bool = False) -> list[tuple[Row, MarkState]]:
-    """Posts in [start, end) with their state, filtered as the calendar asks."""
-    posts, bad = rows_between(store, start, end)
-    out = []
-    for p in posts:
-        st = post_state(p, p.id in bad)
-        if (channel and channel not in p.channels) or (milestone and p.milestone != milestone) \
-                or (state and st != state) or (author and p.author != author):
+@dataclass(frozen=True)
+class Day:
+    """A calendar day: its first posts (with their state) and how many it has in all."""
+
+    posts: list[tuple[Row, MarkState]]
+    total: int
+
+
+def calendar_days(store: Store, config: Config, first_day: date, days: int, *, per_day: int | None = None,
+                  channel: str | None = None, milestone: str | None = None, state: str | None = None,
+                  author: str | None = None, public: bool = False) -> dict[date, Day]:
+    """The posts of ``days`` local days from ``first_day``, filtered as the calendar asks: per day its
+    first ``per_day`` (each day's own LIMIT, on the scheduled_at index) and how many it has in all
+    (a week of a 10,000-post campaign is 3,300 posts; it reads 280 of them)."""
+    bounds = [datetime.combine(first_day + timedelta(days=i), time(0), config.tz) for i in range(days + 1)]
+    st = state_sql()
+    where = _filters(st, channel=channel, milestone=milestone, state=state, author=author, public=public)
+    day = case(*((col(Post.scheduled_at) < b, i) for i, b in enumerate(bounds[1:])), else_=days)
+    window = (col(Post.scheduled_at) >= bounds[0], col(Post.scheduled_at) < bounds[-1])
+    counts = sa_select(day, func.count()).where(*window, *where).group_by(day)
+    out: dict[date, Day] = {}
+    with store.session() as s:
+        totals = {int(i): int(n) for i, n in s.execute(counts).all()}
+        parts = [sa_select(*_ROW, st.label("state")).where(  # type: ignore[call-overload]
+            col(Post.scheduled_at) >= bounds[i], col(Post.scheduled_at) < bounds[i + 1], *where)
+            .order_by(col(Post.scheduled_at), col(Post.key)).limit(per_day).subquery() for i in sorted(totals)]
+        rows = s.execute(union_all(*(sa_select(p) for p in parts))).all() if parts else []
+    for r in rows:
+        row = Row(*r[:len(_ROW)])
+        if channel and channel not in row.channels:
             continue
-        if public and st not in PUBLIC_MARKS:
-            continue
-        out.append((p, st))
+        d = row.scheduled_at.astimezone(config.tz).date()
+        out.setdefault(d, Day([], totals.get((d - first_day).days, 0))).posts.append((row, MarkState(r.state)))
     return out
 
 
+def public_posts(store: Store, start: datetime, end: datetime, limit: int) -> tuple[list[tuple[Row, MarkState]], int]:
+    """The first ``limit`` approved or published posts in [start, end), and how many there are."""
+    st = state_sql()
+    where = (col(Post.scheduled_at) >= start, col(Post.scheduled_at) < end, *_filters(st, public=True))
+    with store.session() as s:
+        total = int(s.execute(sa_select(func.count()).select_from(Post).where(*where)).scalar_one())
+        rows = s.execute(sa_select(*_ROW, st).where(*where)  # type: ignore[call-overload]
+                         .order_by(col(Post.scheduled_at), col(Post.key)).limit(limit)).all()
+    return [(Row(*r[:len(_ROW)]), MarkState(r[-1])) for r in rows], total
 
+
+def _filters(st: Any, *, channel: str | None = None, milestone: str | None = None, state: str | None = None,
+             author: str | None = None, public: bool = False) -> list[Any]:
+    """The calendar's filters as SQL conditions (``st``: ``state_sql()``)."""
+    where = []
+    if channel:  # a JSON list of channel keys (identifiers): the quoted key is one of its items
+        where.append(cast(col(Post.channels), String).contains(json.dumps(channel), autoescape=True))
+    if milestone:
+        where.append(col(Post.milestone) == milestone)
+    if author:
+        where.append(col(Post.author) == author)
+    if state:
+        where.append(st == state)
+    if public:
+        where.append(st.in_([m.value for m in PUBLIC_MARKS]))
+    return where
 
 
 def local_day_bounds(day: datetime, days: int) -> tuple[datetime, datetime]:

@@ -7,7 +7,7 @@ inline (it prints and works without CSS or JavaScript); a mark is a link when gi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from html import escape
@@ -30,6 +30,7 @@ STATES: dict[MarkState, tuple[str, str, str]] = {
 PHASE_COLOURS = {"before": "#dbe9f7", "during": "#fde2c4", "after": "#dcefdc"}
 ZOOMS = ("campaign", "month", "week", "day")
 CLUSTER_PX = 5  # marks nearer than this on one lane (same state) are drawn as one, with their count
+WIDTH, LABEL_W = 1200, 185  # the drawing's width and its lane labels' column (px)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,72 @@ class Mark:
     at: datetime
     state: MarkState
     href: str | None = None
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """What one circle on a lane stands for: ``count`` posts in one state within ``CLUSTER_PX``.
+
+    The dashboard counts these in SQL (``board.clusters``) so a month of 10,000 posts is never
+    read row by row; ``cluster`` makes them from ``Mark``s (``loa plan --svg``, tests).
+    ``post_id``/``title`` name the post when ``count`` is 1 (otherwise one of them).
+    """
+
+    lane: str
+    state: MarkState
+    first: datetime
+    last: datetime
+    count: int
+    post_id: int
+    title: str
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Where a time falls on the drawing; ``bucket`` in whole seconds so SQL computes the same one."""
+
+    start: datetime
+    end: datetime
+    width: int = WIDTH
+
+    @property
+    def inner(self) -> int:
+        return self.width - LABEL_W - 10
+
+    @property
+    def origin(self) -> int:
+        return int(self.start.timestamp())
+
+    @property
+    def span(self) -> int:
+        return max(int((self.end - self.start).total_seconds()), 1)
+
+    def x(self, when: datetime) -> float:
+        frac = (when - self.start).total_seconds() / ((self.end - self.start).total_seconds() or 1.0)
+        return LABEL_W + self.inner * min(max(frac, 0.0), 1.0)
+
+    def bucket(self, when: datetime) -> int:
+        """Which ``CLUSTER_PX``-wide slot of the lane ``when`` falls in (``when`` inside the window)."""
+        return (int(when.timestamp()) - self.origin) * self.inner // (self.span * CLUSTER_PX)
+
+
+def cluster(marks: Sequence[Mark], lanes: Sequence[str], scale: Scale,
+            more: Callable[[datetime], str | None] | None = None) -> list[Cluster]:
+    """Marks on a shown lane inside the window, grouped by (lane, bucket, state), earliest first.
+
+    A group of several links to ``more(first)`` when given (a zoomed-in view), else to its first post.
+    """
+    groups: dict[tuple[str, int, MarkState], list[Mark]] = {}
+    for m in sorted(marks, key=lambda m: (m.at, m.post_id)):
+        if m.lane in lanes and scale.start <= m.at < scale.end:
+            groups.setdefault((m.lane, scale.bucket(m.at), m.state), []).append(m)
+    out = []
+    for (lane, _bucket, state), group in groups.items():
+        m = group[0]
+        href = more(m.at) if more is not None and len(group) > 1 else m.href
+        out.append(Cluster(lane, state, m.at, group[-1].at, len(group), m.post_id, m.title, href))
+    return out
 
 
 def window(zoom: str, at: date, tz: tzinfo, whole: tuple[datetime, datetime]) -> tuple[datetime, datetime]:
@@ -116,21 +183,23 @@ def _rows(bands: Sequence[Band]) -> list[int]:
 
 
 def timeline_svg(bands: Sequence[Band], lanes: Sequence[str], marks: Sequence[Mark], start: datetime, end: datetime,
-                 now: datetime | None, tz: tzinfo, *, lang: str = "vi", width: int = 1200,
-                 title: str = "") -> str:
-    """The timeline between ``start`` and ``end`` as a standalone SVG document (text)."""
-    label_w, band_h, lane_h, axis_h, legend_h = 185, 22, 30, 24, 28
-    inner = width - label_w - 10
+                 now: datetime | None, tz: tzinfo, *, lang: str = "vi", width: int = WIDTH,
+                 title: str = "", clusters: Sequence[Cluster] | None = None) -> str:
+    """The timeline between ``start`` and ``end`` as a standalone SVG document (text).
+
+    ``clusters`` (already grouped, e.g. counted in SQL on the same ``Scale``) replace ``marks``.
+    """
+    band_h, lane_h, axis_h, legend_h = 22, 30, 24, 28
+    scale = Scale(start, end, width)
+    if clusters is None:
+        clusters = cluster(marks, lanes, scale)
     shown = sorted((b for b in bands if b.end > start and b.start < end), key=lambda b: (b.start, b.end))
     rows = _rows(shown)
     n_rows = max(rows, default=-1) + 1
     top = axis_h
     lanes_top = top + n_rows * band_h + 10
     height = lanes_top + max(len(lanes), 1) * lane_h + legend_h + 10
-    total = (end - start).total_seconds() or 1.0
-
-    def x(when: datetime) -> float:
-        return label_w + inner * min(max((when - start).total_seconds() / total, 0.0), 1.0)
+    x = scale.x
 
     e = escape
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" class="timeline" '
@@ -157,29 +226,8 @@ def timeline_svg(bands: Sequence[Band], lanes: Sequence[str], marks: Sequence[Ma
                    f'<text x="6" y="{y + lane_h / 2 + 4:.1f}" fill="#222"><title>{e(lane)}</title>'
                    f'{e(lane if len(lane) <= 24 else lane[:23] + "…")}</text>')
     lane_of = {lane: i for i, lane in enumerate(lanes)}
-    # marks closer than CLUSTER_PX on a lane, in the same state, become one mark with their count
-    # (a month of 10,000 posts stays a few hundred circles: small to send, quick to draw, readable)
-    groups: dict[tuple[int, int, MarkState], list[Mark]] = {}
-    for m in sorted(marks, key=lambda m: (m.at, m.post_id)):
-        if m.lane in lane_of and start <= m.at < end:
-            groups.setdefault((lane_of[m.lane], int(x(m.at) // CLUSTER_PX), m.state), []).append(m)
-    for (row, _bucket, state), group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[1][0].at)):
-        m = group[0]
-        cx, cy = x(m.at), lanes_top + row * lane_h + lane_h / 2
-        colour, vi, en = STATES[state]
-        label = en if lang == "en" else vi
-        if len(group) == 1:
-            tip = f"{f'#{m.post_id} ' if m.post_id else ''}{e(m.title)} — {m.at.astimezone(tz):%H:%M %d/%m/%Y} — {e(label)}"
-            dot = f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{colour}" stroke="#ffffff" stroke-width="1.5"><title>{tip}</title></circle>'
-        else:
-            last = group[-1].at.astimezone(tz)
-            tip = (f"{catalog('drawing.posts', lang, count=len(group))} — {m.at.astimezone(tz):%H:%M %d/%m} … "
-                   f"{last:%H:%M %d/%m/%Y} — {e(label)}")
-            dot = (f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="8" fill="{colour}" stroke="#ffffff" stroke-width="1.5">'
-                   f'<title>{tip}</title></circle><text x="{cx:.1f}" y="{cy + 3.5:.1f}" text-anchor="middle" '
-                   f'font-size="9" fill="#fff" pointer-events="none">{len(group) if len(group) < 100 else "99+"}</text>')
-        attrs = f'class="mark" data-post="{m.post_id}" data-state="{e(state)}" data-count="{len(group)}"'
-        out.append(f'<a href="{e(m.href)}" {attrs}>{dot}</a>' if m.href else f"<g {attrs}>{dot}</g>")
+    out.extend(_circle(c, x(c.first), lanes_top + lane_of[c.lane] * lane_h + lane_h / 2, tz, lang)
+               for c in sorted((c for c in clusters if c.lane in lane_of), key=lambda c: (lane_of[c.lane], c.first, c.post_id)))
     if now is not None and start <= now < end:
         out.append(f'<line class="today" x1="{x(now):.1f}" y1="{axis_h - 4}" x2="{x(now):.1f}" y2="{height - legend_h}" '
                    f'stroke="#d62c1a" stroke-width="1.5" stroke-dasharray="4 3"/>'
@@ -193,3 +241,21 @@ def timeline_svg(bands: Sequence[Band], lanes: Sequence[str], marks: Sequence[Ma
         lx += 24 + 7 * len(text)
     out.append("</svg>")
     return "".join(out)
+
+
+def _circle(c: Cluster, cx: float, cy: float, tz: tzinfo, lang: str) -> str:
+    """One post's mark, or several posts' mark with their count (a link to them when it has one)."""
+    e = escape
+    colour, vi, en = STATES[c.state]
+    label = en if lang == "en" else vi
+    if c.count == 1:
+        tip = f"{f'#{c.post_id} ' if c.post_id else ''}{e(c.title)} — {c.first.astimezone(tz):%H:%M %d/%m/%Y} — {e(label)}"
+        dot = f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{colour}" stroke="#ffffff" stroke-width="1.5"><title>{tip}</title></circle>'
+    else:
+        tip = (f"{catalog('drawing.posts', lang, count=c.count)} — {c.first.astimezone(tz):%H:%M %d/%m} … "
+               f"{c.last.astimezone(tz):%H:%M %d/%m/%Y} — {e(label)}")
+        dot = (f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="8" fill="{colour}" stroke="#ffffff" stroke-width="1.5">'
+               f'<title>{tip}</title></circle><text x="{cx:.1f}" y="{cy + 3.5:.1f}" text-anchor="middle" '
+               f'font-size="9" fill="#fff" pointer-events="none">{c.count if c.count < 100 else "99+"}</text>')
+    attrs = f'class="mark" data-post="{c.post_id}" data-state="{e(c.state)}" data-count="{c.count}"'
+    return f'<a href="{e(c.href)}" {attrs}>{dot}</a>' if c.href else f"<g {attrs}>{dot}</g>"

@@ -33,6 +33,9 @@ from campaign.texts import inline
 CONFIG_HASH = "config_hash"
 
 
+ANALYZE_AFTER = 200  # posts added or changed in one sync: the store's statistics are refreshed after it
+
+
 @dataclass
 class SyncReport:
     added: list[str] = field(default_factory=list)
@@ -140,6 +143,8 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
         if full:
             repo.set_setting(s, CONFIG_HASH, config_hash)
         s.commit()
+    if len(report.added) + len(report.changed) >= ANALYZE_AFTER:
+        store.refresh_statistics()
     return report
 
 

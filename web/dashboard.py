@@ -38,7 +38,9 @@ HERE = Path(__file__).parent
 SESSION_COOKIE = "loa_session"
 LANG_COOKIE = "loa_lang"
 Page = Callable[[Request], Awaitable[Response]]
-CALENDAR_PER_DAY = 40  # posts listed in a day's cell; the rest behind "+N" (the day's timeline)
+CALENDAR_PER_DAY = 40  # posts listed in a day's cell of the week; the rest behind "+N" (the day's timeline)
+PUBLIC_LIST = 200  # posts listed on /public (the timeline above it shows them all)
+CALENDAR_PER_DAY_MONTH = 12  # in the month's smaller cells (42 days x 40 would make a 400 KB page)
 
 
 class Dashboard:
@@ -189,12 +191,12 @@ class Dashboard:
         zoom, at, start, end = self._view(request)
         lang = self.lang(request)
 
+        def more(first: datetime) -> str:  # several posts in one mark: the day they start on, zoomed in
+            day = first.astimezone(self.config.tz).date().isoformat()
+            return f"/calendar?view=week&at={day}" if zoom == "day" else f"/?zoom=day&at={day}"
+
         def draw() -> tuple[str, int]:
-            marks = board.marks(self.store, self.config, start, end)
-            lanes = board.lanes(self.config, marks)
-            svg = drawing.timeline_svg(board.bands(self.config), lanes, marks, start, end, self.clock.now(),
-                                       self.config.tz, lang=lang, title=self.config.name)
-            return svg, len({m.post_id for m in marks})
+            return self._draw(start, end, lang, public=False, more=more)
 
         svg, count = await run_in_threadpool(draw)
         step = {"month": timedelta(days=31), "week": timedelta(days=7), "day": timedelta(days=1)}.get(zoom)
@@ -204,6 +206,15 @@ class Dashboard:
             next_ = (at.replace(day=1) + step).replace(day=1) if zoom == "month" else at + step
         return self.render(request, "timeline.html", session=session, svg=svg, zoom=zoom, at=at, prev=prev, next=next_,
                            count=count, zooms=drawing.ZOOMS, today=self.clock.now().astimezone(self.config.tz).date())
+
+    def _draw(self, start: datetime, end: datetime, lang: str, *, public: bool,
+              more: Callable[[datetime], str] | None = None) -> tuple[str, int]:
+        """The timeline's SVG for the window, and the number of posts in it (marks counted in SQL)."""
+        scale = drawing.Scale(start, end)
+        clusters, count = board.clusters(self.store, self.config, scale, public=public, more=more)
+        svg = drawing.timeline_svg(board.bands(self.config), board.lanes(self.config, clusters), [], start, end,
+                                   self.clock.now(), self.config.tz, lang=lang, title=self.config.name, clusters=clusters)
+        return svg, count
 
     # --- post ---------------------------------------------------------------------------------------
 
@@ -314,36 +325,28 @@ class Dashboard:
         start = datetime.combine(first_day, datetime.min.time(), self.config.tz)
         end = start + timedelta(days=days)
         filters = {k: q.get(k) or None for k in ("channel", "milestone", "state", "author")}
-        rows = await run_in_threadpool(lambda: board.calendar_posts(self.store, self.config, start, end, public=public, **filters))
-        by_day: dict[date, list[Any]] = {}
-        for p, st in rows:
-            by_day.setdefault(p.scheduled_at.astimezone(self.config.tz).date(), []).append((p, st))
+        per_day = CALENDAR_PER_DAY if view == "week" else CALENDAR_PER_DAY_MONTH
+        by_day = await run_in_threadpool(lambda: board.calendar_days(self.store, self.config, first_day, days, per_day=per_day,
+                                                                     public=public, **filters))
         milestones = [m for m in self.config.milestones if m.span.end > start and m.span.start < end]
         step = timedelta(days=7) if view == "week" else timedelta(days=31)
         prev = at - step if view == "week" else (at.replace(day=1) - timedelta(days=1)).replace(day=1)
         nxt = at + step if view == "week" else (at.replace(day=1) + step).replace(day=1)
         return self.render(request, "calendar.html", session=session, view=view, at=at, days=[first_day + timedelta(days=i) for i in range(days)],
-                           by_day=by_day, per_day=CALENDAR_PER_DAY, milestones=milestones, filters=filters, prev=prev, next=nxt, public=public,
-                           today=self.clock.now().astimezone(self.config.tz).date(),
-                           authors=sorted({p.author for p, _s in rows if p.author}))
+                           by_day=by_day, milestones=milestones, filters=filters, prev=prev, next=nxt, public=public,
+                           today=self.clock.now().astimezone(self.config.tz).date())
 
     async def public(self, request: Request) -> Response:
         """Milestones and approved or published posts only: safe to link from a portal."""
         lang = self.lang(request)
         first, last = board.campaign_span(self.config)
 
-        def draw() -> str:
-            marks = board.marks(self.store, self.config, first - timedelta(days=1), last + timedelta(days=1), public=True)
-            lanes = board.lanes(self.config, marks)
-            start, end = drawing.window("campaign", first.date(), self.config.tz, (first, last))
-            return drawing.timeline_svg(board.bands(self.config), lanes, marks, start, end, self.clock.now(),
-                                        self.config.tz, lang=lang, title=self.config.name)
-
-        svg = await run_in_threadpool(draw)
-        rows = await run_in_threadpool(lambda: board.calendar_posts(self.store, self.config, first - timedelta(days=1),
-                                                                    last + timedelta(days=1), public=True))
+        start, end = drawing.window("campaign", first.date(), self.config.tz, (first, last))
+        svg, _count = await run_in_threadpool(self._draw, start, end, lang, public=True)
+        rows, total = await run_in_threadpool(board.public_posts, self.store, first - timedelta(days=1), last + timedelta(days=1),
+                                              PUBLIC_LIST)
         pulls = [c for c in self.config.channels.values() if c.kind in ("feed", "led")]
-        return self.render(request, "public.html", session=None, svg=svg, rows=rows, pulls=pulls)
+        return self.render(request, "public.html", session=None, svg=svg, rows=rows, total=total, pulls=pulls)
 
 
 def routes(store: Store, config: Config, engine: Engine | None = None) -> list[Route]:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from campaign.states import DeliveryState, MoveSource, PostState
@@ -39,9 +40,22 @@ def _json() -> Any:
     return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
+# jsonb on PostgreSQL: json has no btree operator class, and ix_posts_board carries the channels
+INDEXABLE_JSON = JSON().with_variant(JSONB(), "postgresql")
+
+
+BOARD_COLUMNS = ("scheduled_at", "status", "rejected", "approved_by", "approvals_required", "published_hash",
+                 "content_hash", "channels")
+
+
 class Post(SQLModel, table=True):
     __tablename__ = "posts"
-    __table_args__ = (Index("ix_posts_listing", "status", "scheduled_at", "approved_by", "approvals_required", "rejected"),)
+    __table_args__ = (
+        Index("ix_posts_listing", "status", "scheduled_at", "approved_by", "approvals_required", "rejected"),
+        # everything the timeline counts per (channels, time, state) of a window: read from the index alone
+        # (board.clusters: a month of 10,000 posts without touching their bodies)
+        Index("ix_posts_board", *BOARD_COLUMNS),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, index=True, max_length=300)
@@ -50,7 +64,7 @@ class Post(SQLModel, table=True):
     milestone: str | None = None
     time_text: str = ""
     scheduled_at: datetime = _utc(index=True)
-    channels: list[str] = _json()
+    channels: list[str] = Field(default_factory=list, sa_column=Column(INDEXABLE_JSON, nullable=False))
     media: list[dict[str, Any]] = _json()
     options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     approvals_required: int = 1

@@ -102,5 +102,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "web.public.milestones": ("Các mốc", "Milestones"),
     "web.public.posts": ("Bài đã duyệt và đã đăng", "Approved and published posts"),
     "web.public.channels": ("Nguồn tin và màn hình", "Feeds and screens"),
+    "web.public.more": ("Hiện {shown} bài đầu trong {total} bài; dòng thời gian phía trên có đủ tất cả.",
+                        "The first {shown} of {total} posts; the timeline above shows them all."),
     "web.lang": ("English", "Tiếng Việt"),
 }
