@@ -38,7 +38,14 @@ from campaign.config import Config, load_config, parse_listen
 from campaign.content import scan_content
 from campaign.deliveries import raise_alert
 from campaign.errors import ChannelSetupError, InputError, LoaError, Problem, printable
-from campaign.plan import PlanRow, build_plan, plan_warnings
+from campaign.plan import (
+    PlanRow,
+    build_plan,
+    daily_gap_warnings,
+    empty_slot_rows,
+    plan_warnings,
+    series_warnings,
+)
 from campaign.queries import deliveries_by_kind, stored_states
 from campaign.states import DeliveryState, PostState
 from campaign.store.db import Store
@@ -130,7 +137,8 @@ def check(config: ConfigOpt = None, content: ContentOpt = None) -> None:
     store = _existing_store(cfg)
     try:
         rows = build_plan(cfg, scan.posts, stored_states(store) if store else {}, SystemClock().now())
-        warnings = [*scan.warnings, *plan_warnings(rows), *(chats.config_warnings(store, cfg) if store else [])]
+        warnings = [*scan.warnings, *plan_warnings(rows), *series_warnings(cfg), *daily_gap_warnings(cfg, scan.posts),
+                    *(chats.config_warnings(store, cfg) if store else [])]
     finally:
         if store is not None:
             store.close()
@@ -183,7 +191,8 @@ def plan(
     scan = scan_content(cfg)
     store = open_store(cfg)
     now = SystemClock().now()
-    rows = build_plan(cfg, scan.posts, stored_states(store), now)
+    # the empty slots of each series too, drawn apart ("trống / empty"): what still needs writing
+    rows = sorted([*build_plan(cfg, scan.posts, stored_states(store), now), *empty_slot_rows(cfg)], key=lambda r: (r.at, r.key))
     rows = [
         r for r in rows
         if (start is None or r.at >= start) and (end is None or r.at < end)
@@ -193,7 +202,7 @@ def plan(
         _write_svg(svg, cfg, rows, start, end)
         return
     if ics is not None:
-        _write_ics(cfg, rows, ics, person, now)
+        _write_ics(cfg, [r for r in rows if not r.empty], ics, person, now)
         return
     if as_json:
         out.print_json(json.dumps({"campaign": cfg.name, "timezone": cfg.zone_name, "posts": [r.as_json() for r in rows],
@@ -202,7 +211,7 @@ def plan(
     (_plan_table if long else _plan_lines)(cfg, rows)
     for p in scan.problems:
         err.print(str(p), markup=False)
-    out.print(inline("cli.posts_total", n=len(rows), zone=cfg.zone_name), markup=False)
+    out.print(inline("cli.posts_total", n=sum(not r.empty for r in rows), zone=cfg.zone_name), markup=False)
 
 
 @contextmanager
@@ -245,8 +254,9 @@ def _plan_lines(cfg: Config, rows: list[PlanRow]) -> None:
         if r.milestone != current:
             current = r.milestone
             out.print(f"── {_milestone_title(cfg, r.milestone)}", style="bold", markup=False)
-        out.print(f"{r.at:%d/%m/%Y %H:%M}  {_number(r)}  {r.title}  → {_labels(cfg, r.channels)}  "
-                  f"[{_approval_text(r)}; {_status_text(r.status)}]", markup=False, soft_wrap=True)
+        out.print(f"{r.at:%d/%m/%Y %H:%M}  {'○' if r.empty else _number(r)}  {r.title}  → {_labels(cfg, r.channels)}  "
+                  f"[{_approval_text(r)}; {_status_text(r.status)}]", markup=False, soft_wrap=True,
+                  style="dim" if r.empty else None)
         for w in r.warnings:
             out.print(f"    ⚠ {w}", style="yellow", markup=False, soft_wrap=True)
 
@@ -398,6 +408,8 @@ def _write_svg(path: Path, cfg: Config, rows: list[PlanRow], start: datetime | N
     from campaign import board, drawing
 
     def state(r: PlanRow) -> str:
+        if r.empty:
+            return drawing.EMPTY
         if r.status in (PostState.PUBLISHED, PostState.MISSED, PostState.HELD):
             return r.status
         if r.status in (PostState.RETRACTED, PostState.WITHDRAWN):

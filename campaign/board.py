@@ -17,11 +17,13 @@ from campaign.approvals import ApprovalState, approval_state
 from campaign.config import Config
 from campaign.kinds import ChannelKind, TextFormat, spec
 from campaign.publishing import hold_reason, is_paused
-from campaign.render import length_on, limit_on, render_markdown
+from campaign.render import kicker_of, length_on, limit_on, render_markdown
+from campaign.series import Slot, all_slots
 from campaign.states import ATTENTION, PostState
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Approval, AuditEvent, Delivery, Post
+from campaign.texts import inline
 
 BAD_DELIVERY = ATTENTION
 
@@ -105,7 +107,19 @@ def marks(store: Store, config: Config, start: datetime, end: datetime, *, publi
             continue
         out.extend(drawing.Mark(p.id, p.title, lane(config, ch), p.scheduled_at, state, None if public else f"/posts/{p.id}")
                    for ch in p.channels)
+    if not public:  # staff see what still needs writing; the public sees only what is approved
+        out.extend(drawing.Mark(0, empty_title(slot), lane(config, ch), slot.at, drawing.EMPTY)
+                   for slot in empty_slots(config, start, end) for ch in slot.series.channels)
     return out
+
+
+def empty_slots(config: Config, start: datetime, end: datetime) -> list[Slot]:
+    """The empty slots of every series in [start, end) (read from config.toml and the series folders)."""
+    return [slot for slot in all_slots(config) if slot.empty and start <= slot.at < end]
+
+
+def empty_title(slot: Slot) -> str:
+    return f"{slot.series.title} | {inline('plan.empty_slot')}"
 
 
 @dataclass(frozen=True)
@@ -138,7 +152,7 @@ class PostPage:
 
 def previews(config: Config, post: Post) -> list[Preview]:
     """The post as each of its channels will show it, with its length against the channel's limit."""
-    rendered = render_markdown(post.body, title=post.title)
+    rendered = render_markdown(post.body, title=post.title, kicker=kicker_of(post.options))
     out = []
     for ch in post.channels:
         c = config.channels.get(ch)

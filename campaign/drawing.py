@@ -26,6 +26,9 @@ STATES: dict[str, tuple[str, str, str]] = {
     "rejected": ("#5d4037", *pair("drawing.state.rejected")),
     "retracted": ("#bdbdbd", *pair("drawing.state.retracted")),
 }
+# An empty slot of a series: not a post (no state of STATES), drawn as a dashed ring ("trống / empty").
+EMPTY = "empty"
+EMPTY_COLOUR = "#8a8a8a"
 PHASE_COLOURS = {"before": "#dbe9f7", "during": "#fde2c4", "after": "#dcefdc"}
 ZOOMS = ("campaign", "month", "week", "day")
 CLUSTER_PX = 5  # marks nearer than this on one lane (same state) are drawn as one, with their count
@@ -165,6 +168,9 @@ def timeline_svg(bands: Sequence[Band], lanes: Sequence[str], marks: Sequence[Ma
     for (row, _bucket, state), group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[1][0].at)):
         m = group[0]
         cx, cy = x(m.at), lanes_top + row * lane_h + lane_h / 2
+        if state == EMPTY:
+            out.append(_empty_mark(group, cx, cy, tz, lang))
+            continue
         colour, vi, en = STATES.get(state, STATES["waiting"])
         label = en if lang == "en" else vi
         if len(group) == 1:
@@ -190,5 +196,21 @@ def timeline_svg(bands: Sequence[Band], lanes: Sequence[str], marks: Sequence[Ma
         out.append(f'<circle cx="{lx + 5:.1f}" cy="{ly - 4}" r="5" fill="{colour}"/>'
                    f'<text x="{lx + 14:.1f}" y="{ly}" fill="#333">{e(text)}</text>')
         lx += 24 + 7 * len(text)
+    if any(m.state == EMPTY for m in marks):
+        text = catalog("drawing.state.empty", lang)
+        out.append(f'<circle cx="{lx + 5:.1f}" cy="{ly - 4}" r="4.5" fill="#ffffff" stroke="{EMPTY_COLOUR}" '
+                   f'stroke-width="1.5" stroke-dasharray="2 2"/><text x="{lx + 14:.1f}" y="{ly}" fill="#333">{e(text)}</text>')
     out.append("</svg>")
     return "".join(out)
+
+
+def _empty_mark(group: Sequence[Mark], cx: float, cy: float, tz: tzinfo, lang: str) -> str:
+    """Empty series slots: a dashed ring, with their count when several fall together; never a link."""
+    m, label = group[0], catalog("drawing.state.empty", lang)
+    when = f"{m.at.astimezone(tz):%H:%M %d/%m/%Y}" + (f" … {group[-1].at.astimezone(tz):%H:%M %d/%m/%Y}" if len(group) > 1 else "")
+    count = (f'<text x="{cx:.1f}" y="{cy + 3.5:.1f}" text-anchor="middle" font-size="9" fill="{EMPTY_COLOUR}" '
+             f'pointer-events="none">{len(group)}</text>') if len(group) > 1 else ""
+    return (f'<g class="mark empty" data-post="0" data-state="{EMPTY}" data-count="{len(group)}">'
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{8 if len(group) > 1 else 6}" fill="#ffffff" stroke="{EMPTY_COLOUR}" '
+            f'stroke-width="1.5" stroke-dasharray="3 2"><title>{escape(m.title)} — {when} — {escape(label)}</title>'
+            f'</circle>{count}</g>')

@@ -21,6 +21,7 @@ from campaign.clock import Clock
 from campaign.config import Config
 from campaign.content import PostSource, iter_post_entries, load_post, read_post_file
 from campaign.errors import Problem, printable
+from campaign.series import Item, items
 from campaign.states import PostState
 from campaign.store import repo
 from campaign.store.db import Store
@@ -84,12 +85,16 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
             report.problems.append(Problem(config.content_dir, None, inline("content.no_folder")))
             return report
         new_rows: list[dict[str, Any]] = []
+        # a series item's time is its place among the folder's files: one unchanged file moves when another is
+        # added before it, so series items are always parsed (a few dozen files, not the 10,000 the skip is for)
+        series_items = items(config)
         work: list[tuple[Path, str, bytes, str | None]] = []  # files to parse, in walk order, in batches
         restamp: list[tuple[int, str]] = []  # unchanged files whose stat changed (touched, copied back)
         for name, key in iter_post_entries(config.content_dir):
             seen.add(key)
             state = states.get(key)
-            known = state is not None and not full and state.source_error is None and state.status != PostState.WITHDRAWN
+            known = state is not None and not full and state.source_error is None and state.status != PostState.WITHDRAWN \
+                and key not in series_items
             try:
                 stamp = file_stamp(os.stat(name))
             except OSError as exc:
@@ -111,11 +116,11 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
                 continue
             work.append((Path(name), key, raw, stamp))
             if len(work) >= _BATCH:
-                _process(s, config, work, states, new_rows, now, actor, report)
+                _process(s, config, work, states, new_rows, now, actor, report, series_items)
                 work.clear()
                 _insert_new(s, new_rows, now, actor)  # in batches too: memory stays flat however many posts
         repo.set_file_stamps(s, restamp)
-        _process(s, config, work, states, new_rows, now, actor, report)
+        _process(s, config, work, states, new_rows, now, actor, report, series_items)
         gone = [key for key, state in states.items() if key not in seen and state.status != PostState.WITHDRAWN]
         gone_rows = repo.posts_for_keys(s, gone) if gone else {}
         for key in gone:
@@ -163,14 +168,14 @@ _BATCH = 500
 
 
 def _process(s: Any, config: Config, work: list[tuple[Path, str, bytes, str | None]], states: dict[str, repo.SyncState],
-             new_rows: list[dict[str, Any]], now: Any, actor: str, report: SyncReport) -> None:
+             new_rows: list[dict[str, Any]], now: Any, actor: str, report: SyncReport, series_items: dict[str, Item]) -> None:
     if not work:
         return
     existing = [key for _, key, _, _ in work if key in states]
     rows = repo.posts_for_keys(s, existing) if existing else {}
     for path, key, raw, stamp in work:
         row = rows.get(key)
-        post, problems = load_post(path, raw, config, key=key)
+        post, problems = load_post(path, raw, config, key=key, series_items=series_items)
         if post is None:
             report.problems.extend(problems)
             if row is not None:

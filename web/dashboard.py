@@ -194,7 +194,7 @@ class Dashboard:
             lanes = board.lanes(self.config, marks)
             svg = drawing.timeline_svg(board.bands(self.config), lanes, marks, start, end, self.clock.now(),
                                        self.config.tz, lang=lang, title=self.config.name)
-            return svg, len({m.post_id for m in marks})
+            return svg, len({m.post_id for m in marks if m.post_id})  # an empty series slot is no post
 
         svg, count = await run_in_threadpool(draw)
         step = {"month": timedelta(days=31), "week": timedelta(days=7), "day": timedelta(days=1)}.get(zoom)
@@ -318,12 +318,18 @@ class Dashboard:
         by_day: dict[date, list[Any]] = {}
         for p, st in rows:
             by_day.setdefault(p.scheduled_at.astimezone(self.config.tz).date(), []).append((p, st))
+        empty: dict[date, list[tuple[datetime, str]]] = {}
+        if not public and not (filters["state"] or filters["author"]):
+            for slot in board.empty_slots(self.config, start, end):
+                if (not filters["channel"] or filters["channel"] in slot.series.channels) \
+                        and (not filters["milestone"] or filters["milestone"] == slot.milestone):
+                    empty.setdefault(slot.at.date(), []).append((slot.at, board.empty_title(slot)))
         milestones = [m for m in self.config.milestones if m.span.end > start and m.span.start < end]
         step = timedelta(days=7) if view == "week" else timedelta(days=31)
         prev = at - step if view == "week" else (at.replace(day=1) - timedelta(days=1)).replace(day=1)
         nxt = at + step if view == "week" else (at.replace(day=1) + step).replace(day=1)
         return self.render(request, "calendar.html", session=session, view=view, at=at, days=[first_day + timedelta(days=i) for i in range(days)],
-                           by_day=by_day, per_day=CALENDAR_PER_DAY, milestones=milestones, filters=filters, prev=prev, next=nxt, public=public,
+                           by_day=by_day, empty=empty, per_day=CALENDAR_PER_DAY, milestones=milestones, filters=filters, prev=prev, next=nxt, public=public,
                            today=self.clock.now().astimezone(self.config.tz).date(),
                            authors=sorted({p.author for p, _s in rows if p.author}))
 

@@ -67,6 +67,8 @@ def explain(error: ErrorDetails, schema: type[BaseModel] | None, prefix: tuple[s
         return _bound(error["input"], schema, key)
     if kind == "missing" and "milestone" in extra:
         return line("config.no_start", milestone=extra["milestone"])
+    if kind == "missing" and "series" in extra:
+        return line("config.series_missing", series=extra["series"], key=key)
     return line("config.invalid", key=key, error=error["msg"])
 
 
