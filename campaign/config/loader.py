@@ -223,6 +223,7 @@ class _Loader:
         out: list[Series] = []
         lines: dict[str, int] = {}
         folders: dict[str, str] = {}
+        ids: set[str] = set()
         for i, item in enumerate(items):
             reported = len(self.problems)
             e = self.validate(schema.SeriesEntry, item, ("series", i), series=item.get("id", ""))
@@ -240,11 +241,12 @@ class _Loader:
             if not chosen:
                 self.err(line("config.series_no_channels", series=e.id), "series", i, "channels")
             folder = e.folder or f"series/{e.id}"
-            if e.id in lines:
+            if e.id in ids:
                 self.err(line("config.series_twice", series=e.id), "series", i, "id")
             elif (other := next((sid for f, sid in folders.items()
                                  if f == folder or folder.startswith(f + "/") or f.startswith(folder + "/")), None)):
                 self.err(line("config.series_folder_taken", series=e.id, folder=folder, other=other), "series", i, "folder")
+            ids.add(e.id)
             if len(self.problems) > reported:
                 continue
             folders[folder] = e.id

@@ -15,7 +15,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from campaign.texts import t
 
-_TYPE_NAMES = {"string_type": "str", "int_type": "int", "list_type": "list", "dict_type": "dict", "model_type": "dict"}
+_TYPE_NAMES = {"bool_type": "true / false", "string_type": "str", "int_type": "int", "list_type": "list", "dict_type": "dict", "model_type": "dict"}
 
 
 def line(key: str, /, **kw: Any) -> str:
