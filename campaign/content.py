@@ -284,8 +284,8 @@ def _load_post(path: Path, raw: bytes, config: Config, key: str | None,
     body, rendered = r.body(body, title, kinds, len(media), kicker)
     if r.problems or scheduled is None:
         return None, r.problems
-    if item is not None:  # what approvals bind to includes the slot's time and the line shown before the title
-        meta = {**meta, "time": time_text, "milestone": milestone_id, "series": item.series.id, "series_title": kicker}
+    if item is not None:  # approvals bind to the slot (as to a post's written time) and the line before the title
+        meta = {**meta, "series": item.series.id, "series_title": kicker, "when": item.series.when.text, "slot": item.position}
     post = PostSource(
         key=key, path=path, title=title, milestone=milestone_id, time_text=time_text or "", scheduled_at=scheduled,
         channels=tuple(dict.fromkeys(channels)), media=tuple(media), approvals=approvals, author=author,

@@ -330,3 +330,19 @@ def test_renaming_an_item_withdraws_the_old_post_and_adds_a_new_one(store: Store
     (camp.content / "series/chao-mung/01-bai.md").rename(camp.content / "series/chao-mung/01-bai-moi.md")
     report = sync(store, cfg, clock)
     assert (report.added, report.withdrawn) == (["series/chao-mung/01-bai-moi"], ["series/chao-mung/01-bai"])
+
+
+def test_moving_the_anchor_reschedules_items_and_keeps_their_approvals(store: Store, tmp_path: Path) -> None:
+    camp = series_campaign(tmp_path, 1)
+    clock = FakeClock(datetime(2021, 1, 1, tzinfo=UTC))
+    sync(store, camp.config(), clock)
+    with store.session() as s:
+        repo.add_approval(s, repo.post_by_key(s, "series/chao-mung/01-bai"), "lan", "approve", clock.now())
+        s.commit()
+    camp.config_path.write_text(SERIES_CONFIG.replace("khai_mac = 2021-01-26", "khai_mac = 2021-01-27"), encoding="utf-8")
+    report = sync(store, camp.config(), clock)
+    assert (report.rescheduled, report.changed) == (["series/chao-mung/01-bai"], [])
+    with store.session() as s:
+        post = repo.post_by_key(s, "series/chao-mung/01-bai")
+        assert post.scheduled_at.replace(tzinfo=UTC) == datetime(2021, 1, 21, 0, 0, tzinfo=UTC)
+        assert len(repo.live_approvals(s, post.id)) == 1
