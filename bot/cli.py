@@ -128,7 +128,9 @@ def check(config: ConfigOpt = None, content: ContentOpt = None) -> None:
     """Kiểm tra config và mọi bài viết / validate config and every post (exit 1 on errors).
 
     Cảnh báo giống `loa plan` (kể cả hạn duyệt đã qua, theo kho dữ liệu nếu có) / the same warnings as `loa plan`
-    (an approval deadline passed included, from the store when there is one), and upgraded Telegram groups.
+    (an approval deadline passed included, from the store when there is one), and upgraded Telegram groups;
+    chuyên mục còn khung trống, ngày không có bài công khai trong mốc `daily = true` / a series with empty slots,
+    each day of a `daily = true` milestone without a post on a public channel.
     """
     cfg = load(config, content)
     scan = scan_content(cfg)
@@ -178,7 +180,8 @@ def plan(
     Trạng thái / states: new (chưa nạp vào kho / not synced yet), scheduled (đã lên lịch), held (bị giữ: đến giờ
     mà chưa đủ duyệt / due but not approved), published (đã đăng), missed (lỡ giờ), withdrawn (đã rút: tệp bị xoá
     / file removed), retracted (đã thu hồi). Duyệt / approval: pending (chờ duyệt n/m), approved, rejected.
-    --json: number, key, at, channels (keys), state, approvals, needed, status, warnings.
+    Khung trống của chuyên mục / a series' empty slots: "○ … trống / empty" (không tính là bài / not counted as posts).
+    --json: number, key, at, channels (keys), state, approvals, needed, status, warnings, series, empty.
     --ics FILE: lịch công khai / the public calendar (milestones, approved and published posts);
     với --person ID: lịch duyệt của người đó / with --person ID: that person's approval deadlines, alarms 1 h before.
     """
