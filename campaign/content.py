@@ -414,8 +414,7 @@ class _PostReader:
         if item.slot is None:
             err(inline("content.series_no_slot", series=series.id, position=item.position, slots=item.slots), line=1)
             return title, None, None, None
-        at = item.slot.at
-        return title, item.slot.milestone, f"{at:%Y-%m-%d %H:%M}", at.astimezone(UTC)
+        return title, item.slot.milestone, item.time_text, item.slot.at.astimezone(UTC)
 
     def destinations(self, meta: dict[str, Any], default: tuple[str, ...]) -> tuple[list[str], set[str], list[MediaFile]]:
         """The channels (or ``default``: [defaults], or the series'), their kinds, and the media checked against those kinds."""

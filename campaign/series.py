@@ -42,6 +42,11 @@ class Item:
     slot: Slot | None
     slots: int  # how many slots the series has
 
+    @property
+    def time_text(self) -> str | None:
+        """The post's ``time_text``: its slot's local time, absolute ("2021-01-20 07:00"); None without a slot."""
+        return None if self.slot is None else f"{self.slot.at:%Y-%m-%d %H:%M}"
+
 
 def slot_times(config: Config, series: Series) -> list[tuple[datetime, str]]:
     """(local time, milestone id) of every slot of ``series``, in time order, each time once."""

@@ -85,16 +85,18 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
             report.problems.append(Problem(config.content_dir, None, inline("content.no_folder")))
             return report
         new_rows: list[dict[str, Any]] = []
-        # a series item's time is its place among the folder's files: one unchanged file moves when another is
-        # added before it, so series items are always parsed (a few dozen files, not the 10,000 the skip is for)
+        # a series item's time is its place among the folder's files: an unchanged file moves when another is
+        # added before it, so an item is skipped only while its stored time is still its slot's (the config
+        # unchanged, the slot's number and time go together)
         series_items = items(config)
+        slot_moved = _slots_moved(s, series_items) if series_items and not full else set()
         work: list[tuple[Path, str, bytes, str | None]] = []  # files to parse, in walk order, in batches
         restamp: list[tuple[int, str]] = []  # unchanged files whose stat changed (touched, copied back)
         for name, key in iter_post_entries(config.content_dir):
             seen.add(key)
             state = states.get(key)
             known = state is not None and not full and state.source_error is None and state.status != PostState.WITHDRAWN \
-                and key not in series_items
+                and key not in slot_moved
             try:
                 stamp = file_stamp(os.stat(name))
             except OSError as exc:
@@ -143,6 +145,12 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
             repo.set_setting(s, CONFIG_HASH, config_hash)
         s.commit()
     return report
+
+
+def _slots_moved(s: Any, series_items: dict[str, Item]) -> set[str]:
+    """The series items whose stored time is not their slot's any more (or that have no slot left)."""
+    stored = repo.time_texts(s, series_items)
+    return {key for key, item in series_items.items() if item.time_text is None or stored.get(key, item.time_text) != item.time_text}
 
 
 def _insert_new(s: Any, new_rows: list[dict[str, Any]], now: Any, actor: str) -> None:
