@@ -1,9 +1,9 @@
 """Benchmark what a series costs sync and ``loa check``: its items are parsed at every sync.
 
-    python -m bench.series --posts 10000 --items 365
+    python -m bench.series --posts 10000 --items 300
 
 A campaign of N posts (``bench.sync.generate``) gets one more milestone, a year long, and a
-[[series]] "every day 07:00" in it with K items (100-200-word Vietnamese bodies, as the posts).
+[[series]] "every day 07:00" in it (351 slots) with K items (100-200-word Vietnamese bodies, as the posts).
 Timed, best of --repeat, SQLite in a temporary folder:
 
   slots      ``campaign.series.items`` (list the folder, compute the slots): done once per scan and sync
@@ -91,7 +91,7 @@ def measure(posts: int, series_items: int, repeat: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--posts", type=int, default=10000)
-    parser.add_argument("--items", type=int, default=365)
+    parser.add_argument("--items", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     rows = [("without the series", measure(args.posts, 0, args.repeat)),
