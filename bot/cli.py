@@ -47,7 +47,7 @@ from campaign.plan import (
     series_warnings,
 )
 from campaign.queries import deliveries_by_kind, stored_states
-from campaign.states import DeliveryState, PostState
+from campaign.states import DeliveryState, MarkState, PostState
 from campaign.store.db import Store
 from campaign.store.repo import delivery_counts
 from campaign.sync import sync as run_sync
@@ -410,14 +410,15 @@ def _write_svg(path: Path, cfg: Config, rows: list[PlanRow], start: datetime | N
     """The plan as the dashboard's timeline (``campaign.drawing``): milestone bands, posts on channel lanes."""
     from campaign import board, drawing
 
-    def state(r: PlanRow) -> str:
+    def state(r: PlanRow) -> MarkState:
         if r.empty:
-            return drawing.EMPTY
+            return MarkState.EMPTY
         if r.status in (PostState.PUBLISHED, PostState.MISSED, PostState.HELD):
-            return r.status
+            return MarkState(r.status)
         if r.status in (PostState.RETRACTED, PostState.WITHDRAWN):
-            return "retracted"
-        return "rejected" if "rejected" in r.approval else "approved" if "approved" in r.approval else "waiting"
+            return MarkState.RETRACTED
+        return (MarkState.REJECTED if "rejected" in r.approval else MarkState.APPROVED if "approved" in r.approval
+                else MarkState.WAITING)
 
     marks = [drawing.Mark(0, r.title, board.lane(cfg, ch), r.at, state(r)) for r in rows for ch in r.channels]
     first, last = board.campaign_span(cfg)

@@ -12,7 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from campaign.texts import t
+from campaign.payload import Action, Choice
+from campaign.texts import pair, t
 
 
 class Role(StrEnum):
@@ -104,3 +105,21 @@ def _words() -> dict[str, str]:
 
 
 ALIASES: dict[str, str] = _words()
+
+
+# The command a reader types for a choice where there are no buttons (the Zalo Bot): same action, same target.
+_TYPED: dict[Action, str] = {Action.APPROVE: "approve", Action.REJECT: "reject", Action.DIFF: "post",
+                             Action.RESEND: "retry", Action.WENT_OUT: "skip"}
+
+
+def typed_hint(choices: tuple[tuple[Choice, ...], ...]) -> str:
+    """ "Trả lời / Reply: /duyet 12 · /tuchoi 12 lý do / reason…": the choices as commands to type, one line.
+
+    Vietnamese words, which the bot reads in either language; only the reason is said in both.
+    """
+    calls = []
+    for choice in (c for row in choices for c in row):
+        command = COMMANDS[_TYPED[choice.action]]
+        reason = " " + "/".join(pair("args.reason")) if command.reason else ""
+        calls.append(f"/{command.word('vi')} {choice.target}{reason}")
+    return f"{' / '.join(pair('choice.hint'))}: " + " · ".join(calls) if calls else ""

@@ -12,22 +12,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from html import escape
 
+from campaign.states import MarkState
 from campaign.texts import pair
 from campaign.texts import t as catalog
 
 # state -> (colour, label vi, label en); the order is the legend's
-STATES: dict[str, tuple[str, str, str]] = {
-    "waiting": ("#e0a100", *pair("drawing.state.waiting")),
-    "approved": ("#2f7dd1", *pair("drawing.state.approved")),
-    "held": ("#8e44ad", *pair("drawing.state.held")),
-    "published": ("#2e9e44", *pair("drawing.state.published")),
-    "missed": ("#7f8c8d", *pair("drawing.state.missed")),
-    "failed": ("#d62c1a", *pair("drawing.state.failed")),
-    "rejected": ("#5d4037", *pair("drawing.state.rejected")),
-    "retracted": ("#bdbdbd", *pair("drawing.state.retracted")),
+STATES: dict[MarkState, tuple[str, str, str]] = {
+    MarkState.WAITING: ("#e0a100", *pair("drawing.state.waiting")),
+    MarkState.APPROVED: ("#2f7dd1", *pair("drawing.state.approved")),
+    MarkState.HELD: ("#8e44ad", *pair("drawing.state.held")),
+    MarkState.PUBLISHED: ("#2e9e44", *pair("drawing.state.published")),
+    MarkState.MISSED: ("#7f8c8d", *pair("drawing.state.missed")),
+    MarkState.FAILED: ("#d62c1a", *pair("drawing.state.failed")),
+    MarkState.REJECTED: ("#5d4037", *pair("drawing.state.rejected")),
+    MarkState.RETRACTED: ("#bdbdbd", *pair("drawing.state.retracted")),
 }
-# An empty slot of a series: not a post (no state of STATES), drawn as a dashed ring ("trống / empty").
-EMPTY = "empty"
+# An empty slot of a series: not a post (no colour of STATES), drawn as a dashed ring ("trống / empty").
+EMPTY = MarkState.EMPTY
 EMPTY_COLOUR = "#8a8a8a"
 PHASE_COLOURS = {"before": "#dbe9f7", "during": "#fde2c4", "after": "#dcefdc"}
 ZOOMS = ("campaign", "month", "week", "day")
@@ -53,7 +54,7 @@ class Mark:
     title: str
     lane: str  # the channel's label
     at: datetime
-    state: str  # a key of STATES
+    state: MarkState
     href: str | None = None
 
 
@@ -161,7 +162,7 @@ def timeline_svg(bands: Sequence[Band], lanes: Sequence[str], marks: Sequence[Ma
     lane_of = {lane: i for i, lane in enumerate(lanes)}
     # marks closer than CLUSTER_PX on a lane, in the same state, become one mark with their count
     # (a month of 10,000 posts stays a few hundred circles: small to send, quick to draw, readable)
-    groups: dict[tuple[int, int, str], list[Mark]] = {}
+    groups: dict[tuple[int, int, MarkState], list[Mark]] = {}
     for m in sorted(marks, key=lambda m: (m.at, m.post_id)):
         if m.lane in lane_of and start <= m.at < end:
             groups.setdefault((lane_of[m.lane], int(x(m.at) // CLUSTER_PX), m.state), []).append(m)
@@ -171,7 +172,7 @@ def timeline_svg(bands: Sequence[Band], lanes: Sequence[str], marks: Sequence[Ma
         if state == EMPTY:
             out.append(_empty_mark(group, cx, cy, tz, lang))
             continue
-        colour, vi, en = STATES.get(state, STATES["waiting"])
+        colour, vi, en = STATES[state]
         label = en if lang == "en" else vi
         if len(group) == 1:
             tip = f"{f'#{m.post_id} ' if m.post_id else ''}{e(m.title)} — {m.at.astimezone(tz):%H:%M %d/%m/%Y} — {e(label)}"

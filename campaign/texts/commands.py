@@ -35,6 +35,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "args.id": ("ID", "ID"),
     "args.ids": ("ID…", "ID…"),
     "args.id_reason": ("ID lý do", "ID reason"),
+    "args.reason": ("lý do", "reason"),
     "args.report": ("[DD/MM] [DD/MM]", "[DD/MM] [DD/MM]"),
     "cmd.usage": ("Cách dùng: {call} — {what}", "Usage: {call} — {what}"),
 }
