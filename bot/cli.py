@@ -38,7 +38,14 @@ from campaign.config import Config, load_config, parse_listen
 from campaign.content import scan_content
 from campaign.deliveries import raise_alert
 from campaign.errors import ChannelSetupError, InputError, LoaError, Problem, printable
-from campaign.plan import PlanRow, build_plan, plan_warnings
+from campaign.plan import (
+    PlanRow,
+    build_plan,
+    daily_gap_warnings,
+    empty_slot_rows,
+    plan_warnings,
+    series_warnings,
+)
 from campaign.queries import deliveries_by_kind, stored_states
 from campaign.states import DeliveryState, MarkState, PostState
 from campaign.store.db import Store
@@ -121,7 +128,9 @@ def check(config: ConfigOpt = None, content: ContentOpt = None) -> None:
     """Kiểm tra config và mọi bài viết / validate config and every post (exit 1 on errors).
 
     Cảnh báo giống `loa plan` (kể cả hạn duyệt đã qua, theo kho dữ liệu nếu có) / the same warnings as `loa plan`
-    (an approval deadline passed included, from the store when there is one), and upgraded Telegram groups.
+    (an approval deadline passed included, from the store when there is one), and upgraded Telegram groups;
+    chuyên mục còn khung trống, ngày không có bài công khai trong mốc `daily = true` / a series with empty slots,
+    each day of a `daily = true` milestone without a post on a public channel.
     """
     cfg = load(config, content)
     scan = scan_content(cfg)
@@ -130,7 +139,8 @@ def check(config: ConfigOpt = None, content: ContentOpt = None) -> None:
     store = _existing_store(cfg)
     try:
         rows = build_plan(cfg, scan.posts, stored_states(store) if store else {}, SystemClock().now())
-        warnings = [*scan.warnings, *plan_warnings(rows), *(chats.config_warnings(store, cfg) if store else [])]
+        warnings = [*scan.warnings, *plan_warnings(rows), *series_warnings(cfg), *daily_gap_warnings(cfg, scan.posts),
+                    *(chats.config_warnings(store, cfg) if store else [])]
     finally:
         if store is not None:
             store.close()
@@ -170,7 +180,8 @@ def plan(
     Trạng thái / states: new (chưa nạp vào kho / not synced yet), scheduled (đã lên lịch), held (bị giữ: đến giờ
     mà chưa đủ duyệt / due but not approved), published (đã đăng), missed (lỡ giờ), withdrawn (đã rút: tệp bị xoá
     / file removed), retracted (đã thu hồi). Duyệt / approval: pending (chờ duyệt n/m), approved, rejected.
-    --json: number, key, at, channels (keys), state, approvals, needed, status, warnings.
+    Khung trống của chuyên mục / a series' empty slots: "○ … trống / empty" (không tính là bài / not counted as posts).
+    --json: number, key, at, channels (keys), state, approvals, needed, status, warnings, series, empty.
     --ics FILE: lịch công khai / the public calendar (milestones, approved and published posts);
     với --person ID: lịch duyệt của người đó / with --person ID: that person's approval deadlines, alarms 1 h before.
     """
@@ -183,7 +194,8 @@ def plan(
     scan = scan_content(cfg)
     store = open_store(cfg)
     now = SystemClock().now()
-    rows = build_plan(cfg, scan.posts, stored_states(store), now)
+    # the empty slots of each series too, drawn apart ("trống / empty"): what still needs writing
+    rows = sorted([*build_plan(cfg, scan.posts, stored_states(store), now), *empty_slot_rows(cfg)], key=lambda r: (r.at, r.key))
     rows = [
         r for r in rows
         if (start is None or r.at >= start) and (end is None or r.at < end)
@@ -193,7 +205,7 @@ def plan(
         _write_svg(svg, cfg, rows, start, end)
         return
     if ics is not None:
-        _write_ics(cfg, rows, ics, person, now)
+        _write_ics(cfg, [r for r in rows if not r.empty], ics, person, now)
         return
     if as_json:
         out.print_json(json.dumps({"campaign": cfg.name, "timezone": cfg.zone_name, "posts": [r.as_json() for r in rows],
@@ -202,7 +214,7 @@ def plan(
     (_plan_table if long else _plan_lines)(cfg, rows)
     for p in scan.problems:
         err.print(str(p), markup=False)
-    out.print(inline("cli.posts_total", n=len(rows), zone=cfg.zone_name), markup=False)
+    out.print(inline("cli.posts_total", n=sum(not r.empty for r in rows), zone=cfg.zone_name), markup=False)
 
 
 @contextmanager
@@ -245,8 +257,9 @@ def _plan_lines(cfg: Config, rows: list[PlanRow]) -> None:
         if r.milestone != current:
             current = r.milestone
             out.print(f"── {_milestone_title(cfg, r.milestone)}", style="bold", markup=False)
-        out.print(f"{r.at:%d/%m/%Y %H:%M}  {_number(r)}  {r.title}  → {_labels(cfg, r.channels)}  "
-                  f"[{_approval_text(r)}; {_status_text(r.status)}]", markup=False, soft_wrap=True)
+        out.print(f"{r.at:%d/%m/%Y %H:%M}  {'○' if r.empty else _number(r)}  {r.title}  → {_labels(cfg, r.channels)}  "
+                  f"[{_approval_text(r)}; {_status_text(r.status)}]", markup=False, soft_wrap=True,
+                  style="dim" if r.empty else None)
         for w in r.warnings:
             out.print(f"    ⚠ {w}", style="yellow", markup=False, soft_wrap=True)
 
@@ -398,6 +411,8 @@ def _write_svg(path: Path, cfg: Config, rows: list[PlanRow], start: datetime | N
     from campaign import board, drawing
 
     def state(r: PlanRow) -> MarkState:
+        if r.empty:
+            return MarkState.EMPTY
         if r.status in (PostState.PUBLISHED, PostState.MISSED, PostState.HELD):
             return MarkState(r.status)
         if r.status in (PostState.RETRACTED, PostState.WITHDRAWN):

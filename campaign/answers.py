@@ -12,7 +12,7 @@ from campaign.commands import COMMANDS, Role
 from campaign.config import Config, Person
 from campaign.errors import Conflict
 from campaign.queries import deliveries_by_kind
-from campaign.render import render_markdown
+from campaign.render import kicker_of, render_markdown
 from campaign.review import find_post
 from campaign.states import ATTENTION, UPCOMING, VISIBLE, PostState
 from campaign.store import repo
@@ -156,7 +156,7 @@ def post_detail(store: Store, config: Config, ref: str, lang: str) -> Answer:
         events = repo.audit_events(s, post_id=post.id)
         deliveries = repo.deliveries_for(s, f"post:{post.key}")
     lines = [f"{post.key} · {post.scheduled_at.astimezone(config.tz):%H:%M %d/%m/%Y} · {post.status} · {state.label()}",
-             "", render_markdown(post.body, title=post.title).plain, "", tr("history", lang)]
+             "", render_markdown(post.body, title=post.title, kicker=kicker_of(post.options)).plain, "", tr("history", lang)]
     lines += [_event_line(config, e.at, e.actor, e.action, e.detail) for e in events]
     lines += [f"→ {d.channel}: {d.status} {','.join(d.message_ids)}" for d in deliveries]
     return Answer(tr("post", lang, id=post.id, title=post.title), lines)

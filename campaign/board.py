@@ -19,11 +19,13 @@ from campaign.approvals import ApprovalState, approval_state
 from campaign.config import Config
 from campaign.kinds import ChannelKind, TextFormat, spec
 from campaign.publishing import hold_reason, is_paused
-from campaign.render import length_on, limit_on, render_markdown
+from campaign.render import kicker_of, length_on, limit_on, render_markdown
+from campaign.series import Slot, all_slots
 from campaign.states import ATTENTION, PUBLIC_MARKS, MarkState, PostState
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Approval, AuditEvent, Delivery, Post
+from campaign.texts import inline
 
 BAD_DELIVERY = ATTENTION
 
@@ -137,7 +139,20 @@ def clusters(store: Store, config: Config, scale: drawing.Scale, *, public: bool
     for (ln, _slot, st), (first, last, n, pid) in merged.items():
         href = None if public else f"/posts/{pid}" if n == 1 or more is None else more(first)
         out.append(drawing.Cluster(ln, MarkState(st), first, last, n, pid, titles.get(pid, ""), href))
+    if not public:  # staff see what still needs writing; the public sees only what is approved
+        empties = [drawing.Mark(0, empty_title(slot), lane(config, ch), slot.at, MarkState.EMPTY)
+                   for slot in empty_slots(config, scale.start, scale.end) for ch in slot.series.channels]
+        out += drawing.cluster(empties, sorted({m.lane for m in empties}), scale)
     return out, posts
+
+
+def empty_slots(config: Config, start: datetime, end: datetime) -> list[Slot]:
+    """The empty slots of every series in [start, end) (read from config.toml and the series folders)."""
+    return [slot for slot in all_slots(config) if slot.empty and start <= slot.at < end]
+
+
+def empty_title(slot: Slot) -> str:
+    return f"{slot.series.title} | {inline('plan.empty_slot')}"
 
 
 @dataclass(frozen=True)
@@ -170,7 +185,7 @@ class PostPage:
 
 def previews(config: Config, post: Post) -> list[Preview]:
     """The post as each of its channels will show it, with its length against the channel's limit."""
-    rendered = render_markdown(post.body, title=post.title)
+    rendered = render_markdown(post.body, title=post.title, kicker=kicker_of(post.options))
     out = []
     for ch in post.channels:
         c = config.channels.get(ch)

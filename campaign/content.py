@@ -12,7 +12,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +25,7 @@ from campaign.config import Config
 from campaign.errors import CONTROL_RE, Problem, TimeExpressionError, printable
 from campaign.kinds import IMAGE_SUFFIXES, SPECS, KindSpec, MediaKind, media_kind
 from campaign.render import Rendered, check_fits, render_markdown
+from campaign.series import Item, items
 from campaign.texts import inline, pair, t
 from campaign.timeexpr import resolve_post_time
 
@@ -130,9 +131,14 @@ class PostSource:
     content_hash: str
     file_hash: str
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
+    series: str | None = None  # the [[series]] id of an item of a series
+    series_title: str | None = None  # shown before the title (render_markdown's kicker)
 
     def options(self) -> dict[str, Any]:
-        return {"pin": self.pin, "silent": self.silent, "preview": self.preview}
+        out: dict[str, Any] = {"pin": self.pin, "silent": self.silent, "preview": self.preview}
+        if self.series is not None:
+            out.update(series=self.series, series_title=self.series_title)
+        return out
 
 
 @dataclass
@@ -176,13 +182,14 @@ def scan_content(config: Config) -> ContentScan:
     files: dict[str, Path] = {}
     if not config.content_dir.is_dir():
         return ContentScan([], [Problem(config.content_dir, None, inline("content.no_folder"))], {})
+    series_items = items(config)
     for name, key in iter_post_entries(config.content_dir):
         files[key] = path = Path(name)
         raw = read_post_file(name, config.content_dir)
         if isinstance(raw, Problem):
             problems.append(raw)
             continue
-        post, found = load_post(path, raw, config, key=key)
+        post, found = load_post(path, raw, config, key=key, series_items=series_items)
         problems.extend(found)
         if post is not None:
             posts.append(post)
@@ -234,16 +241,18 @@ def _read_regular(name: str | Path, limit: int) -> bytes:
     return data
 
 
-def load_post(path: Path, raw: bytes, config: Config, *, key: str | None = None) -> tuple[PostSource | None, list[Problem]]:
+def load_post(path: Path, raw: bytes, config: Config, *, key: str | None = None,
+              series_items: Mapping[str, Item] | None = None) -> tuple[PostSource | None, list[Problem]]:
     """Parse one post file; returns the post (or None) and every problem found in it.
 
     Warnings (severity "warning") never reject a post: they travel in ``PostSource.warnings``.
-    ``key`` saves recomputing ``post_key(path, config.content_dir)`` when the caller has it.
+    ``key`` saves recomputing ``post_key(path, config.content_dir)`` when the caller has it, and
+    ``series_items`` (``campaign.series.items``) listing the series folders for every file.
     Nothing raised while reading one file escapes: a bug of ours becomes that file's problem too,
     so every other post still syncs (the fuzz tests check that this last resort is never reached).
     """
     try:
-        return _load_post(path, raw, config, key)
+        return _load_post(path, raw, config, key, series_items)
     except RecursionError:
         return None, [Problem(path, 1, inline("content.nested"))]
     except Exception as exc:  # noqa: BLE001 - the last resort of per-file isolation, see above
@@ -253,10 +262,12 @@ def load_post(path: Path, raw: bytes, config: Config, *, key: str | None = None)
 UNEXPECTED = t("content.unexpected", "vi")
 
 
-def _load_post(path: Path, raw: bytes, config: Config, key: str | None) -> tuple[PostSource | None, list[Problem]]:
+def _load_post(path: Path, raw: bytes, config: Config, key: str | None,
+               series_items: Mapping[str, Item] | None) -> tuple[PostSource | None, list[Problem]]:
     """The steps of ``load_post``: the file's text, its front matter, then each field, then the body."""
     if key is None:
         key = post_key(path, config.content_dir)
+    item = _series_item(config, key, series_items)
     text = _decode(path, raw, key)
     if isinstance(text, list):
         return None, text
@@ -267,20 +278,30 @@ def _load_post(path: Path, raw: bytes, config: Config, key: str | None) -> tuple
     r = _PostReader(path, text, config)
     if not r.check_keys(meta):
         return None, r.problems
-    title, milestone_id, time_text, scheduled = r.timing(meta)
-    channels, kinds, media = r.destinations(meta)
+    title, milestone_id, time_text, scheduled = r.timing(meta) if item is None else r.slot_timing(meta, item)
+    channels, kinds, media = r.destinations(meta, item.series.channels if item else config.default_channels)
     approvals, author, flags = r.options(meta)
-    body, rendered = r.body(body, title, kinds, len(media))
+    kicker = item.series.title if item else None
+    body, rendered = r.body(body, title, kinds, len(media), kicker)
     if r.problems or scheduled is None:
         return None, r.problems
+    if item is not None:  # approvals bind to the slot (as to a post's written time) and the line before the title
+        meta = {**meta, "series": item.series.id, "series_title": kicker, "when": item.series.when.text, "slot": item.position}
     post = PostSource(
         key=key, path=path, title=title, milestone=milestone_id, time_text=time_text or "", scheduled_at=scheduled,
         channels=tuple(dict.fromkeys(channels)), media=tuple(media), approvals=approvals, author=author,
         pin=flags["pin"], silent=flags["silent"], preview=flags["preview"], body=body, rendered=rendered,
         content_hash=_content_hash(meta, channels, body, media, config), file_hash=hashlib.sha256(raw).hexdigest(),
-        warnings=tuple(r.warnings),
+        warnings=tuple(r.warnings), series=item.series.id if item else None, series_title=kicker,
     )
     return post, []
+
+
+def _series_item(config: Config, key: str, series_items: Mapping[str, Item] | None) -> Item | None:
+    """The series item ``key`` is, if it is one (the folders are listed here when the caller did not)."""
+    if not any(key.startswith(s.prefix) for s in config.series):
+        return None
+    return (items(config) if series_items is None else series_items).get(key)
 
 
 def _decode(path: Path, raw: bytes, key: str) -> str | list[Problem]:
@@ -382,12 +403,26 @@ class _PostReader:
                 err(str(exc), "time")
         return title, milestone_id, time_text, scheduled
 
-    def destinations(self, meta: dict[str, Any]) -> tuple[list[str], set[str], list[MediaFile]]:
-        """The channels (or the defaults), their kinds, and the media checked against those kinds."""
+    def slot_timing(self, meta: dict[str, Any], item: Item) -> tuple[str, str | None, str | None, datetime | None]:
+        """A series item's title, and the milestone and time of the slot it fills (its file may not set them)."""
+        err, series = self.err, item.series
+        title = _scalar(meta, "title", err) or ""
+        if not title:
+            err(inline("content.no_title"), line=1)
+        for key in ("time", "milestone"):
+            if key in meta:
+                err(inline("content.series_sets", key=key, series=series.id), key)
+        if item.slot is None:
+            err(inline("content.series_no_slot", series=series.id, position=item.position, slots=item.slots), line=1)
+            return title, None, None, None
+        return title, item.slot.milestone, item.time_text, item.slot.at.astimezone(UTC)
+
+    def destinations(self, meta: dict[str, Any], default: tuple[str, ...]) -> tuple[list[str], set[str], list[MediaFile]]:
+        """The channels (or ``default``: [defaults], or the series'), their kinds, and the media checked against those kinds."""
         config, err = self.config, self.err
         channels = _str_list(meta, "channels", err)
         if channels is None:
-            channels = list(config.default_channels)
+            channels = list(default)
         for ch in channels:
             if ch not in config.channels:
                 err(inline("content.unknown_channel", channel=ch, known=", ".join(config.channels)), "channels")
@@ -416,13 +451,14 @@ class _PostReader:
         flags = {k: _flag(meta, k, d, err) for k, d in (("pin", False), ("silent", False), ("preview", True))}
         return approvals, author, flags
 
-    def body(self, body: str, title: str, kinds: set[str], media_count: int) -> tuple[str, Rendered]:
-        """The body, rendered, and whether it fits every channel it goes to."""
+    def body(self, body: str, title: str, kinds: set[str], media_count: int,
+             kicker: str | None = None) -> tuple[str, Rendered]:
+        """The body, rendered (``kicker``: a series' title before the post's), and whether it fits every channel it goes to."""
         text = self.text
         body = body.strip()
         if not body:
             self.err(inline("content.empty_body"), line=len(text.splitlines()))
-        rendered = render_markdown(body, title=title or None)
+        rendered = render_markdown(body, title=title or None, kicker=kicker)
         if misfits := check_fits(rendered, kinds=kinds, media_count=media_count):
             body_line = len(text[: text.find(body)].splitlines()) + 1 if body else len(text.splitlines())
             for message in misfits:

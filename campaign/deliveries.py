@@ -20,7 +20,7 @@ from campaign import monitoring
 from campaign.clock import Clock
 from campaign.config import Config
 from campaign.payload import Action, Choice, Payload
-from campaign.render import render_markdown
+from campaign.render import kicker_of, render_markdown
 from campaign.states import AuditAction, DeliveryState
 from campaign.store import repo
 from campaign.store.db import Store
@@ -32,12 +32,13 @@ log = logging.getLogger(__name__)
 
 def post_payload(post: Post) -> Payload:
     """The message a post becomes, rendered now from the Markdown that sync checked (and hashed)."""
-    rendered = render_markdown(post.body, title=post.title)
+    kicker = kicker_of(post.options)
+    rendered = render_markdown(post.body, title=post.title, kicker=kicker)
     options = post.options
     return Payload(html=rendered.telegram_html, plain=rendered.plain, media=tuple(m["path"] for m in post.media),
                    pin=bool(options.get("pin")), silent=bool(options.get("silent")),
                    preview=bool(options.get("preview", True)),
-                   meta={"id": post.key, "title": post.title, "markdown": post.body, "milestone": post.milestone or "",
+                   meta={"id": post.key, "title": f"{kicker} | {post.title}" if kicker else post.title, "markdown": post.body, "milestone": post.milestone or "",
                          "time": post.scheduled_at.isoformat(), "version": post.content_hash[:16]})
 
 

@@ -27,6 +27,9 @@ STATES: dict[MarkState, tuple[str, str, str]] = {
     MarkState.REJECTED: ("#5d4037", *pair("drawing.state.rejected")),
     MarkState.RETRACTED: ("#bdbdbd", *pair("drawing.state.retracted")),
 }
+# An empty slot of a series: not a post (no colour of STATES), drawn as a dashed ring ("trống / empty").
+EMPTY = MarkState.EMPTY
+EMPTY_COLOUR = "#8a8a8a"
 PHASE_COLOURS = {"before": "#dbe9f7", "during": "#fde2c4", "after": "#dcefdc"}
 ZOOMS = ("campaign", "month", "week", "day")
 CLUSTER_PX = 5  # marks nearer than this on one lane (same state) are drawn as one, with their count
@@ -239,6 +242,10 @@ def timeline_svg(bands: Sequence[Band], lanes: Sequence[str], marks: Sequence[Ma
         out.append(f'<circle cx="{lx + 5:.1f}" cy="{ly - 4}" r="5" fill="{colour}"/>'
                    f'<text x="{lx + 14:.1f}" y="{ly}" fill="#333">{e(text)}</text>')
         lx += 24 + 7 * len(text)
+    if any(c.state == EMPTY for c in clusters):
+        text = catalog("drawing.state.empty", lang)
+        out.append(f'<circle cx="{lx + 5:.1f}" cy="{ly - 4}" r="4.5" fill="#ffffff" stroke="{EMPTY_COLOUR}" '
+                   f'stroke-width="1.5" stroke-dasharray="2 2"/><text x="{lx + 14:.1f}" y="{ly}" fill="#333">{e(text)}</text>')
     out.append("</svg>")
     return "".join(out)
 
@@ -246,6 +253,8 @@ def timeline_svg(bands: Sequence[Band], lanes: Sequence[str], marks: Sequence[Ma
 def _circle(c: Cluster, cx: float, cy: float, tz: tzinfo, lang: str) -> str:
     """One post's mark, or several posts' mark with their count (a link to them when it has one)."""
     e = escape
+    if c.state == EMPTY:
+        return _empty_mark(c, cx, cy, tz, lang)
     colour, vi, en = STATES[c.state]
     label = en if lang == "en" else vi
     if c.count == 1:
@@ -259,3 +268,15 @@ def _circle(c: Cluster, cx: float, cy: float, tz: tzinfo, lang: str) -> str:
                f'font-size="9" fill="#fff" pointer-events="none">{c.count if c.count < 100 else "99+"}</text>')
     attrs = f'class="mark" data-post="{c.post_id}" data-state="{e(c.state)}" data-count="{c.count}"'
     return f'<a href="{e(c.href)}" {attrs}>{dot}</a>' if c.href else f"<g {attrs}>{dot}</g>"
+
+
+def _empty_mark(c: Cluster, cx: float, cy: float, tz: tzinfo, lang: str) -> str:
+    """Empty series slots: a dashed ring, with their count when several fall together; never a link."""
+    label = catalog("drawing.state.empty", lang)
+    when = f"{c.first.astimezone(tz):%H:%M %d/%m/%Y}" + (f" … {c.last.astimezone(tz):%H:%M %d/%m/%Y}" if c.count > 1 else "")
+    count = (f'<text x="{cx:.1f}" y="{cy + 3.5:.1f}" text-anchor="middle" font-size="9" fill="{EMPTY_COLOUR}" '
+             f'pointer-events="none">{c.count}</text>') if c.count > 1 else ""
+    return (f'<g class="mark empty" data-post="0" data-state="{EMPTY}" data-count="{c.count}">'
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{8 if c.count > 1 else 6}" fill="#ffffff" stroke="{EMPTY_COLOUR}" '
+            f'stroke-width="1.5" stroke-dasharray="3 2"><title>{escape(c.title)} — {when} — {escape(label)}</title>'
+            f'</circle>{count}</g>')

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from campaign.config import Config
 from campaign.content import PostSource
 from campaign.errors import Problem
-from campaign.kinds import ChannelKind
+from campaign.kinds import ChannelKind, spec
+from campaign.series import Slot, all_slots, slots
 from campaign.states import PostState
 from campaign.texts import inline, t
 
@@ -31,6 +32,8 @@ class PlanRow:
     needed: int = 1
     approvers: tuple[str, ...] = ()
     rejected: bool = False
+    series: str | None = None  # the [[series]] id of a series item or an empty slot
+    empty: bool = False  # an empty slot of a series: not a post
 
     @property
     def approved(self) -> bool:
@@ -38,7 +41,9 @@ class PlanRow:
 
     @property
     def state(self) -> str:
-        """The approval state as a machine value: pending, approved or rejected."""
+        """The approval state as a machine value: pending, approved or rejected (empty: a series' empty slot)."""
+        if self.empty:
+            return "empty"
         return "rejected" if self.rejected else "approved" if self.approved else "pending"
 
     def as_json(self) -> dict[str, object]:
@@ -47,7 +52,7 @@ class PlanRow:
             "number": self.number, "key": self.key, "title": self.title, "milestone": self.milestone,
             "at": self.at.isoformat(), "channels": list(self.channels), "state": self.state,
             "approvals": self.approvals, "needed": self.needed, "status": self.status,
-            "path": self.path, "warnings": self.warnings,
+            "path": self.path, "warnings": self.warnings, "series": self.series, "empty": self.empty,
         }
 
 
@@ -68,12 +73,12 @@ def build_plan(config: Config, posts: list[PostSource], stored: dict[str, Stored
     for post in sorted(posts, key=lambda p: (p.scheduled_at, p.key)):
         state = stored.get(post.key)
         row = PlanRow(
-            key=post.key, title=post.title, milestone=post.milestone, at=post.scheduled_at.astimezone(config.tz),
+            key=post.key, title=f"{post.series_title} | {post.title}" if post.series_title else post.title, milestone=post.milestone, at=post.scheduled_at.astimezone(config.tz),
             channels=post.channels, approval=state.approval if state else f"{inline('plan.pending')} 0/{post.approvals}",
             status=state.status if state else PostState.NEW, path=str(post.path),
             number=state.number if state else None, approvals=len(state.approvers) if state else 0,
             needed=state.required if state else post.approvals, approvers=state.approvers if state else (),
-            rejected=state.rejected if state else False,
+            rejected=state.rejected if state else False, series=post.series,
         )
         if not any(m.span.contains(row.at) for m in config.milestones):
             row.warnings.append(inline("plan.outside"))
@@ -134,4 +139,52 @@ def plan_warnings(rows: list[PlanRow]) -> list[Problem]:
         at = f"{minute:%H:%M %d/%m/%Y}"
         out.append(Problem(group[0].path, None, inline("plan.crowded", n=len(group), channel=ch, at=at, names=names),
                            severity="warning"))
+    return out
+
+
+def empty_slot_rows(config: Config) -> list[PlanRow]:
+    """One row per empty slot of every series (drawn apart from posts: "trống / empty"), in time order."""
+    return [_empty_row(config, slot) for slot in all_slots(config) if slot.empty]
+
+
+def _empty_row(config: Config, slot: Slot) -> PlanRow:
+    series = slot.series
+    return PlanRow(key=f"{series.prefix}#{slot.number}", title=f"{series.title} | {inline('plan.empty_slot')}",
+                   milestone=slot.milestone, at=slot.at, channels=series.channels, approval="—", status="empty",
+                   path=str(config.content_dir / series.folder), needed=0, series=series.id, empty=True)
+
+
+def series_warnings(config: Config) -> list[Problem]:
+    """A series with fewer items than slots: named, with its first empty slot (at its [[series]] line)."""
+    out: list[Problem] = []
+    for series in config.series:
+        found = slots(config, series)
+        empty = [s for s in found if s.empty]
+        at = config.series_lines.get(series.id)
+        if not found:
+            out.append(Problem(config.path, at, inline("plan.series_no_slots", series=series.id, when=series.when.text),
+                               severity="warning"))
+        elif empty:
+            out.append(Problem(config.path, at, inline(
+                "plan.series_short", series=series.id, items=len(found) - len(empty), slots=len(found),
+                first=f"{empty[0].at:%H:%M %d/%m/%Y}", folder=f"{config.content_dir.name}/{series.folder}"),
+                severity="warning"))
+    return out
+
+
+def daily_gap_warnings(config: Config, posts: list[PostSource]) -> list[Problem]:
+    """For each milestone marked ``daily = true``, every local day of it without a post on a public channel."""
+    daily = [m for m in config.milestones if m.daily]
+    if not daily:
+        return []
+    public = {k for k, c in config.channels.items() if spec(c.kind).public}
+    days = {p.scheduled_at.astimezone(config.tz).date() for p in posts if public.intersection(p.channels)}
+    out: list[Problem] = []
+    for m in daily:
+        day = m.span.first_day
+        while day <= m.span.last_day:
+            if day not in days:
+                out.append(Problem(config.path, config.milestone_lines.get(m.id), inline(
+                    "plan.daily_gap", milestone=m.id, day=f"{day:%d/%m/%Y}"), severity="warning"))
+            day += timedelta(days=1)
     return out

@@ -18,7 +18,7 @@ length is worked out from the HTML just built instead of re-parsing it with
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -40,6 +40,7 @@ __all__ = [
     "ZALO_TEXT_LIMIT",
     "Rendered",
     "check_fits",
+    "kicker_of",
     "length_on",
     "limit_on",
     "render_markdown",
@@ -89,24 +90,35 @@ class Rendered:
     telegram_length: int | None = field(default=None, compare=False, repr=False)
 
 
-def render_markdown(body: str, *, title: str | None = None) -> Rendered:
+def render_markdown(body: str, *, title: str | None = None, kicker: str | None = None) -> Rendered:
     """Render Markdown once into Telegram HTML and plain text.
 
     Both outputs come from the same token stream, in one walk, so the two
     channels show the same structure; a non-empty ``title`` is prepended as a
-    (bold) first line.
+    (bold) first line, led by ``kicker`` (a series' title, in italics, then
+    " | ") when there is one: on one line, so that feeds, which take the first
+    line as the item's title, read "Series | Title".
     """
     html_blocks, plain_blocks, _ = _blocks(list(pyromark.events(body, options=_OPTIONS)), 0, 0)
     html_body = _join_blocks(html_blocks)
     plain_body = _join_blocks(plain_blocks)
 
     clean_title = title.strip() if title else ""
-    if clean_title:
-        html_body = _join_blocks([f"<b>{_escape(clean_title)}</b>", html_body])
-        plain_body = _join_blocks([clean_title, plain_body])
+    clean_kicker = kicker.strip() if kicker else ""
+    if clean_title or clean_kicker:
+        html_head = " | ".join(([f"<i>{_escape(clean_kicker)}</i>"] if clean_kicker else [])
+                               + ([f"<b>{_escape(clean_title)}</b>"] if clean_title else []))
+        html_body = _join_blocks([html_head, html_body])
+        plain_body = _join_blocks([" | ".join(x for x in (clean_kicker, clean_title) if x), plain_body])
     return Rendered(
         telegram_html=html_body, plain=plain_body, telegram_length=_own_html_visible_length(html_body)
     )
+
+
+def kicker_of(options: Mapping[str, Any]) -> str | None:
+    """The line a stored post shows before its title: its series' title (``PostSource.options``), if any."""
+    value = options.get("series_title")
+    return value if isinstance(value, str) and value else None
 
 
 def telegram_visible_length(html: str) -> int:

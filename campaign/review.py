@@ -23,7 +23,7 @@ from campaign.deliveries import add_deliveries, alert, post_payload, text_payloa
 from campaign.errors import Conflict, NotAllowed, NotFound
 from campaign.kinds import ChannelKind
 from campaign.payload import Action, Choice, Payload
-from campaign.render import render_markdown
+from campaign.render import kicker_of, render_markdown
 from campaign.states import UPCOMING, AuditAction, PostState, Vote
 from campaign.store import repo
 from campaign.store.db import Store
@@ -205,7 +205,7 @@ def kind_previews(config: Config, post: Post, lang: str | None = None) -> list[s
         channel = config.channels.get(key)
         if channel is None or channel.kind not in _PREVIEWED:
             continue
-        rendered = rendered or render_markdown(post.body, title=post.title)
+        rendered = rendered or render_markdown(post.body, title=post.title, kicker=kicker_of(post.options))
         words: dict[str, Any] = {"channel": channel.label, "count": len(post.media), "title": post.title,
                                  "chars": len(render_markdown(post.body).plain), "milestone": post.milestone or "—"}
         if channel.kind == "facebook_page":

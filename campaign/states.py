@@ -81,6 +81,7 @@ class MarkState(StrEnum):
     FAILED = "failed"  # a delivery failed or is unknown
     REJECTED = "rejected"
     RETRACTED = "retracted"  # or withdrawn
+    EMPTY = "empty"  # not a post: an empty slot of a series, drawn apart (campaign.drawing), never public
 
 
 # What the public side shows of a post.

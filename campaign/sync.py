@@ -24,6 +24,7 @@ from campaign.clock import Clock
 from campaign.config import Config
 from campaign.content import PostSource, iter_post_entries, load_post, read_post_file
 from campaign.errors import Problem, printable
+from campaign.series import Item, items
 from campaign.states import AuditAction, PostState
 from campaign.store import repo
 from campaign.store.db import Store
@@ -90,12 +91,18 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
             report.problems.append(Problem(config.content_dir, None, inline("content.no_folder")))
             return report
         new_rows: list[dict[str, Any]] = []
+        # a series item's time is its place among the folder's files: an unchanged file moves when another is
+        # added before it, so an item is skipped only while its stored time is still its slot's (the config
+        # unchanged, the slot's number and time go together)
+        series_items = items(config)
+        slot_moved = _slots_moved(s, series_items) if series_items and not full else set()
         work: list[tuple[Path, str, bytes, str | None]] = []  # files to parse, in walk order, in batches
         restamp: list[tuple[int, str]] = []  # unchanged files whose stat changed (touched, copied back)
         for name, key in iter_post_entries(config.content_dir):
             seen.add(key)
             state = states.get(key)
-            known = state is not None and not full and state.source_error is None and state.status != PostState.WITHDRAWN
+            known = state is not None and not full and state.source_error is None and state.status != PostState.WITHDRAWN \
+                and key not in slot_moved
             try:
                 stamp = file_stamp(os.stat(name))
             except OSError as exc:
@@ -117,11 +124,11 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
                 continue
             work.append((Path(name), key, raw, stamp))
             if len(work) >= _BATCH:
-                _process(s, config, work, states, new_rows, now, actor, report)
+                _process(s, config, work, states, new_rows, now, actor, report, series_items)
                 work.clear()
                 _insert_new(s, new_rows, now, actor)  # in batches too: memory stays flat however many posts
         repo.set_file_stamps(s, restamp)
-        _process(s, config, work, states, new_rows, now, actor, report)
+        _process(s, config, work, states, new_rows, now, actor, report, series_items)
         gone = [key for key, state in states.items() if key not in seen and state.status != PostState.WITHDRAWN]
         gone_rows = repo.posts_for_keys(s, gone) if gone else {}
         for key in gone:
@@ -148,6 +155,12 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
     return report
 
 
+def _slots_moved(s: Session, series_items: dict[str, Item]) -> set[str]:
+    """The series items whose stored time is not their slot's any more (or that have no slot left)."""
+    stored = repo.time_texts(s, series_items)
+    return {key for key, item in series_items.items() if item.time_text is None or stored.get(key, item.time_text) != item.time_text}
+
+
 def _insert_new(s: Session, new_rows: list[dict[str, Any]], now: datetime, actor: str) -> None:
     """New posts in bulk (one executemany or COPY), their ids in one query, then their "added" audit
     events: the rows one ORM object per post would make, without the unit of work. (A new post has
@@ -171,14 +184,14 @@ _BATCH = 500
 
 
 def _process(s: Session, config: Config, work: list[tuple[Path, str, bytes, str | None]], states: dict[str, repo.SyncState],
-             new_rows: list[dict[str, Any]], now: datetime, actor: str, report: SyncReport) -> None:
+             new_rows: list[dict[str, Any]], now: datetime, actor: str, report: SyncReport, series_items: dict[str, Item]) -> None:
     if not work:
         return
     existing = [key for _, key, _, _ in work if key in states]
     rows = repo.posts_for_keys(s, existing) if existing else {}
     for path, key, raw, stamp in work:
         row = rows.get(key)
-        post, problems = load_post(path, raw, config, key=key)
+        post, problems = load_post(path, raw, config, key=key, series_items=series_items)
         if post is None:
             report.problems.extend(problems)
             if row is not None:

@@ -214,3 +214,80 @@ def _parse_date(text: str, whole: str) -> date:
 
 def _date_forms_message(s: str) -> str:
     return f"{inline('time.bad_date_form', s=s)}. {inline('time.allowed')}: " + "; ".join(DATE_FORMS)
+
+
+# --- recurring slots ("every day 07:00", "mon,wed,fri 19:30"): the grammar of a [[series]]' ``when`` -----------
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Vietnamese day names as staff write them ("t2".."t7", "cn"), each the same weekday as its English name
+_WEEKDAY_ALIASES = {"t2": 0, "t3": 1, "t4": 2, "t5": 3, "t6": 4, "t7": 5, "cn": 6}
+_FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_EVERY_DAY = re.compile(r"(?:every\s+day|daily|hằng\s+ngày|hàng\s+ngày)", re.IGNORECASE)
+RECURRENCE_FORMS = ('"every day 07:00"', '"hằng ngày 07:00"', '"mon,wed,fri 19:30"', '"mon-fri 07:00"', '"t2,t4,t6 19:30"')
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """The local days of the week (0 = Monday) and the clock time a recurring slot falls on."""
+
+    weekdays: frozenset[int]
+    clock: time
+    text: str
+
+    def slots(self, span: Span, tz: tzinfo) -> list[datetime]:
+        """Every slot within ``span`` (start inclusive, end exclusive), as aware local datetimes, in order.
+
+        The clock is read in the campaign's zone on each local day, so a slot stays at 07:00 local
+        across a change of offset (the zone's rules decide the instant)."""
+        out: list[datetime] = []
+        day = span.first_day
+        while day <= span.last_day:
+            if day.weekday() in self.weekdays:
+                at = datetime.combine(day, self.clock, tzinfo=tz)
+                if span.contains(at):
+                    out.append(at)
+            day += timedelta(days=1)
+        return out
+
+
+def parse_recurrence(text: str) -> Recurrence:
+    """ "every day 07:00", "daily 07:00", "hằng ngày 07:00", "mon,wed,fri 19:30", "mon-fri 07:00" -> Recurrence."""
+    s = " ".join(text.split())
+    m = re.fullmatch(r"(?P<days>.+?)\s+(?:at\s+|lúc\s+)?(?P<clock>\d{1,2}:\d{2})", s, flags=re.IGNORECASE)
+    if not m:
+        raise TimeExpressionError(_recurrence_message(text))
+    clock = parse_clock(m.group("clock"))
+    days = m.group("days").strip()
+    if _EVERY_DAY.fullmatch(days):
+        return Recurrence(frozenset(range(7)), clock, s)
+    return Recurrence(_weekdays(days, text), clock, s)
+
+
+def _weekdays(days: str, whole: str) -> frozenset[int]:
+    """ "mon,wed,fri" or "mon-fri" or "t2, t4" -> weekday numbers; an unknown name is named in the error."""
+    out: set[int] = set()
+    for part in (p.strip() for p in days.split(",")):
+        ends = [_weekday(e.strip(), whole) for e in part.split("-")] if part else []
+        if len(ends) == 1:
+            out.add(ends[0])
+        elif len(ends) == 2:
+            first, last = ends
+            out.update(range(first, last + 1) if first <= last else [*range(first, 7), *range(last + 1)])
+        else:
+            raise TimeExpressionError(_recurrence_message(whole))
+    return frozenset(out)
+
+
+def _weekday(name: str, whole: str) -> int:
+    key = name.lower()
+    if key in WEEKDAYS:
+        return WEEKDAYS.index(key)
+    if key in _WEEKDAY_ALIASES:
+        return _WEEKDAY_ALIASES[key]
+    if key in _FULL_NAMES:
+        return _FULL_NAMES.index(key)
+    raise TimeExpressionError(inline("time.bad_weekday", name=name, text=whole, days=", ".join(WEEKDAYS)))
+
+
+def _recurrence_message(text: str) -> str:
+    return f"{inline('time.bad_recurrence', s=text)}. {inline('time.allowed')}: " + "; ".join(RECURRENCE_FORMS)

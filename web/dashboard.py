@@ -328,12 +328,18 @@ class Dashboard:
         per_day = CALENDAR_PER_DAY if view == "week" else CALENDAR_PER_DAY_MONTH
         by_day = await run_in_threadpool(lambda: board.calendar_days(self.store, self.config, first_day, days, per_day=per_day,
                                                                      public=public, **filters))
+        empty: dict[date, list[tuple[datetime, str]]] = {}
+        if not public and not (filters["state"] or filters["author"]):  # series slots still to be written (staff only)
+            for slot in board.empty_slots(self.config, start, end):
+                if (not filters["channel"] or filters["channel"] in slot.series.channels) \
+                        and (not filters["milestone"] or filters["milestone"] == slot.milestone):
+                    empty.setdefault(slot.at.astimezone(self.config.tz).date(), []).append((slot.at, board.empty_title(slot)))
         milestones = [m for m in self.config.milestones if m.span.end > start and m.span.start < end]
         step = timedelta(days=7) if view == "week" else timedelta(days=31)
         prev = at - step if view == "week" else (at.replace(day=1) - timedelta(days=1)).replace(day=1)
         nxt = at + step if view == "week" else (at.replace(day=1) + step).replace(day=1)
         return self.render(request, "calendar.html", session=session, view=view, at=at, days=[first_day + timedelta(days=i) for i in range(days)],
-                           by_day=by_day, milestones=milestones, filters=filters, prev=prev, next=nxt, public=public,
+                           by_day=by_day, empty=empty, milestones=milestones, filters=filters, prev=prev, next=nxt, public=public,
                            today=self.clock.now().astimezone(self.config.tz).date())
 
     async def public(self, request: Request) -> Response:

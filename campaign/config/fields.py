@@ -16,7 +16,16 @@ from campaign.config.messages import fail, line, short
 from campaign.config.model import LANGUAGES, ON_AMBIGUOUS, PHASES, ROLES, parse_listen
 from campaign.config.targets import CHANNEL_KINDS, ZALO_ID_RE
 from campaign.errors import CONTROL_RE, TimeExpressionError
-from campaign.timeexpr import Offset, check_day, parse_clock, parse_duration, parse_offset, parse_point
+from campaign.timeexpr import (
+    Offset,
+    Recurrence,
+    check_day,
+    parse_clock,
+    parse_duration,
+    parse_offset,
+    parse_point,
+    parse_recurrence,
+)
 
 ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 GRAPH_VERSION_RE = re.compile(r"v[1-9][0-9]?\.[0-9]")
@@ -132,6 +141,19 @@ def _zalo_id(value: object) -> str:
     return str(value)
 
 
+def _names(value: object) -> object:
+    """One name or a list of names ("cao-diem" or ["cao-diem", "sau-dai-hoi"])."""
+    return [value] if isinstance(value, str) else _list(value)
+
+
+def _folder(value: str) -> str:
+    """A folder under content/, written with "/": relative, no "..", no hidden part (those are skipped)."""
+    parts = value.strip().strip("/").split("/")
+    if value.startswith("/") or "\\" in value or any(p in ("", ".", "..") or p.startswith(".") for p in parts):
+        raise fail("config.series_folder", got=short(value))
+    return "/".join(parts)
+
+
 def _offset(value: object) -> tuple[str, Offset]:
     text = _item(value)
     return text, _parsed(lambda s: parse_offset(s, what="reminder offset"))(text)
@@ -168,4 +190,8 @@ Roles = Annotated[list[Annotated[str, BeforeValidator(_item), AfterValidator(_on
 ZaloId = Annotated[str, PlainValidator(_zalo_id)]
 Reminders = Annotated[list[Annotated[timedelta, BeforeValidator(_parsed(lambda s: parse_duration(s.lstrip("-")), _item))]],
                       BeforeValidator(_list)]
+Names = Annotated[list[Annotated[str, BeforeValidator(_item)]], BeforeValidator(_names)]
+When = Annotated[Recurrence, BeforeValidator(_parsed(parse_recurrence))]
+Folder = Annotated[str, BeforeValidator(_text), AfterValidator(_folder)]
+SeriesId = Annotated[str, BeforeValidator(_text), AfterValidator(_matches(_ID_RE, "config.series_id"))]
 Offsets = Annotated[list[Annotated[tuple[str, Offset], PlainValidator(_offset)]], BeforeValidator(_list)]

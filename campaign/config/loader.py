@@ -29,6 +29,7 @@ from campaign.config.model import (
     Milestone,
     Person,
     ReminderPolicy,
+    Series,
     TelegramSettings,
     WebhookSettings,
     WebSettings,
@@ -114,6 +115,7 @@ class _Loader:
         channels = self.channels()
         defaults = self.table("defaults", schema.DefaultsTable)
         default_channels = self.known(defaults.channels, channels, "defaults", "channels") or tuple(channels)[:1]
+        series, series_lines = self.series(milestones, channels, default_channels)
         people = self.people(channels)
         approval = self.approval(channels, people)
         reminders = self.table("reminders", schema.RemindersTable)
@@ -140,7 +142,7 @@ class _Loader:
             people=people, approval=approval, reminders=policy, alert_chats=alert_chats, telegram=telegram,
             zalo=zalo, delivery=delivery, facebook=facebook, webhook=webhook, web=web,
             database_url=env.get("LOA_DATABASE_URL") or database.url or f"sqlite:///{base / 'data' / 'loa.db'}",
-            milestone_lines=milestone_lines,
+            milestone_lines=milestone_lines, series=series, series_lines=series_lines,
             channel_lines={k: at for k in channels if (at := self.lines.of("channels", k, "target"))},
         )
 
@@ -180,7 +182,7 @@ class _Loader:
                 self.err(line("config.span", milestone=m.id, error=exc), "milestones", i, "end")
                 continue
             lines[m.id] = self.lines.of("milestones", i) or 0
-            out.append(Milestone(m.id, m.id if m.title is None else m.title, m.phase, span, m.description))
+            out.append(Milestone(m.id, m.id if m.title is None else m.title, m.phase, span, m.description, m.daily))
         out.sort(key=lambda ms: ms.span.start)
         return tuple(out), lines
 
@@ -209,6 +211,48 @@ class _Loader:
             out[key] = ChannelConfig(key, c.kind, str(c.target), key if c.label is None else c.label,
                                      **{k: v for k, v in c.model_dump().items() if k in _CHANNEL_EXTRAS})
         return out
+
+    def series(self, milestones: tuple[Milestone, ...], channels: dict[str, ChannelConfig],
+               default_channels: tuple[str, ...]) -> tuple[tuple[Series, ...], dict[str, int]]:
+        """[[series]]: each checked alone, then against the milestones and channels it names."""
+        items = self.raw.get("series", [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            self.err(line("config.not_series"), "series")
+            return (), {}
+        known = {m.id for m in milestones}
+        out: list[Series] = []
+        lines: dict[str, int] = {}
+        folders: dict[str, str] = {}
+        ids: set[str] = set()
+        for i, item in enumerate(items):
+            reported = len(self.problems)
+            e = self.validate(schema.SeriesEntry, item, ("series", i), series=item.get("id", ""))
+            if e is None or len(self.problems) > reported:  # a series is used whole or not at all
+                continue
+            if not e.title.strip():
+                self.err(line("config.series_no_title", series=e.id), "series", i)
+            if not e.milestone:
+                self.err(line("config.series_no_milestone", series=e.id), "series", i)
+            for name in e.milestone:
+                if name not in known:
+                    self.err(line("config.series_milestone", series=e.id, milestone=name, known=", ".join(sorted(known))),
+                             "series", i, "milestone")
+            chosen = default_channels if e.channels is None else self.known(e.channels, channels, "series", str(i), "channels")
+            if not chosen:
+                self.err(line("config.series_no_channels", series=e.id), "series", i, "channels")
+            folder = e.folder or f"series/{e.id}"
+            if e.id in ids:
+                self.err(line("config.series_twice", series=e.id), "series", i, "id")
+            elif (other := next((sid for f, sid in folders.items()
+                                 if f == folder or folder.startswith(f + "/") or f.startswith(folder + "/")), None)):
+                self.err(line("config.series_folder_taken", series=e.id, folder=folder, other=other), "series", i, "folder")
+            ids.add(e.id)
+            if len(self.problems) > reported:
+                continue
+            folders[folder] = e.id
+            lines[e.id] = self.lines.of("series", i) or 0
+            out.append(Series(e.id, e.title.strip(), tuple(dict.fromkeys(e.milestone)), e.when, chosen, folder))
+        return tuple(out), lines
 
     def known(self, names: list[str], channels: dict[str, ChannelConfig], *key: str) -> tuple[str, ...]:
         """The channels of a list that are declared; each other one is reported."""

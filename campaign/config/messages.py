@@ -15,7 +15,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from campaign.texts import t
 
-_TYPE_NAMES = {"string_type": "str", "int_type": "int", "list_type": "list", "dict_type": "dict", "model_type": "dict"}
+_TYPE_NAMES = {"bool_type": "true / false", "string_type": "str", "int_type": "int", "list_type": "list", "dict_type": "dict", "model_type": "dict"}
 
 
 def line(key: str, /, **kw: Any) -> str:
@@ -67,6 +67,8 @@ def explain(error: ErrorDetails, schema: type[BaseModel] | None, prefix: tuple[s
         return _bound(error["input"], schema, key)
     if kind == "missing" and "milestone" in extra:
         return line("config.no_start", milestone=extra["milestone"])
+    if kind == "missing" and "series" in extra:
+        return line("config.series_missing", series=extra["series"], key=key)
     return line("config.invalid", key=key, error=error["msg"])
 
 

@@ -8,7 +8,7 @@ from datetime import date, time, timedelta, tzinfo
 from pathlib import Path
 
 from campaign.texts import inline
-from campaign.timeexpr import Offset, Span
+from campaign.timeexpr import Offset, Recurrence, Span
 
 PHASES = ("before", "during", "after")
 ROLES = ("admin", "approver", "editor")
@@ -29,6 +29,24 @@ class Milestone:
     phase: str
     span: Span
     description: str = ""
+    daily: bool = False  # a peak period: `loa check` warns on each day without a post on a public channel
+
+
+@dataclass(frozen=True)
+class Series:
+    """A [[series]] ("chuyên mục"): one item of ``folder`` per slot of ``when`` within its milestones."""
+
+    id: str
+    title: str  # shown before each item's own title
+    milestones: tuple[str, ...]
+    when: Recurrence
+    channels: tuple[str, ...]
+    folder: str  # under content/, POSIX, no trailing slash
+
+    @property
+    def prefix(self) -> str:
+        """The start of the post keys of its items (a key is the path under content/ without .md)."""
+        return self.folder + "/"
 
 
 @dataclass(frozen=True)
@@ -189,6 +207,8 @@ class Config:
     facebook: FacebookSettings = field(default_factory=FacebookSettings)
     webhook: WebhookSettings = field(default_factory=WebhookSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    series: tuple[Series, ...] = ()
+    series_lines: dict[str, int] = field(default_factory=dict, compare=False)
     milestone_lines: dict[str, int] = field(default_factory=dict, compare=False)
     channel_lines: dict[str, int] = field(default_factory=dict, compare=False)  # line of each channel's target
 

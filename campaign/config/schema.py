@@ -21,10 +21,12 @@ from campaign.config.fields import (
     Clock,
     Duration,
     EnvName,
+    Folder,
     GraphVersion,
     Language,
     Listen,
     MilestoneId,
+    Names,
     Offsets,
     OnAmbiguous,
     OptionalUrl,
@@ -32,8 +34,10 @@ from campaign.config.fields import (
     Point,
     Reminders,
     Roles,
+    SeriesId,
     Strings,
     Text,
+    When,
     ZaloId,
     Zone,
 )
@@ -51,7 +55,7 @@ from campaign.config.targets import TELEGRAM_ID_MAX, target_problem
 
 TOP_LEVEL = (
     "campaign", "anchors", "milestones", "channels", "defaults", "people", "approval",
-    "reminders", "alerts", "telegram", "zalo", "facebook", "webhook", "delivery", "database", "web",
+    "reminders", "alerts", "telegram", "zalo", "facebook", "webhook", "delivery", "database", "web", "series",
 )
 
 
@@ -76,6 +80,18 @@ class MilestoneEntry(Table):
     start: Point
     end: Point | None = None
     description: Text = ""
+    daily: bool = False  # the peak period: a day without a post on a public channel is a warning
+
+
+class SeriesEntry(Table):
+    """One [[series]] block ("chuyên mục"); its milestones and channels are checked against theirs by the loader."""
+
+    id: SeriesId = Field("", validate_default=True)  # a missing id is reported, not defaulted
+    title: Text = Field("", validate_default=True)
+    milestone: Names = Field([], validate_default=True)
+    when: When
+    channels: Strings | None = None  # None: [defaults] channels
+    folder: Folder | None = None  # None: series/<id>
 
 
 class ChannelEntry(Table):

@@ -334,6 +334,15 @@ def set_file_stamps(s: Session, stamps: Sequence[tuple[int, str]]) -> None:
         s.execute(update(Post), [{"id": pid, "file_stat": stamp} for pid, stamp in stamps])  # bulk UPDATE by primary key
 
 
+def time_texts(s: Session, keys: Iterable[str]) -> dict[str, str]:
+    """The stored ``time_text`` of the given posts (sync's skip test for series items: has the slot moved?)."""
+    wanted = list(dict.fromkeys(keys))
+    out: dict[str, str] = {}
+    for i in range(0, len(wanted), _IN_CHUNK):
+        out.update(s.exec(select(Post.key, Post.time_text).where(col(Post.key).in_(wanted[i:i + _IN_CHUNK]))).all())
+    return out
+
+
 def posts_for_keys(s: Session, keys: Iterable[str]) -> dict[str, Post]:
     """Full ``Post`` rows for the given keys (missing keys are simply absent)."""
     wanted = list(dict.fromkeys(keys))

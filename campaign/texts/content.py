@@ -4,6 +4,12 @@ from __future__ import annotations
 
 TEXTS: dict[str, tuple[str, str]] = {
     "content.no_title": ("thiếu 'title'", "missing 'title'"),
+    "content.series_sets": ("bài của chuyên mục '{series}' lấy '{key}' từ khung giờ của nó: bỏ '{key}' khỏi tệp",
+                            "an item of series '{series}' takes its '{key}' from its slot: remove '{key}' from the file"),
+    "content.series_no_slot": ("chuyên mục '{series}' chỉ có {slots} khung giờ, bài thứ {position} không còn khung nào: "
+                               "thêm ngày cho chuyên mục hoặc chuyển tệp vào thư mục ẩn (ví dụ .du-phong/)",
+                               "series '{series}' has {slots} slot(s): item {position} has none left; give the series "
+                               "more days or move the file into a hidden folder (e.g. .du-phong/)"),
     "content.no_time": ("thiếu 'time'", "missing 'time'"),
     "content.no_channels": ("bài không có kênh nào", "the post has no channels"),
     "content.unknown_author": ("tác giả '{author}' không có trong [people]", "author '{author}' is not in [people]"),
