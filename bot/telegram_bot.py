@@ -84,8 +84,8 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             await send(message, Reply(inline("chat.unknown_command_here")))
         return
     sv = _services(context)
-    if ask.command == "web" and message.chat.type != "private":  # a sign-in link is personal
-        await send(message, Reply(inline("chat.web_private")))
+    if message.chat.type != "private" and (refusal := dispatch.private_only(ask)) is not None:
+        await send(message, refusal)  # a sign-in or calendar link is personal: never in a group
         return
     await send(message, await dispatch.answer(sv, who(sv, user), ask))
 

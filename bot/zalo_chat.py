@@ -50,7 +50,8 @@ async def handle_update(sv: Services, client: ZaloBotClient, update: dict[str, A
             return None  # group chatter that is not for the bot
         ask = parse_command("help")
     assert ask is not None
-    reply = await dispatch.answer(sv, asker, ask, buttons=False)
+    refusal = None if private else dispatch.private_only(ask)
+    reply = refusal or await dispatch.answer(sv, asker, ask, buttons=False)
     text = reply.text if reply.document is None else f"{reply.text}\n{t('report.telegram_only', asker.lang)}"
     for piece in split(text):
         try:

@@ -27,6 +27,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cmd.retract": ("Thu hồi bài đã đăng: /retract ID", "Retract a published post: /retract ID"),
     "cmd.correct": ("Đính chính bài đã đăng: /correct ID", "Correct a published post: /correct ID"),
     "cmd.web": ("Trang quản lý: liên kết đăng nhập (chat riêng)", "Dashboard: a sign-in link (private chat)"),
+    "cmd.mycalendar": ("Lịch riêng (ICS, chat riêng): /lichcanhan — lấy liên kết; /lichcanhan moi — liên kết mới, "
+                       "liên kết cũ ngừng; /lichcanhan huy — tắt",
+                       "Your own calendar (ICS, private chat): /mycalendar — the link; /mycalendar new — a new link, "
+                       "the old one stops; /mycalendar off — turn it off"),
     "cmd.report": ("Báo cáo so với kế hoạch (tệp Excel): /baocao [từ DD/MM] [đến DD/MM]",
                    "Report against the plan (Excel file): /report [from DD/MM] [to DD/MM]"),
     # what a command takes after its name, for the usage line
@@ -35,6 +39,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "args.id": ("ID", "ID"),
     "args.ids": ("ID…", "ID…"),
     "args.id_reason": ("ID lý do", "ID reason"),
+    "args.calendar": ("[moi|huy]", "[new|off]"),
     "args.report": ("[DD/MM] [DD/MM]", "[DD/MM] [DD/MM]"),
     "cmd.usage": ("Cách dùng: {call} — {what}", "Usage: {call} — {what}"),
 }

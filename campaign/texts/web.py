@@ -4,6 +4,7 @@ from __future__ import annotations
 
 TEXTS: dict[str, tuple[str, str]] = {
     "web.no_channel": ("không có kênh này", "no such channel"),
+    "web.no_calendar": ("không có lịch này (liên kết sai hoặc đã bị thay)", "no such calendar (a wrong or replaced link)"),
     "web.no_file": ("không có tệp này", "no such file"),
     "web.feeds": ("Nguồn tin", "Feeds"),
     "web.screens": ("Màn hình LED", "LED screens"),
