@@ -28,6 +28,12 @@ def stored_states(store: Store) -> dict[str, StoredState]:
             for p, state in _posts_with_state(store)}
 
 
+def posts_version(store: Store) -> str:
+    """Changes whenever a post or an approval does: served calendars are rebuilt only then."""
+    with store.session() as s:
+        return repo.posts_fingerprint(s)
+
+
 def calendar_posts(store: Store) -> tuple[list[CalendarPost], datetime | None]:
     """The stored posts as the calendars need them, and when the newest of them last changed (the DTSTAMP:
     the same store gives the same calendar bytes, so a subscriber's repeated fetch can be answered 304)."""

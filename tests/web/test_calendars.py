@@ -143,3 +143,21 @@ async def test_a_renewed_link_replaces_the_old_and_off_stops_it(board: Board) ->
         tokens = s.exec(CalendarToken.__table__.select()).all()  # type: ignore[attr-defined]
     assert actions.count("calendar-link") == 2 and actions.count("calendar-revoked") == 2
     assert all(new.split("/p/")[1].removesuffix(".ics") not in str(row) for row in tokens)  # only hashes are kept
+
+
+async def test_a_status_change_alone_reaches_the_served_calendar(board: Board) -> None:
+    """The served body is kept while the store is unchanged: a retraction (status only, no edit, no vote)
+    must still take the post off the public calendar at the next fetch."""
+    waiting, _ = posts_by_state(board)
+    approve(board.store, waiting[0], "nguyen_thi_lan")
+    cfg = board.engine.config
+    before = events(await fetch(board, "/calendar/public.ics"))
+    assert uid(cfg, "post", waiting[0]) in before
+    assert events(await fetch(board, "/calendar/public.ics")) == before  # the kept body
+    with board.store.session() as s:
+        post = repo.post_by_key(s, waiting[0])
+        assert post is not None
+        post.status = "retracted"
+        s.commit()
+    after = events(await fetch(board, "/calendar/public.ics"))
+    assert set(after) == set(before) - {uid(cfg, "post", waiting[0])}
