@@ -20,17 +20,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot import callbacks
-from campaign import answers, compose, operations, review, signin
+from campaign import answers, calendar_links, compose, operations, review, signin
 from campaign.admin import AdminAction, Outcome, Verb
 from campaign.ask import MAX_PAGE, Ask, number
 from campaign.clock import Clock
-from campaign.commands import COMMANDS, Command
+from campaign.commands import COMMANDS, Command, fold
 from campaign.config import Config
 from campaign.deliveries import text_payload
 from campaign.errors import Conflict, LoaError
 from campaign.store import repo
 from campaign.store.db import Store
-from campaign.texts import t
+from campaign.texts import TEXTS, inline, local, t
 from jobs import admin
 
 if TYPE_CHECKING:
@@ -164,6 +164,39 @@ async def _web(c: Call) -> Reply:
     key = signin.secret(sv.store, os.environ.get(signin.SECRET_ENV))
     url = signin.issue_link(sv.store, sv.config, sv.clock, key, who.actor.person, base)
     return Reply(who.t("chat.web_link", url=url))
+
+
+def private_only(ask: Ask) -> Reply | None:
+    """The refusal for a personal command asked in a group (the platform handler knows the chat's type)."""
+    command = COMMANDS.get(ask.command)
+    if command is None or not command.private:
+        return None
+    if f"chat.private_only.{command.name}" in TEXTS:  # its own reason ("write drafts in a private chat")
+        return Reply(inline(f"chat.private_only.{command.name}"))
+    return Reply(inline("chat.private_only", command=(command.word("vi"), command.word("en"))))
+
+
+async def _mycalendar(c: Call) -> Reply:
+    """/lichcanhan [moi|huy]: the person's private calendar link, a new one (the old stops), or none."""
+    sv, who = c.sv, c.who
+    word = fold(c.args[0]) if len(c.args) == 1 else ""
+    if len(c.args) > 1 or (c.args and word not in calendar_links.RENEW + calendar_links.STOP):
+        raise c.usage()
+    if word in calendar_links.STOP:
+        stopped = calendar_links.revoke(sv.store, sv.config, sv.clock, who.actor.person, who.actor.label)
+        return Reply(who.t("chat.calendar_off" if stopped else "chat.calendar_none"))
+    base = sv.config.web.public_url or sv.web_url
+    if not base and who.actor.person is not None:
+        raise Conflict(who.t("chat.web_off"))
+    got = calendar_links.link(sv.store, sv.config, sv.clock, who.actor.person, who.actor.label, base,
+                              renew=word in calendar_links.RENEW)
+    if got.url is None:
+        en = c.lang == "en"
+        call = c.command.word(c.lang)
+        return Reply(who.t("chat.calendar_have", at=local(got.issued, sv.config.tz), word_new=f"{call} {calendar_links.RENEW[en]}",
+                           word_off=f"{call} {calendar_links.STOP[en]}"))
+    text = who.t("chat.calendar_link", url=got.url)
+    return Reply(f"{text}\n{who.t('chat.calendar_renewed')}" if got.revoked else text)
 
 
 async def _report(c: Call) -> Reply:
@@ -365,6 +398,7 @@ HANDLERS: dict[str, Handler] = {
     "post": _post, "audit": _post, "approve": _decide, "reject": _decide, "override": _override,
     "pause": _pause, "resume": _pause, "sync": _sync, "retry": _deliveries, "skip": _deliveries,
     "retract": _published, "correct": _published, "report": _report, "web": _web, "new": _new, "cancel": _cancel,
+    "mycalendar": _mycalendar,
 }
 if HANDLERS.keys() != COMMANDS.keys():  # the registry and the handlers name the same commands
     raise RuntimeError(f"commands without a handler or handlers without a command: {HANDLERS.keys() ^ COMMANDS.keys()}")

@@ -51,7 +51,6 @@ log = logging.getLogger(__name__)
 TEXT_LIMIT = 4000
 CAPTION_LIMIT = 1000  # Telegram takes 1024 characters of caption
 EDIT_IN_PLACE = ("page", "pause", "resume", "cancel", "retract", "correct", "draft")
-PRIVATE_ONLY = {"web": "chat.web_private", "new": "draft.private"}  # command -> why not in a group
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SERVER = "loa_webhook_server"
 INCIDENTS = "loa_incidents"  # bot_data key of the Runner's bot.incidents.Incidents, when there is one
@@ -93,8 +92,8 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             await send(message, Reply(inline("chat.unknown_command_here")))
         return
     sv = _services(context)
-    if ask.command in PRIVATE_ONLY and message.chat.type != "private":  # a sign-in link is personal, a draft too
-        await send(message, Reply(inline(PRIVATE_ONLY[ask.command])))
+    if message.chat.type != "private" and (refusal := dispatch.private_only(ask)) is not None:
+        await send(message, refusal)  # a sign-in or calendar link is personal: never in a group
         return
     await send(message, await dispatch.answer(sv, who(sv, user), ask))
 

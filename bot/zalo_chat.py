@@ -63,15 +63,14 @@ async def _reply(sv: Services, asker: Who, text: str, private: bool) -> Reply | 
     command = parse_command(text)
     if private and dispatch.drafting(sv, asker) and not _leaves_draft(text, command):
         return await dispatch.draft_said(sv, asker, compose.Said(text), buttons=False)
-    if command is not None and command.command == "new" and not private:
-        return Reply(t("draft.private", asker.lang))  # a draft is written in a private chat, as on Telegram
     ask = command or parse_question(text)
     if ask is None:
         if not private:
             return None  # group chatter that is not for the bot
         ask = parse_command("help")
     assert ask is not None
-    return await dispatch.answer(sv, asker, ask, buttons=False)
+    refusal = None if private else dispatch.private_only(ask)  # a link or a draft is personal: never in a group
+    return refusal or await dispatch.answer(sv, asker, ask, buttons=False)
 
 
 def _leaves_draft(text: str, command: Ask | None) -> bool:

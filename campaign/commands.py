@@ -43,6 +43,7 @@ class Command:
     paged: bool = False  # a listing: takes a page number, answers with page buttons
     listed: bool = True  # in the help text and the Telegram menu ("start" is not)
     reason: bool = False  # after the first argument comes free text (a rejection's reason)
+    private: bool = False  # answers with something personal (a link): refused in a group, in every chat platform
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -93,8 +94,9 @@ REGISTRY: tuple[Command, ...] = (
     Command("retract", ("thuhoi",), _ADMIN, args="args.id"),
     Command("correct", ("dinhchinh",), _ADMIN, args="args.id"),
     Command("report", ("baocao",), _ADMIN, args="args.report"),
-    Command("web", ("trangweb",), _APPROVER),
-    Command("new", ("moi",), _EDITOR),
+    Command("web", ("trangweb",), _APPROVER, private=True),
+    Command("mycalendar", ("lichcanhan",), args="args.calendar", private=True),  # people in [people]: checked by the domain
+    Command("new", ("moi",), _EDITOR, private=True),
     Command("cancel", ("huy",), _EDITOR),
 )
 COMMANDS: dict[str, Command] = {c.name: c for c in REGISTRY}

@@ -115,6 +115,8 @@ class AuditAction(StrEnum):
     CORRECT_PARTIAL = "correct_partial"
     WEB_LINK = "web-link"
     WEB_SIGNIN = "web-signin"
+    CALENDAR_LINK = "calendar-link"  # a private calendar link issued (or renewed)
+    CALENDAR_REVOKED = "calendar-revoked"
     DRAFTED = "drafted"  # a draft written from chat into content/inbox
     # the scheduler (campaign.publishing, campaign.deliveries, campaign.chats)
     PUBLISHED = "published"

@@ -37,6 +37,8 @@ from campaign.store.db import Store
 from campaign.store.models import PullItem
 from campaign.texts import pair
 from web import dashboard, feeds
+from web.caching import matches
+from web.calendars import Calendars
 from web.metrics import StoreCollector
 
 if TYPE_CHECKING:
@@ -114,6 +116,7 @@ def build_app(store: Store, config: Config, runtime: Runtime | None = None, *, e
     site = _Site(store, config, runtime or Runtime())
     app = Starlette(routes=[
         *dashboard.Dashboard(store, config, engine, clock).routes(),  # "/" is the timeline; /public for everyone
+        *Calendars(store, config).routes(),  # /calendar/public.ics, and each person's private link
         Route("/channels", site.index),
         Route("/healthz", site.healthz),
         Route("/metrics", site.metrics),
@@ -221,7 +224,7 @@ class _Site:
         hit = self.cached("feed", target, fmt, base)
         ver, body = hit if hit is not None else await run_in_threadpool(self._feed_body, ch, fmt, base)
         headers = {"ETag": _etag(ver, fmt), "Cache-Control": "no-cache"}
-        if _matches(request.headers.get("if-none-match"), headers["ETag"]):
+        if matches(request.headers.get("if-none-match"), headers["ETag"]):
             return Response(status_code=304, headers=headers)
         return Response(body, media_type=feeds.FORMATS[fmt], headers=headers)
 
@@ -334,12 +337,6 @@ def _no_file() -> Response:
 
 def _etag(version: str, fmt: str) -> str:
     return f'"{version}.{fmt}"'
-
-
-def _matches(header: str | None, etag: str) -> bool:
-    if not header:
-        return False
-    return header.strip() == "*" or etag in {t.strip().removeprefix("W/") for t in header.split(",")}
 
 
 def _led_item(base: str, tz: tzinfo, item: PullItem) -> dict[str, Any]:

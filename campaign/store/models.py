@@ -218,3 +218,16 @@ class WebSignin(SQLModel, table=True):
     created_at: datetime = _utc()
     expires_at: datetime = _utc()
     used_at: datetime | None = _utc(nullable=True)
+
+
+class CalendarToken(SQLModel, table=True):
+    """A person's private calendar link: only the token's sha256 is kept, so the table leaks no working link.
+
+    One live row per person at most (``revoked_at`` unset); a new link revokes the old one."""
+
+    __tablename__ = "calendar_tokens"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    person: str = Field(max_length=100, index=True)
+    created_at: datetime = _utc()
+    revoked_at: datetime | None = _utc(nullable=True)

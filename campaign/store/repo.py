@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Table, Text, and_, cast, func, or_, update
+from sqlalchemy import ColumnElement, Integer, Table, Text, and_, cast, func, or_, update
 from sqlalchemy import select as sa_select  # plain column rows (sqlmodel's select types at most 4 columns)
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import QueryableAttribute, load_only
@@ -465,6 +465,16 @@ class ReportEvent(NamedTuple):
     at: datetime
     action: str
     detail: dict[str, Any]
+
+
+def posts_fingerprint(s: Session) -> str:
+    """A few aggregates that change whenever a post or an approval does (a status change, a vote, an edit, a
+    withdrawal): two index-sized queries, so a view built from every post is rebuilt only when this moves."""
+    posts = s.execute(sa_select(col(Post.status), func.count(), func.max(col(Post.updated_at)), func.sum(col(Post.approved_by)),
+                                func.sum(cast(col(Post.rejected), Integer)), func.max(col(Post.id)))
+                      .group_by(col(Post.status)).order_by(col(Post.status))).all()
+    votes = s.execute(sa_select(func.count(), func.max(col(Approval.id)), func.count(col(Approval.voided_at)))).one()
+    return repr((posts, tuple(votes)))
 
 
 REPORT_ACTIONS = (AuditAction.ADDED, AuditAction.PUBLISHED, AuditAction.CORRECTED, AuditAction.RETRACTED, AuditAction.HELD,

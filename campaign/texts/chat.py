@@ -50,7 +50,23 @@ TEXTS: dict[str, tuple[str, str]] = {
     "chat.web_off": ("Máy chủ web đang tắt ([web] listen).", "The web server is off ([web] listen)."),
     "chat.web_link": ("🔑 Đăng nhập trang quản lý (dùng một lần, trong 10 phút):\n{url}",
                       "🔑 Sign in to the dashboard (once, within 10 minutes):\n{url}"),
-    "chat.web_private": ("Gửi /web trong chat riêng với bot.", "Send /web in a private chat with the bot."),
+    "chat.private_only": ("Gửi /{command} trong chat riêng với bot: liên kết là của riêng bạn.",
+                          "Send /{command} in a private chat with the bot: the link is yours alone."),
+    # /lichcanhan /mycalendar: a person's private calendar link
+    "chat.calendar_link": ("📅 Lịch riêng của bạn (bài cần duyệt và hạn duyệt, nhắc trước 1 giờ). Thêm vào ứng dụng "
+                           "lịch bằng «Đăng ký lịch / Thêm theo URL»; đừng chia sẻ liên kết này:\n{url}",
+                           "📅 Your own calendar (posts to approve and their deadlines, alarm 1 h before). Add it in "
+                           "your calendar app with “Subscribe / Add by URL”; do not share this link:\n{url}"),
+    "chat.calendar_renewed": ("Liên kết cũ đã ngừng hoạt động.", "The old link no longer works."),
+    "chat.calendar_have": ("Bạn đã có liên kết lịch riêng (cấp lúc {at}, trong chat này ở trên). Bot không lưu được "
+                           "liên kết để gửi lại; mất liên kết thì gửi /{word_new} để lấy liên kết mới (liên kết cũ "
+                           "ngừng hoạt động), /{word_off} để tắt hẳn.",
+                           "You already have a private calendar link (issued {at}, earlier in this chat). The bot "
+                           "cannot show it again; if it is lost, send /{word_new} for a new one (the old one stops "
+                           "working), or /{word_off} to turn it off."),
+    "chat.calendar_off": ("Đã tắt liên kết lịch riêng của bạn.", "Your private calendar link is turned off."),
+    "chat.calendar_none": ("Bạn chưa có liên kết lịch riêng nào đang hoạt động.",
+                           "You have no private calendar link in use."),
     "chat.cannot_listen": ("không mở được cổng webhook {address} ({error}); đổi --listen",
                            "cannot listen for the webhook on {address} ({error}); change --listen"),
 }

@@ -29,6 +29,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cmd.new": ("Soạn bài mới (chat riêng; biên tập viên)", "Write a new draft (private chat; editors)"),
     "cmd.cancel": ("Bỏ bài đang soạn", "Drop the draft in progress"),
     "cmd.web": ("Trang quản lý: liên kết đăng nhập (chat riêng)", "Dashboard: a sign-in link (private chat)"),
+    "cmd.mycalendar": ("Lịch riêng (ICS, chat riêng): /lichcanhan — lấy liên kết; /lichcanhan moi — liên kết mới, "
+                       "liên kết cũ ngừng; /lichcanhan huy — tắt",
+                       "Your own calendar (ICS, private chat): /mycalendar — the link; /mycalendar new — a new link, "
+                       "the old one stops; /mycalendar off — turn it off"),
     "cmd.report": ("Báo cáo so với kế hoạch (tệp Excel): /baocao [từ DD/MM] [đến DD/MM]",
                    "Report against the plan (Excel file): /report [from DD/MM] [to DD/MM]"),
     # what a command takes after its name, for the usage line
@@ -38,6 +42,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "args.ids": ("ID…", "ID…"),
     "args.id_reason": ("ID lý do", "ID reason"),
     "args.reason": ("lý do", "reason"),
+    "args.calendar": ("[moi|huy]", "[new|off]"),
     "args.report": ("[DD/MM] [DD/MM]", "[DD/MM] [DD/MM]"),
     "cmd.usage": ("Cách dùng: {call} — {what}", "Usage: {call} — {what}"),
 }

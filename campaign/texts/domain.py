@@ -39,6 +39,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "signin.used": ("Liên kết đăng nhập này đã được dùng; gửi /web cho bot để lấy liên kết mới.",
                     "This sign-in link was already used; send /web to the bot for a new one."),
     "signin.not_staff": ("Bạn không còn trong danh sách cán bộ.", "You are no longer on the staff list."),
+    # private calendar links
+    "calendar.not_staff": ("Chỉ cán bộ có tên trong [people] mới có lịch riêng.",
+                           "Only people listed in [people] have a private calendar."),
     # times
     "time.not_clock": ("không phải giờ HH:MM", "is not a HH:MM time"),
     "time.no_offset": ("dùng giờ địa phương, không kèm múi giờ", "use local time without an offset"),

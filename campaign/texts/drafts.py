@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 TEXTS: dict[str, tuple[str, str]] = {
-    "draft.private": ("Hãy soạn bài trong chat riêng với bot.", "Write drafts in a private chat with the bot."),
+    "chat.private_only.new": ("Hãy soạn bài trong chat riêng với bot.", "Write drafts in a private chat with the bot."),
     "draft.ask_title": ("✍️ Soạn bài mới (gõ /huy để thôi).\nBước 1/5 — Tiêu đề của bài?",
                         "✍️ New draft (type /cancel to stop).\nStep 1/5 — The post's title?"),
     "draft.ask_time": ("Bước 2/5 — Đăng lúc nào? Gõ «ngay», giờ «HH:MM» (hôm nay), «YYYY-MM-DD HH:MM», "
