@@ -83,6 +83,8 @@ REGISTRY: tuple[Command, ...] = (
     Command("correct", ("dinhchinh",), _ADMIN, args="args.id"),
     Command("report", ("baocao",), _ADMIN, args="args.report"),
     Command("web", ("trangweb",), _APPROVER),
+    Command("shares", ("chiase",), _APPROVER),
+    Command("shared", ("dachiase",), args="args.id_unit"),
 )
 COMMANDS: dict[str, Command] = {c.name: c for c in REGISTRY}
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from campaign import chats, deliveries
+from campaign import chats, deliveries, sharekit
 from campaign.clock import Clock
 from campaign.config import ChannelConfig, Config
 from campaign.errors import ChannelError, ChatMoved
@@ -49,6 +49,11 @@ class Deliverer:
         # Claims and results are written off the event loop (a locked or lost database must not
         # freeze it), by one thread: in the order they are asked for, as a single writer.
         self._writer: ThreadPoolExecutor | None = None
+        # Public channels first: per adapter (one sender's rate limits), how many urgent rows wait for a turn,
+        # an event set while none does, and a lock that lets low-priority rows (share kits) queue one at a time.
+        self._urgent: dict[int, int] = {}
+        self._calm: dict[int, asyncio.Event] = {}
+        self._low_turn: dict[int, asyncio.Lock] = {}
 
     @property
     def inflight(self) -> int:
@@ -107,13 +112,34 @@ class Deliverer:
                 await self._failed(d, inline("delivery.channel_gone", channel=d.channel), transient=False)
             return
         target = self.routes.current(channel.kind, channel.target)  # a group upgraded since config.toml was written
-        await adapter.acquire(target)
+        await self._turn(d, adapter, target)
         await self.store_ok.wait()
         self._on_wire.add(d.id)  # from the claim until the result is recorded, a stop waits for this row
         try:
             await self._claim_send_record(d, adapter, channel, target)
         finally:
             self._on_wire.discard(d.id)
+
+    async def _turn(self, d: Delivery, adapter: Channel, target: str) -> None:
+        """Wait for the sender's rate limits. A low-priority row (a share kit) waits while any other row of the
+        same sender waits, and only one of them queues in the limiter at a time, so a public post that comes
+        up meanwhile is at most one turn behind (``bench/sharekit.py`` measures it)."""
+        key = id(adapter)
+        calm = self._calm.setdefault(key, asyncio.Event())
+        if not sharekit.is_low_priority(d.ref):
+            self._urgent[key] = self._urgent.get(key, 0) + 1
+            calm.clear()
+            try:
+                await adapter.acquire(target)
+            finally:
+                self._urgent[key] -= 1
+                if not self._urgent[key]:
+                    calm.set()
+            return
+        async with self._low_turn.setdefault(key, asyncio.Lock()):
+            while self._urgent.get(key):
+                await calm.wait()
+            await adapter.acquire(target)
 
     async def _claim_send_record(self, d: Delivery, adapter: Channel, channel: ChannelConfig, target: str) -> None:
         assert d.id is not None
@@ -133,9 +159,11 @@ class Deliverer:
             await self._failed(d, f"{type(exc).__name__}: {exc}", transient=False)
             return
         now = self.clock.now()
-        await self._record(d, f"sent as message(s) {', '.join(sent.message_ids) or '?'}",
-                           lambda: deliveries.mark_sent(self.store, d.id or 0, sent.message_ids, now))
+        queued = await self._record(d, f"sent as message(s) {', '.join(sent.message_ids) or '?'}",
+                                    lambda: deliveries.mark_sent(self.store, d.id or 0, sent.message_ids, now, self.config))
         metrics.LATENESS.labels(channel.kind).observe(max(0.0, (now - d.due_at).total_seconds()))
+        if queued:
+            self.start_ready()  # the post's share kits, queued as its last public send was recorded
 
     async def _send_following(self, adapter: Channel, channel: ChannelConfig, target: str, message: OutMessage) -> Sent:
         """Send; a chat that moved (a group upgraded: refused, nothing went out) is remembered and followed at once."""
