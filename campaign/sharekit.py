@@ -272,6 +272,44 @@ def stats(s: Session, config: Config, start: datetime | None = None, end: dateti
     return Stats(units, posts)
 
 
+@dataclass(frozen=True)
+class ShareLine:
+    """One post a unit received a kit for (a row of the unit's report sheet)."""
+
+    post_id: int
+    title: str
+    kit_at: datetime
+    sharers: tuple[str, ...]  # [people] keys, in the order they pressed
+    members: int
+
+    @property
+    def rate(self) -> float | None:
+        return len(self.sharers) / self.members if self.members else None
+
+
+def report_lines(s: Session, config: Config, post_ids: Sequence[int]) -> dict[str, list[ShareLine]]:
+    """Unit id -> its kits among ``post_ids``, each with who shared it (the report's sheet per unit)."""
+    by_chat = {u.chat: u for u in config.units}
+    out: dict[str, list[ShareLine]] = {u.id: [] for u in config.units}
+    if not config.units or not post_ids:
+        return out
+    ids = list(post_ids)
+    kits = s.exec(select(Delivery.post_id, Delivery.channel, Delivery.sent_at).where(
+        col(Delivery.ref).startswith(KIT), Delivery.status == DeliveryState.SENT, col(Delivery.post_id).in_(ids))).all()
+    titles = dict(s.exec(select(Post.id, Post.title).where(col(Post.id).in_(ids))).all())
+    who: dict[tuple[int, str], list[str]] = {}
+    for m in s.exec(select(ShareMark).where(col(ShareMark.post_id).in_(ids)).order_by(col(ShareMark.at), col(ShareMark.id))).all():
+        who.setdefault((m.post_id, m.unit), []).append(m.person)
+    for post_id, channel, sent_at in kits:
+        unit = by_chat.get(channel)
+        if unit is not None and post_id is not None and sent_at is not None:
+            out[unit.id].append(ShareLine(post_id, titles.get(post_id, f"#{post_id}"), sent_at,
+                                          tuple(who.get((post_id, unit.id), ())), len(unit.members)))
+    for lines in out.values():
+        lines.sort(key=lambda ln: (ln.kit_at, ln.post_id))
+    return out
+
+
 def percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate:.0%}"
 

@@ -4,14 +4,18 @@ post, /chiase shows the tally, and units under their target get one reminder a d
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
+from bot.reports import write_csv, write_html, write_xlsx
 from campaign.clock import FakeClock
 from campaign.config import Config
+from campaign.report import build_report
 from campaign.store import repo
 from campaign.store.db import Store
 from channels.base import Channel
@@ -129,6 +133,18 @@ async def test_a_public_post_brings_each_unit_its_kit_and_presses_are_counted_on
         assert [e.actor for e in refused] == [f"telegram:{STRANGER}", "admin"]
         kits = repo.deliveries_for(s, "kit:a")
         assert sorted(d.channel for d in kits) == ["donvi_a", "donvi_b"] and all(d.status == "sent" for d in kits)
+
+    report = build_report(live.store, live.engine.config, None, None, live.clock.now())
+    buf = io.BytesIO()
+    write_xlsx(report, live.engine.config, buf)
+    book = load_workbook(io.BytesIO(buf.getvalue()))
+    rows = [[c.value for c in row] for row in book["Chia sẻ xa-a"].iter_rows()]
+    assert rows[0][:7] == ["Số bài", "Tiêu đề", "Gửi bộ chia sẻ", "Lượt chia sẻ", "Số thành viên", "Tỷ lệ", "Người đã chia sẻ"]
+    assert rows[1][:2] == [post_id, "Khai mạc Đại hội"] and rows[1][3:7] == [1, 2, "50%", "Lan"]
+    assert [[c.value for c in row] for row in book["Chia sẻ xa-b"].iter_rows()][1][3:7] == [1, 1, "100%", "Quản trị"]
+    page = write_html(report, live.engine.config, "en")
+    assert "<h2>Shares xa-a</h2>" in page and "<td>Lan</td>" in page
+    assert "\r\nChia sẻ xa-b\r\n" in write_csv(report, live.engine.config)
 
 
 async def test_units_under_their_target_get_one_reminder_a_day(live: Live) -> None:
