@@ -21,7 +21,9 @@ from campaign.store.db import Store
 from channels.base import Channel
 from channels.pull import PullChannel
 from tests.bot.conftest import BOSS, CHANNEL, CHAT_CONFIG, LAN, MINH, STRANGER, Live, running, with_urls
+from tests.bot.test_zalo_chat import running_both
 from tests.conftest import post_text
+from tests.emulators.waiting import wait_for
 
 DUE = datetime(2021, 1, 26, 1, 30, tzinfo=UTC)  # khai-mac 08:30 local
 UNIT_A, UNIT_B = -100500, -100600
@@ -169,3 +171,43 @@ async def test_units_under_their_target_get_one_reminder_a_day(live: Live) -> No
     with live.store.session() as s:
         assert [e.detail["unit"] for e in repo.audit_events(s) if e.action == "share_nudge"] == ["xa-a"]
         assert post_id
+
+
+ZALO_UNIT = """
+[channels.donvi_z]
+kind = "zalo_oa_group"
+target = "g2"
+label = "Nhóm Zalo xã Z"
+
+[[units]]
+id = "xa-z"
+name = "Xã Z"
+chat = "donvi_z"
+members = ["lan", "minh"]
+"""
+
+
+async def test_a_zalo_unit_gets_the_kit_as_text_and_answers_with_the_typed_command(tmp_path: Path, store: Store) -> None:
+    async with running_both(tmp_path, store, more_config=ZALO_UNIT, groups=("g1", "g2")) as both:
+        both.campaign.write("a.md", post_text(title="Khai mạc", channels="[tg]"))
+        await both.engine.resync()
+        with both.store.session() as s:
+            post_id = repo.post_by_key(s, "a").id
+        await wait_for(lambda: any(f"duyet {post_id}" in t for t in both.bot_texts()))
+        await both.say("zl_11", f"duyet {post_id}")
+        both.clock.set(DUE + timedelta(seconds=1))
+        await both.engine.sweep()
+        await both.engine.deliverer.deliver_ready()
+        [public] = both.tg.messages("@kenh")
+        [kit] = await wait_for(lambda: both.oa.group_messages("g2"))
+        text = str(kit)
+        assert f"https://t.me/kenh/{public['message_id']}" in text and "https://t.me/share/url?url=" in text
+        assert f"/dachiase {post_id} xa-z" in text and "Khai mạc" in text and "Nội dung đậm." in text
+        assert both.oa.group_messages("g1") == []  # not a unit chat, and the post did not go there
+
+        assert "Đã ghi nhận bạn chia sẻ bài" in await both.say("zl_11", f"/dachiase {post_id} xa-z")
+        assert "mỗi người chỉ tính một lần" in await both.say("zl_11", f"/dachiase {post_id} xa-z")
+        assert "Chỉ cán bộ có tên trong danh sách" in await both.say("zl_999", f"/dachiase {post_id} xa-z")
+        assert "Cách dùng" in await both.say("zl_12", f"/dachiase {post_id}")
+        assert "không có đơn vị 'xa-q'" in await both.say("zl_12", f"/dachiase {post_id} xa-q")
+        assert "Xã Z: 1 lượt / 1 bài, tỷ lệ 50%" in await both.say("zl_12", "chiase")
