@@ -148,10 +148,10 @@ def queue_kits(s: Session, config: Config, now: datetime, ref: str) -> list[Deli
     links = [lk for r in mine if r.status == DeliveryState.SENT
              if (lk := public_link(config, config.channels[r.channel], r.message_ids)) is not None]
     plain = text_payload_plain(s, post, mine)
-    out: list[Delivery] = []
-    for unit in config.units:
-        out += add_deliveries(s, kit_ref(post.key), [unit.chat], kit_payload(config, post, plain, links, unit), now,
-                              post_id=post.id, due_at=now)
+    units = {u.chat: u for u in config.units}
+    out = add_deliveries(s, kit_ref(post.key), list(units), Payload(), now, post_id=post.id, due_at=now)
+    for row in out:  # one query for all units; each row then gets its unit's kit (its button names the unit)
+        row.payload = kit_payload(config, post, plain, links, units[row.channel]).to_json()
     if out:
         repo.audit(s, now, "scheduler", "share_kits_queued", post_id=post.id, ref=post.key, units=[u.id for u in config.units],
                    links=[lk.url for lk in links])
