@@ -38,6 +38,7 @@ from campaign.texts import both, local, t
 
 KIT, NUDGE = "kit:", "sharenag:"
 LOW_PRIORITY = (KIT, NUDGE)  # refs whose sends wait while a public post wants the same sender
+OUT = (DeliveryState.SENDING, DeliveryState.SENT, DeliveryState.UNKNOWN)  # a kit that may be in the chat (pressable)
 SETTLED = (DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SKIPPED, DeliveryState.RETRACTED)
 COPY_ROOM = 900  # characters kept for the kit's own lines when the post's text is clipped to the chat's limit
 RECENT_POSTS = 10  # posts listed by /chiase
@@ -189,7 +190,7 @@ def record_share(store: Store, config: Config, clock: Clock, actor: Actor, post_
             if person is None:
                 raise NotAllowed(t("share.stranger", lang))
             raise NotAllowed(t("share.not_member", lang, name=person.name, unit=unit.name))
-        if not any(d.channel == unit.chat and d.status == DeliveryState.SENT for d in repo.deliveries_for(s, kit_ref(post.key))):
+        if not any(d.channel == unit.chat and d.status in OUT for d in repo.deliveries_for(s, kit_ref(post.key))):
             raise Conflict(t("share.no_kit", lang, unit=unit.name, id=post.id))
         if (mark := _mark(s, post.id or 0, person.key)) is not None:
             raise Conflict(_again(config, mark, lang))

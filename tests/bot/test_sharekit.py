@@ -195,6 +195,7 @@ async def test_a_zalo_unit_gets_the_kit_as_text_and_answers_with_the_typed_comma
             post_id = repo.post_by_key(s, "a").id
         await wait_for(lambda: any(f"duyet {post_id}" in t for t in both.bot_texts()))
         await both.say("zl_11", f"duyet {post_id}")
+        assert "Xã Z chưa nhận bộ chia sẻ của bài" in await both.say("zl_11", f"/dachiase {post_id} xa-z")
         both.clock.set(DUE + timedelta(seconds=1))
         await both.engine.sweep()
         await both.engine.deliverer.deliver_ready()
