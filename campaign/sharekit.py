@@ -40,7 +40,7 @@ KIT, NUDGE = "kit:", "sharenag:"
 LOW_PRIORITY = (KIT, NUDGE)  # refs whose sends wait while a public post wants the same sender
 OUT = (DeliveryState.SENDING, DeliveryState.SENT, DeliveryState.UNKNOWN)  # a kit that may be in the chat (pressable)
 SETTLED = (DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SKIPPED, DeliveryState.RETRACTED)
-COPY_ROOM = 900  # characters kept for the kit's own lines when the post's text is clipped to the chat's limit
+MARGIN = 20  # characters left free when the post's text is clipped to the chat's limit (emoji count twice on Telegram)
 RECENT_POSTS = 10  # posts listed by /chiase
 
 
@@ -92,16 +92,18 @@ def share_urls(url: str, title: str) -> tuple[str, str]:
             f"https://www.facebook.com/sharer/sharer.php?u={quote(url, safe='')}")
 
 
-def _clip(text: str, limit: int | None) -> str:
-    if limit is None or len(text) <= limit - COPY_ROOM:
-        return text
-    return text[: max(0, limit - COPY_ROOM - 1)] + "…"
-
-
 def kit_payload(config: Config, post: Post, plain: str, links: Sequence[Link], unit: Unit) -> Payload:
+    """The kit, its copy text clipped so that the whole message fits the unit chat's limit (the plain
+    rendering, with the share links written out, is the longer one)."""
+    limit = spec(config.channels[unit.chat].kind).text_limit
+    if limit is None:
+        return _kit(post, plain, links, unit)
+    room = limit - MARGIN - len(_kit(post, "", links, unit).plain)
+    return _kit(post, plain if len(plain) <= room else plain[: max(0, room - 1)] + "…", links, unit)
+
+
+def _kit(post: Post, copy: str, links: Sequence[Link], unit: Unit) -> Payload:
     """The kit in both renderings: HTML with the "I shared it" button (Telegram), plain text with the typed command (Zalo)."""
-    chat = config.channels[unit.chat]
-    copy = _clip(plain, spec(chat.kind).text_limit)
     best = next((lk for kind in ("facebook", "telegram", "feed") for lk in links if lk.kind == kind), None)
     call = f"/{COMMANDS['shared'].word('vi')} {post.id} {unit.id}"
     h: list[str] = [html.escape(both("kit.title", unit=unit.name, title=post.title), quote=False), "",

@@ -76,6 +76,7 @@ def test_kits_wait_for_every_public_send_then_link_to_each(campaign: Campaign, s
     [[choice]] = a.choices
     assert (choice.action, choice.target, choice.unit) == (Action.SHARED, 1, "xa-a")
     assert len(kits["zalo"].plain) <= 2000 and kits["zalo"].plain.count("…") == 1  # clipped to Zalo's limit
+    assert "…" not in a.plain and a.plain.count("dài") == 600  # Telegram takes 4096: the whole text
     with store.session() as s:  # recorded twice (a retried commit): still one kit per unit
         assert repo.claim_delivery(s, rows["fb"]) is False
     assert not mark_sent(store, rows["fb"], ("x",), DUE, cfg)
