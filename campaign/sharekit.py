@@ -120,10 +120,10 @@ def _kit(post: Post, copy: str, links: Sequence[Link], unit: Unit) -> Payload:
     p += ["", both("kit.copy"), copy]
     if best is not None:
         tg, fb = share_urls(best.url, post.title)
-        h += ["", html.escape(t("kit.share", "vi"), quote=False) + f' <a href="{html.escape(tg)}">{t("kit.share.telegram", "vi")}</a>'
-              f' · <a href="{html.escape(fb)}">{t("kit.share.facebook", "vi")}</a>',
-              html.escape(t("kit.share", "en"), quote=False) + f' <a href="{html.escape(tg)}">{t("kit.share.telegram", "en")}</a>'
-              f' · <a href="{html.escape(fb)}">{t("kit.share.facebook", "en")}</a>']
+        h.append("")
+        for lang in ("vi", "en"):  # on Telegram the share links hide behind words, one line per language
+            h.append(f'{html.escape(t("kit.share", lang), quote=False)} <a href="{html.escape(tg)}">{t("kit.share.telegram", lang)}</a>'
+                     f' · <a href="{html.escape(fb)}">{t("kit.share.facebook", lang)}</a>')
         p += ["", both("kit.share"), f"• Telegram: {tg}", f"• Facebook: {fb}"]
     h += ["", html.escape(both("kit.own"), quote=False), html.escape(both("kit.press"), quote=False)]
     p += ["", both("kit.own"), both("kit.typed", call=call)]
@@ -150,7 +150,7 @@ def queue_kits(s: Session, config: Config, now: datetime, ref: str) -> list[Deli
         return []
     links = [lk for r in mine if r.status == DeliveryState.SENT
              if (lk := public_link(config, config.channels[r.channel], r.message_ids)) is not None]
-    plain = text_payload_plain(s, post, mine)
+    plain = _copy_text(post, mine)
     units = {u.chat: u for u in config.units}
     out = add_deliveries(s, kit_ref(post.key), list(units), Payload(), now, post_id=post.id, due_at=now)
     for row in out:  # one query for all units; each row then gets its unit's kit (its button names the unit)
@@ -161,7 +161,7 @@ def queue_kits(s: Session, config: Config, now: datetime, ref: str) -> list[Deli
     return out
 
 
-def text_payload_plain(s: Session, post: Post, rows: Sequence[Delivery]) -> str:
+def _copy_text(post: Post, rows: Sequence[Delivery]) -> str:
     """The post's plain text as it went out (the first sent row's payload), for staff to copy."""
     for r in rows:
         if r.status == DeliveryState.SENT and (plain := Payload.from_json(r.payload).plain):
