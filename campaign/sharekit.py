@@ -327,14 +327,10 @@ def tally(store: Store, config: Config, lang: str) -> Answer:
                rate=percent(u.rate) if u.unit.members else t("shares.no_rate", lang)) for u in st.units]
     if not st.posts:
         return Answer(t("shares.title", lang), [*lines, t("shares.no_kits", lang)])
-    names = {u.id: u.name for u in config.units}
     lines.append(t("shares.posts", lang))
     for ps in st.posts[:RECENT_POSTS]:
-        parts = []
-        for unit_id, n in ps.by_unit.items():
-            unit = config.unit(unit_id)
-            size = len(unit.members) if unit else 0
-            parts.append(f"{names.get(unit_id, unit_id)} {n}" + (f"/{size}" if size else ""))
+        parts = [f"{unit.name} {n}" + (f"/{len(unit.members)}" if unit.members else "")
+                 for unit in config.units if (n := ps.by_unit.get(unit.id)) is not None]  # in config.toml's order
         lines.append(f"#{ps.post_id} {ps.title[:60]}: " + ", ".join(parts))
     return Answer(t("shares.title", lang), lines)
 
