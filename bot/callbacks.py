@@ -23,12 +23,14 @@ ACTIONS = {
     "g": "page",  # + command, argument, page
     "K": "resend", "W": "went_out",  # + delivery id (an alert about sends that may or may not be out)
     "D": "draft",  # + step option (campaign.compose.Op), index + 1: a button of a draft being written (/moi)
+    "S": "shared",  # + post id, unit id (a share kit's "I shared it")
 }
 CODES = {v: k for k, v in ACTIONS.items()}
 MAX_BYTES = 64
 DRAFT_OPS = frozenset(op.value for op in Op)
 MAX_DRAFT_INDEX = 1000
 _HASH = re.compile(r"[0-9a-f]{0,64}")
+_UNIT = re.compile(r"[a-z0-9][a-z0-9-]{0,29}")  # a [[units]] id (config's UNIT_ID_RE)
 INVALID = inline("chat.invalid_button")
 
 
@@ -43,6 +45,7 @@ class Callback:
     delivery_id: int | None = None
     op: str | None = None  # draft: which option (campaign.compose.Op)
     index: int = 0  # draft: its argument (a slot or channel index; -1 is "now")
+    unit: str = ""
 
 
 def encode(action: str, *parts: object) -> str:
@@ -56,6 +59,8 @@ def encode_choice(choice: Choice) -> str:
     """A domain choice (``campaign.payload.Choice``) as the data of its inline button."""
     if choice.action in (Action.APPROVE, Action.REJECT, Action.DIFF):
         return encode(choice.action.value, choice.target, choice.version)
+    if choice.action is Action.SHARED:
+        return encode(choice.action.value, choice.target, choice.unit)
     return encode(choice.action.value, choice.target)
 
 
@@ -86,6 +91,10 @@ def decode(data: str) -> Callback:
     elif action in ("retract", "correct"):
         if (post_id := number(body)) is not None and body.isdigit():
             return Callback(action, post_id=post_id)
+    elif action == "shared":
+        ref, sep, unit = body.partition(":")
+        if sep and ref.isdigit() and (post_id := number(ref)) is not None and _UNIT.fullmatch(unit):
+            return Callback(action, post_id=post_id, unit=unit)
     elif action in ("pause", "resume", "cancel"):
         if not body:
             return Callback(action)

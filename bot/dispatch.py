@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot import callbacks
-from campaign import answers, calendar_links, compose, operations, review, signin
+from campaign import answers, calendar_links, compose, operations, review, sharekit, signin
 from campaign.admin import AdminAction, Outcome, Verb
 from campaign.ask import MAX_PAGE, Ask, number
 from campaign.clock import Clock
@@ -392,6 +392,18 @@ async def _synced(sv: Services, who: Who, path: Path) -> str:
     return who.t("draft.saved", id=post_id, title=title, path=rel)
 
 
+async def _shares(c: Call) -> Reply:
+    return c.page_of(sharekit.tally(c.sv.store, c.sv.config, c.lang))
+
+
+async def _shared(c: Call) -> Reply:
+    """"/dachiase 12 xa-a": the Zalo way of pressing a share kit's "I shared it" (typed as the kit shows it)."""
+    if len(c.args) != 2:
+        raise c.usage()
+    return Reply(sharekit.record_share(c.sv.store, c.sv.config, c.sv.clock, c.who.actor, _one(c.args[:1], c.who),
+                                       c.args[1].lower(), c.lang))
+
+
 HANDLERS: dict[str, Handler] = {
     "start": _help, "help": _help, "today": _day, "tomorrow": _day, "week": _week, "date": _date,
     "next": _next, "milestones": _milestones, "pending": _pending, "status": _status,
@@ -399,6 +411,7 @@ HANDLERS: dict[str, Handler] = {
     "pause": _pause, "resume": _pause, "sync": _sync, "retry": _deliveries, "skip": _deliveries,
     "retract": _published, "correct": _published, "report": _report, "web": _web, "new": _new, "cancel": _cancel,
     "mycalendar": _mycalendar,
+    "shares": _shares, "shared": _shared,
 }
 if HANDLERS.keys() != COMMANDS.keys():  # the registry and the handlers name the same commands
     raise RuntimeError(f"commands without a handler or handlers without a command: {HANDLERS.keys() ^ COMMANDS.keys()}")
@@ -527,6 +540,11 @@ async def _press_unknown(sv: Services, who: Who, cb: callbacks.Callback) -> tupl
     return await _admin(sv, who, AdminAction(verb, who.actor, deliveries=tuple(ids))), ""
 
 
+async def _press_shared(sv: Services, who: Who, cb: callbacks.Callback) -> tuple[Reply | None, str]:
+    """A share kit's "I shared it": counted once per person and post; the answer is the toast."""
+    return None, sharekit.record_share(sv.store, sv.config, sv.clock, who.actor, cb.post_id or 0, cb.unit, who.lang)
+
+
 async def _press_cancel(sv: Services, who: Who, cb: callbacks.Callback) -> tuple[Reply | None, str]:
     return Reply(who.t("chat.cancelled")), ""
 
@@ -547,6 +565,7 @@ PRESSES: dict[str, Press] = {
     "pause": _press_admin, "resume": _press_admin, "retract": _press_admin, "correct": _press_admin,
     "resend": _press_unknown, "went_out": _press_unknown, "cancel": _press_cancel, "page": _press_page,
     "draft": _press_draft,
+    "shared": _press_shared,
 }
 
 

@@ -18,6 +18,7 @@ from xlsxwriter import Workbook
 
 from campaign.config import Config
 from campaign.report import Report, Tally
+from campaign.sharekit import percent
 from campaign.texts import t
 
 ROMAN = ("I", "II", "III", "IV", "V")
@@ -86,7 +87,21 @@ def detail_tables(report: Report, config: Config, lang: str) -> list[tuple[str, 
                                                        "col.turnaround")], posts),
         (t("sheet.incidents", lang), [t(k, lang) for k in ("col.at", "col.kind", "col.key", "col.title", "col.channel",
                                                            "col.detail")], incidents),
+        *share_tables(report, config, lang),
     ]
+
+
+def share_tables(report: Report, config: Config, lang: str) -> list[tuple[str, list[str], list[list[Any]]]]:
+    """One table per unit: each post it got a kit for, how many of its members shared it and who."""
+    names = {k: p.name for k, p in config.people.items()}
+    head = [t(k, lang) for k in ("col.post_no", "col.title", "col.kit_at", "col.shares", "col.members", "col.rate", "col.sharers")]
+    out: list[tuple[str, list[str], list[list[Any]]]] = []
+    for unit in config.units:
+        rows: list[list[Any]] = [[ln.post_id, ln.title, f"{ln.kit_at.astimezone(config.tz):%H:%M %d/%m/%Y}", len(ln.sharers),
+                                  ln.members or "", percent(ln.rate) if ln.members else "",
+                                  ", ".join(names.get(p, p) for p in ln.sharers)] for ln in report.shares.get(unit.id, [])]
+        out.append((t("sheet.shares", lang, unit=unit.id)[:31], head, rows))
+    return out
 
 
 def _widths(headers: list[str], rows: list[list[Any]], at_least: dict[int, int] | None = None) -> dict[int, int]:
@@ -150,12 +165,15 @@ def write_xlsx(report: Report, config: Config, path: Path | IO[bytes], lang: str
 
 
 def write_csv(report: Report, config: Config, lang: str = "vi") -> str:
-    """One row per post (the detail sheet): what a spreadsheet or a script reads back."""
+    """One row per post (the detail sheet): what a spreadsheet or a script reads back; with [[units]], a
+    section per unit follows (a blank row, its name, its table)."""
     name, head, rows = detail_tables(report, config, lang)[3]
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(head)
     writer.writerows(rows)
+    for name, head, rows in share_tables(report, config, lang):  # then a section per unit, after a blank line
+        writer.writerows([[], [name], head, *rows])
     return buf.getvalue()
 
 

@@ -98,6 +98,8 @@ REGISTRY: tuple[Command, ...] = (
     Command("mycalendar", ("lichcanhan",), args="args.calendar", private=True),  # people in [people]: checked by the domain
     Command("new", ("moi",), _EDITOR, private=True),
     Command("cancel", ("huy",), _EDITOR),
+    Command("shares", ("chiase",), _APPROVER),
+    Command("shared", ("dachiase",), args="args.id_unit"),
 )
 COMMANDS: dict[str, Command] = {c.name: c for c in REGISTRY}
 

@@ -160,15 +160,29 @@ def _title(s: Session, d: Delivery) -> str:
     return d.ref
 
 
-def mark_sent(store: Store, delivery_id: int, message_ids: tuple[str, ...], now: datetime) -> None:
+def mark_sent(store: Store, delivery_id: int, message_ids: tuple[str, ...], now: datetime,
+              config: Config | None = None) -> bool:
+    """Record a send; with ``config``, the post's share kits are queued in the same transaction once
+    its public sends are settled. Returns whether new rows (kits) were queued."""
     with store.session() as s:
         d = s.get(Delivery, delivery_id)
         if d is None or d.status != DeliveryState.SENDING:  # recorded already (a retried commit), or resolved by a new leader
-            return
+            return False
         d.status, d.message_ids, d.sent_at, d.last_error = DeliveryState.SENT, list(message_ids), now, None
         repo.audit(s, now, "scheduler", AuditAction.DELIVERED, post_id=d.post_id, ref=d.ref, channel=d.channel, message_ids=list(message_ids))
+        queued = _after_settled(s, config, now, d.ref)
         s.commit()
     monitoring.note_send(store, now)
+    return queued
+
+
+def _after_settled(s: Session, config: Config | None, now: datetime, ref: str) -> bool:
+    """A post's send settled: its share kits follow when it was the last public one (``campaign.sharekit``)."""
+    if config is None or not config.units:
+        return False
+    from campaign.sharekit import queue_kits  # sharekit builds on this module
+
+    return bool(queue_kits(s, config, now, ref))
 
 
 def backoff(config: Config, attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -201,5 +215,6 @@ def mark_failed_attempt(store: Store, config: Config, delivery_id: int, error: s
         if not d.ref.startswith("alert:"):
             alert(s, config, now, f"failed:{d.id}", both("alert.failed", title=_title(s, d), channel=d.channel,
                                                           error=d.last_error, id=d.id))
+        _after_settled(s, config, now, d.ref)
         s.commit()
         return DeliveryState.FAILED

@@ -30,6 +30,7 @@ class Action(StrEnum):
     DIFF = "diff"  # show what changed in post ``target``
     RESEND = "resend"  # send again every 'unknown' delivery of the post that delivery ``target`` belongs to
     WENT_OUT = "went_out"  # accept that they went out (skip them)
+    SHARED = "shared"  # a staff member shared post ``target`` on their own account, for unit ``unit``
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Choice:
     action: Action
     target: int  # a post id (approve, reject, diff) or a delivery id (resend, went_out)
     version: str = ""  # the content hash prefix the reader saw (approve, reject, diff)
+    unit: str = ""  # the [[units]] id whose share kit offers it (shared)
 
     @property
     def label(self) -> str:
@@ -47,11 +49,13 @@ class Choice:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"action": self.action.value, "target": self.target}
+        if self.unit:
+            out["unit"] = self.unit
         return out | {"version": self.version} if self.version else out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Choice:
-        return cls(Action(data["action"]), int(data["target"]), str(data.get("version") or ""))
+        return cls(Action(data["action"]), int(data["target"]), str(data.get("version") or ""), str(data.get("unit") or ""))
 
 
 @dataclass(frozen=True)

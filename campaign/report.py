@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from campaign import sharekit
 from campaign.config import Config
 from campaign.publishing import LATE_NOTE_AFTER
 from campaign.states import AuditAction, DeliveryState, PostState
@@ -106,6 +107,7 @@ class Report:
     by_author: dict[str, Tally]
     posts: list[PostLine]
     incidents: list[Incident]
+    shares: dict[str, list[sharekit.ShareLine]] = field(default_factory=dict)  # unit id -> its share kits (``campaign.sharekit``)
 
 
 def _turnaround(post: ReportPost, approvals: list[ReportApproval], asked: datetime | None) -> timedelta | None:
@@ -128,6 +130,7 @@ def build_report(store: Store, config: Config, start: datetime | None, end: date
     """Count every post due in [start, end) (local datetimes; None = open), as of ``now``."""
     with store.session() as s:
         posts, approvals, deliveries, events = repo.report_rows(s, start, end)
+        shares = sharekit.report_lines(s, config, [p.id for p in posts])
     by_post_approvals: dict[int, list[ReportApproval]] = defaultdict(list)
     for a in approvals:
         by_post_approvals[a.post_id].append(a)
@@ -190,7 +193,7 @@ def build_report(store: Store, config: Config, start: datetime | None, end: date
     return Report(config.name, config.zone_name, start, end, now.astimezone(config.tz), total,
                   {k: v for k, v in by_phase.items() if v.planned or k != "none"}, by_milestone,
                   dict(sorted(by_channel.items(), key=lambda kv: _order(config.channels, kv[0]))),
-                  dict(sorted(by_author.items())), lines, incidents)
+                  dict(sorted(by_author.items())), lines, incidents, shares)
 
 
 def _outcome(status: str, published: bool, late: timedelta | None) -> Fate:

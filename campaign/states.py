@@ -117,7 +117,10 @@ class AuditAction(StrEnum):
     WEB_SIGNIN = "web-signin"
     CALENDAR_LINK = "calendar-link"  # a private calendar link issued (or renewed)
     CALENDAR_REVOKED = "calendar-revoked"
-    DRAFTED = "drafted"  # a draft written from chat into content/inbox
+    DRAFTED = "drafted"
+    SHARED = "shared"  # someone pressed a share kit's "I shared it"
+    SHARE_KITS_QUEUED = "share_kits_queued"
+    SHARE_NUDGE = "share_nudge"  # a unit under its share target was reminded  # a draft written from chat into content/inbox
     # the scheduler (campaign.publishing, campaign.deliveries, campaign.chats)
     PUBLISHED = "published"
     HELD = "held"

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from typing import TypeVar
 
-from campaign import chats, deliveries
+from campaign import chats, deliveries, sharekit
 from campaign.clock import Clock
 from campaign.config import ChannelConfig, Config
 from campaign.errors import ChannelError, ChatMoved
@@ -33,6 +34,7 @@ from jobs import metrics
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 FIRST_WAIT, LONGEST_WAIT = 0.05, 2.0  # back-off between attempts to reach the store (seconds)
+LOW_IN_FLIGHT = 2  # share kits of one sender past the priority gate at once (between them, public posts wait for none)
 
 
 class Deliverer:
@@ -49,6 +51,11 @@ class Deliverer:
         # Claims and results are written off the event loop (a locked or lost database must not
         # freeze it), by one thread: in the order they are asked for, as a single writer.
         self._writer: ThreadPoolExecutor | None = None
+        # Public channels first: per adapter (one sender's rate limits), how many other rows are waiting or on the
+        # wire, an event set when none is, and the slots of low-priority rows (share kits) past that point.
+        self._urgent: dict[int, int] = {}
+        self._calm: dict[int, asyncio.Event] = {}
+        self._low_slots: dict[int, asyncio.Semaphore] = {}
 
     @property
     def inflight(self) -> int:
@@ -60,7 +67,7 @@ class Deliverer:
             return []
         try:
             with self.store.session() as s:
-                rows = repo.ready_deliveries(s, self.clock.now())
+                rows = repo.ready_deliveries(s, self.clock.now(), later=sharekit.LOW_PRIORITY, besides=self._inflight)
         except Exception as exc:
             if not is_outage(exc):
                 raise
@@ -107,13 +114,36 @@ class Deliverer:
                 await self._failed(d, inline("delivery.channel_gone", channel=d.channel), transient=False)
             return
         target = self.routes.current(channel.kind, channel.target)  # a group upgraded since config.toml was written
-        await adapter.acquire(target)
-        await self.store_ok.wait()
-        self._on_wire.add(d.id)  # from the claim until the result is recorded, a stop waits for this row
-        try:
-            await self._claim_send_record(d, adapter, channel, target)
-        finally:
-            self._on_wire.discard(d.id)
+        async with self._priority(d, adapter):
+            await adapter.acquire(target)
+            await self.store_ok.wait()
+            self._on_wire.add(d.id)  # from the claim until the result is recorded, a stop waits for this row
+            try:
+                await self._claim_send_record(d, adapter, channel, target)
+            finally:
+                self._on_wire.discard(d.id)
+
+    @asynccontextmanager
+    async def _priority(self, d: Delivery, adapter: Channel) -> AsyncIterator[None]:
+        """Public posts first. A low-priority row (a share kit, a share reminder) starts only while no other row of
+        the same sender is waiting or on the wire, and at most ``LOW_IN_FLIGHT`` of them are past that point, so
+        a public post that comes up meanwhile waits for at most that many sends (``bench/sharekit.py`` measures it)."""
+        key = id(adapter)
+        calm = self._calm.setdefault(key, asyncio.Event())
+        if not sharekit.is_low_priority(d.ref):
+            self._urgent[key] = self._urgent.get(key, 0) + 1
+            calm.clear()
+            try:
+                yield
+            finally:
+                self._urgent[key] -= 1
+                if not self._urgent[key]:
+                    calm.set()
+            return
+        async with self._low_slots.setdefault(key, asyncio.Semaphore(LOW_IN_FLIGHT)):
+            while self._urgent.get(key):
+                await calm.wait()
+            yield
 
     async def _claim_send_record(self, d: Delivery, adapter: Channel, channel: ChannelConfig, target: str) -> None:
         assert d.id is not None
@@ -133,9 +163,11 @@ class Deliverer:
             await self._failed(d, f"{type(exc).__name__}: {exc}", transient=False)
             return
         now = self.clock.now()
-        await self._record(d, f"sent as message(s) {', '.join(sent.message_ids) or '?'}",
-                           lambda: deliveries.mark_sent(self.store, d.id or 0, sent.message_ids, now))
+        queued = await self._record(d, f"sent as message(s) {', '.join(sent.message_ids) or '?'}",
+                                    lambda: deliveries.mark_sent(self.store, d.id or 0, sent.message_ids, now, self.config))
         metrics.LATENESS.labels(channel.kind).observe(max(0.0, (now - d.due_at).total_seconds()))
+        if queued:
+            self.start_ready()  # the post's share kits, queued as its last public send was recorded
 
     async def _send_following(self, adapter: Channel, channel: ChannelConfig, target: str, message: OutMessage) -> Sent:
         """Send; a chat that moved (a group upgraded: refused, nothing went out) is remembered and followed at once."""

@@ -20,7 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from campaign import chats, deliveries, operations, publishing, reminders, review
+from campaign import chats, deliveries, operations, publishing, reminders, review, sharekit
 from campaign.clock import Clock
 from campaign.config import Config
 from campaign.errors import CannotDelete, ChannelError, ChatMoved
@@ -70,6 +70,9 @@ class Engine:
             d = self.config.reminders.digest
             self.scheduler.add_job(runtime.digest_job, CronTrigger(hour=d.hour, minute=d.minute, timezone=self.config.tz),
                                    id="digest", replace_existing=True)
+        for unit, at in sharekit.nudge_times(self.config):  # units under their share target: one reminder a day
+            self.scheduler.add_job(runtime.share_nudge_job, CronTrigger(hour=at.hour, minute=at.minute, timezone=self.config.tz),
+                                   args=[unit.id], id=f"sharenag:{unit.id}", replace_existing=True)
         if not self.scheduler.running:
             self.scheduler.start()
         if run_sweep:
@@ -175,6 +178,10 @@ class Engine:
 
     async def digest(self) -> None:
         ids = reminders.send_digest(self.store, self.config, self.clock)
+        await self.deliverer.deliver(ids)
+
+    async def share_nudge(self, unit_id: str) -> None:
+        ids = await asyncio.to_thread(sharekit.send_nudge, self.store, self.config, self.clock, unit_id)
         await self.deliverer.deliver(ids)
 
     async def sweep(self) -> None:

@@ -47,3 +47,7 @@ async def horizon_job() -> None:
 
 async def sweep_job() -> None:
     await engine().sweep()
+
+
+async def share_nudge_job(unit_id: str) -> None:
+    await engine().share_nudge(unit_id)

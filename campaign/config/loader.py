@@ -31,6 +31,7 @@ from campaign.config.model import (
     ReminderPolicy,
     Series,
     TelegramSettings,
+    Unit,
     WebhookSettings,
     WebSettings,
     ZaloSettings,
@@ -41,6 +42,7 @@ from campaign.errors import ConfigError, Problem, TimeExpressionError
 from campaign.timeexpr import make_span
 
 M = TypeVar("M", bound=BaseModel)
+UNIT_CHAT_KINDS = ("telegram", "zalo_oa_group")  # a unit's staff chat: a group the bot or the OA writes to
 _CHANNEL_KEY_RE = re.compile(r"[a-z0-9_]+")
 # The per-kind keys of [channels.<key>] that ChannelConfig carries (token_env, secret_env, rotate_seconds, recent).
 _CHANNEL_EXTRAS = frozenset(f for m in schema.CHANNEL_ENTRIES.values() for f in m.model_fields) - set(schema.ChannelEntry.model_fields)
@@ -133,6 +135,7 @@ class _Loader:
         delivery = DeliverySettings(**self.table("delivery", schema.DeliveryTable).model_dump())
         web = WebSettings(**self.table("web", schema.WebTable).model_dump())
         database = self.table("database", schema.DatabaseTable)
+        units = self.units(channels, people)
         if self.problems:
             raise ConfigError(self.problems)
         return Config(
@@ -142,7 +145,7 @@ class _Loader:
             people=people, approval=approval, reminders=policy, alert_chats=alert_chats, telegram=telegram,
             zalo=zalo, delivery=delivery, facebook=facebook, webhook=webhook, web=web,
             database_url=env.get("LOA_DATABASE_URL") or database.url or f"sqlite:///{base / 'data' / 'loa.db'}",
-            milestone_lines=milestone_lines, series=series, series_lines=series_lines,
+            milestone_lines=milestone_lines, series=series, series_lines=series_lines, units=units,
             channel_lines={k: at for k in channels if (at := self.lines.of("channels", k, "target"))},
         )
 
@@ -275,6 +278,34 @@ class _Loader:
             out[key] = Person(key, key if p.name is None else p.name, frozenset(p.roles), p.telegram, p.zalo, p.language,
                               allowed)
         return out
+
+    def units(self, channels: dict[str, ChannelConfig], people: dict[str, Person]) -> tuple[Unit, ...]:
+        """[[units]]: each unit's chat is a declared telegram or zalo_oa_group channel, not shared with another unit."""
+        items = self.raw.get("units", [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            self.err(line("config.not_units"), "units")
+            return ()
+        out: list[Unit] = []
+        for i, item in enumerate(items):
+            reported = len(self.problems)
+            u = self.validate(schema.UnitEntry, item, ("units", i))
+            if u is None or len(self.problems) > reported:
+                continue
+            chat = channels.get(u.chat)
+            if any(o.id == u.id for o in out):
+                self.err(line("config.unit_twice", unit=u.id), "units", i, "id")
+            elif chat is None or chat.kind not in UNIT_CHAT_KINDS:
+                self.err(line("config.unit_chat", unit=u.id, chat=u.chat, kinds=", ".join(UNIT_CHAT_KINDS),
+                              known=", ".join(k for k, c in channels.items() if c.kind in UNIT_CHAT_KINDS) or "—"),
+                         "units", i, "chat")
+            elif other := next((o.id for o in out if o.chat == u.chat), None):
+                self.err(line("config.unit_chat_twice", unit=u.id, chat=u.chat, other=other), "units", i, "chat")
+            elif unknown := [m for m in u.members if m not in people]:
+                self.err(line("config.unit_member", unit=u.id, person=unknown[0]), "units", i, "members")
+            else:
+                out.append(Unit(u.id, u.id if u.name is None else u.name, u.chat, tuple(dict.fromkeys(u.members)),
+                                u.share_target, u.remind_at))
+        return tuple(out)
 
     def approval(self, channels: dict[str, ChannelConfig], people: dict[str, Person]) -> ApprovalPolicy:
         a = self.table("approval", schema.ApprovalTable)

@@ -86,6 +86,18 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Unit:
+    """A unit whose staff share posts by hand: its staff chat gets a share kit after each public post."""
+
+    id: str
+    name: str
+    chat: str  # a [channels] key of kind telegram or zalo_oa_group: the unit's staff group
+    members: tuple[str, ...] = ()  # [people] keys: who may press "I shared it" for this unit (the rate's denominator)
+    share_target: float | None = None  # share rate (0..1) under which the unit is reminded at ``remind_at``
+    remind_at: time | None = None  # local time of the daily reminder
+
+
+@dataclass(frozen=True)
 class ApprovalPolicy:
     required: int = 1
     deadline: timedelta = timedelta(hours=2)
@@ -211,6 +223,10 @@ class Config:
     series_lines: dict[str, int] = field(default_factory=dict, compare=False)
     milestone_lines: dict[str, int] = field(default_factory=dict, compare=False)
     channel_lines: dict[str, int] = field(default_factory=dict, compare=False)  # line of each channel's target
+    units: tuple[Unit, ...] = ()  # [[units]]: staff chats that get share kits
+
+    def unit(self, unit_id: str) -> Unit | None:
+        return next((u for u in self.units if u.id == unit_id), None)
 
     def milestone(self, milestone_id: str) -> Milestone | None:
         return next((m for m in self.milestones if m.id == milestone_id), None)

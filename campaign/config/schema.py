@@ -37,6 +37,7 @@ from campaign.config.fields import (
     SeriesId,
     Strings,
     Text,
+    UnitId,
     When,
     ZaloId,
     Zone,
@@ -55,7 +56,7 @@ from campaign.config.targets import TELEGRAM_ID_MAX, target_problem
 
 TOP_LEVEL = (
     "campaign", "anchors", "milestones", "channels", "defaults", "people", "approval",
-    "reminders", "alerts", "telegram", "zalo", "facebook", "webhook", "delivery", "database", "web", "series",
+    "reminders", "alerts", "telegram", "zalo", "facebook", "webhook", "delivery", "database", "web", "series", "units",
 )
 
 
@@ -144,6 +145,27 @@ class PersonEntry(Table):
     zalo: ZaloId | None = None
     language: Language | None = None
     channels: Strings = []  # editor: the channels their drafts may go to (default: all post channels)
+
+
+class UnitEntry(Table):
+    """One [[units]] block: a unit's staff chat (a channel key) and its share-rate reminder."""
+
+    id: UnitId = Field("", validate_default=True)
+    name: Text | None = None
+    chat: Text = Field("", validate_default=True)
+    members: Strings = []
+    share_target: float | None = Field(None, ge=0, le=1)
+    remind_at: Clock | None = None
+
+    @model_validator(mode="after")
+    def _whole(self) -> Self:
+        if not self.chat:
+            raise fail("config.unit_no_chat", at="chat")
+        if self.share_target is not None and self.remind_at is None:
+            raise fail("config.unit_no_time", at="share_target")
+        if self.share_target is not None and not self.members:
+            raise fail("config.unit_no_members", at="share_target")
+        return self
 
 
 class ApprovalTable(Table):

@@ -231,3 +231,17 @@ class CalendarToken(SQLModel, table=True):
     person: str = Field(max_length=100, index=True)
     created_at: datetime = _utc()
     revoked_at: datetime | None = _utc(nullable=True)
+
+
+class ShareMark(SQLModel, table=True):
+    """A staff member's "I shared it" for one post, on behalf of one unit: once per person and post."""
+
+    __tablename__ = "share_marks"
+    __table_args__ = (UniqueConstraint("post_id", "person", name="uq_share_mark_post_person"),
+                      Index("ix_share_marks_unit", "unit", "post_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="posts.id")
+    unit: str = Field(max_length=30)  # a [[units]] id
+    person: str = Field(max_length=100)  # a [people] key
+    at: datetime = _utc()

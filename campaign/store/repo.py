@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Integer, Table, Text, and_, cast, func, or_, update
+from sqlalchemy import ColumnElement, Integer, Table, Text, and_, case, cast, func, or_, update
 from sqlalchemy import select as sa_select  # plain column rows (sqlmodel's select types at most 4 columns)
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import QueryableAttribute, load_only
@@ -236,9 +236,18 @@ def delivery_counts_by_channel(s: Session) -> dict[str, dict[str, int]]:
     return out
 
 
-def ready_deliveries(s: Session, now: datetime, limit: int = 500) -> Sequence[Delivery]:
+def ready_deliveries(s: Session, now: datetime, limit: int = 500, *, later: Sequence[str] = (),
+                     besides: Iterable[int] = ()) -> Sequence[Delivery]:
+    """Pending rows whose time has come, oldest first, except ``besides`` (rows a worker has in hand already);
+    rows whose ref starts with one of ``later`` (share kits) after all others, so a public post queued behind
+    hundreds of them is within ``limit``, and is read without reading theirs again (on the event loop)."""
     q = select(Delivery).where(Delivery.status == DeliveryState.PENDING, col(Delivery.next_attempt_at) <= now)
-    return s.exec(q.order_by(col(Delivery.next_attempt_at), col(Delivery.id)).limit(limit)).all()
+    if skip := list(besides):
+        q = q.where(col(Delivery.id).not_in(skip))
+    order: list[Any] = [col(Delivery.next_attempt_at), col(Delivery.id)]
+    if later:
+        order.insert(0, case((or_(*(col(Delivery.ref).startswith(p, autoescape=True) for p in later)), 1), else_=0))
+    return s.exec(q.order_by(*order).limit(limit)).all()
 
 
 def next_pending_at(s: Session) -> datetime | None:

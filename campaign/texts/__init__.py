@@ -31,12 +31,13 @@ from campaign.texts import (
     plan,
     reports,
     service,
+    sharekit,
     web,
 )
 
 # One area module per part of the product; each holds a ``TEXTS`` table of key -> (vi, en).
 AREAS = (alerts, answers, channels, chat, choices, cli, commands, config, content, dashboard, domain, drafts, kinds, pages,
-         plan, reports, service, web)
+         plan, reports, service, sharekit, web)
 
 TEXTS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:

@@ -8,5 +8,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "choice.diff": ("🔍 Thay đổi gì?", "What changed"),
     "choice.resend": ("🔁 Gửi lại", "Resend"),
     "choice.went_out": ("✅ Đã lên", "It went out"),
+    "choice.shared": ("✅ Đã chia sẻ", "I shared it"),
     "choice.hint": ("Trả lời", "Reply"),
 }

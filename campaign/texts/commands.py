@@ -36,7 +36,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cmd.report": ("Báo cáo so với kế hoạch (tệp Excel): /baocao [từ DD/MM] [đến DD/MM]",
                    "Report against the plan (Excel file): /report [from DD/MM] [to DD/MM]"),
     # what a command takes after its name, for the usage line
+    "cmd.shares": ("Thống kê chia sẻ theo đơn vị và bài", "Shares by unit and post"),
+    "cmd.shared": ("Báo đã chia sẻ: /dachiase ID đơn-vị", "Report a share: /shared ID unit"),
     "args.page": ("[trang]", "[page]"),
+    "args.id_unit": ("ID đơn-vị", "ID unit"),
     "args.date_page": ("DD/MM [trang]", "DD/MM [page]"),
     "args.id": ("ID", "ID"),
     "args.ids": ("ID…", "ID…"),

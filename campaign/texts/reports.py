@@ -35,6 +35,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sheet.authors": ("Theo người viết", "By author"),
     "sheet.posts": ("Chi tiết bài", "Posts"),
     "sheet.incidents": ("Sự cố", "Incidents"),
+    "sheet.shares": ("Chia sẻ {unit}", "Shares {unit}"),  # one per [[units]] entry (an XLSX sheet name: ≤ 31 characters)
+    "col.kit_at": ("Gửi bộ chia sẻ", "Kit sent"),
+    "col.shares": ("Lượt chia sẻ", "Shares"),
+    "col.members": ("Số thành viên", "Members"),
+    "col.rate": ("Tỷ lệ", "Rate"),
+    "col.sharers": ("Người đã chia sẻ", "Who shared"),
     # report: columns
     "col.no": ("STT", "No."),
     "col.item": ("Nội dung", "Item"),

@@ -17,7 +17,9 @@ from bot import callbacks, telegram_bot
 from bot.dispatch import Services
 from bot.telegram_bot import build_application
 from campaign.clock import FakeClock
+from campaign.config import Config
 from campaign.store.db import Store
+from channels.base import Channel
 from jobs.engine import Engine
 from jobs.simulate import virtual_time
 from tests.conftest import CONFIG, Campaign
@@ -84,16 +86,19 @@ CHAT_CONFIG = CONFIG.replace('required = 1\ndeadline = "2h"', 'required = 2\ndea
 
 @asynccontextmanager
 async def running(root: Path, store: Store, config_text: Callable[[TelegramEmulator], str], clock: FakeClock,
-                  content: Path | None = None) -> AsyncIterator[Live]:
-    """Loa with its chat side, on ``config_text`` (given the emulator's URLs) and optional content."""
+                  content: Path | None = None, more_adapters: Callable[[Config], dict[str, Channel]] | None = None,
+                  ) -> AsyncIterator[Live]:
+    """Loa with its chat side, on ``config_text`` (given the emulator's URLs) and optional content;
+    ``more_adapters`` replaces the console stand-ins of some channels (a feed, a Zalo group)."""
     with TelegramEmulator(TOKEN, limits=None, clock=lambda: clock.now().timestamp()) as tg:  # one time for both
         campaign = Campaign(root, config_text(tg))
         if content is not None:
             shutil.copytree(content, campaign.content, dirs_exist_ok=True)
         with virtual_time(clock):
             cfg = fast(campaign.config())
-            engine = Engine(store, cfg, telegram_adapters(cfg, tg, encode=callbacks.encode_choice), clock,
-                            approval_requests=True)
+            adapters: dict[str, Channel] = {**telegram_adapters(cfg, tg, encode=callbacks.encode_choice),
+                                            **(more_adapters(cfg) if more_adapters else {})}
+            engine = Engine(store, cfg, adapters, clock, approval_requests=True)
             await engine.start()
             app = build_application(Services(store, cfg, clock, engine), TOKEN, api_base=tg.base_url,
                                     file_base=tg.base_file_url)

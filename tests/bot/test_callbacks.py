@@ -38,7 +38,7 @@ def test_every_action_code_is_decodable() -> None:
     assert {decode(encode(a, *args)).action for a, args in [
         ("approve", (1, "ab")), ("reject", (1, "ab")), ("diff", (1, "ab")), ("pause", ()), ("resume", ()),
         ("cancel", ()), ("retract", (1,)), ("correct", (1,)), ("page", ("today", "", 0)), ("resend", (1,)),
-        ("went_out", (1,)), ("draft", ("slot", 0))]} == set(ACTIONS.values())
+        ("went_out", (1,)), ("draft", ("slot", 0)), ("shared", (1, "xa-a"))]} == set(ACTIONS.values())
 
 
 def test_draft_buttons_round_trip() -> None:
@@ -62,6 +62,7 @@ def test_encoding_refuses_data_over_64_bytes() -> None:
     "a:1:" + "a" * 61, "P:now", "X:", "X:#7", "X:1.5", "K:0", "W:abc", "K:#3",
     "g:today:", "g:today::", "g:today::1001", "g:nope::1", "g:today::-1", "g:today::²",
     "a:1:ab\n", "é" * 40, "D:", "D:slot", "D:slot:", "D:slot:-1", "D:nope:1", "D:save:1001", "D:save:x",
+    "a:1:ab\n", "é" * 40, "S:1", "S:1:", "S:x:xa-a", "S:1:Xa", "S:1:-a", "S:0:xa-a", "S:1:" + "a" * 31,
 ])
 def test_forged_or_malformed_data_is_no_longer_valid(data: str) -> None:
     with pytest.raises(Conflict) as refused:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -76,11 +77,19 @@ class Both:
 @pytest.fixture
 async def both(request: pytest.FixtureRequest, tmp_path: Path, store: Store) -> AsyncIterator[Both]:
     """Everything running; ``indirect`` param "webhook left set": a webhook is still set when polling starts."""
+    async with running_both(tmp_path, store, webhook_left=getattr(request, "param", None) == "webhook left set") as it:
+        yield it
+
+
+@asynccontextmanager
+async def running_both(tmp_path: Path, store: Store, *, webhook_left: bool = False, more_config: str = "",
+                       groups: tuple[str, ...] = ("g1",)) -> AsyncIterator[Both]:
+    """Telegram, the Zalo OA (with ``groups``) and the Zalo Bot emulated, Loa running against them."""
     clock = FakeClock(datetime(2021, 1, 25, 1, 0, tzinfo=UTC))
-    with TelegramEmulator(TOKEN, limits=None) as tg, ZaloOAEmulator(groups=("g1",)) as oa, \
+    with TelegramEmulator(TOKEN, limits=None) as tg, ZaloOAEmulator(groups=groups) as oa, \
             ZaloBotEmulator(BOT_TOKEN, max_poll_seconds=1) as bot:
         oa.clock = lambda: clock.now().timestamp()
-        campaign = Campaign(tmp_path / "camp", zalo_config(tg, oa, bot))
+        campaign = Campaign(tmp_path / "camp", zalo_config(tg, oa, bot) + more_config)
         access, refresh, ttl = oa.issue_tokens()
         zalo_tokens.save(store, access, refresh, clock.now() + timedelta(seconds=ttl), clock.now())
         env = {"TELEGRAM_BOT_TOKEN": TOKEN, "ZALO_APP_ID": oa.app_id, "ZALO_APP_SECRET": oa.secret_key,
@@ -92,7 +101,7 @@ async def both(request: pytest.FixtureRequest, tmp_path: Path, store: Store) -> 
             await engine.start()
             sv = Services(store, cfg, clock, engine)
             client = ZaloBotClient(BOT_TOKEN, api_base=bot.base_url)
-            if getattr(request, "param", None) == "webhook left set":
+            if webhook_left:
                 client.set_webhook("http://127.0.0.1:9/old-webhook", "old-secret-token")
             stop = asyncio.Event()
             poller = asyncio.create_task(zalo_chat.poll(sv, client, stop, timeout=1))
