@@ -28,7 +28,8 @@ from campaign.render import Rendered, check_fits, render_markdown
 from campaign.texts import inline, pair, t
 from campaign.timeexpr import resolve_post_time
 
-FRONT_MATTER_KEYS = ("title", "milestone", "time", "channels", "media", "approvals", "author", "pin", "silent", "preview")
+FRONT_MATTER_KEYS = ("title", "milestone", "time", "channels", "media", "approvals", "author", "pin", "silent", "preview",
+                     "source")  # source: where a relayed or forwarded draft came from (a URL; informative)
 # A media file, whatever its channels (Zalo Bot and console have no tighter limit of their own): its
 # hash reads it whole, so a stray video or disk image must not be read at every change.
 MEDIA_MAX_BYTES = 200 * 1024 * 1024
@@ -412,6 +413,7 @@ class _PostReader:
         if author is not None and author not in config.people:
             err(inline("content.unknown_author", author=author), "author")
         flags = {k: _flag(meta, k, d, err) for k, d in (("pin", False), ("silent", False), ("preview", True))}
+        _scalar(meta, "source", err)  # informative, but one value
         return approvals, author, flags
 
     def body(self, body: str, title: str, kinds: set[str], media_count: int) -> tuple[str, Rendered]:

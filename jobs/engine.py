@@ -33,6 +33,7 @@ from campaign.texts import pair
 from channels.base import Channel, OutMessage
 from jobs import runtime
 from jobs.delivery import Deliverer
+from jobs.relay import RelayPoller
 
 log = logging.getLogger(__name__)
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
@@ -43,7 +44,7 @@ JOB_HORIZON = timedelta(hours=2)
 class Engine:
     def __init__(self, store: Store, config: Config, adapters: Mapping[str, Channel], clock: Clock, *,
                  scheduler: AsyncIOScheduler | None = None, sweep_every: timedelta | None = None,
-                 approval_requests: bool = False) -> None:
+                 approval_requests: bool = False, relay: bool = False) -> None:
         self.store, self.config, self.clock = store, config, clock
         self.adapters = adapters
         self.deliverer = Deliverer(store, config, adapters, clock)
@@ -53,6 +54,8 @@ class Engine:
         self._sweep_lock = asyncio.Lock()
         self.approval_requests = approval_requests  # False: no approval requests (no chat side to answer them)
         self._requests_checked: datetime | None = None
+        self.relay_polling = relay  # False: [[relay]] sources are not polled (simulations, most tests)
+        self.relay = RelayPoller(store, config, clock, on_drafts=self.resync)
 
     # --- life cycle ---------------------------------------------------------------------------
 
@@ -70,6 +73,8 @@ class Engine:
             d = self.config.reminders.digest
             self.scheduler.add_job(runtime.digest_job, CronTrigger(hour=d.hour, minute=d.minute, timezone=self.config.tz),
                                    id="digest", replace_existing=True)
+        if self.relay_polling:
+            self.relay.schedule(self.scheduler)
         if not self.scheduler.running:
             self.scheduler.start()
         if run_sweep:
@@ -80,6 +85,7 @@ class Engine:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await self.deliverer.stop(timeout)
+        self.relay.close()
         for adapter in dict.fromkeys(self.adapters.values()):
             await adapter.close()
         runtime.install(None)

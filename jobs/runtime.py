@@ -47,3 +47,7 @@ async def horizon_job() -> None:
 
 async def sweep_job() -> None:
     await engine().sweep()
+
+
+async def relay_job(source_id: str) -> None:
+    await engine().relay.poll(source_id)

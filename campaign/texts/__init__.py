@@ -28,6 +28,7 @@ from campaign.texts import (
     kinds,
     pages,
     plan,
+    relay,
     reports,
     service,
     web,
@@ -35,7 +36,7 @@ from campaign.texts import (
 
 # One area module per part of the product; each holds a ``TEXTS`` table of key -> (vi, en).
 AREAS = (alerts, answers, channels, chat, choices, cli, commands, config, content, dashboard, domain, kinds, pages, plan,
-         reports, service, web)
+         relay, reports, service, web)
 
 TEXTS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:

@@ -19,7 +19,7 @@ def test_migrations_match_the_models(store: Store) -> None:
 def test_migrating_twice_is_harmless(store: Store) -> None:
     migrate(store.engine)
     with store.engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0007"
+        assert MigrationContext.configure(conn).get_current_revision() == "0010"
 
 
 def test_posts_survive_the_move_to_render_on_use_and_back(store: Store) -> None:
