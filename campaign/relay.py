@@ -43,7 +43,8 @@ _BLOCK_TAGS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "
 _SKIP_TAGS = frozenset({"script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math"})
 # Markdown punctuation that could make feed text into links, HTML, emphasis or code: each escaped with "\".
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&~|!#{}])")
-_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])", re.MULTILINE)
+_LINE_START = re.compile(r"^(\s*)([-+=])", re.MULTILINE)
+_NUMBERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
 
 
 class FeedError(Exception):
@@ -99,6 +100,8 @@ def parse_feed(data: bytes, url: str) -> list[FeedItem]:
         items.setdefault(key, FeedItem(key, link or url, " ".join(html_to_text(str(e.get("title") or "")).split()),
                                        html_to_text(html), _published(e)))
     out = list(items.values())
+    if not out and parsed.get("bozo"):
+        raise FeedError(str(parsed.get("bozo_exception") or "no readable item"))
     if all(i.published for i in out):
         out.sort(key=lambda i: i.published or datetime.min.replace(tzinfo=UTC), reverse=True)
     return out
@@ -164,7 +167,8 @@ def html_to_text(html: str) -> str:
 
 def escape_markdown(text: str) -> str:
     """Feed text as Markdown that reads as itself: no link, tag, emphasis, heading or list can come from it."""
-    return _LINE_START.sub(r"\1\\\2", _MD_SPECIAL.sub(r"\\\1", text))
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _NUMBERED.sub(r"\1\\\2", _LINE_START.sub(r"\1\\\2", text))
 
 
 def excerpt(text: str, limit: int) -> str:

@@ -93,9 +93,9 @@ def _feed_url(value: str) -> str:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        raise fail("config.in_key", problem=line("config.url", got=short(value))) from None
+        raise fail("config.feed_url", got=short(value)) from None
     if parts.scheme not in ("http", "https") or not parts.hostname or re.search(r"\s", value) or CONTROL_RE.search(value):
-        raise fail("config.in_key", problem=line("config.url", got=short(value)))
+        raise fail("config.feed_url", got=short(value))
     return value
 
 

@@ -229,24 +229,20 @@ class _Loader:
         for i, item in enumerate(items):
             reported = len(self.problems)
             r = self.validate(schema.RelayEntry, item, ("relay", i), relay=item.get("id", ""))
-            if r is None or len(self.problems) > reported:
+            if r is None:
                 continue
             if any(o.id == r.id for o in out):
                 self.err(line("config.relay_twice", relay=r.id), "relay", i, "id")
-                continue
             if r.milestone is not None and not any(m.id == r.milestone for m in milestones):
                 self.err(line("config.relay_milestone", relay=r.id, milestone=r.milestone,
                               known=", ".join(m.id for m in milestones)), "relay", i, "milestone")
-                continue
             if not r.channels:
                 self.err(line("config.relay_no_channels", relay=r.id), "relay", i)
-                continue
             known = self.known(r.channels, channels, "relay", i, "channels")
-            if len(known) < len(r.channels):
-                continue
-            out.append(RelaySource(
-                id=r.id, url=r.url, label=r.label or r.id, milestone=r.milestone, channels=known, every=r.every,
-                excerpt=r.excerpt, title=r.title, body=r.body, lead=r.lead, max_items=r.max_items, timeout=r.timeout))
+            if len(self.problems) == reported:  # a source is used whole or not at all
+                out.append(RelaySource(
+                    id=r.id, url=r.url, label=r.label or r.id, milestone=r.milestone, channels=known, every=r.every,
+                    excerpt=r.excerpt, title=r.title, body=r.body, lead=r.lead, max_items=r.max_items, timeout=r.timeout))
         return tuple(out)
 
     def people(self) -> dict[str, Person]:

@@ -6,6 +6,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     # config.toml [[relay]]
     "config.not_relay": ("[[relay]] phải là danh sách bảng (mỗi nguồn một khối [[relay]])",
                          "[[relay]] must be an array of tables (one [[relay]] block per source)"),
+    "config.feed_url": ("'{key}': cần địa chỉ nguồn tin http:// hoặc https://, không phải {got}",
+                        "'{key}': expected an http:// or https:// feed address, not {got}"),
     "config.relay_twice": ("id nguồn tiếp sóng trùng '{relay}'", "duplicate relay id '{relay}'"),
     "config.relay_milestone": ("nguồn tiếp sóng '{relay}': mốc chưa khai báo '{milestone}' (đã khai báo: {known})",
                                "relay '{relay}': unknown milestone '{milestone}' (known: {known})"),
