@@ -85,7 +85,7 @@ async def test_huge_feed_relays_only_new_items_capped_per_poll(poller: RelayPoll
     feeds.serve(PATH, rss(news(5000)))
     first = await poller.poll("dcs")
     assert first is not None and len(first.written) == 5 and first.backlog == 4995  # the newest five; the rest seen
-    assert sorted(f.stem for f in drafts(camp))[-1] == "2021-01-20-tin-so-4999"
+    assert [f.stem for f in drafts(camp)] == [f"2021-01-20-tin-so-{i}" for i in range(4995, 5000)]
     with store.session() as s:
         assert len(s.exec(select(RelayItem)).all()) == 5000
     feeds.serve(PATH, rss(news(5007)))  # seven new items: five now, two on the next poll
@@ -158,7 +158,7 @@ async def test_a_failing_source_backs_off_and_alerts_once_after_an_hour(poller: 
     feeds.fail(PATH, "500")
     clock: FakeClock = poller.clock  # type: ignore[assignment]
     polled_at: list[int] = []
-    for minute in range(0, 181):  # the job fires every minute here; back-off decides which polls go out
+    for minute in range(181):  # the job fires every minute here; back-off decides which polls go out
         clock.set(T0 + timedelta(minutes=minute))
         before = feeds.count(PATH)
         await poller.poll("dcs")
