@@ -56,6 +56,8 @@ class RelayPoller:
         self.on_drafts = on_drafts
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="relay")
         self._sessions: dict[str, requests.Session] = {}  # one per source: a Session is not shared across threads
+        self._resync_lock = asyncio.Lock()
+        self._dirty = False
 
     def schedule(self, scheduler: BaseScheduler) -> None:
         """A job ``relay:<id>`` per source, every ``every``, the first one right away."""
@@ -96,9 +98,20 @@ class RelayPoller:
             return None
         if outcome.files:
             log.info("relay %s: %d new draft(s), %d updated", source.id, len(outcome.written), len(outcome.updated))
-            if self.on_drafts is not None:
-                await self.on_drafts()
+            await self._drafts_changed()
         return outcome
+
+    async def _drafts_changed(self) -> None:
+        """Run ``on_drafts`` once for any number of polls that wrote meanwhile (20 sources: not 20 resyncs)."""
+        if self.on_drafts is None:
+            return
+        self._dirty = True
+        if self._resync_lock.locked():
+            return  # the running one goes round again
+        async with self._resync_lock:
+            while self._dirty:
+                self._dirty = False
+                await self.on_drafts()
 
     # --- in the pool ------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import pytest
 from campaign.relay import PollOutcome
 from tests.conftest import CONFIG, Campaign
 from tests.emulators.feeds import FeedServer
+from tests.jobs.conftest import tg  # noqa: F401 - the Telegram emulator fixture, shared
 
 
 @pytest.fixture
