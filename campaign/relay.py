@@ -20,6 +20,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -56,12 +57,17 @@ class FeedItem:
     key: str  # SHA-256 of the entry's id, or of its link when it has none
     link: str
     title: str
-    text: str  # plain text, from the entry's HTML made safe
+    html: str  # the entry's content or summary, as the feed has it
     published: datetime | None = None
+
+    @cached_property
+    def text(self) -> str:
+        """Plain text from the entry's HTML made safe; worked out only for items that become drafts."""
+        return html_to_text(self.html)
 
     @property
     def content_hash(self) -> str:
-        return hashlib.sha256("\0".join((self.title, self.text, self.link)).encode()).hexdigest()
+        return hashlib.sha256("\0".join((self.title, self.html, self.link)).encode()).hexdigest()
 
 
 @dataclass
@@ -83,8 +89,10 @@ def parse_feed(data: bytes, url: str) -> list[FeedItem]:
 
     feedparser reads broken XML loosely: items it still finds are used, a feed with none is an error.
     """
-    parsed: Any = feedparser.parse(data, response_headers={"content-location": url}, sanitize_html=True,
-                                   resolve_relative_uris=True)
+    # No HTML sanitizing nor URI resolving inside the content here: the HTML becomes plain text
+    # (``html_to_text`` drops scripts and every tag), and only the item's link is resolved (``safe_link``).
+    parsed: Any = feedparser.parse(data, response_headers={"content-location": url}, sanitize_html=False,
+                                   resolve_relative_uris=False)
     entries = list(parsed.get("entries", []))
     if not entries and (parsed.get("bozo") or not parsed.get("version")):
         reason = parsed.get("bozo_exception")
@@ -96,9 +104,9 @@ def parse_feed(data: bytes, url: str) -> list[FeedItem]:
         if not ident:
             continue
         key = hashlib.sha256(ident.encode()).hexdigest()
-        html = _entry_html(e)
-        items.setdefault(key, FeedItem(key, link or url, " ".join(html_to_text(str(e.get("title") or "")).split()),
-                                       html_to_text(html), _published(e)))
+        title = str(e.get("title") or "")
+        title = html_to_text(title) if "<" in title or "&" in title else title  # feedparser decodes entities
+        items.setdefault(key, FeedItem(key, link or url, " ".join(title.split()), _entry_html(e), _published(e)))
     out = list(items.values())
     if not out and parsed.get("bozo"):
         raise FeedError(str(parsed.get("bozo_exception") or "no readable item"))

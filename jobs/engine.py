@@ -97,7 +97,9 @@ class Engine:
         report = await asyncio.to_thread(sync, self.store, self.config, self.clock)
         for p in report.problems:
             log.error("%s", p)
-        self.reconcile(None if full else report.touched)
+        keys = None if full else report.touched
+        # the store is read in a worker thread (hundreds of posts touched must not stall the loop)
+        self._apply_jobs(await asyncio.to_thread(self._wanted_jobs, keys), keys)
         if self.approval_requests:
             keys = [*report.added, *report.changed, *report.restored, *report.changed_after_publish]
             if keys and review.queue_requests(self.store, self.config, self.clock, keys):
@@ -112,6 +114,10 @@ class Engine:
         Only the next hours are held as APScheduler jobs (the ``horizon`` job extends them every
         half horizon), so 10,000 posts cost a few hundred jobs in memory, not tens of thousands.
         """
+        self._apply_jobs(self._wanted_jobs(keys), keys)
+
+    def _wanted_jobs(self, keys: list[str] | None) -> dict[str, tuple[Callable[..., Awaitable[None]], tuple[str, ...], datetime]]:
+        """The jobs the store asks for (reads only: ``resync`` runs it in a worker thread)."""
         now = self.clock.now()
         until = now + JOB_HORIZON
         wanted: dict[str, tuple[Callable[..., Awaitable[None]], tuple[str, ...], datetime]] = {}
@@ -120,8 +126,8 @@ class Engine:
         with self.store.session() as s:
             if keys is None:
                 posts = repo.posts_between(s, now - self.config.catch_up, until + lead, statuses=list(UPCOMING), lean=True)
-            else:
-                posts = [p for k in keys if (p := repo.post_by_key(s, k)) and p.status in UPCOMING]
+            else:  # one query for all of them (a relay poll or a large edit touches hundreds)
+                posts = [p for p in repo.posts_for_keys(s, keys).values() if p.status in UPCOMING]
             for post in posts:
                 for job_id, func, args, when in self._post_jobs(post, deadline, nudges):
                     if now < when <= until:
@@ -130,6 +136,11 @@ class Engine:
             for ref, _m, _text, when in reminders.reminder_times(self.config):
                 if now - self.config.catch_up < when <= until:  # one missed while down still goes out within catch-up
                     wanted[ref] = (runtime.remind_job, (ref,), max(when, now))
+        return wanted
+
+    def _apply_jobs(self, wanted: dict[str, tuple[Callable[..., Awaitable[None]], tuple[str, ...], datetime]],
+                    keys: list[str] | None) -> None:
+        """Make the scheduler's derived jobs ``wanted`` (on the event loop: APScheduler is not thread-safe)."""
         touched = set(keys or ())
 
         def mine(job_id: str) -> bool:

@@ -2,8 +2,8 @@
 
 Each poll is a conditional GET (``If-None-Match`` / ``If-Modified-Since`` from the last answer)
 with the source's timeout, done in a worker thread of the poller's own pool, so the event loop
-(and the posts scheduled on it) never waits on a feed. Parsing and writing drafts
-(``campaign.relay``) run in that pool too. A source that fails is polled less often (back-off
+(and the posts scheduled on it) never waits on a feed. Parsing (CPU work under the
+GIL) runs in a one-thread pool of its own; writing drafts and the store back in the first pool. A source that fails is polled less often (back-off
 doubling from ``every`` up to ``BACKOFF_MAX``); after ``ALERT_AFTER`` of failing the admins get one
 alert through the alert chats, and one more only after the source answered again and failed anew.
 """
@@ -25,7 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from campaign.clock import Clock
 from campaign.config import Config, RelaySource
 from campaign.deliveries import alert
-from campaign.relay import FeedError, PollOutcome, parse_feed, take_items
+from campaign.relay import FeedError, FeedItem, PollOutcome, parse_feed, take_items
 from campaign.store.db import Store
 from campaign.store.models import RelayFeed
 from campaign.texts import both, local
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 ALERT_AFTER = timedelta(hours=1)
 BACKOFF_MAX = timedelta(minutes=30)  # or the source's own ``every``, when that is longer
 MAX_BYTES = 32 * 1024 * 1024  # a feed larger than this is refused (an endless or wrong URL)
-WORKERS = 8
+WORKERS = 8  # feeds fetched at once
 USER_AGENT = "Loa/0.1 (+relay; campaign communications scheduler)"
 
 
@@ -54,7 +54,10 @@ class RelayPoller:
                  on_drafts: Callable[[], Awaitable[Any]] | None = None, workers: int = WORKERS) -> None:
         self.store, self.config, self.clock = store, config, clock
         self.on_drafts = on_drafts
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="relay")
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="relay")  # waiting on feeds (I/O)
+        # reading feeds is CPU work under the GIL: one thread, so the event loop is one of
+        # two contenders for it rather than one of nine (measured: bench.relay, loop lag)
+        self._cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-parse")
         self._sessions: dict[str, requests.Session] = {}  # one per source: a Session is not shared across threads
         self._resync_lock = asyncio.Lock()
         self._dirty = False
@@ -67,6 +70,7 @@ class RelayPoller:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._cpu.shutdown(wait=False, cancel_futures=True)
         for session in self._sessions.values():
             session.close()
         self._sessions.clear()
@@ -92,7 +96,8 @@ class RelayPoller:
                 return None
             if got.status != 200:
                 raise FeedError(f"HTTP {got.status}")
-            outcome = await loop.run_in_executor(self._pool, self._take, source, got)
+            items = await loop.run_in_executor(self._cpu, parse_feed, got.body, source.url)
+            outcome = await loop.run_in_executor(self._pool, self._take, source, got, items)
         except (requests.RequestException, FeedError) as exc:
             await loop.run_in_executor(self._pool, self._failed, source, _reason(exc))
             return None
@@ -138,8 +143,7 @@ class RelayPoller:
                     raise FeedError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
             return Fetched(200, bytes(body), r.headers.get("ETag"), r.headers.get("Last-Modified"))
 
-    def _take(self, source: RelaySource, got: Fetched) -> PollOutcome:
-        items = parse_feed(got.body, source.url)
+    def _take(self, source: RelaySource, got: Fetched, items: list[FeedItem]) -> PollOutcome:
         outcome = take_items(self.store, self.config, self.clock, source, items)
         # items still waiting (over max_items): keep the old validators, so the next poll reads the feed again
         self._answered(source, None if outcome.waiting else got)
