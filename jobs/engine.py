@@ -74,6 +74,7 @@ class Engine:
             self.scheduler.add_job(runtime.digest_job, CronTrigger(hour=d.hour, minute=d.minute, timezone=self.config.tz),
                                    id="digest", replace_existing=True)
         if self.relay_polling:
+            self.relay.warm()
             self.relay.schedule(self.scheduler)
         if not self.scheduler.running:
             self.scheduler.start()

@@ -2,8 +2,8 @@
 
 Each poll is a conditional GET (``If-None-Match`` / ``If-Modified-Since`` from the last answer)
 with the source's timeout, done in a worker thread of the poller's own pool, so the event loop
-(and the posts scheduled on it) never waits on a feed. Parsing (CPU work under the
-GIL) runs in a one-thread pool of its own; writing drafts and the store back in the first pool. A source that fails is polled less often (back-off
+(and the posts scheduled on it) never waits on a feed. Parsing (pure-Python CPU
+work) runs in a worker process; writing drafts and the store back in the thread pool. A source that fails is polled less often (back-off
 doubling from ``every`` up to ``BACKOFF_MAX``); after ``ALERT_AFTER`` of failing the admins get one
 alert through the alert chats, and one more only after the source answered again and failed anew.
 """
@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import signal
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,7 +28,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from campaign.clock import Clock
 from campaign.config import Config, RelaySource
 from campaign.deliveries import alert
-from campaign.relay import FeedError, FeedItem, PollOutcome, parse_feed, take_items
+from campaign.feeds import FeedError, FeedItem, parse_feed
+from campaign.relay import PollOutcome, take_items
 from campaign.store.db import Store
 from campaign.store.models import RelayFeed
 from campaign.texts import both, local
@@ -55,8 +59,10 @@ class RelayPoller:
         self.store, self.config, self.clock = store, config, clock
         self.on_drafts = on_drafts
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="relay")  # waiting on feeds (I/O)
-        # reading feeds is CPU work under the GIL: one thread, so the event loop is one of
-        # two contenders for it rather than one of nine (measured: bench.relay, loop lag)
+        # Reading feeds is pure-Python CPU work (feedparser): in threads it competes with the event loop for
+        # the GIL (bench.relay: loop stalls of 100-900 ms), so it runs in one worker process, started on first
+        # use (``warm``); a thread of its own is the fallback if the process cannot run.
+        self._parser: ProcessPoolExecutor | None = None
         self._cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-parse")
         self._sessions: dict[str, requests.Session] = {}  # one per source: a Session is not shared across threads
         self._resync_lock = asyncio.Lock()
@@ -68,9 +74,33 @@ class RelayPoller:
             scheduler.add_job(runtime.relay_job, IntervalTrigger(seconds=source.every.total_seconds()), args=[source.id],
                               id=f"relay:{source.id}", replace_existing=True, next_run_time=datetime.now(UTC))
 
+    def warm(self) -> Future[int] | None:
+        """Start the parsing process now (``loa run`` at start-up), so the first poll does not wait for it."""
+        return self._parse_pool().submit(int) if self.config.relays else None
+
+    def _parse_pool(self) -> Executor:
+        if self._parser is None:
+            self._parser = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                               initializer=_quiet_worker)
+        return self._parser
+
+    async def _parse(self, body: bytes, url: str) -> list[FeedItem]:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._parse_pool(), parse_feed, body, url)
+        except (BrokenProcessPool, OSError) as exc:  # the worker died (memory?) or could not start: a thread will do
+            log.warning("relay: parsing process unavailable (%s); parsing in a thread", exc)
+            if self._parser is not None:
+                self._parser.shutdown(wait=False, cancel_futures=True)
+                self._parser = None
+            return await loop.run_in_executor(self._cpu, parse_feed, body, url)
+
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._cpu.shutdown(wait=False, cancel_futures=True)
+        if self._parser is not None:
+            self._parser.shutdown(wait=True, cancel_futures=True)
+            self._parser = None
         for session in self._sessions.values():
             session.close()
         self._sessions.clear()
@@ -96,7 +126,7 @@ class RelayPoller:
                 return None
             if got.status != 200:
                 raise FeedError(f"HTTP {got.status}")
-            items = await loop.run_in_executor(self._cpu, parse_feed, got.body, source.url)
+            items = await self._parse(got.body, source.url)
             outcome = await loop.run_in_executor(self._pool, self._take, source, got, items)
         except (requests.RequestException, FeedError) as exc:
             await loop.run_in_executor(self._pool, self._failed, source, _reason(exc))
@@ -179,6 +209,11 @@ class RelayPoller:
                 alert(s, self.config, now, f"relay:{source.id}:{since:%Y%m%dT%H%M%S}", text)
             s.add(feed)
             s.commit()
+
+
+def _quiet_worker() -> None:
+    """The parsing process leaves Ctrl-C to ``loa run``, which stops it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def backoff(every: timedelta, failures: int) -> timedelta:

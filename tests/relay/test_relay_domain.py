@@ -11,7 +11,8 @@ from campaign.config import load_config
 from campaign.content import load_post
 from campaign.drafts import replace_draft, slugify, write_draft
 from campaign.errors import ConfigError
-from campaign.relay import FeedError, draft_fields, escape_markdown, html_to_text, parse_feed
+from campaign.feeds import FeedError, html_to_text, parse_feed
+from campaign.relay import draft_fields, escape_markdown
 from campaign.render import render_markdown
 from tests.conftest import CONFIG, Campaign
 from tests.emulators.feeds import atom, news, rss
