@@ -35,7 +35,8 @@ async def test_a_relayed_item_is_published_only_after_approval(store: Store, tmp
     try:
         await engine.start()
         assert engine.scheduler.get_job("relay:dcs") is not None
-        await wait_for(lambda: feeds.count(PATH) and post_status(store) == "scheduled")  # the poll resynced the draft
+        # the first poll runs at start (the parsing process starting meanwhile), then resyncs the draft
+        await wait_for(lambda: feeds.count(PATH) and post_status(store) == "scheduled", timeout=30)
         assert [f.stem for f in drafts(camp)] == ["2021-01-20-tin-so-0"]
 
         clock.set(T0 + timedelta(hours=1, seconds=5))  # its time comes: not approved, so held
