@@ -157,7 +157,9 @@ class RelayPoller:
             return feed
 
     def _fetch(self, source: RelaySource, etag: str | None, last_modified: str | None) -> Fetched:
-        session = self._sessions.setdefault(source.id, requests.Session())
+        session = self._sessions.get(source.id)
+        if session is None:
+            session = self._sessions[source.id] = requests.Session()
         headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"}
         if etag:
             headers["If-None-Match"] = etag
