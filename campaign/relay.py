@@ -95,17 +95,20 @@ def take_items(store: Store, config: Config, clock: Clock, source: RelaySource, 
     now = clock.now()
     folder = config.content_dir / RELAY_FOLDER / source.id
     with store.session() as s:
-        known = {r.item_key: r for r in s.exec(select(RelayItem).where(RelayItem.source == source.id))}
-        first_poll = not known
-        links = {r.link for r in known.values()}
+        # plain tuples, not rows: a big feed's thousands of items cost no ORM objects (the GIL is the loop's too)
+        rows = _seen(s, source.id)
+        seen = {key: digest for key, digest, _link in rows}
+        first_poll = not seen
+        links = {link for _key, _digest, link in rows}
         fresh: list[FeedItem] = []
         for item in items:
-            row = known.get(item.key)
-            if row is not None and row.content_hash != item.content_hash:
+            digest = seen.get(item.key)
+            if digest is not None and digest != item.content_hash:
+                row = s.exec(select(RelayItem).where(RelayItem.source == source.id, RelayItem.item_key == item.key)).one()
                 before = row.draft
                 if (key := _changed(s, config, source, row, item, now)) is not None:
                     (out.updated if key == before else out.written).append(key)
-            elif row is None and item.link not in links:
+            elif digest is None and item.link not in links:
                 fresh.append(item)
                 links.add(item.link)
         for n, item in enumerate(fresh):
@@ -121,6 +124,11 @@ def take_items(store: Store, config: Config, clock: Clock, source: RelaySource, 
                 out.waiting += 1
         s.commit()
     return out
+
+
+def _seen(s: Session, source_id: str) -> list[tuple[str, str, str]]:
+    q = select(RelayItem.item_key, RelayItem.content_hash, RelayItem.link).where(RelayItem.source == source_id)
+    return [(k, d, link) for k, d, link in s.exec(q)]
 
 
 def _draft_args(source: RelaySource, config: Config, item: FeedItem, now: datetime, lang: str,
