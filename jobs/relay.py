@@ -3,7 +3,7 @@
 Each poll is a conditional GET (``If-None-Match`` / ``If-Modified-Since`` from the last answer)
 with the source's timeout, done in a worker thread of the poller's own pool, so the event loop
 (and the posts scheduled on it) never waits on a feed. Parsing (pure-Python CPU
-work) runs in a worker process; writing drafts and the store back in the thread pool. A source that fails is polled less often (back-off
+work) runs in worker processes; writing drafts and the store back in the thread pool. A source that fails is polled less often (back-off
 doubling from ``every`` up to ``BACKOFF_MAX``); after ``ALERT_AFTER`` of failing the admins get one
 alert through the alert chats, and one more only after the source answered again and failed anew.
 """
@@ -40,6 +40,9 @@ ALERT_AFTER = timedelta(hours=1)
 BACKOFF_MAX = timedelta(minutes=30)  # or the source's own ``every``, when that is longer
 MAX_BYTES = 32 * 1024 * 1024  # a feed larger than this is refused (an endless or wrong URL)
 WORKERS = 8  # feeds fetched at once
+# processes reading feeds: one leaves the other core to the event loop (bench.relay: two were no faster
+# on 2 cores under load, with more loop lag)
+PARSERS = 1
 USER_AGENT = "Loa/0.1 (+relay; campaign communications scheduler)"
 
 
@@ -60,8 +63,8 @@ class RelayPoller:
         self.on_drafts = on_drafts
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="relay")  # waiting on feeds (I/O)
         # Reading feeds is pure-Python CPU work (feedparser): in threads it competes with the event loop for
-        # the GIL (bench.relay: loop stalls of 100-900 ms), so it runs in one worker process, started on first
-        # use (``warm``); a thread of its own is the fallback if the process cannot run.
+        # the GIL (bench.relay: loop stalls of 100-900 ms), so it runs in worker processes, started on first
+        # use (``warm``); a thread of its own is the fallback if they cannot run.
         self._parser: ProcessPoolExecutor | None = None
         self._cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-parse")
         self._sessions: dict[str, requests.Session] = {}  # one per source: a Session is not shared across threads
@@ -76,11 +79,15 @@ class RelayPoller:
 
     def warm(self) -> Future[int] | None:
         """Start the parsing process now (``loa run`` at start-up), so the first poll does not wait for it."""
-        return self._parse_pool().submit(int) if self.config.relays else None
+        if not self.config.relays:
+            return None
+        pool = self._parse_pool()
+        started = [pool.submit(int) for _ in range(PARSERS)]  # ProcessPoolExecutor starts its processes on demand
+        return started[-1]
 
     def _parse_pool(self) -> Executor:
         if self._parser is None:
-            self._parser = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+            self._parser = ProcessPoolExecutor(max_workers=PARSERS, mp_context=multiprocessing.get_context("spawn"),
                                                initializer=_quiet_worker)
         return self._parser
 
