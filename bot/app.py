@@ -213,6 +213,7 @@ class Runner:
     exit_status: int = 0  # 3: stopped to keep delivery exactly-once (store unreachable, lead lost)
     serve_web: bool = False  # the web server on config.web.listen (the CLI turns it on unless --no-web)
     web_server: WebServer | None = None  # while running (tests read its port)
+    relay: bool = True  # poll the [[relay]] sources (jobs.relay)
 
     async def run(self) -> None:
         """Until a signal or ``run_for``; raises ``ServiceFailed`` (one line) if a part of the service died.
@@ -220,7 +221,7 @@ class Runner:
         Unexpected errors inside the parts (a job, the watcher, a chat handler, a stray task) are
         reported through ``Incidents`` and the service goes on; only a part that ends by itself is fatal.
         """
-        engine = Engine(self.store, self.config, self.adapters, self.clock, approval_requests=True)
+        engine = Engine(self.store, self.config, self.adapters, self.clock, approval_requests=True, relay=self.relay)
         incidents = Incidents(self.store, self.config, self.clock, on_alert=engine.deliverer.start_ready)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -359,7 +359,7 @@ def run(
     web: Annotated[str | None, typer.Option("--web", help=inline("cli.opt.web"))] = None,
     no_web: Annotated[bool, typer.Option("--no-web", help=inline("cli.opt.no_web"))] = False,
 ) -> None:
-    """Chạy lịch đăng / run: sync, schedule, publish, watch content/ (Ctrl-C stops cleanly).
+    """Chạy lịch đăng / run: sync, schedule, publish, watch content/, poll relayed feeds (Ctrl-C stops cleanly).
 
     Exit status 0 only after a clean stop (a signal, or --for elapsed); 1 with a one-line reason when it
     fails; 2 when another loa run holds the SQLite file; 3 when it stopped to keep delivery exactly-once

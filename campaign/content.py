@@ -30,7 +30,7 @@ from campaign.texts import inline, pair, t
 from campaign.timeexpr import resolve_post_time
 
 FRONT_MATTER_KEYS = ("title", "milestone", "time", "channels", "media", "approvals", "author", "pin", "silent", "preview",
-                     "source")  # source: where a draft's text came from (campaign.drafts), for the reviewers
+                     "source")  # source: where a relayed or forwarded draft came from (a URL; informative)
 # A media file, whatever its channels (Zalo Bot and console have no tighter limit of their own): its
 # hash reads it whole, so a stray video or disk image must not be read at every change.
 MEDIA_MAX_BYTES = 200 * 1024 * 1024

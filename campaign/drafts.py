@@ -23,6 +23,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from campaign.commands import fold
+from campaign.errors import CONTROL_RE
 
 MAX_NAMES = 1000  # files of the same minute and title: after that something is wrong, not busy
 SLUG_LENGTH = 50
@@ -51,9 +52,14 @@ def slug(title: str) -> str:
     return words[:SLUG_LENGTH].rstrip("-") or "bai"
 
 
+def clean_text(text: str) -> str:
+    """Text without the control characters content checks refuse (tabs and line breaks stay)."""
+    return CONTROL_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def _quoted(text: str) -> str:
     """A YAML double-quoted scalar (a JSON string is one); one line, whatever the text holds."""
-    return json.dumps(" ".join(text.split()), ensure_ascii=False)
+    return json.dumps(" ".join(clean_text(text).split()), ensure_ascii=False)
 
 
 def front_matter(*, title: str, at: datetime, tz: tzinfo, channels: Sequence[str], author: str,
@@ -65,7 +71,8 @@ def front_matter(*, title: str, at: datetime, tz: tzinfo, channels: Sequence[str
     lines.append("channels: [" + ", ".join(channels) + "]")
     if media:
         lines.append("media: [" + ", ".join(_quoted(m) for m in media) + "]")
-    lines.append(f"author: {author}")
+    if author:  # a relayed item has no author among the staff
+        lines.append(f"author: {author}")
     if source is not None:
         lines.append(f"source: {_quoted(source.front_matter)}")
     return "---\n" + "\n".join(lines) + "\n---\n"
@@ -92,12 +99,31 @@ def write_draft(folder: Path, *, title: str, at: datetime, tz: tzinfo, channels:
             for name, (_, data) in zip(names, media, strict=True):
                 written.append(_place(folder / name, data))
             text = front_matter(title=title, at=at, tz=tz, channels=channels, author=author, media=names,
-                                source=source, milestone=milestone) + body.strip() + "\n"
+                                source=source, milestone=milestone) + clean_text(body).strip() + "\n"
             return _place(target, text.encode())
         except FileExistsError:  # someone took this name meanwhile: leave theirs, try the next
             for path in written:
                 path.unlink(missing_ok=True)
     raise FileExistsError(f"{folder}/{base}*.md: {MAX_NAMES} drafts of this name already")
+
+
+def replace_draft(path: Path, *, title: str, at: datetime, tz: tzinfo, channels: Sequence[str], body: str, author: str,
+                  source: Source | None = None, milestone: str | None = None) -> Path:
+    """Rewrite a draft in place, in one step (a reader sees the old file or the new one): a relayed item
+    that changed upstream before anyone decided on it."""
+    text = front_matter(title=title, at=at, tz=tz, channels=channels, author=author, source=source,
+                        milestone=milestone) + clean_text(body).strip() + "\n"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".draft-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(text.encode())
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+    return path
 
 
 def _place(target: Path, data: bytes) -> Path:

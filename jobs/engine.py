@@ -33,6 +33,7 @@ from campaign.texts import pair
 from channels.base import Channel, OutMessage
 from jobs import runtime
 from jobs.delivery import Deliverer
+from jobs.relay import RelayPoller
 
 log = logging.getLogger(__name__)
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
@@ -43,7 +44,7 @@ JOB_HORIZON = timedelta(hours=2)
 class Engine:
     def __init__(self, store: Store, config: Config, adapters: Mapping[str, Channel], clock: Clock, *,
                  scheduler: AsyncIOScheduler | None = None, sweep_every: timedelta | None = None,
-                 approval_requests: bool = False) -> None:
+                 approval_requests: bool = False, relay: bool = False) -> None:
         self.store, self.config, self.clock = store, config, clock
         self.adapters = adapters
         self.deliverer = Deliverer(store, config, adapters, clock)
@@ -53,6 +54,8 @@ class Engine:
         self._sweep_lock = asyncio.Lock()
         self.approval_requests = approval_requests  # False: no approval requests (no chat side to answer them)
         self._requests_checked: datetime | None = None
+        self.relay_polling = relay  # False: [[relay]] sources are not polled (simulations, most tests)
+        self.relay = RelayPoller(store, config, clock, on_drafts=self.resync)
 
     # --- life cycle ---------------------------------------------------------------------------
 
@@ -73,6 +76,9 @@ class Engine:
         for unit, at in sharekit.nudge_times(self.config):  # units under their share target: one reminder a day
             self.scheduler.add_job(runtime.share_nudge_job, CronTrigger(hour=at.hour, minute=at.minute, timezone=self.config.tz),
                                    args=[unit.id], id=f"sharenag:{unit.id}", replace_existing=True)
+        if self.relay_polling:
+            self.relay.warm()
+            self.relay.schedule(self.scheduler)
         if not self.scheduler.running:
             self.scheduler.start()
         if run_sweep:
@@ -83,6 +89,7 @@ class Engine:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await self.deliverer.stop(timeout)
+        self.relay.close()
         for adapter in dict.fromkeys(self.adapters.values()):
             await adapter.close()
         runtime.install(None)
@@ -94,7 +101,9 @@ class Engine:
         report = await asyncio.to_thread(sync, self.store, self.config, self.clock)
         for p in report.problems:
             log.error("%s", p)
-        self.reconcile(None if full else report.touched)
+        keys = None if full else report.touched
+        # the store is read in a worker thread (hundreds of posts touched must not stall the loop)
+        self._apply_jobs(await asyncio.to_thread(self._wanted_jobs, keys), keys)
         if self.approval_requests:
             keys = [*report.added, *report.changed, *report.restored, *report.changed_after_publish]
             if keys and review.queue_requests(self.store, self.config, self.clock, keys):
@@ -109,6 +118,10 @@ class Engine:
         Only the next hours are held as APScheduler jobs (the ``horizon`` job extends them every
         half horizon), so 10,000 posts cost a few hundred jobs in memory, not tens of thousands.
         """
+        self._apply_jobs(self._wanted_jobs(keys), keys)
+
+    def _wanted_jobs(self, keys: list[str] | None) -> dict[str, tuple[Callable[..., Awaitable[None]], tuple[str, ...], datetime]]:
+        """The jobs the store asks for (reads only: ``resync`` runs it in a worker thread)."""
         now = self.clock.now()
         until = now + JOB_HORIZON
         wanted: dict[str, tuple[Callable[..., Awaitable[None]], tuple[str, ...], datetime]] = {}
@@ -117,8 +130,8 @@ class Engine:
         with self.store.session() as s:
             if keys is None:
                 posts = repo.posts_between(s, now - self.config.catch_up, until + lead, statuses=list(UPCOMING), lean=True)
-            else:
-                posts = [p for k in keys if (p := repo.post_by_key(s, k)) and p.status in UPCOMING]
+            else:  # one query for all of them (a relay poll or a large edit touches hundreds)
+                posts = [p for p in repo.posts_for_keys(s, keys).values() if p.status in UPCOMING]
             for post in posts:
                 for job_id, func, args, when in self._post_jobs(post, deadline, nudges):
                     if now < when <= until:
@@ -127,6 +140,11 @@ class Engine:
             for ref, _m, _text, when in reminders.reminder_times(self.config):
                 if now - self.config.catch_up < when <= until:  # one missed while down still goes out within catch-up
                     wanted[ref] = (runtime.remind_job, (ref,), max(when, now))
+        return wanted
+
+    def _apply_jobs(self, wanted: dict[str, tuple[Callable[..., Awaitable[None]], tuple[str, ...], datetime]],
+                    keys: list[str] | None) -> None:
+        """Make the scheduler's derived jobs ``wanted`` (on the event loop: APScheduler is not thread-safe)."""
         touched = set(keys or ())
 
         def mine(job_id: str) -> bool:

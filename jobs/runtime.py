@@ -51,3 +51,7 @@ async def sweep_job() -> None:
 
 async def share_nudge_job(unit_id: str) -> None:
     await engine().share_nudge(unit_id)
+
+
+async def relay_job(source_id: str) -> None:
+    await engine().relay.poll(source_id)

@@ -4,6 +4,7 @@ turn the TOML value into what Loa uses, or raise the catalog entry that says wha
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Annotated, Any
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BeforeValidator, PlainValidator, ValidationInfo
 
 from campaign.config.messages import fail, line, short
-from campaign.config.model import LANGUAGES, ON_AMBIGUOUS, PHASES, ROLES, parse_listen
+from campaign.config.model import LANGUAGES, ON_AMBIGUOUS, PHASES, RELAY_FIELDS, ROLES, parse_listen
 from campaign.config.targets import CHANNEL_KINDS, ZALO_ID_RE
 from campaign.errors import CONTROL_RE, TimeExpressionError
 from campaign.timeexpr import (
@@ -93,6 +94,29 @@ def url_problem(value: str, *, optional: bool = False) -> str | None:
             or re.search(r"\s", value) or CONTROL_RE.search(value)):
         return line("config.url", got=short(value))
     return None
+
+
+def _feed_url(value: str) -> str:
+    """A feed's address: http(s) with a host; unlike a base URL it may carry a query (``?format=rss``)."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise fail("config.feed_url", got=short(value)) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or re.search(r"\s", value) or CONTROL_RE.search(value):
+        raise fail("config.feed_url", got=short(value))
+    return value
+
+
+def _template(value: str) -> str:
+    """A [[relay]] template: only the item's fields in braces ({title}, {excerpt}, {link}, {label})."""
+    try:
+        names = {name for _text, name, _spec, _conv in string.Formatter().parse(value) if name is not None}
+    except ValueError:
+        raise fail("config.relay_template", got=short(value), allowed=", ".join(RELAY_FIELDS)) from None
+    if names - set(RELAY_FIELDS) or any(not n for n in names):
+        raise fail("config.relay_template", got=short(value), allowed=", ".join(RELAY_FIELDS))
+    return value
 
 
 def _url(*, optional: bool) -> Callable[[str], str]:
@@ -197,3 +221,5 @@ When = Annotated[Recurrence, BeforeValidator(_parsed(parse_recurrence))]
 Folder = Annotated[str, BeforeValidator(_text), AfterValidator(_folder)]
 SeriesId = Annotated[str, BeforeValidator(_text), AfterValidator(_matches(_ID_RE, "config.series_id"))]
 Offsets = Annotated[list[Annotated[tuple[str, Offset], PlainValidator(_offset)]], BeforeValidator(_list)]
+FeedUrl = Annotated[str, BeforeValidator(_text), AfterValidator(_feed_url)]
+Template = Annotated[str, BeforeValidator(_text), AfterValidator(_template)]

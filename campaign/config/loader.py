@@ -28,6 +28,7 @@ from campaign.config.model import (
     FacebookSettings,
     Milestone,
     Person,
+    RelaySource,
     ReminderPolicy,
     Series,
     TelegramSettings,
@@ -136,6 +137,7 @@ class _Loader:
         web = WebSettings(**self.table("web", schema.WebTable).model_dump())
         database = self.table("database", schema.DatabaseTable)
         units = self.units(channels, people)
+        relays = self.relays(milestones, channels)
         if self.problems:
             raise ConfigError(self.problems)
         return Config(
@@ -143,7 +145,7 @@ class _Loader:
             content_dir=(content_dir or base / campaign.content_dir).resolve(), catch_up=campaign.catch_up,
             anchors=anchors, milestones=milestones, channels=channels, default_channels=default_channels,
             people=people, approval=approval, reminders=policy, alert_chats=alert_chats, telegram=telegram,
-            zalo=zalo, delivery=delivery, facebook=facebook, webhook=webhook, web=web,
+            zalo=zalo, delivery=delivery, facebook=facebook, webhook=webhook, web=web, relays=relays,
             database_url=env.get("LOA_DATABASE_URL") or database.url or f"sqlite:///{base / 'data' / 'loa.db'}",
             milestone_lines=milestone_lines, series=series, series_lines=series_lines, units=units,
             channel_lines={k: at for k in channels if (at := self.lines.of("channels", k, "target"))},
@@ -257,12 +259,38 @@ class _Loader:
             out.append(Series(e.id, e.title.strip(), tuple(dict.fromkeys(e.milestone)), e.when, chosen, folder))
         return tuple(out), lines
 
-    def known(self, names: list[str], channels: dict[str, ChannelConfig], *key: str) -> tuple[str, ...]:
+    def known(self, names: list[str], channels: dict[str, ChannelConfig], *key: str | int) -> tuple[str, ...]:
         """The channels of a list that are declared; each other one is reported."""
         for name in names:
             if name not in channels:
                 self.err(line("config.unknown_channel", channel=name, known=", ".join(channels)), *key)
         return tuple(name for name in names if name in channels)
+
+    def relays(self, milestones: tuple[Milestone, ...], channels: dict[str, ChannelConfig]) -> tuple[RelaySource, ...]:
+        """[[relay]]: each feed once, its milestone declared, its channels known (a bad entry is left out)."""
+        items = self.raw.get("relay", [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            self.err(line("config.not_relay"), "relay")
+            return ()
+        out: list[RelaySource] = []
+        for i, item in enumerate(items):
+            reported = len(self.problems)
+            r = self.validate(schema.RelayEntry, item, ("relay", i), relay=item.get("id", ""))
+            if r is None:
+                continue
+            if any(o.id == r.id for o in out):
+                self.err(line("config.relay_twice", relay=r.id), "relay", i, "id")
+            if r.milestone is not None and not any(m.id == r.milestone for m in milestones):
+                self.err(line("config.relay_milestone", relay=r.id, milestone=r.milestone,
+                              known=", ".join(m.id for m in milestones)), "relay", i, "milestone")
+            if not r.channels:
+                self.err(line("config.relay_no_channels", relay=r.id), "relay", i)
+            known = self.known(r.channels, channels, "relay", i, "channels")
+            if len(self.problems) == reported:  # a source is used whole or not at all
+                out.append(RelaySource(
+                    id=r.id, url=r.url, label=r.label or r.id, milestone=r.milestone, channels=known, every=r.every,
+                    excerpt=r.excerpt, title=r.title, body=r.body, lead=r.lead, max_items=r.max_items, timeout=r.timeout))
+        return tuple(out)
 
     def people(self, channels: dict[str, ChannelConfig]) -> dict[str, Person]:
         out: dict[str, Person] = {}

@@ -196,6 +196,29 @@ class DeliverySettings:
     record_patience: timedelta = timedelta(minutes=2)  # how long to retry recording a send while the store is down
 
 
+RELAY_FIELDS = ("title", "excerpt", "link", "label")  # what a [[relay]] template may name
+RELAY_TITLE = "{title}"
+RELAY_BODY = "{excerpt}\n\nNguồn: [{label}]({link})"
+
+
+@dataclass(frozen=True)
+class RelaySource:
+    """One [[relay]] feed: its new items become drafts in content/relay/<id>/ for these channels."""
+
+    id: str
+    url: str
+    label: str
+    milestone: str | None
+    channels: tuple[str, ...]
+    every: timedelta = timedelta(minutes=10)
+    excerpt: int = 400  # characters of the item's text kept in the draft
+    title: str = RELAY_TITLE  # template of the draft's title
+    body: str = RELAY_BODY  # template of the draft's body ("Nguồn: …" with the link)
+    lead: timedelta = timedelta(hours=1)  # a draft is proposed for this long after the item is found
+    max_items: int = 10  # drafts written per poll at most (a huge feed: the newest ones)
+    timeout: timedelta = timedelta(seconds=10)
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -221,12 +244,16 @@ class Config:
     web: WebSettings = field(default_factory=WebSettings)
     series: tuple[Series, ...] = ()
     series_lines: dict[str, int] = field(default_factory=dict, compare=False)
+    relays: tuple[RelaySource, ...] = ()
     milestone_lines: dict[str, int] = field(default_factory=dict, compare=False)
     channel_lines: dict[str, int] = field(default_factory=dict, compare=False)  # line of each channel's target
     units: tuple[Unit, ...] = ()  # [[units]]: staff chats that get share kits
 
     def unit(self, unit_id: str) -> Unit | None:
         return next((u for u in self.units if u.id == unit_id), None)
+
+    def relay(self, relay_id: str) -> RelaySource | None:
+        return next((r for r in self.relays if r.id == relay_id), None)
 
     def milestone(self, milestone_id: str) -> Milestone | None:
         return next((m for m in self.milestones if m.id == milestone_id), None)

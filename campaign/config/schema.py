@@ -21,6 +21,7 @@ from campaign.config.fields import (
     Clock,
     Duration,
     EnvName,
+    FeedUrl,
     Folder,
     GraphVersion,
     Language,
@@ -36,6 +37,7 @@ from campaign.config.fields import (
     Roles,
     SeriesId,
     Strings,
+    Template,
     Text,
     UnitId,
     When,
@@ -47,6 +49,7 @@ from campaign.config.model import (
     ApprovalPolicy,
     DeliverySettings,
     FacebookSettings,
+    RelaySource,
     TelegramSettings,
     WebhookSettings,
     WebSettings,
@@ -56,7 +59,7 @@ from campaign.config.targets import TELEGRAM_ID_MAX, target_problem
 
 TOP_LEVEL = (
     "campaign", "anchors", "milestones", "channels", "defaults", "people", "approval",
-    "reminders", "alerts", "telegram", "zalo", "facebook", "webhook", "delivery", "database", "web", "series", "units",
+    "reminders", "alerts", "telegram", "zalo", "facebook", "webhook", "delivery", "database", "web", "series", "units", "relay",
 )
 
 
@@ -247,6 +250,29 @@ class DeliveryTable(Table):
     def _backoff_grows(self) -> Self:
         if self.backoff_max < self.backoff:
             raise fail("config.backoff_order", at="backoff_max")
+        return self
+
+
+class RelayEntry(Table):
+    """One [[relay]] block: a feed whose new items become drafts (milestone and channels: the loader's)."""
+
+    id: MilestoneId = Field("", validate_default=True)  # a folder name under content/relay/: same rule as a milestone id
+    url: FeedUrl = Field("", validate_default=True)
+    label: Text = ""
+    milestone: Text | None = None
+    channels: Strings = []
+    every: Duration = Field(RelaySource.every, ge=timedelta(minutes=1), le=timedelta(days=1))  # polite polling
+    excerpt: int = Field(RelaySource.excerpt, ge=0, le=3000)
+    title: Template = RelaySource.title
+    body: Template = RelaySource.body
+    lead: Duration = Field(RelaySource.lead, ge=timedelta(minutes=5), le=timedelta(days=7))
+    max_items: int = Field(RelaySource.max_items, ge=1, le=100)
+    timeout: Duration = Field(RelaySource.timeout, ge=timedelta(seconds=1), le=timedelta(minutes=2))
+
+    @model_validator(mode="after")
+    def _names_its_source(self) -> Self:
+        if "{link}" not in self.body:
+            raise fail("config.relay_no_link", at="body")
         return self
 
 

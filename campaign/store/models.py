@@ -245,3 +245,46 @@ class ShareMark(SQLModel, table=True):
     unit: str = Field(max_length=30)  # a [[units]] id
     person: str = Field(max_length=100)  # a [people] key
     at: datetime = _utc()
+
+
+class RelayFeed(SQLModel, table=True):
+    """How polling a [[relay]] source goes: its validators for conditional GET, and its failures.
+
+    ``failing_since`` is the first failure of the current run of failures (None while it answers);
+    ``alerted`` says the admins were told about this run, so they hear of it once.
+    """
+
+    __tablename__ = "relay_feeds"
+
+    source: str = Field(primary_key=True, max_length=100)
+    etag: str | None = Field(default=None, max_length=500)
+    last_modified: str | None = Field(default=None, max_length=100)
+    failures: int = 0
+    failing_since: datetime | None = _utc(nullable=True)
+    next_poll_at: datetime | None = _utc(nullable=True)  # not before (back-off after errors)
+    alerted: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    last_ok_at: datetime | None = _utc(nullable=True)
+
+
+class RelayItem(SQLModel, table=True):
+    """One item a relay source has shown: remembered so it becomes a draft once (by id, and by link).
+
+    ``draft`` is the post key of the draft written for it (None: seen but not relayed, e.g. the
+    backlog of a huge feed); ``draft_hash`` the SHA-256 of the file as written, so an edit by staff is
+    never overwritten; ``content_hash`` the upstream title/text/link, so a change upstream is noticed.
+    """
+
+    __tablename__ = "relay_items"
+    __table_args__ = (UniqueConstraint("source", "item_key", name="uq_relay_item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=100, index=True)
+    item_key: str = Field(max_length=64)  # SHA-256 of the entry's id (or link): feed ids may be any length
+    link: str = Field(sa_column=Column(Text, nullable=False))
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    content_hash: str = Field(max_length=64)
+    draft: str | None = Field(default=None, max_length=300)
+    draft_hash: str | None = Field(default=None, max_length=64)
+    first_seen: datetime = _utc()
+    updated_at: datetime = _utc()

@@ -29,6 +29,7 @@ from campaign.texts import (
     kinds,
     pages,
     plan,
+    relay,
     reports,
     service,
     sharekit,
@@ -37,7 +38,7 @@ from campaign.texts import (
 
 # One area module per part of the product; each holds a ``TEXTS`` table of key -> (vi, en).
 AREAS = (alerts, answers, channels, chat, choices, cli, commands, config, content, dashboard, domain, drafts, kinds, pages,
-         plan, reports, service, sharekit, web)
+         plan, relay, reports, service, sharekit, web)
 
 TEXTS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:
