@@ -194,6 +194,17 @@ def _labeller(config: Config) -> Callable[[str], str]:
     return lambda target: by_target.get(target, target)
 
 
+@dataclass(frozen=True)
+class RehearsalRun:
+    """What a rehearsal changes in the running service (``bot.rehearsal`` builds it): a scheduler on the
+    faster clock, the sweep paced in real seconds, approvals assumed (then no requests go out)."""
+
+    scheduler: Any = None  # jobs.simulate.ScaledScheduler when --speed is given, else the engine's own
+    sweep_every: timedelta | None = None
+    approval_requests: bool = True
+    after_sync: tuple[Callable[[SyncReport], Awaitable[None]], ...] = ()
+
+
 @dataclass
 class Runner:
     """``loa run``: sync, jobs, chat bot, watch content/, stop cleanly on SIGINT/SIGTERM."""
@@ -213,6 +224,7 @@ class Runner:
     exit_status: int = 0  # 3: stopped to keep delivery exactly-once (store unreachable, lead lost)
     serve_web: bool = False  # the web server on config.web.listen (the CLI turns it on unless --no-web)
     web_server: WebServer | None = None  # while running (tests read its port)
+    rehearsal: RehearsalRun | None = None  # `loa run --rehearse`: its scheduler, sweep pace and start-up hooks
 
     async def run(self) -> None:
         """Until a signal or ``run_for``; raises ``ServiceFailed`` (one line) if a part of the service died.
@@ -220,7 +232,10 @@ class Runner:
         Unexpected errors inside the parts (a job, the watcher, a chat handler, a stray task) are
         reported through ``Incidents`` and the service goes on; only a part that ends by itself is fatal.
         """
-        engine = Engine(self.store, self.config, self.adapters, self.clock, approval_requests=True)
+        r = self.rehearsal
+        engine = Engine(self.store, self.config, self.adapters, self.clock, approval_requests=r is None or r.approval_requests,
+                        scheduler=r.scheduler if r else None, sweep_every=r.sweep_every if r else None)
+        engine.after_sync.extend(r.after_sync if r else ())
         incidents = Incidents(self.store, self.config, self.clock, on_alert=engine.deliverer.start_ready)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -297,7 +312,9 @@ class Runner:
         leadership = self.leadership
         runtime = Runtime(role=lambda: "single" if leadership is None else "leader" if leadership.held else "standby",
                           scheduler_running=lambda: bool(engine.scheduler.running))
-        self.web_server = WebServer(build_app(self.store, self.config, runtime, engine=engine, clock=self.clock), *address)
+        wall = SystemClock() if self.rehearsal is not None else None
+        self.web_server = WebServer(build_app(self.store, self.config, runtime, engine=engine, clock=self.clock, wall=wall),
+                                    *address)
         task = await self.web_server.start()
         sv.web_url = self.web_server.url  # sign-in links (/web) when [web] public_url is unset
         self.console.print(both("web.serving", url=self.web_server.url).replace("\n", " / "), markup=False)

@@ -46,3 +46,22 @@ def setup_logging(config: Config, level: int = logging.INFO, extra_secrets: Iter
                   "watchfiles", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return redact
+
+
+class _AlertShownElsewhere(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == ALERT_LOGGER and str(record.msg).startswith("alert "))
+
+
+ALERT_LOGGER = "campaign.deliveries"  # campaign.deliveries.alert logs each alert once, for when the chats are down
+_QUIET_ALERTS = _AlertShownElsewhere()
+
+
+def alerts_on_console(shown: bool) -> None:
+    """When every alert chat prints to this console (offline, a rehearsal), the alert's log line would
+    say it a second time: leave it out of the log. ``False`` restores it (tests, an embedding program)."""
+    logger = logging.getLogger(ALERT_LOGGER)
+    if shown:
+        logger.addFilter(_QUIET_ALERTS)
+    else:
+        logger.removeFilter(_QUIET_ALERTS)

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import frontmatter
 import yaml
 
+from campaign import rehearsal
 from campaign.config import Config
 from campaign.errors import CONTROL_RE, Problem, TimeExpressionError, printable
 from campaign.kinds import IMAGE_SUFFIXES, SPECS, KindSpec, MediaKind, media_kind
@@ -272,6 +273,8 @@ def _load_post(path: Path, raw: bytes, config: Config, key: str | None) -> tuple
     body, rendered = r.body(body, title, kinds, len(media))
     if r.problems or scheduled is None:
         return None, r.problems
+    if rehearsal.left_out(config, scheduled):
+        return None, []  # before a rehearsal's start: not a problem, just not part of it
     post = PostSource(
         key=key, path=path, title=title, milestone=milestone_id, time_text=time_text or "", scheduled_at=scheduled,
         channels=tuple(dict.fromkeys(channels)), media=tuple(media), approvals=approvals, author=author,
@@ -376,7 +379,8 @@ class _PostReader:
             err(inline("content.no_time"), line=1)
         elif milestone is not None or not milestone_id:
             try:
-                scheduled = resolve_post_time(time_text, milestone.span if milestone else None, config.tz).astimezone(UTC)
+                scheduled = rehearsal.post_time(config, milestone_id if milestone else None,
+                                                lambda span: resolve_post_time(time_text, span, config.tz)).astimezone(UTC)
             except TimeExpressionError as exc:
                 err(str(exc), "time")
         return title, milestone_id, time_text, scheduled

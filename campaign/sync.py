@@ -173,7 +173,7 @@ def _process(s: Any, config: Config, work: list[tuple[Path, str, bytes, str | No
         post, problems = load_post(path, raw, config, key=key)
         if post is None:
             report.problems.extend(problems)
-            if row is not None:
+            if row is not None and problems:  # no problems: a rehearsal leaves this post out (campaign.rehearsal)
                 _mark_broken(s, row, problems, now, actor)
             continue
         report.warnings.extend(post.warnings)

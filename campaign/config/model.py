@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
 from campaign.texts import inline
@@ -161,6 +161,17 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class RehearsalShift:
+    """``loa run --rehearse``: every campaign time moved by ``shift`` (milestones and posts alike, so order
+    and gaps stay); posts that would fall before ``start`` are left out (nothing to miss). ``spans`` keeps the
+    milestones as written: a post's time resolves against them, then moves (``campaign.rehearsal``)."""
+
+    shift: timedelta
+    start: datetime
+    spans: dict[str, Span]
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     name: str
@@ -185,6 +196,7 @@ class Config:
     web: WebSettings = field(default_factory=WebSettings)
     milestone_lines: dict[str, int] = field(default_factory=dict, compare=False)
     channel_lines: dict[str, int] = field(default_factory=dict, compare=False)  # line of each channel's target
+    rehearsal: RehearsalShift | None = None  # set by `loa run --rehearse` only (never read from config.toml)
 
     def milestone(self, milestone_id: str) -> Milestone | None:
         return next((m for m in self.milestones if m.id == milestone_id), None)
