@@ -182,6 +182,11 @@ def build_adapters(config: Config, *, offline: bool, env: Mapping[str, str] | No
     return {key: adapters.get(ch, kind_of(ch)) for key, ch in config.channels.items()}
 
 
+def console_channel(config: Config, console: Console, clock: Clock, *, brief: bool) -> ConsoleChannel:
+    """The console adapter of a rehearsal: each line stamped with the campaign's (moved) local time."""
+    return ConsoleChannel(console, now=lambda: clock.now().astimezone(config.tz), label=_labeller(config), brief=brief)
+
+
 def _secret(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "")
     if not value:
@@ -203,6 +208,7 @@ class RehearsalRun:
     sweep_every: timedelta | None = None
     approval_requests: bool = True
     after_sync: tuple[Callable[[SyncReport], Awaitable[None]], ...] = ()
+    banner: Callable[[str | None], None] | None = None  # printed first, told the dashboard's address (None: no web)
 
 
 @dataclass
@@ -257,6 +263,8 @@ class Runner:
         try:
             if (web_task := await self._start_web(engine, sv)) is not None:  # standbys serve pages too
                 parts[web_task] = "web server"
+            if self.rehearsal is not None and self.rehearsal.banner is not None:
+                self.rehearsal.banner(self.web_server.url + "/" if self.web_server else None)
             if leadership is not None:
                 engine.deliverer.may_claim = lambda: leadership.held  # the fence: no claim unless leading
                 chat, zalo = await self._start_webhooks(sv, stop, incidents)  # a standby answers webhooks (store-backed)
@@ -317,7 +325,8 @@ class Runner:
                                     *address)
         task = await self.web_server.start()
         sv.web_url = self.web_server.url  # sign-in links (/web) when [web] public_url is unset
-        self.console.print(both("web.serving", url=self.web_server.url).replace("\n", " / "), markup=False)
+        if self.rehearsal is None or self.rehearsal.banner is None:  # a rehearsal's banner names the address
+            self.console.print(both("web.serving", url=self.web_server.url).replace("\n", " / "), markup=False)
         return task
 
     # --- one leader (PostgreSQL) ------------------------------------------------------------------

@@ -363,7 +363,7 @@ def run(
     Diễn tập / rehearsal (--rehearse, docs/operations.md): lịch dời tới ngay sau lúc này, kho riêng, kênh in ra
     màn hình / the timeline moved to start shortly after now, a separate database, channels on the console.
     """
-    from bot.app import Runner, build_adapters, facebook_alert, single_runner
+    from bot.app import Runner, build_adapters, console_channel, facebook_alert, single_runner
     from bot.logs import alerts_on_console, setup_logging
     from campaign.store.leader import AnotherRunner, Leadership
 
@@ -372,7 +372,7 @@ def run(
                     live=live_channels)
     if rh is not None:
         cfg, offline = rh.config, offline or not rh.live
-    setup_logging(cfg)
+    setup_logging(cfg, logging.WARNING if rh is not None and not rh.live else logging.INFO)  # the console tells it all
     try:
         lock = single_runner(cfg.database_url)  # SQLite: one process; held until this run ends (or the process dies)
     except AnotherRunner as exc:
@@ -382,11 +382,10 @@ def run(
         if rh is not None:
             rh.fresh_store()  # under its lock: no other rehearsal is using the file
         store, clock = open_store(cfg), rh.clock if rh else SystemClock()
-        if rh is not None:
-            _rehearsal_banner(rh, store)
         leadership = None if lock is not None or store.dialect != "postgresql" else Leadership(cfg.database_url)
         try:
-            adapters = build_adapters(cfg, offline=offline, store=store, clock=clock, on_zalo_stop=lambda reason: raise_alert(
+            adapters = build_adapters(cfg, offline=offline, store=store, clock=clock,
+                                      console=console_channel(cfg, out, clock, brief=True) if rh else None, on_zalo_stop=lambda reason: raise_alert(
                 store, cfg, clock, f"zalo_auth:{clock.now():%Y%m%d%H%M}", both("alert.zalo_auth", reason=reason)),
                 on_facebook_problem=lambda key, reason: raise_alert(
                     store, cfg, clock, f"facebook:{key}:{clock.now():%Y%m%d%H}", facebook_alert(cfg, key, reason)))
@@ -398,7 +397,7 @@ def run(
                             webhook=_webhook(webhook, listen, cfg.telegram.webhook_secret_env),
                             zalo_token=zalo_token, zalo_webhook=_webhook(zalo_webhook, zalo_listen, cfg.zalo.bot_webhook_secret_env),
                             console=out, leadership=leadership, serve_web=cfg.web.address is not None,
-                            rehearsal=rh.run_options(store) if rh else None)
+                            rehearsal=rh.run_options(store, lambda url: _rehearsal_banner(rh, store, url)) if rh else None)
             alerts_on_console(bool(cfg.alert_chats) and all(isinstance(adapters.get(k), ConsoleChannel) for k in cfg.alert_chats))
             with rh.time() if rh else nullcontext():
                 asyncio.run(runner.run())
@@ -438,12 +437,10 @@ def _rehearsal(cfg: Config, rehearse: bool, *, start_in: str | None, speed: floa
         raise
 
 
-def _rehearsal_banner(rh: Rehearsal, store: Store) -> None:
+def _rehearsal_banner(rh: Rehearsal, store: Store, url: str | None) -> None:
     """The first lines a rehearsal prints: what runs, in which mode, where its data goes, the dashboard."""
     from bot.rehearsal import signin_link
 
-    address = rh.config.web.address
-    url = f"http://{address[0]}:{address[1]}/" if address else None
     lines = rh.banner(url, signin_link(store, rh.config, url) if url else None)
     out.print(lines[0], style="bold", markup=False)
     out.print(lines[1], style="bold red" if rh.live else "bold", markup=False)

@@ -11,8 +11,9 @@ The rehearsal writes only to its own SQLite file next to the real store, emptied
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -56,7 +57,7 @@ class Rehearsal:
         assert found is not None
         return found
 
-    def run_options(self, store: Store) -> RehearsalRun:
+    def run_options(self, store: Store, banner: Callable[[str | None], None] | None = None) -> RehearsalRun:
         """The service's rehearsal parts; ``store`` is the rehearsal's (its posts get the approvals to assume)."""
         scheduler = scaled_scheduler(self.config.tz, self.speed) if self.speed != 1 else None
         real_url = None if self.approved else self.real_url
@@ -65,13 +66,19 @@ class Rehearsal:
             assume_approvals(store, self.approved, real_url, actor="rehearsal")
 
         return RehearsalRun(scheduler=scheduler, sweep_every=self.config.delivery.sweep_every * self.speed,
-                            approval_requests=not self.approved, after_sync=(approvals,))
+                            approval_requests=not self.approved, after_sync=(approvals,), banner=banner)
 
     @contextmanager
     def time(self) -> Iterator[None]:
         """For the length of the run: APScheduler sees the rehearsal's clock (with a speed)."""
-        with virtual_time(self.clock) if self.speed != 1 else nullcontext():
-            yield
+        noisy = logging.getLogger("apscheduler.scheduler")  # "skipped: maximum number of running instances": a
+        level = noisy.level  # job re-armed within the widened catch-up while its run is finishing; nothing is lost
+        noisy.setLevel(logging.ERROR)
+        try:
+            with virtual_time(self.clock) if self.speed != 1 else nullcontext():
+                yield
+        finally:
+            noisy.setLevel(level)
 
     def fresh_store(self) -> None:
         """Empty the rehearsal's file (call with its lock held): the shift differs at every start."""

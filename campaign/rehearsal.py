@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, tzinfo
 
 from campaign.config import Config, Milestone, RehearsalShift
-from campaign.errors import InputError
+from campaign.errors import NotFound
 from campaign.texts import inline
 from campaign.timeexpr import Span
 
@@ -30,16 +30,16 @@ def shifted_span(span: Span, shift: timedelta, tz: tzinfo) -> Span:
 
 def pick_milestone(config: Config, with_posts: Iterable[str | None], now: datetime, wanted: str | None = None) -> Milestone:
     """The milestone the rehearsal starts with: ``wanted``, else the next one (by start) that has posts,
-    else — the campaign is over — the first one that has posts. ``InputError`` when there is none."""
+    else — the campaign is over — the first one that has posts. ``NotFound`` when there is none."""
     if wanted is not None:
         found = config.milestone(wanted)
         if found is None:
-            raise InputError(inline("rehearse.unknown_milestone", value=wanted, known=", ".join(m.id for m in config.milestones)))
+            raise NotFound(inline("rehearse.unknown_milestone", value=wanted, known=", ".join(m.id for m in config.milestones)))
         return found
     ids = set(with_posts)
     candidates = [m for m in config.milestones if m.id in ids]
     if not candidates:
-        raise InputError(inline("rehearse.no_posts"))
+        raise NotFound(inline("rehearse.no_posts"))
     return next((m for m in candidates if m.span.start >= now), candidates[0])
 
 
@@ -59,7 +59,7 @@ def rehearse(config: Config, milestone: Milestone, begins_at: datetime) -> Confi
                                rehearsal=RehearsalShift(shift=shift, start=begins_at, spans=dict(original)))
 
 
-def post_time(config: Config, milestone_id: str | None, resolve: ResolveTime) -> datetime | None:
+def post_time(config: Config, milestone_id: str | None, resolve: ResolveTime) -> datetime:
     """A post's time under ``config``: resolved against its milestone as written, then moved (rehearsal)."""
     r = config.rehearsal
     milestone = config.milestone(milestone_id) if milestone_id else None
