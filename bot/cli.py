@@ -398,8 +398,8 @@ def run(
                             zalo_token=zalo_token, zalo_webhook=_webhook(zalo_webhook, zalo_listen, cfg.zalo.bot_webhook_secret_env),
                             console=out, leadership=leadership, serve_web=cfg.web.address is not None,
                             rehearsal=rh.run_options(store, lambda url: _rehearsal_banner(rh, store, url)) if rh else None)
-            alerts_on_console(bool(cfg.alert_chats) and all(isinstance(adapters.get(k), ConsoleChannel) for k in cfg.alert_chats))
-            with rh.time() if rh else nullcontext():
+            on_console = bool(cfg.alert_chats) and all(isinstance(adapters.get(k), ConsoleChannel) for k in cfg.alert_chats)
+            with alerts_on_console(on_console), rh.time() if rh else nullcontext():
                 asyncio.run(runner.run())
         except LoaError as exc:  # a setup problem, or a part of the service that died (bot.app.ServiceFailed)
             _fail(exc)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from campaign.config import Config
 
@@ -57,11 +58,14 @@ ALERT_LOGGER = "campaign.deliveries"  # campaign.deliveries.alert logs each aler
 _QUIET_ALERTS = _AlertShownElsewhere()
 
 
-def alerts_on_console(shown: bool) -> None:
-    """When every alert chat prints to this console (offline, a rehearsal), the alert's log line would
-    say it a second time: leave it out of the log. ``False`` restores it (tests, an embedding program)."""
+@contextmanager
+def alerts_on_console(shown: bool) -> Iterator[None]:
+    """While it lasts, when every alert chat prints to this console (offline, a rehearsal), the alert's
+    log line would say it a second time: it is left out of the log."""
     logger = logging.getLogger(ALERT_LOGGER)
     if shown:
         logger.addFilter(_QUIET_ALERTS)
-    else:
+    try:
+        yield
+    finally:
         logger.removeFilter(_QUIET_ALERTS)

@@ -74,6 +74,8 @@ class Rehearsal:
         noisy = logging.getLogger("apscheduler.scheduler")  # "skipped: maximum number of running instances": a
         level = noisy.level  # job re-armed within the widened catch-up while its run is finishing; nothing is lost
         noisy.setLevel(logging.ERROR)
+        if isinstance(self.clock, ScaledClock):
+            self.clock.run()  # --start-in counts from here, not from the reading of the content
         try:
             with virtual_time(self.clock) if self.speed != 1 else nullcontext():
                 yield

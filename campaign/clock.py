@@ -54,7 +54,14 @@ class ScaledClock:
         if start.tzinfo is None or speed <= 0:
             raise ValueError("ScaledClock needs an aware start and a positive speed")
         self._start, self.speed = start.astimezone(UTC), speed
-        self._t0 = time.monotonic()
+        self._t0: float | None = None
+
+    def run(self) -> None:
+        """Start moving (until then it reads ``start``): a rehearsal's start-up time is not campaign time."""
+        if self._t0 is None:
+            self._t0 = time.monotonic()
 
     def now(self) -> datetime:
+        if self._t0 is None:
+            return self._start
         return self._start + timedelta(seconds=(time.monotonic() - self._t0) * self.speed)

@@ -75,7 +75,7 @@ def left_out(config: Config, when: datetime) -> bool:
 
 
 def speeded(config: Config, speed: float) -> Config:
-    """On a clock ``speed`` times faster, the catch-up window is at least 5 real seconds of campaign time,
-    so a post is never reported missed because the machine was a fraction of a second late."""
-    floor = timedelta(seconds=5 * speed)
+    """On a clock ``speed`` times faster, the catch-up window is at least 10 real seconds of campaign time,
+    so a post is never reported missed because the machine was slow to start or a moment late."""
+    floor = timedelta(seconds=10 * speed)
     return config if config.catch_up >= floor else dataclasses.replace(config, catch_up=floor)
