@@ -425,8 +425,8 @@ def _rehearsal(cfg: Config, rehearse: bool, *, start_in: str | None, speed: floa
         if given:
             _usage("rehearse.only", option=given[0])
         return None
-    if speed is not None and not speed > 0:
-        _usage("rehearse.bad_speed", value=speed)
+    if speed is not None and not 0 < speed <= MAX_SPEED:
+        _usage("rehearse.bad_speed", value=speed, most=MAX_SPEED)
     if milestone is not None:
         _known([milestone], [m.id for m in cfg.milestones], "rehearse.unknown_milestone")
     try:
@@ -435,6 +435,11 @@ def _rehearsal(cfg: Config, rehearse: bool, *, start_in: str | None, speed: floa
     except LoaError as exc:
         _fail(exc)
         raise
+    except OverflowError:  # --start-in × --speed beyond the calendar
+        _usage("rehearse.too_far", start_in=start_in, speed=speed)
+
+
+MAX_SPEED = 1_000_000  # --speed: beyond this a campaign day lasts less than a tenth of a second
 
 
 def _rehearsal_banner(rh: Rehearsal, store: Store, url: str | None) -> None:
