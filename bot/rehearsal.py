@@ -10,6 +10,7 @@ The rehearsal writes only to its own SQLite file next to the real store, emptied
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import os
@@ -62,8 +63,10 @@ class Rehearsal:
         scheduler = scaled_scheduler(self.config.tz, self.speed) if self.speed != 1 else None
         real_url = None if self.approved else self.real_url
 
-        async def approvals(_report: SyncReport) -> None:
-            assume_approvals(store, self.approved, real_url, actor="rehearsal")
+        async def approvals(report: SyncReport) -> None:
+            if report.touched:
+                await asyncio.to_thread(assume_approvals, store, self.approved, real_url, actor="rehearsal",
+                                        keys=report.touched)
 
         return RehearsalRun(scheduler=scheduler, sweep_every=self.config.delivery.sweep_every * self.speed,
                             approval_requests=not self.approved, after_sync=(approvals,), banner=banner)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -70,12 +71,16 @@ async def _prepare(store: Store, start: datetime, approve_all: bool, approvals_f
     assume_approvals(store, approve_all, approvals_from, actor="simulate")
 
 
-def assume_approvals(store: Store, approve_all: bool, approvals_from: str | None, *, actor: str) -> None:
+def assume_approvals(store: Store, approve_all: bool, approvals_from: str | None, *, actor: str,
+                     keys: Iterable[str] | None = None) -> None:
     """Approvals a throw-away store starts from (``loa simulate``, ``loa run --rehearse``): every post
     approved (by ``actor-0``, ``actor-1``… as many as it needs), or the real store's approvals of the
-    same content copied over (``approvals_from``, its URL; none when it does not exist yet)."""
+    same content copied over (``approvals_from``, its URL; none when it does not exist yet).
+    ``keys``: only these posts (those a sync just added or changed); None: all."""
     with store.session() as s:
-        posts = list(repo.posts_between(s, None, None))
+        posts = list(repo.posts_between(s, None, None)) if keys is None else list(repo.posts_for_keys(s, keys).values())
+        if not posts:
+            return
         if approve_all:
             for p in posts:
                 if not repo.live_approvals(s, p.id or 0):

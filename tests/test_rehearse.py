@@ -14,7 +14,7 @@ import pytest
 from bot.rehearsal import database_path, prepare
 from campaign.content import scan_content
 from campaign.store.db import Store
-from campaign.store.repo import delivery_counts, post_counts
+from campaign.store.repo import add_approval, delivery_counts, post_by_key, post_counts
 from tests.conftest import CONFIG, Campaign, post_text
 
 NOW = datetime(2026, 12, 1, 5, 0, tzinfo=UTC)
@@ -152,6 +152,30 @@ def test_without_approved_a_rehearsal_holds_posts_as_the_real_run_would(campaign
     assert "→ Nhóm duyệt [duyet]: 📝" in shown[-2] and "→ Quản trị [admin]: ⏸" in shown[-1]
     assert "→ Kênh tỉnh [tg]" not in text  # not sent: nobody approved it
     assert text.count("bị giữ lại") == 1
+
+
+def test_approvals_given_in_the_real_store_carry_over_to_the_rehearsal(campaign: Campaign) -> None:
+    campaign.config_path.write_text(ADMIN_CONSOLE, encoding="utf-8")
+    campaign.write("ok.md", post_text("Đã duyệt thật", milestone="khai-mac", time="start +1m"))
+    campaign.write("no.md", post_text("Chưa ai duyệt", milestone="khai-mac", time="start +2m"))
+    url = f"sqlite:///{campaign.root / 'loa.db'}"
+    sync = subprocess.run([sys.executable, "-m", "bot", "sync", "--config", str(campaign.config_path)], capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "LOA_DATABASE_URL": url})
+    assert sync.returncode == 0, sync.stdout + sync.stderr
+    real = Store(url)
+    with real.session() as s:
+        add_approval(s, post_by_key(s, "ok"), "lan", "approve", NOW)  # type: ignore[arg-type]
+        s.commit()
+    real.close()
+    proc = run(campaign, "--start-in", "0s", "--speed", "60", "--for", "40s", "--no-web")
+    try:
+        shown = read_until(proc, "bị giữ lại", timeout=40)  # "Chưa ai duyệt" held at +2m, after "Đã duyệt thật" at +1m
+    finally:
+        proc.terminate()
+        rest, _ = proc.communicate(timeout=30)
+    text = "".join(shown) + rest
+    assert "→ Kênh tỉnh [tg]: Đã duyệt thật" in text
+    assert "→ Kênh tỉnh [tg]: Chưa ai duyệt" not in text and "«Chưa ai duyệt» (no)" in shown[-1]
 
 
 @pytest.mark.parametrize("args", [["--speed", "5"], ["--start-in", "1m"], ["--approved"], ["--live-channels"]])
