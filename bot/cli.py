@@ -372,6 +372,8 @@ def run(
                     live=live_channels)
     if rh is not None:
         cfg, offline = rh.config, offline or not rh.live
+        if rh.live:  # before anything can be sent (the banner repeats it once the service is up)
+            out.print(inline("rehearse.live"), style="bold red", markup=False)
     setup_logging(cfg, logging.WARNING if rh is not None and not rh.live else logging.INFO)  # the console tells it all
     try:
         lock = single_runner(cfg.database_url)  # SQLite: one process; held until this run ends (or the process dies)

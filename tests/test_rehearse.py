@@ -149,7 +149,8 @@ def test_without_approved_a_rehearsal_holds_posts_as_the_real_run_would(campaign
         rest, _ = proc.communicate(timeout=30)
     text = "".join(shown) + rest
     assert "dashboard: off" in "".join(shown[:10])
-    assert "→ Nhóm duyệt [duyet]: 📝" in shown[-2] and "→ Quản trị [admin]: ⏸" in shown[-1]
+    assert any("→ Nhóm duyệt [duyet]: 📝" in line and "Chưa duyệt" in line for line in shown)  # the request
+    assert "→ Quản trị [admin]: ⏸" in shown[-1]
     assert "→ Kênh tỉnh [tg]" not in text  # not sent: nobody approved it
     assert text.count("bị giữ lại") == 1
 
@@ -178,6 +179,14 @@ def test_approvals_given_in_the_real_store_carry_over_to_the_rehearsal(campaign:
     assert "→ Kênh tỉnh [tg]: Chưa ai duyệt" not in text and "«Chưa ai duyệt» (no)" in shown[-1]
 
 
+def test_live_channels_warn_first_and_need_the_real_tokens(campaign: Campaign) -> None:
+    posts(campaign)
+    proc = run(campaign, "--live-channels", "--no-web", "--for", "1s")
+    out, _ = proc.communicate(timeout=60)
+    assert out.splitlines()[0].startswith("⚠ KÊNH THẬT") and "LIVE CHANNELS" in out.splitlines()[0]
+    assert proc.returncode == 1 and "TELEGRAM_BOT_TOKEN" in out  # the real adapters: no token, no start
+
+
 @pytest.mark.parametrize("args", [["--speed", "5"], ["--start-in", "1m"], ["--approved"], ["--live-channels"]])
 def test_rehearsal_options_without_rehearse_are_a_usage_error(campaign: Campaign, args: list[str]) -> None:
     proc = subprocess.run([sys.executable, "-m", "bot", "run", "--config", str(campaign.config_path), "--offline", *args],
@@ -185,7 +194,10 @@ def test_rehearsal_options_without_rehearse_are_a_usage_error(campaign: Campaign
     assert proc.returncode == 2 and "--rehearse" in proc.stdout + proc.stderr
 
 
-def test_an_unknown_milestone_or_a_bad_speed_is_refused(campaign: Campaign) -> None:
+def test_an_unknown_milestone_a_bad_speed_or_no_posts_is_refused(campaign: Campaign) -> None:
+    proc = subprocess.run([sys.executable, "-m", "bot", "run", "--config", str(campaign.config_path), "--rehearse"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "nothing to rehearse" in proc.stdout + proc.stderr
     for args, needle in ((["--milestone", "nope"], "nope"), (["--speed", "0"], "--speed")):
         proc = subprocess.run([sys.executable, "-m", "bot", "run", "--config", str(campaign.config_path), "--rehearse", *args],
                               capture_output=True, text=True, timeout=60)
