@@ -449,8 +449,8 @@ def _rehearsal_banner(rh: Rehearsal, store: Store, url: str | None) -> None:
     from bot.rehearsal import signin_link
 
     lines = rh.banner(url, signin_link(store, rh.config, url) if url else None)
-    out.print(lines[0], style="bold", markup=False)
-    out.print(lines[1], style="bold red" if rh.live else "bold", markup=False)
+    out.print(lines[0], style="bold", markup=False, soft_wrap=True)
+    out.print(lines[1], style="bold red" if rh.live else "bold", markup=False, soft_wrap=True)
     for line in lines[2:]:
         out.print(line, markup=False, soft_wrap=True)
 
