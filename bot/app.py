@@ -182,6 +182,11 @@ def build_adapters(config: Config, *, offline: bool, env: Mapping[str, str] | No
     return {key: adapters.get(ch, kind_of(ch)) for key, ch in config.channels.items()}
 
 
+def console_channel(config: Config, console: Console, clock: Clock, *, brief: bool) -> ConsoleChannel:
+    """The console adapter of a rehearsal: each line stamped with the campaign's (moved) local time."""
+    return ConsoleChannel(console, now=lambda: clock.now().astimezone(config.tz), label=_labeller(config), brief=brief)
+
+
 def _secret(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "")
     if not value:
@@ -192,6 +197,18 @@ def _secret(env: Mapping[str, str], name: str) -> str:
 def _labeller(config: Config) -> Callable[[str], str]:
     by_target = {ch.target: f"{ch.label} [{ch.key}]" for ch in config.channels.values()}
     return lambda target: by_target.get(target, target)
+
+
+@dataclass(frozen=True)
+class RehearsalRun:
+    """What a rehearsal changes in the running service (``bot.rehearsal`` builds it): a scheduler on the
+    faster clock, the sweep paced in real seconds, approvals assumed (then no requests go out)."""
+
+    scheduler: Any = None  # jobs.simulate.ScaledScheduler when --speed is given, else the engine's own
+    sweep_every: timedelta | None = None
+    approval_requests: bool = True
+    after_sync: tuple[Callable[[SyncReport], Awaitable[None]], ...] = ()
+    banner: Callable[[str | None], None] | None = None  # printed first, told the dashboard's address (None: no web)
 
 
 @dataclass
@@ -214,6 +231,7 @@ class Runner:
     serve_web: bool = False  # the web server on config.web.listen (the CLI turns it on unless --no-web)
     web_server: WebServer | None = None  # while running (tests read its port)
     relay: bool = True  # poll the [[relay]] sources (jobs.relay)
+    rehearsal: RehearsalRun | None = None  # `loa run --rehearse`: its scheduler, sweep pace and start-up hooks
 
     async def run(self) -> None:
         """Until a signal or ``run_for``; raises ``ServiceFailed`` (one line) if a part of the service died.
@@ -221,7 +239,10 @@ class Runner:
         Unexpected errors inside the parts (a job, the watcher, a chat handler, a stray task) are
         reported through ``Incidents`` and the service goes on; only a part that ends by itself is fatal.
         """
-        engine = Engine(self.store, self.config, self.adapters, self.clock, approval_requests=True, relay=self.relay)
+        r = self.rehearsal
+        engine = Engine(self.store, self.config, self.adapters, self.clock, approval_requests=r is None or r.approval_requests,
+                        scheduler=r.scheduler if r else None, sweep_every=r.sweep_every if r else None, relay=self.relay and r is None)
+        engine.after_sync.extend(r.after_sync if r else ())
         incidents = Incidents(self.store, self.config, self.clock, on_alert=engine.deliverer.start_ready)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -243,6 +264,8 @@ class Runner:
         try:
             if (web_task := await self._start_web(engine, sv)) is not None:  # standbys serve pages too
                 parts[web_task] = "web server"
+            if self.rehearsal is not None and self.rehearsal.banner is not None:
+                self.rehearsal.banner(self.web_server.url + "/" if self.web_server else None)
             if leadership is not None:
                 engine.deliverer.may_claim = lambda: leadership.held  # the fence: no claim unless leading
                 chat, zalo = await self._start_webhooks(sv, stop, incidents)  # a standby answers webhooks (store-backed)
@@ -298,10 +321,13 @@ class Runner:
         leadership = self.leadership
         runtime = Runtime(role=lambda: "single" if leadership is None else "leader" if leadership.held else "standby",
                           scheduler_running=lambda: bool(engine.scheduler.running))
-        self.web_server = WebServer(build_app(self.store, self.config, runtime, engine=engine, clock=self.clock), *address)
+        wall = SystemClock() if self.rehearsal is not None else None
+        self.web_server = WebServer(build_app(self.store, self.config, runtime, engine=engine, clock=self.clock, wall=wall),
+                                    *address)
         task = await self.web_server.start()
         sv.web_url = self.web_server.url  # sign-in links (/web) when [web] public_url is unset
-        self.console.print(both("web.serving", url=self.web_server.url).replace("\n", " / "), markup=False)
+        if self.rehearsal is None or self.rehearsal.banner is None:  # a rehearsal's banner names the address
+            self.console.print(both("web.serving", url=self.web_server.url).replace("\n", " / "), markup=False)
         return task
 
     # --- one leader (PostgreSQL) ------------------------------------------------------------------

@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date, datetime, time, timedelta
 from importlib import metadata
 from pathlib import Path
@@ -53,8 +53,10 @@ from campaign.store.repo import delivery_counts
 from campaign.sync import sync as run_sync
 from campaign.texts import TEXTS, both, inline, t
 from campaign.timeexpr import parse_duration
+from channels.console import ConsoleChannel
 
 if TYPE_CHECKING:  # python-telegram-bot takes a second to import: `loa check` does without it
+    from bot.rehearsal import Rehearsal
     from bot.telegram_bot import Webhook
 
 app = typer.Typer(
@@ -358,29 +360,47 @@ def run(
     zalo_listen: Annotated[str, typer.Option("--zalo-listen", help=inline("cli.opt.zalo_listen"))] = "127.0.0.1:8444",
     web: Annotated[str | None, typer.Option("--web", help=inline("cli.opt.web"))] = None,
     no_web: Annotated[bool, typer.Option("--no-web", help=inline("cli.opt.no_web"))] = False,
+    rehearse: Annotated[bool, typer.Option("--rehearse", help=inline("cli.opt.rehearse"))] = False,
+    start_in: Annotated[str | None, typer.Option("--start-in", help=inline("cli.opt.start_in"), show_default=False)] = None,
+    speed: Annotated[float | None, typer.Option("--speed", help=inline("cli.opt.run_speed"), show_default=False)] = None,
+    milestone: Annotated[str | None, typer.Option("--milestone", help=inline("cli.opt.rehearse_milestone"))] = None,
+    approved: Annotated[bool, typer.Option("--approved", help=inline("cli.opt.run_approved"))] = False,
+    live_channels: Annotated[bool, typer.Option("--live-channels", help=inline("cli.opt.live_channels"))] = False,
 ) -> None:
     """Chạy lịch đăng / run: sync, schedule, publish, watch content/, poll relayed feeds (Ctrl-C stops cleanly).
 
     Exit status 0 only after a clean stop (a signal, or --for elapsed); 1 with a one-line reason when it
     fails; 2 when another loa run holds the SQLite file; 3 when it stopped to keep delivery exactly-once
     (database unreachable past record_patience, or the lead lost).
+
+    Diễn tập / rehearsal (--rehearse, docs/operations.md): lịch dời tới ngay sau lúc này, kho riêng, kênh in ra
+    màn hình / the timeline moved to start shortly after now, a separate database, channels on the console.
     """
-    from bot.app import Runner, build_adapters, facebook_alert, single_runner
-    from bot.logs import setup_logging
+    from bot.app import Runner, build_adapters, console_channel, facebook_alert, single_runner
+    from bot.logs import alerts_on_console, setup_logging
     from campaign.store.leader import AnotherRunner, Leadership
 
     cfg = _with_web(load(config, content), web, no_web)
-    setup_logging(cfg)
+    rh = _rehearsal(cfg, rehearse, start_in=start_in, speed=speed, milestone=milestone, approved=approved,
+                    live=live_channels)
+    if rh is not None:
+        cfg, offline = rh.config, offline or not rh.live
+        if rh.live:  # before anything can be sent (the banner repeats it once the service is up)
+            out.print(inline("rehearse.live"), style="bold red", markup=False)
+    setup_logging(cfg, logging.WARNING if rh is not None and not rh.live else logging.INFO)  # the console tells it all
     try:
         lock = single_runner(cfg.database_url)  # SQLite: one process; held until this run ends (or the process dies)
     except AnotherRunner as exc:
         err.print(str(exc), markup=False)
         raise typer.Exit(2) from None
     try:
-        store, clock = open_store(cfg), SystemClock()
+        if rh is not None:
+            rh.fresh_store()  # under its lock: no other rehearsal is using the file
+        store, clock = open_store(cfg), rh.clock if rh else SystemClock()
         leadership = None if lock is not None or store.dialect != "postgresql" else Leadership(cfg.database_url)
         try:
-            adapters = build_adapters(cfg, offline=offline, store=store, clock=clock, on_zalo_stop=lambda reason: raise_alert(
+            adapters = build_adapters(cfg, offline=offline, store=store, clock=clock,
+                                      console=console_channel(cfg, out, clock, brief=True) if rh else None, on_zalo_stop=lambda reason: raise_alert(
                 store, cfg, clock, f"zalo_auth:{clock.now():%Y%m%d%H%M}", both("alert.zalo_auth", reason=reason)),
                 on_facebook_problem=lambda key, reason: raise_alert(
                     store, cfg, clock, f"facebook:{key}:{clock.now():%Y%m%d%H}", facebook_alert(cfg, key, reason)))
@@ -391,8 +411,11 @@ def run(
             runner = Runner(cfg, store, adapters, clock=clock, run_for=duration, watch=watch, chat_token=token,
                             webhook=_webhook(webhook, listen, cfg.telegram.webhook_secret_env),
                             zalo_token=zalo_token, zalo_webhook=_webhook(zalo_webhook, zalo_listen, cfg.zalo.bot_webhook_secret_env),
-                            console=out, leadership=leadership, serve_web=cfg.web.address is not None)
-            asyncio.run(runner.run())
+                            console=out, leadership=leadership, serve_web=cfg.web.address is not None,
+                            rehearsal=rh.run_options(store, lambda url: _rehearsal_banner(rh, store, url)) if rh else None)
+            on_console = bool(cfg.alert_chats) and all(isinstance(adapters.get(k), ConsoleChannel) for k in cfg.alert_chats)
+            with alerts_on_console(on_console), rh.time() if rh else nullcontext():
+                asyncio.run(runner.run())
         except LoaError as exc:  # a setup problem, or a part of the service that died (bot.app.ServiceFailed)
             _fail(exc)
         except Exception as exc:  # anything else: the traceback in the log once, one line to say why, non-zero
@@ -404,6 +427,45 @@ def run(
             lock.release()  # the process may go on (tests, an embedding program)
     if runner.exit_status:
         raise typer.Exit(runner.exit_status)
+
+
+def _rehearsal(cfg: Config, rehearse: bool, *, start_in: str | None, speed: float | None, milestone: str | None,
+               approved: bool, live: bool) -> Rehearsal | None:
+    """The rehearsal the options ask for (None without --rehearse; its options alone are a usage error)."""
+    from bot.rehearsal import prepare
+
+    if not rehearse:
+        given = [name for name, value in (("--start-in", start_in), ("--speed", speed), ("--milestone", milestone),
+                                          ("--approved", approved or None), ("--live-channels", live or None)) if value is not None]
+        if given:
+            _usage("rehearse.only", option=given[0])
+        return None
+    if speed is not None and not 0 < speed <= MAX_SPEED:
+        _usage("rehearse.bad_speed", value=speed, most=MAX_SPEED)
+    if milestone is not None:
+        _known([milestone], [m.id for m in cfg.milestones], "rehearse.unknown_milestone")
+    try:
+        return prepare(cfg, start_in=parse_duration(start_in or "2m"), speed=speed or 1.0, milestone=milestone,
+                       approved=approved, live=live)
+    except LoaError as exc:
+        _fail(exc)
+        raise
+    except OverflowError:  # --start-in × --speed beyond the calendar
+        _usage("rehearse.too_far", start_in=start_in, speed=speed)
+
+
+MAX_SPEED = 1_000_000  # --speed: beyond this a campaign day lasts less than a tenth of a second
+
+
+def _rehearsal_banner(rh: Rehearsal, store: Store, url: str | None) -> None:
+    """The first lines a rehearsal prints: what runs, in which mode, where its data goes, the dashboard."""
+    from bot.rehearsal import signin_link
+
+    lines = rh.banner(url, signin_link(store, rh.config, url) if url else None)
+    out.print(lines[0], style="bold", markup=False, soft_wrap=True)
+    out.print(lines[1], style="bold red" if rh.live else "bold", markup=False, soft_wrap=True)
+    for line in lines[2:]:
+        out.print(line, markup=False, soft_wrap=True)
 
 
 def _write_svg(path: Path, cfg: Config, rows: list[PlanRow], start: datetime | None, end: datetime | None) -> None:

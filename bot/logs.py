@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from campaign.config import Config
 
@@ -46,3 +47,25 @@ def setup_logging(config: Config, level: int = logging.INFO, extra_secrets: Iter
                   "watchfiles", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return redact
+
+
+class _AlertShownElsewhere(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == ALERT_LOGGER and str(record.msg).startswith("alert "))
+
+
+ALERT_LOGGER = "campaign.deliveries"  # campaign.deliveries.alert logs each alert once, for when the chats are down
+_QUIET_ALERTS = _AlertShownElsewhere()
+
+
+@contextmanager
+def alerts_on_console(shown: bool) -> Iterator[None]:
+    """While it lasts, when every alert chat prints to this console (offline, a rehearsal), the alert's
+    log line would say it a second time: it is left out of the log."""
+    logger = logging.getLogger(ALERT_LOGGER)
+    if shown:
+        logger.addFilter(_QUIET_ALERTS)
+    try:
+        yield
+    finally:
+        logger.removeFilter(_QUIET_ALERTS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -63,27 +64,42 @@ async def _paced(engine: Engine, clock: FakeClock, end: datetime, speed: float) 
 async def _prepare(store: Store, start: datetime, approve_all: bool, approvals_from: str | None) -> None:
     """Leave out posts before the window, and give the rest the approvals to assume: all, or the real store's."""
     with store.session() as s:
-        posts = list(repo.posts_between(s, None, None))
-        for p in posts:
+        for p in repo.posts_between(s, None, None):
             if p.scheduled_at < start:
                 p.status = PostState.WITHDRAWN  # outside the simulated window: neither sent nor "missed"
+        s.commit()
+    assume_approvals(store, approve_all, approvals_from, actor="simulate")
+
+
+def assume_approvals(store: Store, approve_all: bool, approvals_from: str | None, *, actor: str,
+                     keys: Iterable[str] | None = None) -> None:
+    """Approvals a throw-away store starts from (``loa simulate``, ``loa run --rehearse``): every post
+    approved (by ``actor-0``, ``actor-1``… as many as it needs), or the real store's approvals of the
+    same content copied over (``approvals_from``, its URL; none when it does not exist yet).
+    ``keys``: only these posts (those a sync just added or changed); None: all."""
+    with store.session() as s:
+        posts = list(repo.posts_between(s, None, None)) if keys is None else list(repo.posts_for_keys(s, keys).values())
+        if not posts:
+            return
         if approve_all:
             for p in posts:
                 if not repo.live_approvals(s, p.id or 0):
                     for i in range(p.approvals_required):
-                        repo.add_approval(s, p, f"simulate-{i}", "approve", p.updated_at)
+                        repo.add_approval(s, p, f"{actor}-{i}", "approve", p.updated_at)
         elif approvals_from and (approvals_from.startswith("postgresql") or Path(approvals_from.split("///", 1)[-1]).exists()):
             real = Store(approvals_from or "", run_migrations=False)
             try:
                 with real.session() as r:
                     by_key = repo.posts_by_key(r)
                     live = repo.approvals_for(r, [p.id for p in by_key.values() if p.id])
-            except Exception:  # no store yet, or an older schema: simulate without approvals
+            except Exception:  # no store yet, or an older schema: start without approvals
                 by_key, live = {}, {}
             finally:
                 real.close()
             for p in posts:
                 src = by_key.get(p.key)
+                if repo.live_approvals(s, p.id or 0):
+                    continue  # copied already (this runs after every sync)
                 for a in live.get(src.id if src and src.id is not None else -1, []):
                     if a.content_hash == p.content_hash:
                         repo.add_approval(s, p, a.person, a.decision, a.at, a.reason)

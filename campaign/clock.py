@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -43,3 +44,24 @@ class ShiftedClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self._offset
+
+
+class ScaledClock:
+    """Time that starts at ``start`` and runs ``speed`` times faster than real time (``loa run --rehearse
+    --speed N``): the real scheduler waits 1/N of each campaign interval (``jobs.simulate.ScaledScheduler``)."""
+
+    def __init__(self, start: datetime, speed: float) -> None:
+        if start.tzinfo is None or speed <= 0:
+            raise ValueError("ScaledClock needs an aware start and a positive speed")
+        self._start, self.speed = start.astimezone(UTC), speed
+        self._t0: float | None = None
+
+    def run(self) -> None:
+        """Start moving (until then it reads ``start``): a rehearsal's start-up time is not campaign time."""
+        if self._t0 is None:
+            self._t0 = time.monotonic()
+
+    def now(self) -> datetime:
+        if self._t0 is None:
+            return self._start
+        return self._start + timedelta(seconds=(time.monotonic() - self._t0) * self.speed)

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import frontmatter
 import yaml
 
+from campaign import rehearsal
 from campaign.config import Config
 from campaign.errors import CONTROL_RE, Problem, TimeExpressionError, printable
 from campaign.kinds import IMAGE_SUFFIXES, SPECS, KindSpec, MediaKind, media_kind
@@ -285,6 +286,8 @@ def _load_post(path: Path, raw: bytes, config: Config, key: str | None,
     body, rendered = r.body(body, title, kinds, len(media), kicker)
     if r.problems or scheduled is None:
         return None, r.problems
+    if rehearsal.left_out(config, scheduled):
+        return None, []  # before a rehearsal's start: not a problem, just not part of it
     if item is not None:  # approvals bind to the slot (as to a post's written time) and the line before the title
         meta = {**meta, "series": item.series.id, "series_title": kicker, "when": item.series.when.text, "slot": item.position}
     post = PostSource(
@@ -398,7 +401,8 @@ class _PostReader:
             err(inline("content.no_time"), line=1)
         elif milestone is not None or not milestone_id:
             try:
-                scheduled = resolve_post_time(time_text, milestone.span if milestone else None, config.tz).astimezone(UTC)
+                scheduled = rehearsal.post_time(config, milestone_id if milestone else None,
+                                                lambda span: resolve_post_time(time_text, span, config.tz)).astimezone(UTC)
             except TimeExpressionError as exc:
                 err(str(exc), "time")
         return title, milestone_id, time_text, scheduled

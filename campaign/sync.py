@@ -194,7 +194,7 @@ def _process(s: Session, config: Config, work: list[tuple[Path, str, bytes, str 
         post, problems = load_post(path, raw, config, key=key, series_items=series_items)
         if post is None:
             report.problems.extend(problems)
-            if row is not None:
+            if row is not None and problems:  # no problems: a rehearsal leaves this post out (campaign.rehearsal)
                 _mark_broken(s, row, problems, now, actor)
             continue
         report.warnings.extend(post.warnings)

@@ -36,6 +36,22 @@ class VirtualScheduler(AsyncIOScheduler):  # type: ignore[misc]  # apscheduler 3
         return {f for ex in self._executors.values() for f in getattr(ex, "_pending_futures", set())}
 
 
+class ScaledScheduler(AsyncIOScheduler):  # type: ignore[misc]  # apscheduler 3 ships no type hints
+    """The real asyncio scheduler on a clock ``speed`` times faster (``campaign.clock.ScaledClock``): it
+    computes its waits in campaign time (``virtual_time`` shows it that clock) and arms 1/speed of each."""
+
+    def __init__(self, speed: float, **options: Any) -> None:
+        super().__init__(**options)
+        self.speed = speed
+
+    def _start_timer(self, wait_seconds: float | None) -> None:
+        super()._start_timer(None if wait_seconds is None else wait_seconds / self.speed)
+
+
+def scaled_scheduler(tz: tzinfo, speed: float) -> ScaledScheduler:
+    return ScaledScheduler(speed, timezone=tz, job_defaults=JOB_DEFAULTS)
+
+
 def virtual_scheduler(tz: tzinfo) -> VirtualScheduler:
     return VirtualScheduler(timezone=tz, job_defaults=JOB_DEFAULTS)
 

@@ -111,11 +111,12 @@ def static_version(name: str) -> str:
 
 
 def build_app(store: Store, config: Config, runtime: Runtime | None = None, *, engine: Engine | None = None,
-              clock: Clock | None = None) -> Starlette:
-    """``engine``: the running one (web approvals update the chat requests, Resend queues at once)."""
+              clock: Clock | None = None, wall: Clock | None = None) -> Starlette:
+    """``engine``: the running one (web approvals update the chat requests, Resend queues at once);
+    ``wall``: the real clock for sign-in and sessions when ``clock`` runs faster (a rehearsal)."""
     site = _Site(store, config, runtime or Runtime())
     app = Starlette(routes=[
-        *dashboard.Dashboard(store, config, engine, clock).routes(),  # "/" is the timeline; /public for everyone
+        *dashboard.Dashboard(store, config, engine, clock, wall).routes(),  # "/" is the timeline; /public for everyone
         *Calendars(store, config).routes(),  # /calendar/public.ics, and each person's private link
         Route("/channels", site.index),
         Route("/healthz", site.healthz),

@@ -46,9 +46,11 @@ CALENDAR_PER_DAY_MONTH = 12  # in the month's smaller cells (42 days x 40 would 
 class Dashboard:
     """The pages, bound to one store, configuration and (when running) the engine."""
 
-    def __init__(self, store: Store, config: Config, engine: Engine | None = None, clock: Clock | None = None) -> None:
+    def __init__(self, store: Store, config: Config, engine: Engine | None = None, clock: Clock | None = None,
+                 wall: Clock | None = None) -> None:
         self.store, self.config, self.engine = store, config, engine
         self.clock = clock or (engine.clock if engine is not None else SystemClock())
+        self.wall = wall or self.clock  # sign-in links and sessions: real time even on a rehearsal's faster clock
         self.env = Environment(loader=FileSystemLoader(HERE / "templates" / "dashboard"),
                                autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
         self.secure = config.web.public_url.startswith("https://")
@@ -65,7 +67,7 @@ class Dashboard:
         return "en" if request.cookies.get(LANG_COOKIE) == "en" else "vi"
 
     def session(self, request: Request) -> signin.Session | None:
-        return signin.read_session(self.key(), self.config, request.cookies.get(SESSION_COOKIE), self.clock.now())
+        return signin.read_session(self.key(), self.config, request.cookies.get(SESSION_COOKIE), self.wall.now())
 
     def render(self, request: Request, name: str, status: int = 200, **kw: Any) -> HTMLResponse:
         lang = self.lang(request)
@@ -141,7 +143,7 @@ class Dashboard:
     async def signin_post(self, request: Request) -> Response:
         form = await request.form()
         try:
-            session = await run_in_threadpool(signin.redeem, self.store, self.config, self.clock, self.key(),
+            session = await run_in_threadpool(signin.redeem, self.store, self.config, self.wall, self.key(),
                                               str(form.get("token", "")))
         except NotAllowed as exc:
             return self.refused(request, str(exc))

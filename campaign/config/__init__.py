@@ -28,6 +28,7 @@ from campaign.config.model import (
     FacebookSettings,
     Milestone,
     Person,
+    RehearsalShift,
     RelaySource,
     ReminderPolicy,
     TelegramSettings,
@@ -52,6 +53,6 @@ __all__ = [
     "CHANNEL_KINDS", "ENV_NAME_RE", "FACEBOOK_GRAPH_API", "LANGUAGES", "ON_AMBIGUOUS", "PHASES", "ROLES", "TELEGRAM_API",
     "TELEGRAM_FILE_API", "TELEGRAM_ID_MAX", "TELEGRAM_TARGET_RE", "ZALO_BOT_API", "ZALO_BROADCAST_RE",
     "ZALO_ID_RE", "ZALO_OAUTH_API", "ZALO_OA_API", "ApprovalPolicy", "ChannelConfig", "Config",
-    "DeliverySettings", "FacebookSettings", "WebhookSettings", "WebSettings", "PULL_KINDS", "parse_listen", "Milestone", "Person", "RelaySource", "ReminderPolicy", "TelegramSettings", "Unit", "ZaloSettings",
+    "DeliverySettings", "FacebookSettings", "WebhookSettings", "WebSettings", "PULL_KINDS", "parse_listen", "Milestone", "Person", "RehearsalShift", "RelaySource", "ReminderPolicy", "TelegramSettings", "Unit", "ZaloSettings",
     "count_approvers", "load_config", "target_problem", "url_problem",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
 from campaign.texts import inline
@@ -220,6 +220,17 @@ class RelaySource:
 
 
 @dataclass(frozen=True)
+class RehearsalShift:
+    """``loa run --rehearse``: every campaign time moved by ``shift`` (milestones and posts alike, so order
+    and gaps stay); posts that would fall before ``start`` are left out (nothing to miss). ``spans`` keeps the
+    milestones as written: a post's time resolves against them, then moves (``campaign.rehearsal``)."""
+
+    shift: timedelta
+    start: datetime
+    spans: dict[str, Span]
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     name: str
@@ -248,6 +259,7 @@ class Config:
     milestone_lines: dict[str, int] = field(default_factory=dict, compare=False)
     channel_lines: dict[str, int] = field(default_factory=dict, compare=False)  # line of each channel's target
     units: tuple[Unit, ...] = ()  # [[units]]: staff chats that get share kits
+    rehearsal: RehearsalShift | None = None  # set by `loa run --rehearse` only (never read from config.toml)
 
     def unit(self, unit_id: str) -> Unit | None:
         return next((u for u in self.units if u.id == unit_id), None)
