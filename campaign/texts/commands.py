@@ -9,7 +9,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cmd.today": ("Lịch hôm nay", "Today's schedule"),
     "cmd.tomorrow": ("Lịch ngày mai", "Tomorrow's schedule"),
     "cmd.week": ("Lịch tuần này", "This week"),
-    "cmd.date": ("Lịch một ngày: /lich DD/MM", "One day: /date DD/MM"),
+    "cmd.date": ("Ảnh lịch 14 ngày tới: /lich; một ngày: /lich DD/MM", "A picture of the next 14 days: /timeline; one day: /date DD/MM"),
     "cmd.next": ("Mốc và bài sắp tới", "Next milestone and posts"),
     "cmd.milestones": ("Các mốc chiến dịch", "Campaign milestones"),
     "cmd.pending": ("Bài chờ duyệt", "Posts awaiting approval"),
@@ -31,7 +31,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                    "Report against the plan (Excel file): /report [from DD/MM] [to DD/MM]"),
     # what a command takes after its name, for the usage line
     "args.page": ("[trang]", "[page]"),
-    "args.date_page": ("DD/MM [trang]", "DD/MM [page]"),
+    "args.date_page": ("[DD/MM [trang]]", "[DD/MM [page]]"),
     "args.id": ("ID", "ID"),
     "args.ids": ("ID…", "ID…"),
     "args.id_reason": ("ID lý do", "ID reason"),
