@@ -78,7 +78,7 @@ def _ticks(start: datetime, end: datetime, tz: tzinfo) -> list[tuple[datetime, s
     out: list[tuple[datetime, str]] = []
     if span <= timedelta(days=1, hours=1):
         t = start.astimezone(tz).replace(minute=0, second=0, microsecond=0)
-        while t <= end:
+        while t < end:  # a tick at ``end`` would put its label past the right edge
             if t >= start and t.hour % 2 == 0:
                 out.append((t, f"{t:%H}:00"))
             t += timedelta(hours=1)
@@ -87,7 +87,7 @@ def _ticks(start: datetime, end: datetime, tz: tzinfo) -> list[tuple[datetime, s
     day = start.astimezone(tz).date()
     while True:
         t = datetime.combine(day, time(0), tz)
-        if t > end:
+        if t >= end:
             break
         if t >= start:
             if step == 1 or step == 7 and day.weekday() == 0:

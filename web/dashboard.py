@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from campaign import board, drawing, operations, review, signin
+from campaign import board, drawing, operations, picture, review, signin
 from campaign.admin import AdminAction, Verb
 from campaign.clock import Clock, SystemClock
 from campaign.config import Config
@@ -191,9 +191,7 @@ class Dashboard:
 
         def draw() -> tuple[str, int]:
             marks = board.marks(self.store, self.config, start, end)
-            lanes = board.lanes(self.config, marks)
-            svg = drawing.timeline_svg(board.bands(self.config), lanes, marks, start, end, self.clock.now(),
-                                       self.config.tz, lang=lang, title=self.config.name)
+            svg = picture.timeline(self.config, marks, start, end, self.clock.now(), lang)
             return svg, len({m.post_id for m in marks})
 
         svg, count = await run_in_threadpool(draw)
@@ -334,10 +332,8 @@ class Dashboard:
 
         def draw() -> str:
             marks = board.marks(self.store, self.config, first - timedelta(days=1), last + timedelta(days=1), public=True)
-            lanes = board.lanes(self.config, marks)
             start, end = drawing.window("campaign", first.date(), self.config.tz, (first, last))
-            return drawing.timeline_svg(board.bands(self.config), lanes, marks, start, end, self.clock.now(),
-                                        self.config.tz, lang=lang, title=self.config.name)
+            return picture.timeline(self.config, marks, start, end, self.clock.now(), lang)
 
         svg = await run_in_threadpool(draw)
         rows = await run_in_threadpool(lambda: board.calendar_posts(self.store, self.config, first - timedelta(days=1),
