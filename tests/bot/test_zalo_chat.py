@@ -243,3 +243,14 @@ async def test_oa_and_bot_sends_recover_from_220_and_403_by_themselves(both: Bot
     assert [c.error for c in both.oa.calls_to("/v3.0/oa/group/message")] == [-220, 0]
     assert len(both.oa.token_calls()) == 1
     assert "Khai mạc\n\nNội dung đậm." in both.bot_texts()
+
+
+async def test_lich_without_a_date_answers_in_text_on_zalo(both: Both) -> None:
+    """The Zalo Bot sends photos by URL only: the fortnight comes as its counts and a listing instead."""
+    both.campaign.write("a.md", post_text(title="Khai mạc"))
+    await both.engine.resync()
+    await wait_for(lambda: any(t.startswith("📝") for t in both.bot_texts()))
+    answer = await both.say("zl_11", "lich")
+    assert answer.startswith("🗓 Lịch 14 ngày 25/01/2021 – 07/02/2021: 1 bài — 1 chờ duyệt")
+    assert "• 26/01 08:30 Khai mạc — Kênh tỉnh" in answer
+    assert all(m["kind"] == "text" for m in both.bot.sent)
