@@ -175,6 +175,8 @@ def plan(
     --json: number, key, at, channels (keys), state, approvals, needed, status, warnings.
     --ics FILE: lịch công khai / the public calendar (milestones, approved and published posts);
     với --person ID: lịch duyệt của người đó / with --person ID: that person's approval deadlines, alarms 1 h before.
+    --svg/--png/--html FILE: dòng thời gian như trang web / the timeline as the dashboard draws it (PNG 1600 px wide,
+    HTML one self-contained file; --from/--to choose the window).
     """
     cfg = load(config, content)
     start, end = _window(from_, to, cfg)
