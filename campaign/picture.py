@@ -8,6 +8,7 @@ drift apart. The PNG is rasterised with CairoSVG, imported only when a PNG is as
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -113,8 +114,13 @@ _CSS = (
 )
 
 
+@functools.lru_cache(maxsize=8)
 def png(svg: str, width: int = PNG_WIDTH) -> bytes:
-    """The SVG as a PNG ``width`` pixels wide (height in proportion). CPU work: call it off the event loop."""
+    """The SVG as a PNG ``width`` pixels wide (height in proportion). CPU work: call it off the event loop.
+
+    Cached on the drawing's text: a chat full of people typing /lich gets one rasterisation per
+    distinct picture (public or staff, language, a few minutes' move of the "now" line), not one each.
+    """
     import cairosvg  # lazily: only a PNG needs libcairo
 
     data: bytes = cairosvg.svg2png(bytestring=svg.encode("utf-8"), output_width=width)
