@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from campaign.ask import COMMANDS, MAX_PAGE, number
+from campaign.compose import Op
 from campaign.errors import Conflict
 from campaign.payload import Action, Choice
 from campaign.texts import inline
@@ -21,9 +22,12 @@ ACTIONS = {
     "X": "retract", "C": "correct",  # + post id (confirmation)
     "g": "page",  # + command, argument, page
     "K": "resend", "W": "went_out",  # + delivery id (an alert about sends that may or may not be out)
+    "D": "draft",  # + step option (campaign.compose.Op), index + 1: a button of a draft being written (/moi)
 }
 CODES = {v: k for k, v in ACTIONS.items()}
 MAX_BYTES = 64
+DRAFT_OPS = frozenset(op.value for op in Op)
+MAX_DRAFT_INDEX = 1000
 _HASH = re.compile(r"[0-9a-f]{0,64}")
 INVALID = inline("chat.invalid_button")
 
@@ -37,6 +41,8 @@ class Callback:
     arg: str = ""
     page: int = 0
     delivery_id: int | None = None
+    op: str | None = None  # draft: which option (campaign.compose.Op)
+    index: int = 0  # draft: its argument (a slot or channel index; -1 is "now")
 
 
 def encode(action: str, *parts: object) -> str:
@@ -51,6 +57,11 @@ def encode_choice(choice: Choice) -> str:
     if choice.action in (Action.APPROVE, Action.REJECT, Action.DIFF):
         return encode(choice.action.value, choice.target, choice.version)
     return encode(choice.action.value, choice.target)
+
+
+def draft_data(op: str, index: int) -> str:
+    """A draft conversation's button (``campaign.compose.Option``): the option and its index, shifted to be >= 0."""
+    return encode("draft", op, index + 1)
 
 
 def page_data(command: str, arg: str, page: int) -> str:
@@ -78,6 +89,11 @@ def decode(data: str) -> Callback:
     elif action in ("pause", "resume", "cancel"):
         if not body:
             return Callback(action)
+    elif action == "draft":
+        op, _, index_text = body.partition(":")
+        index = number(index_text, low=0, high=MAX_DRAFT_INDEX) if index_text.isdigit() else None
+        if op in DRAFT_OPS and index is not None:
+            return Callback(action, op=op, index=index - 1)
     elif action in ("resend", "went_out"):
         if (delivery_id := number(body)) is not None and body.isdigit():
             return Callback(action, delivery_id=delivery_id)

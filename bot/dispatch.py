@@ -17,10 +17,11 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot import callbacks
-from campaign import answers, operations, picture, review, signin
+from campaign import answers, compose, operations, picture, review, signin
 from campaign.admin import AdminAction, Outcome, Verb
 from campaign.ask import MAX_PAGE, Ask, number
 from campaign.clock import Clock
@@ -28,6 +29,7 @@ from campaign.commands import COMMANDS, Command
 from campaign.config import Config
 from campaign.deliveries import text_payload
 from campaign.errors import Conflict, LoaError
+from campaign.store import repo
 from campaign.store.db import Store
 from campaign.texts import t
 from jobs import admin
@@ -40,6 +42,7 @@ PAGE_LINES = 15
 PAGED = tuple(c.name for c in COMMANDS.values() if c.paged)
 MAX_IDS = 50  # "/retry 5 6 7": ids at once
 CONFIRM_WORDS = ("xacnhan", "confirm", "ok")
+RICH_LIMIT = 4000  # HTML longer than one Telegram message would be cut inside a tag: sent as plain text instead
 
 
 @dataclass
@@ -49,6 +52,7 @@ class Services:
     clock: Clock
     engine: Engine
     web_url: str = ""  # the web server's address once it listens (links when [web] public_url is unset)
+    desk: compose.Desk = field(default_factory=compose.Desk)  # drafts being written in chat (/moi)
 
 
 @dataclass(frozen=True)
@@ -68,10 +72,11 @@ class Reply:
     ask_reason: bool = False  # Telegram: send as a ForceReply prompt
     document: tuple[str, bytes] | None = None  # (file name, content): sent as a file, ``text`` its caption
     photo: tuple[str, bytes] | None = None  # (file name, PNG): sent as a picture, ``text`` its caption
+    rich: str | None = None  # Telegram HTML to show instead of ``text`` (a draft's preview, rendered as posted)
 
     @property
     def html(self) -> str:
-        return html.escape(self.text, quote=False)
+        return self.rich if self.rich is not None else html.escape(self.text, quote=False)
 
 
 def paginate(answer: answers.Answer, command: str, arg: str, page: int, who: Who, *, buttons: bool) -> Reply:
@@ -314,12 +319,75 @@ async def _published(c: Call) -> Reply:
     return await _admin(c.sv, c.who, AdminAction(Verb(name), c.who.actor, post=str(post.id)))
 
 
+# --- drafts from chat (/moi): the conversation is campaign.compose; this only routes and reports ---------
+
+def studio(sv: Services) -> compose.Studio:
+    return compose.Studio(sv.config, sv.store, sv.clock, sv.desk)
+
+
+async def _new(c: Call) -> Reply:
+    """/moi: the editor role was checked by ``_answer``; Telegram draws buttons and takes photos, Zalo types."""
+    person = c.who.actor.person
+    assert person is not None
+    return await _drafted(c.sv, c.who, studio(c.sv).start(person, c.lang, photos=c.buttons), buttons=c.buttons)
+
+
+async def _cancel(c: Call) -> Reply:
+    return Reply(studio(c.sv).cancel(c.who.actor.label, c.lang).text)
+
+
+def drafting(sv: Services, who: Who) -> bool:
+    """Whether this person's next message belongs to a draft they are writing."""
+    return who.actor.person is not None and sv.desk.get(who.actor.label) is not None
+
+
+async def draft_said(sv: Services, who: Who, said: compose.Said, *, buttons: bool = True) -> Reply:
+    """The next message of an open draft (text, Markdown from the chat's formatting, or a photo)."""
+    try:
+        return await _drafted(sv, who, studio(sv).said(who.actor.label, said), buttons=buttons)
+    except LoaError as exc:
+        return Reply(str(exc))
+
+
+async def draft_forwarded(sv: Services, who: Who, said: compose.Said, *, buttons: bool = True) -> Reply:
+    """A message forwarded to the bot: a draft naming its source (editors only; a refusal is audited)."""
+    try:
+        person = review.check(sv.store, who.actor, "editor", sv.clock.now(), "new")
+        return await _drafted(sv, who, studio(sv).forwarded(person, who.lang, said, photos=buttons), buttons=buttons)
+    except LoaError as exc:
+        return Reply(str(exc))
+
+
+async def _drafted(sv: Services, who: Who, prompt: compose.Prompt, *, buttons: bool) -> Reply:
+    """A step's prompt as a reply; a saved draft is synced at once, so the author learns its number."""
+    if prompt.saved is not None:
+        return Reply(await _synced(sv, who, prompt.saved))
+    rows = [[(o.label, callbacks.draft_data(o.op, o.arg)) for o in row] for row in prompt.options] if buttons else []
+    rich = prompt.html if buttons and prompt.html and len(prompt.html) <= RICH_LIMIT else None  # else plain, split
+    return Reply(prompt.text, rows, rich=rich)
+
+
+async def _synced(sv: Services, who: Who, path: Path) -> str:
+    rel = path.relative_to(sv.config.content_dir).as_posix()
+    report = await sv.engine.resync()
+    key = rel.removesuffix(".md")
+    with sv.store.session() as s:
+        post = repo.post_by_key(s, key)
+        title, post_id, broken = (post.title, post.id, post.source_error) if post is not None else ("", None, None)
+    problems = [str(p) for p in report.problems if Path(p.path).resolve() == path.resolve()]
+    if problems or broken:
+        return who.t("draft.saved_broken", title=title or rel, path=rel, problems="; ".join(problems) or str(broken))
+    if post_id is None:
+        return who.t("draft.saved_unsynced", title=rel, path=rel)
+    return who.t("draft.saved", id=post_id, title=title, path=rel)
+
+
 HANDLERS: dict[str, Handler] = {
     "start": _help, "help": _help, "today": _day, "tomorrow": _day, "week": _week, "date": _date,
     "next": _next, "milestones": _milestones, "pending": _pending, "status": _status,
     "post": _post, "audit": _post, "approve": _decide, "reject": _decide, "override": _override,
     "pause": _pause, "resume": _pause, "sync": _sync, "retry": _deliveries, "skip": _deliveries,
-    "retract": _published, "correct": _published, "report": _report, "web": _web,
+    "retract": _published, "correct": _published, "report": _report, "web": _web, "new": _new, "cancel": _cancel,
 }
 if HANDLERS.keys() != COMMANDS.keys():  # the registry and the handlers name the same commands
     raise RuntimeError(f"commands without a handler or handlers without a command: {HANDLERS.keys() ^ COMMANDS.keys()}")
@@ -452,6 +520,12 @@ async def _press_cancel(sv: Services, who: Who, cb: callbacks.Callback) -> tuple
     return Reply(who.t("chat.cancelled")), ""
 
 
+async def _press_draft(sv: Services, who: Who, cb: callbacks.Callback) -> tuple[Reply | None, str]:
+    """A button of a draft being written: only its author's own open draft is touched."""
+    prompt = studio(sv).pressed(who.actor.label, compose.Op(cb.op or ""), cb.index)
+    return await _drafted(sv, who, prompt, buttons=True), ""
+
+
 async def _press_page(sv: Services, who: Who, cb: callbacks.Callback) -> tuple[Reply | None, str]:
     ask = Ask(cb.command or "help", tuple(cb.arg.split()) if cb.arg else ())
     return await answer(sv, who, ask, page=cb.page), ""
@@ -461,6 +535,7 @@ PRESSES: dict[str, Press] = {
     "approve": _press_approve, "reject": _press_reject, "diff": _press_diff,
     "pause": _press_admin, "resume": _press_admin, "retract": _press_admin, "correct": _press_admin,
     "resend": _press_unknown, "went_out": _press_unknown, "cancel": _press_cancel, "page": _press_page,
+    "draft": _press_draft,
 }
 
 

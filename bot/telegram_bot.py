@@ -22,6 +22,11 @@ from telegram import (
     InlineKeyboardMarkup,
     InputFile,
     Message,
+    MessageOrigin,
+    MessageOriginChannel,
+    MessageOriginChat,
+    MessageOriginHiddenUser,
+    MessageOriginUser,
     Update,
     User,
 )
@@ -33,8 +38,10 @@ from bot import callbacks, dispatch
 from bot.dispatch import Reply, Services, Who
 from bot.webhook import Webhook
 from bot.webhook import server as webhook_server
+from campaign import compose
 from campaign.ask import parse_command, parse_question
 from campaign.commands import COMMANDS, Role
+from campaign.drafts import Entity, Source, markdown_from_entities
 from campaign.errors import ChannelSetupError
 from campaign.review import Actor
 from campaign.texts import inline
@@ -43,7 +50,8 @@ from channels.telegram import chat_id, retry_seconds
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 4000
 CAPTION_LIMIT = 1000  # Telegram takes 1024 characters of caption
-EDIT_IN_PLACE = ("page", "pause", "resume", "cancel", "retract", "correct")
+EDIT_IN_PLACE = ("page", "pause", "resume", "cancel", "retract", "correct", "draft")
+PRIVATE_ONLY = {"web": "chat.web_private", "new": "draft.private"}  # command -> why not in a group
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SERVER = "loa_webhook_server"
 INCIDENTS = "loa_incidents"  # bot_data key of the Runner's bot.incidents.Incidents, when there is one
@@ -58,6 +66,7 @@ def build_application(sv: Services, token: str, *, api_base: str, file_base: str
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(MessageHandler(filters.COMMAND, on_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
+    app.add_handler(MessageHandler(filters.PHOTO & filters.ChatType.PRIVATE, on_photo))
     app.add_error_handler(on_error)
     return app
 
@@ -84,8 +93,8 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             await send(message, Reply(inline("chat.unknown_command_here")))
         return
     sv = _services(context)
-    if ask.command == "web" and message.chat.type != "private":  # a sign-in link is personal
-        await send(message, Reply(inline("chat.web_private")))
+    if ask.command in PRIVATE_ONLY and message.chat.type != "private":  # a sign-in link is personal, a draft too
+        await send(message, Reply(inline(PRIVATE_ONLY[ask.command])))
         return
     await send(message, await dispatch.answer(sv, who(sv, user), ask))
 
@@ -102,11 +111,57 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if marker is not None:
             await send(message, await dispatch.reason_given(sv, asker, marker[0], marker[1], message.text))
             return
+    if message.chat.type == "private" and (message.forward_origin is not None or dispatch.drafting(sv, asker)):
+        await send(message, await _draft(sv, asker, message, said(message)))
+        return
     ask = parse_question(message.text)
     if ask is not None:
         await send(message, await dispatch.answer(sv, asker, ask))
     elif message.chat.type == "private":
         await send(message, await dispatch.answer(sv, asker, parse_command("help")))  # type: ignore[arg-type]
+
+
+async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo in a private chat: one for the draft being written, or a forwarded post with its picture."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or not message.photo:
+        return
+    sv = _services(context)
+    asker = who(sv, user)
+    if message.forward_origin is None and not dispatch.drafting(sv, asker):
+        return
+    file = await message.photo[-1].get_file()  # the largest size Telegram made of it
+    photo = (".jpg", bytes(await file.download_as_bytearray()))
+    await send(message, await _draft(sv, asker, message, said(message, photo)))
+
+
+async def _draft(sv: Services, asker: Who, message: Message, what: compose.Said) -> Reply:
+    if message.forward_origin is not None:
+        return await dispatch.draft_forwarded(sv, asker, what)
+    return await dispatch.draft_said(sv, asker, what)
+
+
+def said(message: Message, photo: tuple[str, bytes] | None = None) -> compose.Said:
+    """A message as a draft step reads it: its text, that text as Markdown (from its entities), the photo, the source."""
+    text = message.text or message.caption or ""
+    entities = message.entities if message.text else message.caption_entities
+    markdown = markdown_from_entities(text, [Entity(str(e.type), e.offset, e.length, e.url) for e in entities])
+    return compose.Said(text, markdown, photo, source(message.forward_origin))
+
+
+def source(origin: MessageOrigin | None) -> Source | None:
+    """Where a forwarded message came from: a channel (linked to the original when it is public), a chat or a person."""
+    if isinstance(origin, MessageOriginChannel):
+        chat = origin.chat
+        url = f"https://t.me/{chat.username}/{origin.message_id}" if chat.username else None
+        return Source(chat.title or chat.username or str(chat.id), url)
+    if isinstance(origin, MessageOriginChat):
+        return Source(origin.sender_chat.title or str(origin.sender_chat.id))
+    if isinstance(origin, MessageOriginUser):
+        return Source(origin.sender_user.full_name)
+    if isinstance(origin, MessageOriginHiddenUser):
+        return Source(origin.sender_user_name)
+    return None
 
 
 async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -282,7 +337,7 @@ async def stop(app: TelegramApp) -> None:
 
 
 async def set_commands(app: TelegramApp, retry: _Retry | None = None) -> None:
-    """The command menu in both languages; approvers' chats also see the staff commands.
+    """The command menu in both languages; approvers' chats also see the staff commands, editors' private chats theirs.
 
     Never fatal: a chat the bot is not in yet, or Telegram failing, leaves that menu as it was.
     """
@@ -306,3 +361,13 @@ async def set_commands(app: TelegramApp, retry: _Retry | None = None) -> None:
         if await retry.quietly(f"setMyCommands ({key})", vi):
             en = functools.partial(app.bot.set_my_commands, menu("en", True), scope=scope, language_code="en")
             await retry.quietly(f"setMyCommands ({key})", en)
+    for person in sv.config.people.values():  # an editor's private chat: their own commands, /moi among them
+        if person.telegram is None or not person.is_editor:
+            continue
+        own = [c for c in COMMANDS.values() if c.listed and c.role.allows(person)]
+        scope = BotCommandScopeChat(person.telegram)
+        for lang in ("vi", "en"):
+            commands = [BotCommand(c.name, c.help(lang)[:256]) for c in own]
+            call = functools.partial(app.bot.set_my_commands, commands, scope=scope, language_code=lang if lang == "en" else None)
+            if not await retry.quietly(f"setMyCommands ({person.key})", call):
+                break

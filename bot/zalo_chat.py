@@ -15,7 +15,8 @@ from tornado.httpserver import HTTPServer
 
 from bot import dispatch, webhook
 from bot.dispatch import Reply, Services, Who
-from campaign.ask import parse_command, parse_question
+from campaign import compose
+from campaign.ask import Ask, parse_command, parse_question
 from campaign.errors import ChannelError
 from campaign.render import ZALO_TEXT_LIMIT
 from campaign.review import Actor
@@ -43,14 +44,10 @@ async def handle_update(sv: Services, client: ZaloBotClient, update: dict[str, A
             and sender["id"] != "" and chat["id"] != ""):
         return None
     asker = who(sv, str(sender["id"]))
-    ask = parse_command(text) or parse_question(text)
     private = str(chat.get("chat_type", "PRIVATE")).upper() == "PRIVATE"
-    if ask is None:
-        if not private:
-            return None  # group chatter that is not for the bot
-        ask = parse_command("help")
-    assert ask is not None
-    reply = await dispatch.answer(sv, asker, ask, buttons=False)
+    reply = await _reply(sv, asker, text, private)
+    if reply is None:
+        return None
     text = reply.text if reply.document is None else f"{reply.text}\n{t('report.telegram_only', asker.lang)}"
     for piece in split(text):
         try:
@@ -59,6 +56,27 @@ async def handle_update(sv: Services, client: ZaloBotClient, update: dict[str, A
             log.warning("could not answer on Zalo chat %s: %s", chat["id"], exc.reason)
             break
     return reply
+
+
+async def _reply(sv: Services, asker: Who, text: str, private: bool) -> Reply | None:
+    """A draft being written takes every private message but "huy"/"cancel" and "/…" commands; else a command."""
+    command = parse_command(text)
+    if private and dispatch.drafting(sv, asker) and not _leaves_draft(text, command):
+        return await dispatch.draft_said(sv, asker, compose.Said(text), buttons=False)
+    if command is not None and command.command == "new" and not private:
+        return Reply(t("draft.private", asker.lang))  # a draft is written in a private chat, as on Telegram
+    ask = command or parse_question(text)
+    if ask is None:
+        if not private:
+            return None  # group chatter that is not for the bot
+        ask = parse_command("help")
+    assert ask is not None
+    return await dispatch.answer(sv, asker, ask, buttons=False)
+
+
+def _leaves_draft(text: str, command: Ask | None) -> bool:
+    """ "huy" alone cancels, and "/…" is a command; "Mới khai trương…" is a title, not ``/moi``."""
+    return command is not None and ((command.command == "cancel" and not command.args) or text.lstrip().startswith("/"))
 
 
 def split(text: str, limit: int = ZALO_TEXT_LIMIT) -> list[str]:

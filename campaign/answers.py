@@ -190,13 +190,13 @@ def help_text(config: Config, lang: str, person: Person | None, *, prefix: str =
     staff_lines: list[str] = []
     for command in COMMANDS.values():
         role = command.role
-        if not command.listed or (role is Role.ADMIN and not (person and person.is_admin)):
+        if not command.listed or not role.allows(person):
             continue
         words = (command.name, *command.aliases) if lang == "en" else (*command.aliases, command.name)
         line = f"{' '.join(prefix + w for w in words)} — {command.help(lang)}"
         if role is Role.PUBLIC:
             lines.append(line)
-        elif is_staff(person):
+        else:
             staff_lines.append(line)
     if staff_lines:
         lines += ["", tr("help_staff", lang), *staff_lines]

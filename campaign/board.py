@@ -18,7 +18,7 @@ from campaign.config import Config
 from campaign.kinds import ChannelKind, TextFormat, spec
 from campaign.publishing import hold_reason, is_paused
 from campaign.render import length_on, limit_on, render_markdown
-from campaign.states import ATTENTION, PostState
+from campaign.states import ATTENTION, PUBLIC_MARKS, MarkState, PostState
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Approval, AuditEvent, Delivery, Post
@@ -26,21 +26,21 @@ from campaign.store.models import Approval, AuditEvent, Delivery, Post
 BAD_DELIVERY = ATTENTION
 
 
-def post_state(post: Post | Row, bad_delivery: bool = False) -> str:
+def post_state(post: Post | Row, bad_delivery: bool = False) -> MarkState:
     """One word for a post's colour: published, failed, held, approved, waiting…"""
     if post.status in (PostState.RETRACTED, PostState.WITHDRAWN):
-        return "retracted"
+        return MarkState.RETRACTED
     if bad_delivery:
-        return "failed"
+        return MarkState.FAILED
     if post.status == PostState.PUBLISHED and not (post.published_hash is not None and post.published_hash != post.content_hash):
-        return "published"
+        return MarkState.PUBLISHED
     if post.status == PostState.MISSED:
-        return "missed"
+        return MarkState.MISSED
     if post.rejected:
-        return "rejected"
+        return MarkState.REJECTED
     if post.status == PostState.HELD:
-        return "held"
-    return "approved" if post.approved_by >= post.approvals_required else "waiting"
+        return MarkState.HELD
+    return MarkState.APPROVED if post.approved_by >= post.approvals_required else MarkState.WAITING
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def marks(store: Store, config: Config, start: datetime, end: datetime, *, publi
     out: list[drawing.Mark] = []
     for p in posts:
         state = post_state(p, p.id in bad)
-        if public and state not in ("approved", "published"):
+        if public and state not in PUBLIC_MARKS:
             continue
         out.extend(drawing.Mark(p.id, p.title, lane(config, ch), p.scheduled_at, state, None if public else f"/posts/{p.id}")
                    for ch in p.channels)
@@ -216,7 +216,7 @@ def operations(store: Store, config: Config, limit: int = 200) -> Operations:
 
 def calendar_posts(store: Store, config: Config, start: datetime, end: datetime, *, channel: str | None = None,
                    milestone: str | None = None, state: str | None = None, author: str | None = None,
-                   public: bool = False) -> list[tuple[Row, str]]:
+                   public: bool = False) -> list[tuple[Row, MarkState]]:
     """Posts in [start, end) with their state, filtered as the calendar asks."""
     posts, bad = rows_between(store, start, end)
     out = []
@@ -225,7 +225,7 @@ def calendar_posts(store: Store, config: Config, start: datetime, end: datetime,
         if (channel and channel not in p.channels) or (milestone and p.milestone != milestone) \
                 or (state and st != state) or (author and p.author != author):
             continue
-        if public and st not in ("approved", "published"):
+        if public and st not in PUBLIC_MARKS:
             continue
         out.append((p, st))
     return out

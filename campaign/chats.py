@@ -18,6 +18,7 @@ from campaign.clock import Clock
 from campaign.config import Config
 from campaign.deliveries import alert
 from campaign.errors import Problem
+from campaign.states import AuditAction
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import ChatMove
@@ -73,7 +74,7 @@ def record_move(store: Store, config: Config, clock: Clock, kind: str, old: str,
     with store.session() as s:
         if not repo.add_chat_move(s, kind, old, new, now, source):
             return False
-        repo.audit(s, now, kind, "chat_moved", old=old, new=new, source=source,
+        repo.audit(s, now, kind, AuditAction.CHAT_MOVED, old=old, new=new, source=source,
                    channels=keys)
         alert(s, config, now, f"chat_moved:{kind}:{old}:{new}", both(
             "alert.chat_moved", old=old, new=new,

@@ -12,15 +12,26 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from campaign.texts import t
+from campaign.config.model import Person
+from campaign.payload import Action, Choice
+from campaign.texts import pair, t
 
 
 class Role(StrEnum):
-    """Who may use a command: anyone, approvers (and admins), or admins only (as in ``config.toml``)."""
+    """Who may use a command: anyone, editors, approvers (admins may do both), or admins only (as in ``config.toml``)."""
 
     PUBLIC = "public"
+    EDITOR = "editor"
     APPROVER = "approver"
     ADMIN = "admin"
+
+    def allows(self, person: Person | None) -> bool:
+        """Whether ``person`` holds this role (``campaign.review.require`` enforces it; help and menus show it)."""
+        if self is Role.PUBLIC:
+            return True
+        if person is None:
+            return False
+        return {Role.EDITOR: person.is_editor, Role.APPROVER: person.is_approver}.get(self, person.is_admin)
 
 
 @dataclass(frozen=True)
@@ -57,7 +68,7 @@ class Command:
         return t("cmd.usage", lang, call=call, what=what)
 
 
-_PUBLIC, _APPROVER, _ADMIN = Role.PUBLIC, Role.APPROVER, Role.ADMIN
+_PUBLIC, _EDITOR, _APPROVER, _ADMIN = Role.PUBLIC, Role.EDITOR, Role.APPROVER, Role.ADMIN
 REGISTRY: tuple[Command, ...] = (
     Command("start", (), listed=False),
     Command("help", ("trogiup",)),
@@ -83,6 +94,8 @@ REGISTRY: tuple[Command, ...] = (
     Command("correct", ("dinhchinh",), _ADMIN, args="args.id"),
     Command("report", ("baocao",), _ADMIN, args="args.report"),
     Command("web", ("trangweb",), _APPROVER),
+    Command("new", ("moi",), _EDITOR),
+    Command("cancel", ("huy",), _EDITOR),
 )
 COMMANDS: dict[str, Command] = {c.name: c for c in REGISTRY}
 
@@ -104,3 +117,21 @@ def _words() -> dict[str, str]:
 
 
 ALIASES: dict[str, str] = _words()
+
+
+# The command a reader types for a choice where there are no buttons (the Zalo Bot): same action, same target.
+_TYPED: dict[Action, str] = {Action.APPROVE: "approve", Action.REJECT: "reject", Action.DIFF: "post",
+                             Action.RESEND: "retry", Action.WENT_OUT: "skip"}
+
+
+def typed_hint(choices: tuple[tuple[Choice, ...], ...]) -> str:
+    """ "Trả lời / Reply: /duyet 12 · /tuchoi 12 lý do / reason…": the choices as commands to type, one line.
+
+    Vietnamese words, which the bot reads in either language; only the reason is said in both.
+    """
+    calls = []
+    for choice in (c for row in choices for c in row):
+        command = COMMANDS[_TYPED[choice.action]]
+        reason = " " + "/".join(pair("args.reason")) if command.reason else ""
+        calls.append(f"/{command.word('vi')} {choice.target}{reason}")
+    return f"{' / '.join(pair('choice.hint'))}: " + " · ".join(calls) if calls else ""

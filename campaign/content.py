@@ -28,7 +28,8 @@ from campaign.render import Rendered, check_fits, render_markdown
 from campaign.texts import inline, pair, t
 from campaign.timeexpr import resolve_post_time
 
-FRONT_MATTER_KEYS = ("title", "milestone", "time", "channels", "media", "approvals", "author", "pin", "silent", "preview")
+FRONT_MATTER_KEYS = ("title", "milestone", "time", "channels", "media", "approvals", "author", "pin", "silent", "preview",
+                     "source")  # source: where a draft's text came from (campaign.drafts), for the reviewers
 # A media file, whatever its channels (Zalo Bot and console have no tighter limit of their own): its
 # hash reads it whole, so a stray video or disk image must not be read at every change.
 MEDIA_MAX_BYTES = 200 * 1024 * 1024
@@ -411,6 +412,7 @@ class _PostReader:
         author = _scalar(meta, "author", err)
         if author is not None and author not in config.people:
             err(inline("content.unknown_author", author=author), "author")
+        _scalar(meta, "source", err)  # free text, but one value
         flags = {k: _flag(meta, k, d, err) for k, d in (("pin", False), ("silent", False), ("preview", True))}
         return approvals, author, flags
 

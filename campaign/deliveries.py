@@ -21,7 +21,7 @@ from campaign.clock import Clock
 from campaign.config import Config
 from campaign.payload import Action, Choice, Payload
 from campaign.render import render_markdown
-from campaign.states import DeliveryState
+from campaign.states import AuditAction, DeliveryState
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Delivery, Post
@@ -102,7 +102,7 @@ def recover(store: Store, config: Config, clock: Clock) -> list[Delivery]:
         rows = repo.mark_stale_sending_unknown(s)
         by_ref: dict[str, list[Delivery]] = {}
         for d in rows:
-            repo.audit(s, now, "scheduler", "delivery_unknown", post_id=d.post_id, ref=d.ref, channel=d.channel, delivery=d.id)
+            repo.audit(s, now, "scheduler", AuditAction.DELIVERY_UNKNOWN, post_id=d.post_id, ref=d.ref, channel=d.channel, delivery=d.id)
             if not d.ref.startswith("alert:"):
                 by_ref.setdefault(d.ref, []).append(d)
         for group in by_ref.values():  # one alert per post, however many channels were caught mid-send
@@ -143,7 +143,7 @@ def mark_ambiguous(store: Store, config: Config, delivery_id: int, error: str, n
         if d is None or d.status != DeliveryState.SENDING:
             return DeliveryState(d.status) if d else DeliveryState.GONE
         d.status, d.last_error = DeliveryState.UNKNOWN, error[:500]
-        repo.audit(s, now, "scheduler", "delivery_unknown", post_id=d.post_id, ref=d.ref, channel=d.channel, delivery=d.id,
+        repo.audit(s, now, "scheduler", AuditAction.DELIVERY_UNKNOWN, post_id=d.post_id, ref=d.ref, channel=d.channel, delivery=d.id,
                    error=d.last_error)
         if not d.ref.startswith("alert:"):
             _alert_unknown(s, config, now, [d], "alert.ambiguous", error=d.last_error)
@@ -165,7 +165,7 @@ def mark_sent(store: Store, delivery_id: int, message_ids: tuple[str, ...], now:
         if d is None or d.status != DeliveryState.SENDING:  # recorded already (a retried commit), or resolved by a new leader
             return
         d.status, d.message_ids, d.sent_at, d.last_error = DeliveryState.SENT, list(message_ids), now, None
-        repo.audit(s, now, "scheduler", "delivered", post_id=d.post_id, ref=d.ref, channel=d.channel, message_ids=list(message_ids))
+        repo.audit(s, now, "scheduler", AuditAction.DELIVERED, post_id=d.post_id, ref=d.ref, channel=d.channel, message_ids=list(message_ids))
         s.commit()
     monitoring.note_send(store, now)
 
@@ -190,12 +190,12 @@ def mark_failed_attempt(store: Store, config: Config, delivery_id: int, error: s
             wait = timedelta(seconds=retry_after) if retry_after else backoff(config, d.attempts)
             d.status, d.next_attempt_at = DeliveryState.PENDING, now + wait
             if retry_after:  # a 429 (flood wait): an incident of ours, in the report against the plan
-                repo.audit(s, now, "scheduler", "rate_limited", post_id=d.post_id, ref=d.ref, channel=d.channel,
+                repo.audit(s, now, "scheduler", AuditAction.RATE_LIMITED, post_id=d.post_id, ref=d.ref, channel=d.channel,
                            retry_after=retry_after)
             s.commit()
             return DeliveryState.PENDING
         d.status = DeliveryState.FAILED
-        repo.audit(s, now, "scheduler", "delivery_failed", post_id=d.post_id, ref=d.ref, channel=d.channel, error=d.last_error,
+        repo.audit(s, now, "scheduler", AuditAction.DELIVERY_FAILED, post_id=d.post_id, ref=d.ref, channel=d.channel, error=d.last_error,
                    attempts=d.attempts)
         if not d.ref.startswith("alert:"):
             alert(s, config, now, f"failed:{d.id}", both("alert.failed", title=_title(s, d), channel=d.channel,

@@ -12,19 +12,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from html import escape
 
+from campaign.states import MarkState
 from campaign.texts import pair
 from campaign.texts import t as catalog
 
 # state -> (colour, label vi, label en); the order is the legend's
-STATES: dict[str, tuple[str, str, str]] = {
-    "waiting": ("#e0a100", *pair("drawing.state.waiting")),
-    "approved": ("#2f7dd1", *pair("drawing.state.approved")),
-    "held": ("#8e44ad", *pair("drawing.state.held")),
-    "published": ("#2e9e44", *pair("drawing.state.published")),
-    "missed": ("#7f8c8d", *pair("drawing.state.missed")),
-    "failed": ("#d62c1a", *pair("drawing.state.failed")),
-    "rejected": ("#5d4037", *pair("drawing.state.rejected")),
-    "retracted": ("#bdbdbd", *pair("drawing.state.retracted")),
+STATES: dict[MarkState, tuple[str, str, str]] = {
+    MarkState.WAITING: ("#e0a100", *pair("drawing.state.waiting")),
+    MarkState.APPROVED: ("#2f7dd1", *pair("drawing.state.approved")),
+    MarkState.HELD: ("#8e44ad", *pair("drawing.state.held")),
+    MarkState.PUBLISHED: ("#2e9e44", *pair("drawing.state.published")),
+    MarkState.MISSED: ("#7f8c8d", *pair("drawing.state.missed")),
+    MarkState.FAILED: ("#d62c1a", *pair("drawing.state.failed")),
+    MarkState.REJECTED: ("#5d4037", *pair("drawing.state.rejected")),
+    MarkState.RETRACTED: ("#bdbdbd", *pair("drawing.state.retracted")),
 }
 PHASE_COLOURS = {"before": "#dbe9f7", "during": "#fde2c4", "after": "#dcefdc"}
 ZOOMS = ("campaign", "month", "week", "day")
@@ -50,7 +51,7 @@ class Mark:
     title: str
     lane: str  # the channel's label
     at: datetime
-    state: str  # a key of STATES
+    state: MarkState
     href: str | None = None
 
 
@@ -158,14 +159,14 @@ def timeline_svg(bands: Sequence[Band], lanes: Sequence[str], marks: Sequence[Ma
     lane_of = {lane: i for i, lane in enumerate(lanes)}
     # marks closer than CLUSTER_PX on a lane, in the same state, become one mark with their count
     # (a month of 10,000 posts stays a few hundred circles: small to send, quick to draw, readable)
-    groups: dict[tuple[int, int, str], list[Mark]] = {}
+    groups: dict[tuple[int, int, MarkState], list[Mark]] = {}
     for m in sorted(marks, key=lambda m: (m.at, m.post_id)):
         if m.lane in lane_of and start <= m.at < end:
             groups.setdefault((lane_of[m.lane], int(x(m.at) // CLUSTER_PX), m.state), []).append(m)
     for (row, _bucket, state), group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[1][0].at)):
         m = group[0]
         cx, cy = x(m.at), lanes_top + row * lane_h + lane_h / 2
-        colour, vi, en = STATES.get(state, STATES["waiting"])
+        colour, vi, en = STATES[state]
         label = en if lang == "en" else vi
         if len(group) == 1:
             tip = f"{f'#{m.post_id} ' if m.post_id else ''}{e(m.title)} — {m.at.astimezone(tz):%H:%M %d/%m/%Y} — {e(label)}"

@@ -19,7 +19,7 @@ from campaign.errors import Conflict, NotFound
 from campaign.payload import Payload
 from campaign.publishing import set_paused
 from campaign.review import Actor, find_post, require
-from campaign.states import ATTENTION, DeliveryState, PostState
+from campaign.states import ATTENTION, AuditAction, DeliveryState, PostState
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Delivery
@@ -72,7 +72,7 @@ def _label(config: Config, key: str) -> str:
 
 def pause(store: Store, clock: Clock, actor: Actor, paused: bool) -> bool:
     with store.session() as s:
-        require(s, actor, "admin", clock.now(), "pause" if paused else "resume")
+        require(s, actor, "admin", clock.now(), AuditAction.PAUSE if paused else AuditAction.RESUME)
     return set_paused(store, paused, actor.label, clock.now())
 
 
@@ -83,7 +83,7 @@ def retry_delivery(store: Store, clock: Clock, actor: Actor, delivery_id: int) -
     def requeue(d: Delivery) -> None:
         d.status, d.attempts, d.next_attempt_at, d.last_error = DeliveryState.PENDING, 0, now, None
 
-    return _change_delivery(store, now, actor, delivery_id, "retry", ATTENTION, requeue)
+    return _change_delivery(store, now, actor, delivery_id, AuditAction.RETRY, ATTENTION, requeue)
 
 
 def skip_delivery(store: Store, clock: Clock, actor: Actor, delivery_id: int) -> Delivery:
@@ -92,7 +92,7 @@ def skip_delivery(store: Store, clock: Clock, actor: Actor, delivery_id: int) ->
     def skip(d: Delivery) -> None:
         d.status = DeliveryState.SKIPPED
 
-    return _change_delivery(store, clock.now(), actor, delivery_id, "skip", (*ATTENTION, DeliveryState.PENDING), skip)
+    return _change_delivery(store, clock.now(), actor, delivery_id, AuditAction.SKIP, (*ATTENTION, DeliveryState.PENDING), skip)
 
 
 def unknown_group(store: Store, delivery_id: int) -> list[int]:
@@ -108,7 +108,7 @@ def unknown_group(store: Store, delivery_id: int) -> list[int]:
     return ids
 
 
-def _change_delivery(store: Store, now: datetime, actor: Actor, delivery_id: int, action: str,
+def _change_delivery(store: Store, now: datetime, actor: Actor, delivery_id: int, action: AuditAction,
                      allowed: tuple[DeliveryState, ...], change: Callable[[Delivery], None]) -> Delivery:
     with store.session() as s:
         require(s, actor, "admin", now, action)
@@ -183,7 +183,7 @@ def record_retraction(store: Store, clock: Clock, actor: Actor, post_id: int, do
             outcome[d.channel if d else str(d_id)] = f"still shown: {error}"
         if not errors:
             post.status = PostState.RETRACTED
-        repo.audit(s, now, actor.label, "retracted" if not errors else "retract_partial", post_id=post.id, ref=post.key,
+        repo.audit(s, now, actor.label, AuditAction.RETRACTED if not errors else AuditAction.RETRACT_PARTIAL, post_id=post.id, ref=post.key,
                    deleted=[i for i in done if i not in replaced], replaced=sorted(replaced),
                    errors={str(k): v for k, v in errors.items()}, channels=outcome)
         s.commit()
@@ -201,6 +201,6 @@ def record_correction(store: Store, clock: Clock, actor: Actor, post_id: int, pa
                 d.payload, d.content_hash = payload.to_json(), post.content_hash
         if not errors:
             post.published_hash = post.content_hash
-        repo.audit(s, now, actor.label, "corrected" if not errors else "correct_partial", post_id=post.id, ref=post.key,
+        repo.audit(s, now, actor.label, AuditAction.CORRECTED if not errors else AuditAction.CORRECT_PARTIAL, post_id=post.id, ref=post.key,
                    content_hash=post.content_hash, edited=done, errors={str(k): v for k, v in errors.items()})
         s.commit()

@@ -3,7 +3,7 @@
 A ``Payload`` is stored as JSON in ``deliveries.payload`` (``to_json`` / ``from_json``). The domain
 says which *choices* a message offers (approve this post, resend that delivery…); how a choice is
 shown is the chat side's business: the Telegram channel turns each into an inline button with the
-bot's callback codec, the Zalo Bot shows a text hint, the others leave them out. So ``campaign``
+bot's callback codec, the Zalo Bot lists them as commands to type (``campaign.commands.typed_hint``), the others leave them out. So ``campaign``
 never builds platform button data.
 
 ``from_json`` also reads rows written before choices existed (``buttons`` holding callback data

@@ -18,7 +18,7 @@ from html import escape
 from campaign import board, drawing
 from campaign.config import Config
 from campaign.plan import PlanRow
-from campaign.states import PostState
+from campaign.states import MarkState, PostState
 from campaign.store.db import Store
 from campaign.texts import t
 
@@ -29,13 +29,13 @@ CHAT_DAYS = 14
 HEADING_H = 30
 
 
-def plan_state(row: PlanRow) -> str:
-    """A ``loa plan`` row's colour (a key of ``drawing.STATES``) from its stored status and approvals."""
+def plan_state(row: PlanRow) -> MarkState:
+    """A ``loa plan`` row's colour from its stored status and approvals."""
     if row.status in (PostState.PUBLISHED, PostState.MISSED, PostState.HELD):
-        return str(row.status)
+        return MarkState(row.status)
     if row.status in (PostState.RETRACTED, PostState.WITHDRAWN):
-        return "retracted"
-    return "rejected" if row.rejected else "approved" if row.approved else "waiting"
+        return MarkState.RETRACTED
+    return MarkState.REJECTED if row.rejected else MarkState.APPROVED if row.approved else MarkState.WAITING
 
 
 def plan_marks(config: Config, rows: Sequence[PlanRow]) -> list[drawing.Mark]:
@@ -87,7 +87,7 @@ def html_page(config: Config, svg: str, marks: Sequence[drawing.Mark], start: da
         posts.setdefault((m.post_id, m.title, m.at), []).append(m)
     rows = []
     for (number, title, at), group in posts.items():
-        colour, vi, en = drawing.STATES.get(group[0].state, drawing.STATES["waiting"])
+        colour, vi, en = drawing.STATES.get(group[0].state, drawing.STATES[MarkState.WAITING])
         lanes = ", ".join(m.lane for m in group)
         rows.append(f'<tr><td>{at.astimezone(config.tz):%d/%m/%Y %H:%M}</td><td>{f"#{number}" if number else ""}</td>'
                     f"<td>{e(title)}</td><td>{e(lanes)}</td>"
@@ -134,7 +134,7 @@ class Upcoming:
     svg: str
     start: datetime
     end: datetime
-    counts: dict[str, int]
+    counts: dict[MarkState, int]
 
     @property
     def total(self) -> int:

@@ -20,7 +20,7 @@ from campaign.clock import Clock
 from campaign.config import Config
 from campaign.deliveries import add_deliveries, alert, post_payload
 from campaign.kinds import kinds_where
-from campaign.states import UPCOMING, PostState, PublishAction
+from campaign.states import UPCOMING, AuditAction, PostState, PublishAction
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Post
@@ -51,7 +51,7 @@ def set_paused(store: Store, paused: bool, actor: str, now: datetime) -> bool:
         if is_paused(s) == paused:
             return False
         repo.set_setting(s, PAUSED, "1" if paused else "0")
-        repo.audit(s, now, actor, "pause" if paused else "resume")
+        repo.audit(s, now, actor, AuditAction.PAUSE if paused else AuditAction.RESUME)
         s.commit()
     return True
 
@@ -89,7 +89,7 @@ def publish_due(store: Store, config: Config, clock: Clock, key: str) -> Outcome
         words = _post_words(post, config)
         if late > config.catch_up:
             post.status = PostState.MISSED
-            repo.audit(s, now, "scheduler", "missed", post_id=post.id, ref=key, late_seconds=int(late.total_seconds()))
+            repo.audit(s, now, "scheduler", AuditAction.MISSED, post_id=post.id, ref=key, late_seconds=int(late.total_seconds()))
             alert(s, config, now, f"missed:{key}:{post.content_hash[:12]}",
                   both("alert.missed", catch_up=int(config.catch_up.total_seconds() // 60), **words))
             s.commit()
@@ -99,7 +99,7 @@ def publish_due(store: Store, config: Config, clock: Clock, key: str) -> Outcome
             was_held = post.status == PostState.HELD
             if not was_held:
                 post.status = PostState.HELD
-                repo.audit(s, now, "scheduler", "held", post_id=post.id, ref=key, reason=reason[1])
+                repo.audit(s, now, "scheduler", AuditAction.HELD, post_id=post.id, ref=key, reason=reason[1])
             new = alert(s, config, now, f"held:{key}:{post.content_hash[:12]}:{reason[1][:40]}",
                         both("alert.held", reason=reason, **words))
             s.commit()
@@ -107,7 +107,7 @@ def publish_due(store: Store, config: Config, clock: Clock, key: str) -> Outcome
         rows = add_deliveries(s, f"post:{key}", post.channels, post_payload(post), now, post_id=post.id,
                               due_at=post.scheduled_at, content_hash=post.content_hash)
         post.status, post.published_hash = PostState.PUBLISHED, post.content_hash
-        repo.audit(s, now, "scheduler", "published", post_id=post.id, ref=key, channels=list(post.channels),
+        repo.audit(s, now, "scheduler", AuditAction.PUBLISHED, post_id=post.id, ref=key, channels=list(post.channels),
                    late_seconds=int(late.total_seconds()))
         if late > LATE_NOTE_AFTER:
             alert(s, config, now, f"late:{key}", both("alert.late", minutes=int(late.total_seconds() // 60), **words))
@@ -147,7 +147,7 @@ def publish_early(store: Store, config: Config, clock: Clock, key: str) -> Outco
             return Outcome(key, PublishAction.HELD, reason=reason[1])
         rows = add_deliveries(s, f"post:{key}", early, post_payload(post), now, post_id=post.id,
                               due_at=post.scheduled_at, content_hash=post.content_hash)
-        repo.audit(s, now, "scheduler", "broadcast_early", post_id=post.id, ref=key, channels=early)
+        repo.audit(s, now, "scheduler", AuditAction.BROADCAST_EARLY, post_id=post.id, ref=key, channels=early)
         s.commit()
         return Outcome(key, PublishAction.PUBLISHED, delivery_ids=[r.id for r in rows if r.id is not None])
 

@@ -12,17 +12,30 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from campaign.config import Config
 from campaign.publishing import LATE_NOTE_AFTER
-from campaign.states import DeliveryState, PostState
+from campaign.states import AuditAction, DeliveryState, PostState
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.repo import ReportApproval, ReportDelivery, ReportEvent, ReportPost
 
-INCIDENT_ACTIONS = ("held", "missed", "delivery_failed", "delivery_unknown", "rate_limited", "retract_partial",
-                    "correct_partial")
+INCIDENT_ACTIONS = (AuditAction.HELD, AuditAction.MISSED, AuditAction.DELIVERY_FAILED, AuditAction.DELIVERY_UNKNOWN,
+                    AuditAction.RATE_LIMITED, AuditAction.RETRACT_PARTIAL, AuditAction.CORRECT_PARTIAL)
+
+
+class Fate(StrEnum):
+    """What became of a post, as the report counts it (``outcome.*`` in the catalog names each)."""
+
+    PLANNED = "planned"
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSED = "missed"
+    HELD = "held"
+    WITHDRAWN = "withdrawn"
+    RETRACTED = "retracted"
 
 
 @dataclass
@@ -61,7 +74,7 @@ class PostLine:
     phase: str | None
     channels: tuple[str, ...]
     author: str
-    outcome: str  # planned | on_time | late | missed | held | withdrawn | retracted
+    outcome: Fate
     approved: bool
     late: timedelta | None
     failed_channels: tuple[str, ...]
@@ -142,26 +155,26 @@ def build_report(store: Store, config: Config, start: datetime | None, end: date
         pid = post.id
         evs = by_post_events.get(pid, [])
         actions = {e.action for e in evs}
-        asked = next((e.at for e in evs if e.action == "added"), None)
+        asked = next((e.at for e in evs if e.action == AuditAction.ADDED), None)
         ask_rows = [d.created_at for d in by_post_deliveries.get(pid, []) if d.ref.startswith("request:")]
         if ask_rows:
             asked = min(ask_rows)
         turnaround = _turnaround(post, by_post_approvals.get(pid, []), asked)
-        published = next((e for e in evs if e.action == "published"), None)
+        published = next((e for e in evs if e.action == AuditAction.PUBLISHED), None)
         late = timedelta(seconds=int(published.detail.get("late_seconds", 0))) if published is not None else None
         outcome = _outcome(post.status, published is not None, late)
         approved = published is not None or turnaround is not None or (
             not post.rejected and post.approved_by >= post.approvals_required)
         failed = tuple(sorted({d.channel for d in by_post_deliveries.get(pid, [])
                                if d.status == DeliveryState.FAILED and d.ref.startswith("post:")}))
-        corrected = "corrected" in actions
-        retracted = "retracted" in actions or post.status == PostState.RETRACTED
+        corrected = AuditAction.CORRECTED in actions
+        retracted = AuditAction.RETRACTED in actions or post.status == PostState.RETRACTED
         milestone = milestones.get(post.milestone or "")
         phase = milestone.phase if milestone else None
         author = post.author or "—"
         lines.append(PostLine(pid, post.key, post.title, post.scheduled_at.astimezone(config.tz), post.milestone, phase,
                               tuple(post.channels), author, outcome, approved, late, failed, corrected, turnaround))
-        if outcome == "withdrawn":
+        if outcome == Fate.WITHDRAWN:
             continue  # taken out of the plan: listed, not counted
         groups: list[Tally] = [total, by_phase.setdefault(phase or "none", Tally()),
                                by_milestone.setdefault(milestone.id if milestone else "", Tally()), by_author[author]]
@@ -180,13 +193,12 @@ def build_report(store: Store, config: Config, start: datetime | None, end: date
                   dict(sorted(by_author.items())), lines, incidents)
 
 
-def _outcome(status: str, published: bool, late: timedelta | None) -> str:
-    """What became of a post: withdrawn, retracted, on time, late, missed, held, or still planned."""
-    if status in (PostState.WITHDRAWN, PostState.RETRACTED):
-        return str(status)
+def _outcome(status: str, published: bool, late: timedelta | None) -> Fate:
+    if status in (PostState.WITHDRAWN, PostState.RETRACTED, PostState.MISSED, PostState.HELD):
+        return Fate(status)
     if published:
-        return "late" if late is not None and late > LATE_NOTE_AFTER else "on_time"
-    return str(status) if status in (PostState.MISSED, PostState.HELD) else "planned"
+        return Fate.LATE if late is not None and late > LATE_NOTE_AFTER else Fate.ON_TIME
+    return Fate.PLANNED
 
 
 def _incident_text(detail: dict[str, Any]) -> str:
@@ -201,17 +213,17 @@ def _order(channels: Iterable[str], key: str) -> tuple[int, str]:
     return (keys.index(key) if key in keys else len(keys), key)
 
 
-def _count(t: Tally, outcome: str, approved: bool, late: timedelta | None, failed: bool, retracted: bool,
+def _count(t: Tally, outcome: Fate, approved: bool, late: timedelta | None, failed: bool, retracted: bool,
            corrected: bool, turnaround: timedelta | None) -> None:
     t.planned += 1
     t.approved += approved
-    if outcome == "on_time" or (outcome == "retracted" and late is not None and late <= LATE_NOTE_AFTER):
+    if outcome == Fate.ON_TIME or (outcome == Fate.RETRACTED and late is not None and late <= LATE_NOTE_AFTER):
         t.on_time += 1
-    elif outcome == "late" or (outcome == "retracted" and late is not None):
+    elif outcome == Fate.LATE or (outcome == Fate.RETRACTED and late is not None):
         t.late += 1
         if late is not None:
             t.late_worst = max(t.late_worst, late)
-    elif outcome == "missed":
+    elif outcome == Fate.MISSED:
         t.missed += 1
     t.failed += failed
     t.retracted += retracted

@@ -8,6 +8,7 @@ do not approve their own posts. Refusals are audited.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,7 @@ from campaign.errors import Conflict, NotAllowed, NotFound
 from campaign.kinds import ChannelKind
 from campaign.payload import Action, Choice, Payload
 from campaign.render import render_markdown
-from campaign.states import UPCOMING, PostState, Vote
+from campaign.states import UPCOMING, AuditAction, PostState, Vote
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Post
@@ -70,18 +71,19 @@ def find_post(s: Session, ref: str | int) -> Post:
     return post
 
 
+# Admins may do everything approvers and editors do (``Person.is_approver`` / ``is_editor`` say so).
+_HAS_ROLE: dict[str, Callable[[Person], bool]] = {"admin": lambda p: p.is_admin, "approver": lambda p: p.is_approver, "editor": lambda p: p.is_editor}
+_REFUSAL = {"admin": "review.admins_only", "approver": "review.not_allowed", "editor": "review.editors_only"}
+
+
 def require(s: Session, actor: Actor, role: str, now: datetime, action: str, post: Post | None = None) -> Person:
     person = actor.person
-    allowed = person is not None and (person.is_admin if role == "admin" else person.is_approver)
+    allowed = person is not None and _HAS_ROLE[role](person)
     if not allowed:
-        repo.audit(s, now, actor.label, "refused", post_id=post.id if post else None, ref=post.key if post else None,
+        repo.audit(s, now, actor.label, AuditAction.REFUSED, post_id=post.id if post else None, ref=post.key if post else None,
                    attempted=action)
         s.commit()
-        raise NotAllowed(
-            inline("review.not_allowed")
-            if role == "approver" else
-            inline("review.admins_only")
-        )
+        raise NotAllowed(inline(_REFUSAL[role]))
     assert person is not None
     return person
 
@@ -94,7 +96,7 @@ def require_fresh(s: Session, actor: Actor, post: Post, hash_prefix: str, now: d
     """
     if len(hash_prefix) == HASH_PREFIX and post.content_hash.startswith(hash_prefix):
         return
-    repo.audit(s, now, actor.label, "refused", post_id=post.id, ref=post.key, attempted=action, reason="stale",
+    repo.audit(s, now, actor.label, AuditAction.REFUSED, post_id=post.id, ref=post.key, attempted=action, reason="stale",
                hash=hash_prefix)
     s.commit()
     raise Conflict(inline("review.stale"))
@@ -126,7 +128,7 @@ def decide(store: Store, config: Config, clock: Clock, actor: Actor, post_ref: s
         if not needs_review(post):
             raise Conflict(inline("review.no_review", status=post.status))
         if decision == Vote.APPROVE and post.author == person.key:
-            repo.audit(s, now, actor.label, "refused", post_id=post.id, ref=post.key, attempted="self-approve")
+            repo.audit(s, now, actor.label, AuditAction.REFUSED, post_id=post.id, ref=post.key, attempted="self-approve")
             s.commit()
             raise NotAllowed(inline("review.self_approve"))
         if decision == Vote.REJECT and not (reason or "").strip():
@@ -135,7 +137,7 @@ def decide(store: Store, config: Config, clock: Clock, actor: Actor, post_ref: s
         if any(a.person == person.key and a.decision == decision for a in current):
             raise Conflict(inline("review.already"))
         repo.add_approval(s, post, person.key, decision, now, (reason or "").strip() or None)
-        repo.audit(s, now, actor.label, "approved" if decision == Vote.APPROVE else "rejected", post_id=post.id,
+        repo.audit(s, now, actor.label, AuditAction.APPROVED if decision == Vote.APPROVE else AuditAction.REJECTED, post_id=post.id,
                    ref=post.key, content_hash=post.content_hash, reason=reason)
         s.commit()
         state = approval_state(post, repo.live_approvals(s, post.id or 0))
@@ -155,7 +157,7 @@ def override(store: Store, config: Config, clock: Clock, actor: Actor, post_ref:
             a.voided_at = now
         s.flush()
         repo.count_votes(s, post)
-        repo.audit(s, now, actor.label, "override", post_id=post.id, ref=post.key, lifted=[a.person for a in rejections])
+        repo.audit(s, now, actor.label, AuditAction.OVERRIDE, post_id=post.id, ref=post.key, lifted=[a.person for a in rejections])
         s.commit()
         return ReviewResult(post, approval_state(post, repo.live_approvals(s, post.id or 0)), "override")
 
@@ -188,8 +190,7 @@ def request_text(config: Config, post: Post, state: ApprovalState, lang: str | N
     head = t("request", lang, **words) if lang else both("request", **words)
     if post.status == PostState.PUBLISHED:
         head += "\n" + (t("request.correction", lang) if lang else both("request.correction"))
-    head += "".join("\n" + line for line in kind_previews(config, post, lang))
-    return head + "\n" + (t("request.hint", lang, **words) if lang else both("request.hint", **words))
+    return head + "".join("\n" + line for line in kind_previews(config, post, lang))
 
 
 PREVIEW_CHARS = 600  # of the fanpage text in a request (the whole post is in the preview message above it)

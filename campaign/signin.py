@@ -24,6 +24,7 @@ from sqlmodel import col
 from campaign.clock import Clock
 from campaign.config import Config, Person
 from campaign.errors import NotAllowed
+from campaign.states import AuditAction
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import WebSignin
@@ -93,7 +94,7 @@ def issue_link(store: Store, config: Config, clock: Clock, key: bytes, person: P
     nonce = secrets.token_urlsafe(18)
     with store.session() as s:
         s.add(WebSignin(nonce=nonce, person=person.key, created_at=now, expires_at=now + LINK_TTL))
-        repo.audit(s, now, person.key, "web-link")
+        repo.audit(s, now, person.key, AuditAction.WEB_LINK)
         s.commit()
     token = sign(key, "signin", {"n": nonce, "p": person.key, "e": int((now + LINK_TTL).timestamp())})
     return base_url.rstrip("/") + SIGNIN_PATH + token
@@ -121,10 +122,10 @@ def redeem(store: Store, config: Config, clock: Clock, key: bytes, token: str) -
                 if used.rowcount != 1:  # type: ignore[attr-defined]
                     reason = "used"
         if reason is not None:
-            repo.audit(s, now, person_key or "web", "refused", attempted="web-signin", reason=reason)
+            repo.audit(s, now, person_key or "web", AuditAction.REFUSED, attempted="web-signin", reason=reason)
             s.commit()
             raise NotAllowed(_REFUSALS.get(reason, _REFUSALS["forged"]))
-        repo.audit(s, now, person_key, "web-signin")
+        repo.audit(s, now, person_key, AuditAction.WEB_SIGNIN)
         s.commit()
     return start_session(key, config.people[person_key], now)
 

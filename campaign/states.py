@@ -70,6 +70,63 @@ class MoveSource(StrEnum):
     UPDATE = "update"  # the chat's own service message
 
 
+class MarkState(StrEnum):
+    """A post's colour on the dashboard, the plan picture and the calendars: one word for where it stands."""
+
+    WAITING = "waiting"  # for approvals
+    APPROVED = "approved"
+    HELD = "held"
+    PUBLISHED = "published"
+    MISSED = "missed"
+    FAILED = "failed"  # a delivery failed or is unknown
+    REJECTED = "rejected"
+    RETRACTED = "retracted"  # or withdrawn
+
+
+# What the public side shows of a post.
+PUBLIC_MARKS: tuple[MarkState, ...] = (MarkState.APPROVED, MarkState.PUBLISHED)
+
+
+class AuditAction(StrEnum):
+    """``audit_events.action``: what happened, as ``loa audit``, the dashboard and the report read it."""
+
+    # the files (campaign.sync)
+    ADDED = "added"
+    CHANGED = "changed"
+    CHANGED_AFTER_PUBLISH = "changed_after_publish"
+    RESCHEDULED = "rescheduled"
+    RESTORED = "restored"
+    WITHDRAWN = "withdrawn"
+    SOURCE_BROKEN = "source_broken"
+    SOURCE_DELETED_AFTER_PUBLISH = "source_deleted_after_publish"
+    # people (campaign.review, campaign.operations, campaign.signin)
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    OVERRIDE = "override"
+    REFUSED = "refused"
+    PAUSE = "pause"
+    RESUME = "resume"
+    RETRY = "retry"
+    SKIP = "skip"
+    RETRACTED = "retracted"
+    RETRACT_PARTIAL = "retract_partial"
+    CORRECTED = "corrected"
+    CORRECT_PARTIAL = "correct_partial"
+    WEB_LINK = "web-link"
+    WEB_SIGNIN = "web-signin"
+    DRAFTED = "drafted"  # a draft written from chat into content/inbox
+    # the scheduler (campaign.publishing, campaign.deliveries, campaign.chats)
+    PUBLISHED = "published"
+    HELD = "held"
+    MISSED = "missed"
+    BROADCAST_EARLY = "broadcast_early"
+    DELIVERED = "delivered"
+    DELIVERY_UNKNOWN = "delivery_unknown"
+    DELIVERY_FAILED = "delivery_failed"
+    RATE_LIMITED = "rate_limited"
+    CHAT_MOVED = "chat_moved"
+
+
 # Posts whose time may still come: the scheduler's and the reviewers' working set.
 UPCOMING: tuple[PostState, ...] = (PostState.SCHEDULED, PostState.HELD)
 # Posts the chat answers list.

@@ -14,14 +14,17 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from sqlmodel import Session
 
 from campaign.clock import Clock
 from campaign.config import Config
 from campaign.content import PostSource, iter_post_entries, load_post, read_post_file
 from campaign.errors import Problem, printable
-from campaign.states import PostState
+from campaign.states import AuditAction, PostState
 from campaign.store import repo
 from campaign.store.db import Store
 from campaign.store.models import Post
@@ -125,12 +128,12 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
             if row.status in (PostState.PUBLISHED, PostState.RETRACTED):
                 if row.source_error != "deleted":
                     row.source_error = "deleted"
-                    repo.audit(s, now, actor, "source_deleted_after_publish", post_id=row.id, ref=key)
+                    repo.audit(s, now, actor, AuditAction.SOURCE_DELETED_AFTER_PUBLISH, post_id=row.id, ref=key)
                 continue
             row.status, row.updated_at = PostState.WITHDRAWN, now
             repo.void_approvals(s, row.id or 0, now)
             repo.count_votes(s, row)
-            repo.audit(s, now, actor, "withdrawn", post_id=row.id, ref=key, reason="file deleted")
+            repo.audit(s, now, actor, AuditAction.WITHDRAWN, post_id=row.id, ref=key, reason="file deleted")
             report.withdrawn.append(key)
         s.flush()
         _insert_new(s, new_rows, now, actor)
@@ -140,7 +143,7 @@ def _sync(store: Store, config: Config, clock: Clock, actor: str) -> SyncReport:
     return report
 
 
-def _insert_new(s: Any, new_rows: list[dict[str, Any]], now: Any, actor: str) -> None:
+def _insert_new(s: Session, new_rows: list[dict[str, Any]], now: datetime, actor: str) -> None:
     """New posts in bulk (one executemany or COPY), their ids in one query, then their "added" audit
     events: the rows one ORM object per post would make, without the unit of work. (A new post has
     no earlier version: ``post_versions`` keeps only the contents a post replaced.)"""
@@ -151,7 +154,7 @@ def _insert_new(s: Any, new_rows: list[dict[str, Any]], now: Any, actor: str) ->
     ids = repo.post_ids_after(s, last_id)
     detail: dict[str, Any] = {}
     repo.insert_audit_events(s, [
-        {"at": now, "actor": actor, "action": "added", "post_id": ids[r["key"]], "ref": r["key"], "detail": detail}
+        {"at": now, "actor": actor, "action": AuditAction.ADDED, "post_id": ids[r["key"]], "ref": r["key"], "detail": detail}
         for r in new_rows
     ])
     new_rows.clear()
@@ -162,8 +165,8 @@ def _insert_new(s: Any, new_rows: list[dict[str, Any]], now: Any, actor: str) ->
 _BATCH = 500
 
 
-def _process(s: Any, config: Config, work: list[tuple[Path, str, bytes, str | None]], states: dict[str, repo.SyncState],
-             new_rows: list[dict[str, Any]], now: Any, actor: str, report: SyncReport) -> None:
+def _process(s: Session, config: Config, work: list[tuple[Path, str, bytes, str | None]], states: dict[str, repo.SyncState],
+             new_rows: list[dict[str, Any]], now: datetime, actor: str, report: SyncReport) -> None:
     if not work:
         return
     existing = [key for _, key, _, _ in work if key in states]
@@ -184,7 +187,7 @@ def _process(s: Any, config: Config, work: list[tuple[Path, str, bytes, str | No
         _apply(s, row, post, stamp, now, actor, report)
 
 
-def _broken(s: Any, key: str, states: dict[str, repo.SyncState], problems: list[Problem], now: Any, actor: str,
+def _broken(s: Session, key: str, states: dict[str, repo.SyncState], problems: list[Problem], now: datetime, actor: str,
             report: SyncReport) -> None:
     """A file that cannot even be read (not a regular file, too large, a symlink out of content/)."""
     report.problems.extend(problems)
@@ -194,15 +197,15 @@ def _broken(s: Any, key: str, states: dict[str, repo.SyncState], problems: list[
             _mark_broken(s, row, problems, now, actor)
 
 
-def _mark_broken(s: Any, row: Post, problems: list[Problem], now: Any, actor: str) -> None:
+def _mark_broken(s: Session, row: Post, problems: list[Problem], now: datetime, actor: str) -> None:
     """The post is held and reported, as for any broken file; the messages are stored as printable text
     (a file name may hold bytes or characters the database refuses)."""
     messages = [printable(str(p)) for p in problems]
     row.source_error = "; ".join(messages)
-    repo.audit(s, now, actor, "source_broken", post_id=row.id, ref=row.key, problems=messages)
+    repo.audit(s, now, actor, AuditAction.SOURCE_BROKEN, post_id=row.id, ref=row.key, problems=messages)
 
 
-def _apply(s: Any, row: Post, post: PostSource, stamp: str | None, now: Any, actor: str, report: SyncReport) -> None:
+def _apply(s: Session, row: Post, post: PostSource, stamp: str | None, now: datetime, actor: str, report: SyncReport) -> None:
     key = post.key
     was_withdrawn = row.status == PostState.WITHDRAWN
     content_changed = row.content_hash != post.content_hash
@@ -217,26 +220,26 @@ def _apply(s: Any, row: Post, post: PostSource, stamp: str | None, now: Any, act
         if content_changed:
             repo.count_votes(s, row)  # votes on the new content (none yet, or those of a reverted-to version)
             report.changed_after_publish.append(key)
-            repo.audit(s, now, actor, "changed_after_publish", post_id=row.id, ref=key, old_hash=old_hash, new_hash=post.content_hash)
+            repo.audit(s, now, actor, AuditAction.CHANGED_AFTER_PUBLISH, post_id=row.id, ref=key, old_hash=old_hash, new_hash=post.content_hash)
         return
     if was_withdrawn:
         row.status = PostState.SCHEDULED
         report.restored.append(key)
-        repo.audit(s, now, actor, "restored", post_id=row.id, ref=key)
+        repo.audit(s, now, actor, AuditAction.RESTORED, post_id=row.id, ref=key)
     elif content_changed:
         voided = repo.void_approvals(s, row.id or 0, now)
         repo.count_votes(s, row)
         report.changed.append(key)
-        repo.audit(s, now, actor, "changed", post_id=row.id, ref=key, old_hash=old_hash, new_hash=post.content_hash,
+        repo.audit(s, now, actor, AuditAction.CHANGED, post_id=row.id, ref=key, old_hash=old_hash, new_hash=post.content_hash,
                    approvals_voided=voided)
     elif moved:
         report.rescheduled.append(key)
-        repo.audit(s, now, actor, "rescheduled", post_id=row.id, ref=key, scheduled_at=post.scheduled_at.isoformat())
+        repo.audit(s, now, actor, AuditAction.RESCHEDULED, post_id=row.id, ref=key, scheduled_at=post.scheduled_at.isoformat())
     if row.status in (PostState.HELD, PostState.MISSED) and (content_changed or moved) and post.scheduled_at > now:
         row.status = PostState.SCHEDULED
 
 
-def _new_row(post: PostSource, stamp: str | None, now: Any) -> dict[str, Any]:
+def _new_row(post: PostSource, stamp: str | None, now: datetime) -> dict[str, Any]:
     """Every column of a new ``posts`` row (but ``id``), as ``_fill`` would set them on a new ``Post``."""
     return {
         "key": post.key, "source_path": str(post.path), "title": post.title, "milestone": post.milestone,
@@ -248,7 +251,7 @@ def _new_row(post: PostSource, stamp: str | None, now: Any) -> dict[str, Any]:
     }
 
 
-def _fill(row: Post, post: PostSource, now: Any) -> None:
+def _fill(row: Post, post: PostSource, now: datetime) -> None:
     row.source_path = str(post.path)
     row.title = post.title
     row.milestone = post.milestone
@@ -278,7 +281,7 @@ def file_stamp(st: os.stat_result) -> str | None:
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
 
 
-def _media_unchanged(config: Config, row: Any) -> bool:
+def _media_unchanged(config: Config, row: repo.SyncState) -> bool:
     for m in row.media:
         try:
             st = (config.content_dir / m["path"]).stat()

@@ -114,7 +114,7 @@ class _Loader:
         channels = self.channels()
         defaults = self.table("defaults", schema.DefaultsTable)
         default_channels = self.known(defaults.channels, channels, "defaults", "channels") or tuple(channels)[:1]
-        people = self.people()
+        people = self.people(channels)
         approval = self.approval(channels, people)
         reminders = self.table("reminders", schema.RemindersTable)
         policy = ReminderPolicy(
@@ -217,7 +217,7 @@ class _Loader:
                 self.err(line("config.unknown_channel", channel=name, known=", ".join(channels)), *key)
         return tuple(name for name in names if name in channels)
 
-    def people(self) -> dict[str, Person]:
+    def people(self, channels: dict[str, ChannelConfig]) -> dict[str, Person]:
         out: dict[str, Person] = {}
         owners: dict[tuple[str, object], str] = {}  # (platform, id) -> person key: one person per platform id
         for key in self.entries("people") or {}:
@@ -227,7 +227,9 @@ class _Loader:
             for platform, pid in (("telegram", p.telegram), ("zalo", p.zalo)):
                 if pid is not None and (other := owners.setdefault((platform, pid), key)) != key:
                     self.err(line("config.id_taken", platform=platform, id=pid, other=other), "people", key, platform)
-            out[key] = Person(key, key if p.name is None else p.name, frozenset(p.roles), p.telegram, p.zalo, p.language)
+            allowed = self.known(p.channels, channels, "people", key, "channels")
+            out[key] = Person(key, key if p.name is None else p.name, frozenset(p.roles), p.telegram, p.zalo, p.language,
+                              allowed)
         return out
 
     def approval(self, channels: dict[str, ChannelConfig], people: dict[str, Person]) -> ApprovalPolicy:

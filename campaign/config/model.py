@@ -11,7 +11,7 @@ from campaign.texts import inline
 from campaign.timeexpr import Offset, Span
 
 PHASES = ("before", "during", "after")
-ROLES = ("admin", "approver")
+ROLES = ("admin", "approver", "editor")
 LANGUAGES = ("vi", "en")
 ON_AMBIGUOUS = ("ask", "resend")
 TELEGRAM_API = "https://api.telegram.org/bot"
@@ -51,6 +51,7 @@ class Person:
     telegram: int | None = None
     zalo: str | None = None
     language: str | None = None
+    channels: tuple[str, ...] = ()  # the channels this person may write drafts for; () = all
 
     @property
     def is_admin(self) -> bool:
@@ -59,6 +60,11 @@ class Person:
     @property
     def is_approver(self) -> bool:
         return "approver" in self.roles or self.is_admin
+
+    @property
+    def is_editor(self) -> bool:
+        """May write drafts from chat (``/moi``): editors, and admins, who may do everything."""
+        return "editor" in self.roles or self.is_admin
 
 
 @dataclass(frozen=True)

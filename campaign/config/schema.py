@@ -127,6 +127,7 @@ class PersonEntry(Table):
     telegram: int | None = Field(None, ge=1, le=TELEGRAM_ID_MAX)
     zalo: ZaloId | None = None
     language: Language | None = None
+    channels: Strings = []  # editor: the channels their drafts may go to (default: all post channels)
 
 
 class ApprovalTable(Table):

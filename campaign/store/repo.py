@@ -8,13 +8,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, Text, and_, cast, func, or_, update
+from sqlalchemy import ColumnElement, Table, Text, and_, cast, func, or_, update
 from sqlalchemy import select as sa_select  # plain column rows (sqlmodel's select types at most 4 columns)
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import QueryableAttribute, load_only
 from sqlmodel import Session, col, select
 
-from campaign.states import UPCOMING, DeliveryState, PostState, Vote
+from campaign.states import UPCOMING, AuditAction, DeliveryState, PostState, Vote
 from campaign.store.models import Approval, AuditEvent, ChatMove, Delivery, Post, PostVersion, Setting
 
 # --- settings ---------------------------------------------------------------------------------
@@ -36,7 +36,7 @@ def set_setting(s: Session, key: str, value: str) -> None:
 # --- audit ------------------------------------------------------------------------------------
 
 
-def audit(s: Session, at: datetime, actor: str, action: str, *, post_id: int | None = None,
+def audit(s: Session, at: datetime, actor: str, action: AuditAction, *, post_id: int | None = None,
           ref: str | None = None, **detail: Any) -> None:
     s.add(AuditEvent(at=at, actor=actor, action=action, post_id=post_id, ref=ref, detail=detail))
 
@@ -113,7 +113,7 @@ def first_posts(s: Session, start: datetime, *, statuses: Iterable[str], public:
     return _rows(s, _window(start, None, statuses, public), 0, limit)
 
 
-def _window(start: datetime, end: datetime | None, statuses: Iterable[str], public: bool) -> Any:
+def _window(start: datetime, end: datetime | None, statuses: Iterable[str], public: bool) -> ColumnElement[bool]:
     where = and_(col(Post.status).in_(list(statuses)), col(Post.scheduled_at) >= start)
     if end is not None:
         where = and_(where, col(Post.scheduled_at) < end)
@@ -123,12 +123,12 @@ def _window(start: datetime, end: datetime | None, statuses: Iterable[str], publ
     return where
 
 
-def _page(s: Session, where: Any, offset: int, limit: int) -> tuple[Sequence[Post], int]:
+def _page(s: Session, where: ColumnElement[bool], offset: int, limit: int) -> tuple[Sequence[Post], int]:
     total = s.exec(select(func.count()).select_from(Post).where(where)).one()
     return _rows(s, where, offset, limit), int(total)
 
 
-def _rows(s: Session, where: Any, offset: int, limit: int) -> Sequence[Post]:
+def _rows(s: Session, where: ColumnElement[bool], offset: int, limit: int) -> Sequence[Post]:
     return s.exec(select(Post).where(where).options(load_only(*LISTING))
                   .order_by(col(Post.scheduled_at), col(Post.key)).offset(offset).limit(limit)).all()
 
@@ -458,8 +458,9 @@ class ReportEvent(NamedTuple):
     detail: dict[str, Any]
 
 
-REPORT_ACTIONS = ("added", "published", "corrected", "retracted", "held", "missed", "delivery_failed", "delivery_unknown",
-                  "rate_limited", "retract_partial", "correct_partial")
+REPORT_ACTIONS = (AuditAction.ADDED, AuditAction.PUBLISHED, AuditAction.CORRECTED, AuditAction.RETRACTED, AuditAction.HELD,
+                  AuditAction.MISSED, AuditAction.DELIVERY_FAILED, AuditAction.DELIVERY_UNKNOWN, AuditAction.RATE_LIMITED,
+                  AuditAction.RETRACT_PARTIAL, AuditAction.CORRECT_PARTIAL)
 
 
 def _columns(*columns: Any) -> Any:

@@ -25,6 +25,7 @@ from campaign.texts import (
     content,
     dashboard,
     domain,
+    drafts,
     kinds,
     pages,
     plan,
@@ -34,8 +35,8 @@ from campaign.texts import (
 )
 
 # One area module per part of the product; each holds a ``TEXTS`` table of key -> (vi, en).
-AREAS = (alerts, answers, channels, chat, choices, cli, commands, config, content, dashboard, domain, kinds, pages, plan,
-         reports, service, web)
+AREAS = (alerts, answers, channels, chat, choices, cli, commands, config, content, dashboard, domain, drafts, kinds, pages,
+         plan, reports, service, web)
 
 TEXTS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:

@@ -64,7 +64,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "request": ("📝 Duyệt bài #{id} «{title}» — đăng {at} → {channels} (đã duyệt {have}/{need})",
                 "📝 Review post #{id} “{title}” — goes out {at} → {channels} ({have}/{need} approvals)"),
     "request.correction": ("✏️ Đây là bản đính chính của bài đã đăng.", "✏️ This corrects a post already published."),
-    "request.hint": ("Trên Zalo: «duyet {id}» hoặc «tuchoi {id} lý do».", "On Zalo: “duyet {id}” or “tuchoi {id} reason”."),
     "request.reminder": ("⏰ Nhắc duyệt: bài #{id} «{title}» cần duyệt trước {deadline} (còn thiếu {missing}).",
                          "⏰ Reminder: post #{id} “{title}” needs approval before {deadline} ({missing} missing)."),
     "decided.approve": ("✅ {who} đã duyệt lúc {at}.", "✅ Approved by {who} at {at}."),

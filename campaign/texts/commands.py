@@ -26,6 +26,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cmd.skip": ("Bỏ qua / coi như đã gửi: /skip ID", "Skip / mark sent: /skip ID"),
     "cmd.retract": ("Thu hồi bài đã đăng: /retract ID", "Retract a published post: /retract ID"),
     "cmd.correct": ("Đính chính bài đã đăng: /correct ID", "Correct a published post: /correct ID"),
+    "cmd.new": ("Soạn bài mới (chat riêng; biên tập viên)", "Write a new draft (private chat; editors)"),
+    "cmd.cancel": ("Bỏ bài đang soạn", "Drop the draft in progress"),
     "cmd.web": ("Trang quản lý: liên kết đăng nhập (chat riêng)", "Dashboard: a sign-in link (private chat)"),
     "cmd.report": ("Báo cáo so với kế hoạch (tệp Excel): /baocao [từ DD/MM] [đến DD/MM]",
                    "Report against the plan (Excel file): /report [from DD/MM] [to DD/MM]"),
@@ -35,6 +37,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "args.id": ("ID", "ID"),
     "args.ids": ("ID…", "ID…"),
     "args.id_reason": ("ID lý do", "ID reason"),
+    "args.reason": ("lý do", "reason"),
     "args.report": ("[DD/MM] [DD/MM]", "[DD/MM] [DD/MM]"),
     "cmd.usage": ("Cách dùng: {call} — {what}", "Usage: {call} — {what}"),
 }

@@ -64,7 +64,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "config.unknown_channel": ("kênh chưa khai báo '{channel}' (đã khai báo: {known})",
                                "unknown channel '{channel}' (known: {known})"),
     # [people.<key>] and [approval]
-    "config.role": ("vai trò {got} không hợp lệ (được phép: admin, approver)", "unknown role {got} (allowed: admin, approver)"),
+    "config.role": ("vai trò {got} không hợp lệ (được phép: admin, approver, editor)",
+                    "unknown role {got} (allowed: admin, approver, editor)"),
     "config.zalo_id": ("'zalo' phải là id Zalo (chữ số hoặc chữ cái, không dấu cách), không phải {got}",
                        "'zalo' must be a Zalo id (digits or letters, no spaces), got {got}"),
     "config.id_taken": ("id {platform} {id} đã thuộc về [people.{other}]",

@@ -11,6 +11,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "review.no_post": ("không có bài '{ref}'", "no post '{ref}'"),
     "review.not_allowed": ("Xin lỗi, bạn không có quyền thực hiện việc này.", "Sorry, you are not allowed to do this."),
     "review.admins_only": ("Xin lỗi, chỉ quản trị viên mới làm được việc này.", "Sorry, only admins can do this."),
+    "review.editors_only": ("Xin lỗi, chỉ biên tập viên (vai trò editor) hoặc quản trị viên mới soạn bài từ chat được.",
+                            "Sorry, only editors (role editor) and admins can write drafts from chat."),
     "review.stale": ("Bài đã thay đổi sau yêu cầu này; hãy xem yêu cầu mới.",
                      "The post changed after this request; see the new request."),
     "review.no_review": ("Bài đang ở trạng thái '{status}', không cần duyệt.", "The post is '{status}' and needs no review."),

@@ -17,6 +17,7 @@ from typing import Any
 import requests
 from aiolimiter import AsyncLimiter
 
+from campaign.commands import typed_hint
 from campaign.errors import ChannelError, ChannelSetupError
 from campaign.kinds import SPECS, ZALO_IMAGE_SUFFIXES, ChannelKind
 from campaign.texts import inline
@@ -186,6 +187,8 @@ class ZaloBotChannel:
 
     async def send(self, target: str, message: OutMessage) -> Sent:
         text = message.plain.strip()
+        if message.choices:  # no buttons here: the reader types the answer
+            text = f"{text}\n{typed_hint(message.choices)}".strip()
         images = [p for p in message.media if p.suffix.lower() in ZALO_IMAGE_SUFFIXES]
         urls = [u for u in (self.media_url(p) if self.media_url else None for p in images) if u]
         left_out = len(message.media) - len(urls)

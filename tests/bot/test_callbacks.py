@@ -10,6 +10,7 @@ from bot.callbacks import (
     MAX_BYTES,
     Callback,
     decode,
+    draft_data,
     encode,
     page_data,
     parse_reason_marker,
@@ -37,7 +38,12 @@ def test_every_action_code_is_decodable() -> None:
     assert {decode(encode(a, *args)).action for a, args in [
         ("approve", (1, "ab")), ("reject", (1, "ab")), ("diff", (1, "ab")), ("pause", ()), ("resume", ()),
         ("cancel", ()), ("retract", (1,)), ("correct", (1,)), ("page", ("today", "", 0)), ("resend", (1,)),
-        ("went_out", (1,))]} == set(ACTIONS.values())
+        ("went_out", (1,)), ("draft", ("slot", 0))]} == set(ACTIONS.values())
+
+
+def test_draft_buttons_round_trip() -> None:
+    assert decode(draft_data("slot", -1)) == Callback("draft", op="slot", index=-1)  # "now"
+    assert decode(draft_data("channel", 3)) == Callback("draft", op="channel", index=3)
 
 
 def test_page_buttons_keep_colons_in_the_argument_and_cut_long_ones() -> None:
@@ -55,7 +61,7 @@ def test_encoding_refuses_data_over_64_bytes() -> None:
     "", ":", "z:1:ab", "a", "a:", "a:12", "a:12:XYZ", "a:0:ab", f"a:{MAX_ID + 1}:ab", "a:-1:ab", "a:²:ab",
     "a:1:" + "a" * 61, "P:now", "X:", "X:#7", "X:1.5", "K:0", "W:abc", "K:#3",
     "g:today:", "g:today::", "g:today::1001", "g:nope::1", "g:today::-1", "g:today::²",
-    "a:1:ab\n", "é" * 40,
+    "a:1:ab\n", "é" * 40, "D:", "D:slot", "D:slot:", "D:slot:-1", "D:nope:1", "D:save:1001", "D:save:x",
 ])
 def test_forged_or_malformed_data_is_no_longer_valid(data: str) -> None:
     with pytest.raises(Conflict) as refused:

@@ -34,6 +34,7 @@ DUE = datetime(2021, 1, 26, 1, 30, tzinfo=UTC)
 def zalo_config(tg: TelegramEmulator, oa: ZaloOAEmulator, bot: ZaloBotEmulator) -> str:
     text = CONFIG.replace('chats = ["duyet"]', 'chats = ["duyet", "zbot"]')
     text = text.replace("telegram = 11\n", 'telegram = 11\nzalo = "zl_11"\n').replace("telegram = 12\n", 'telegram = 12\nzalo = "zl_12"\n')
+    text = text.replace("[approval]", '[people.thu]\nname = "Thu"\nroles = ["editor"]\nzalo = "zl_14"\n\n[approval]')
     text = text.replace("[defaults]", f'[channels.zbot]\nkind = "zalo_bot"\ntarget = "{APPROVAL_CHAT}"\nlabel = "Duyệt trên Zalo"\n\n'
                                       '[channels.oa]\nkind = "zalo_oa_broadcast"\ntarget = "followers"\nlabel = "Người quan tâm OA"\n\n[defaults]')
     return text + f"""
@@ -243,6 +244,45 @@ async def test_oa_and_bot_sends_recover_from_220_and_403_by_themselves(both: Bot
     assert [c.error for c in both.oa.calls_to("/v3.0/oa/group/message")] == [-220, 0]
     assert len(both.oa.token_calls()) == 1
     assert "Khai mạc\n\nNội dung đậm." in both.bot_texts()
+
+
+async def test_draft_by_text_on_zalo_then_approved_and_published(both: Both) -> None:
+    """/moi on the Zalo Bot: the same steps as Telegram, answered by typing (numbers for slots and channels)."""
+    assert "chỉ biên tập viên" in await both.say("zl_11", "moi", chat="zl_11")
+    assert "chat riêng" in await both.say("zl_14", "moi")  # in the approvers' group: no
+    assert "Bước 1/5" in await both.say("zl_14", "moi", chat="zl_14")
+    answer = await both.say("zl_14", "Mới: lịch tiếp dân", chat="zl_14")  # a title, though "moi"/"lich" are commands
+    assert "Bước 2/5" in answer and "1. 09:00 25/01" in answer
+    assert "không hợp lệ" in await both.say("zl_14", "sau bữa trưa", chat="zl_14")
+    answer = await both.say("zl_14", "1", chat="zl_14")
+    assert "Bước 3/5" in answer and "1. [x] Kênh tỉnh" in answer and "4. [ ] Người quan tâm OA" in answer
+    assert "«9» không phải số" in await both.say("zl_14", "9", chat="zl_14")
+    assert "Bước 4/5" in await both.say("zl_14", "1 3", chat="zl_14")
+    preview = await both.say("zl_14", "Tiếp dân **sáng thứ Hai**.", chat="zl_14")  # no photo step on Zalo
+    assert preview.startswith("👀 Xem trước — «Mới: lịch tiếp dân»") and "Tiếp dân sáng thứ Hai." in preview
+    assert "Kênh tỉnh, Nhóm Zalo" in preview and "«luu»" in preview
+    saved = await both.say("zl_14", "luu", chat="zl_14")
+    assert saved.startswith("✅ Đã lưu bài #1 «Mới: lịch tiếp dân»")
+    [path] = sorted((both.campaign.content / "inbox").glob("*.md"))
+    text = path.read_text(encoding="utf-8")
+    assert 'time: "2021-01-25 09:00"\nchannels: [tg, zalo]\nauthor: thu\n' in text
+    assert text.endswith("---\nTiếp dân **sáng thứ Hai**.\n")
+    await wait_for(lambda: any("duyet 1" in t for t in both.bot_texts()))
+    assert "đã duyệt" in await both.say("zl_11", "duyet 1")
+    both.clock.set(datetime(2021, 1, 25, 2, 0, 1, tzinfo=UTC))
+    await both.engine.sweep()
+    await both.engine.deliverer.deliver_ready()
+    assert [m["plain"] for m in both.tg.messages("@kenh")] == ["Mới: lịch tiếp dân\n\nTiếp dân sáng thứ Hai."]
+    assert "Tiếp dân sáng thứ Hai." in str(both.oa.group_messages("g1"))
+
+
+async def test_draft_on_zalo_cancelled_by_typing_huy(both: Both) -> None:
+    await both.say("zl_14", "moi", chat="zl_14")
+    await both.say("zl_14", "Hủy bỏ lịch họp", chat="zl_14")  # "huy" followed by words: a title
+    assert "Bước 2/5" in both.bot_texts("zl_14")[-1]
+    assert "Đã bỏ bài đang soạn" in await both.say("zl_14", "huy", chat="zl_14")
+    assert "homnay" in await both.say("zl_14", "xin chào", chat="zl_14")  # back to plain chat: the help
+    assert not (both.campaign.content / "inbox").exists()
 
 
 async def test_lich_without_a_date_answers_in_text_on_zalo(both: Both) -> None:

@@ -20,6 +20,7 @@ from bot.zalo_cli import zalo_app
 from campaign.clock import FakeClock
 from campaign.config import ZaloSettings
 from campaign.errors import ChannelError, ChannelSetupError
+from campaign.payload import Action, Choice, Payload
 from campaign.store import zalo_tokens
 from campaign.store.db import Store
 from channels.base import OutMessage
@@ -524,6 +525,15 @@ async def test_bot_sends_text_and_photo(zbot: ZaloBotEmulator, content: Path) ->
     assert m1["text"] == "Duyệt bài #3" and sent.message_ids == (m1["message_id"],)
     assert m2["photo"] == f"{MEDIA}/img/a.png" and m2["caption"] == "Bài có ảnh"
     assert photo.message_ids == (m2["message_id"],)
+
+
+async def test_bot_shows_a_messages_choices_as_commands_to_type(zbot: ZaloBotEmulator) -> None:
+    """No buttons on the Zalo Bot: the reader is told what to type, with the same targets the buttons carry."""
+    request = Payload(plain="📝 Bài #12 chờ duyệt").with_choices(
+        ((Choice(Action.APPROVE, 12, "abc"), Choice(Action.REJECT, 12, "abc")), (Choice(Action.DIFF, 12, "abc"),)))
+    await bot_channel(zbot).send("u1", OutMessage.from_payload(request, Path(".")))
+    [message] = zbot.messages("u1")
+    assert message["text"] == "📝 Bài #12 chờ duyệt\nTrả lời / Reply: /duyet 12 · /tuchoi 12 lý do/reason · /bai 12"
 
 
 async def test_bot_without_media_urls_says_what_it_left_out(zbot: ZaloBotEmulator, content: Path) -> None:

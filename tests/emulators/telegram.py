@@ -1066,15 +1066,32 @@ class TelegramEmulator(Served):
         language_code: str = "vi",
         username: str | None = None,
         reply_to_message_id: int | None = None,
+        entities: list[JSON] | None = None,
+        forward_origin: JSON | None = None,
+        photo: bytes | None = None,
     ) -> JSON:
-        """A user writes to the bot (private chat by default); returns the queued Update."""
+        """A user writes to the bot (private chat by default); returns the queued Update.
+
+        ``entities``: the formatting the user's client sent (offsets in UTF-16 units, as Telegram's);
+        ``forward_origin``: the message was forwarded from there (``{"type": "channel", "chat": …}``);
+        ``photo``: a photo with ``text`` as its caption (the bot may ``getFile`` and download it).
+        """
         with self._lock:
             user = self._remember_user(user_id, first_name, language_code, username)
             chat = self._test_chat(chat_id if chat_id is not None else user_id)
             record = self._new_record(chat, from_bot=False, user_id=user_id, reply_to=reply_to_message_id)
-            record.update(text=text, plain=text, entities=_command_entities(text))
+            found = entities if entities is not None else _command_entities(text)
+            if photo is None:
+                record.update(text=text, plain=text, entities=found)
+            else:
+                stored = self._store_file("photo", "photo.jpg", "image/jpeg", photo, None)
+                item = {"type": "photo", "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                        "size": stored.size, "filename": None, "mime_type": "image/jpeg"}
+                record.update(caption=text, plain=text, entities=found, media=[item])
             message = self._message_json(record)
             message["from"] = user
+            if forward_origin is not None:
+                message["forward_origin"] = {"date": int(self.now()), **forward_origin}
             return self._queue_update({"message": message})
 
     def press_button(
