@@ -47,7 +47,7 @@ from campaign.plan import (
     series_warnings,
 )
 from campaign.queries import deliveries_by_kind, stored_states
-from campaign.states import DeliveryState, MarkState, PostState
+from campaign.states import DeliveryState
 from campaign.store.db import Store
 from campaign.store.repo import delivery_counts
 from campaign.sync import sync as run_sync
@@ -176,6 +176,8 @@ def plan(
     ics: Annotated[Path | None, typer.Option("--ics", help=inline("cli.opt.ics"))] = None,
     person: Annotated[str | None, typer.Option("--person", help=inline("cli.opt.person"))] = None,
     svg: Annotated[Path | None, typer.Option("--svg", help=inline("cli.opt.svg"))] = None,
+    png: Annotated[Path | None, typer.Option("--png", help=inline("cli.opt.png"))] = None,
+    html: Annotated[Path | None, typer.Option("--html", help=inline("cli.opt.html"))] = None,
 ) -> None:
     """Lịch đăng theo thời gian / the timeline in time order: one line per post, approval state, warnings.
 
@@ -186,6 +188,8 @@ def plan(
     --json: number, key, at, channels (keys), state, approvals, needed, status, warnings, series, empty.
     --ics FILE: lịch công khai / the public calendar (milestones, approved and published posts);
     với --person ID: lịch duyệt của người đó / with --person ID: that person's approval deadlines, alarms 1 h before.
+    --svg/--png/--html FILE: dòng thời gian như trang web / the timeline as the dashboard draws it (PNG 1600 px wide,
+    HTML one self-contained file; --from/--to choose the window).
     """
     cfg = load(config, content)
     start, end = _window(from_, to, cfg)
@@ -203,8 +207,8 @@ def plan(
         if (start is None or r.at >= start) and (end is None or r.at < end)
         and (not channel or set(channel) & set(r.channels)) and (not milestone or r.milestone in milestone)
     ]
-    if svg is not None:
-        _write_svg(svg, cfg, rows, start, end)
+    if svg is not None or png is not None or html is not None:
+        _write_pictures(cfg, rows, start, end, now, svg=svg, png=png, html=html)
         return
     if ics is not None:
         _write_ics(cfg, [r for r in rows if not r.empty], ics, person, now)
@@ -468,29 +472,29 @@ def _rehearsal_banner(rh: Rehearsal, store: Store, url: str | None) -> None:
         out.print(line, markup=False, soft_wrap=True)
 
 
-def _write_svg(path: Path, cfg: Config, rows: list[PlanRow], start: datetime | None, end: datetime | None) -> None:
-    """The plan as the dashboard's timeline (``campaign.drawing``): milestone bands, posts on channel lanes."""
-    from campaign import board, drawing
+def _write_pictures(cfg: Config, rows: list[PlanRow], start: datetime | None, end: datetime | None, now: datetime, *,
+                    svg: Path | None, png: Path | None, html: Path | None) -> None:
+    """The plan as the dashboard's timeline (``campaign.picture``): milestone bands, posts on channel lanes."""
+    from campaign import picture
 
-    def state(r: PlanRow) -> MarkState:
-        if r.empty:
-            return MarkState.EMPTY
-        if r.status in (PostState.PUBLISHED, PostState.MISSED, PostState.HELD):
-            return MarkState(r.status)
-        if r.status in (PostState.RETRACTED, PostState.WITHDRAWN):
-            return MarkState.RETRACTED
-        return (MarkState.REJECTED if "rejected" in r.approval else MarkState.APPROVED if "approved" in r.approval
-                else MarkState.WAITING)
-
-    marks = [drawing.Mark(0, r.title, board.lane(cfg, ch), r.at, state(r)) for r in rows for ch in r.channels]
-    first, last = board.campaign_span(cfg)
-    if rows:
-        first, last = min(first, rows[0].at), max(last, rows[-1].at)
-    lo, hi = drawing.window("campaign", first.date(), cfg.tz, (start or first, end + timedelta(days=1) if end else last))
-    text = drawing.timeline_svg(board.bands(cfg), board.lanes(cfg, marks), marks, lo, hi, SystemClock().now(), cfg.tz,
-                                lang=cfg.language, title=cfg.name)
-    path.write_text(text, encoding="utf-8")
-    err.print(f"SVG: {path}", markup=False)
+    marks = picture.plan_marks(cfg, rows)
+    lo, hi = picture.plan_window(cfg, rows, start, end)
+    drawing = picture.timeline(cfg, marks, lo, hi, now, cfg.language)
+    if svg is not None:
+        svg.write_text(drawing, encoding="utf-8")
+        err.print(f"SVG: {svg}", markup=False)
+    if html is not None:
+        html.write_text(picture.html_page(cfg, drawing, marks, lo, hi, cfg.language), encoding="utf-8")
+        err.print(f"HTML: {html}", markup=False)
+    if png is not None:
+        heading = f"{cfg.name} — {picture.span_text(cfg, lo, hi)}"
+        try:
+            data = picture.png(picture.timeline(cfg, marks, lo, hi, now, cfg.language, heading=heading))
+        except (ImportError, OSError) as exc:  # cairosvg or libcairo missing
+            err.print(inline("cli.no_cairo", error=str(exc)), markup=False)
+            raise typer.Exit(1) from None
+        png.write_bytes(data)
+        err.print(f"PNG: {png} ({picture.PNG_WIDTH} px)", markup=False)
 
 
 @app.command()

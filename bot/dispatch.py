@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import html
 import io
+import logging
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot import callbacks
-from campaign import answers, calendar_links, compose, operations, review, sharekit, signin
+from campaign import answers, calendar_links, compose, operations, picture, review, sharekit, signin
 from campaign.admin import AdminAction, Outcome, Verb
 from campaign.ask import MAX_PAGE, Ask, number
 from campaign.clock import Clock
@@ -36,6 +37,7 @@ from jobs import admin
 if TYPE_CHECKING:
     from jobs.engine import Engine
 
+log = logging.getLogger(__name__)
 PAGE_LINES = 15
 PAGED = tuple(c.name for c in COMMANDS.values() if c.paged)
 MAX_IDS = 50  # "/retry 5 6 7": ids at once
@@ -69,6 +71,7 @@ class Reply:
     buttons: list[list[tuple[str, str]]] = field(default_factory=list)
     ask_reason: bool = False  # Telegram: send as a ForceReply prompt
     document: tuple[str, bytes] | None = None  # (file name, content): sent as a file, ``text`` its caption
+    photo: tuple[str, bytes] | None = None  # (file name, PNG): sent as a picture, ``text`` its caption
     rich: str | None = None  # Telegram HTML to show instead of ``text`` (a draft's preview, rendered as posted)
 
     @property
@@ -254,8 +257,28 @@ def _listing_of_day(c: Call, when: date) -> Reply:
 
 async def _date(c: Call) -> Reply:
     if not c.args:
-        raise Conflict(c.who.t("chat.need_date"))
+        return await _timeline(c)
     return _listing_of_day(c, answers.parse_day(c.args[0], c.sv.config, c.now, c.lang))
+
+
+async def _timeline(c: Call) -> Reply:
+    """/lich, /timeline with no date: a picture of the next 14 days, captioned with the counts.
+
+    The public sees approved and published posts; staff see every state. The Zalo Bot sends photos by
+    URL only, so it (and a machine without cairo) gets the caption and the posts as text instead.
+    """
+    sv, person = c.sv, c.who.actor.person
+    staff = answers.is_staff(person)
+    ahead = await asyncio.to_thread(picture.upcoming, sv.store, sv.config, c.now, c.lang, public=not staff)
+    caption = ahead.caption(sv.config, c.lang)
+    if c.buttons:
+        try:
+            png = await asyncio.to_thread(picture.png, ahead.svg)  # CPU work, off the event loop
+            return Reply(caption, photo=(f"lich-{ahead.start.astimezone(sv.config.tz):%d%m%Y}.png", png))
+        except (ImportError, OSError) as exc:  # no libcairo: the text still answers
+            log.warning("timeline picture unavailable (%s); answering with text", exc)
+    listing = answers.ahead(sv.store, sv.config, ahead.start, ahead.end, c.lang, person)
+    return Reply("\n".join([caption, *listing.lines]))
 
 
 async def _week(c: Call) -> Reply:

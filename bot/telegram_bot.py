@@ -194,6 +194,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def send(message: Message, reply: Reply, *, quote: bool = True) -> None:
+    if reply.photo is not None:  # a picture (the /lich timeline) with the text as its caption
+        name, content = reply.photo
+        await message.reply_photo(InputFile(content, filename=name), caption=reply.html[:CAPTION_LIMIT],
+                                  parse_mode=ParseMode.HTML, do_quote=quote)
+        return
     if reply.document is not None:  # a file (the /baocao report) with the text as its caption
         name, content = reply.document
         await message.reply_document(InputFile(content, filename=name), caption=reply.html[:CAPTION_LIMIT],

@@ -93,6 +93,15 @@ def week(store: Store, config: Config, now: datetime, lang: str, viewer: Person 
     return _paged(title, lines, total, page_size, lang)
 
 
+def ahead(store: Store, config: Config, start: datetime, end: datetime, lang: str, viewer: Person | None, *,
+          limit: int = 30) -> Answer:
+    """The posts of a window as text, the first ``limit`` of them and how many more (the picture's text form)."""
+    lines, total = _range(store, config, start, end, viewer, with_day=True, page=0, page_size=limit)
+    if total > limit:
+        lines.append(tr("more", lang, n=total - limit))
+    return Answer("", lines or [tr("none", lang)])
+
+
 def next_up(store: Store, config: Config, now: datetime, lang: str, viewer: Person | None, count: int = 5) -> Answer:
     local_now = now.astimezone(config.tz)
     current = [m for m in config.milestones if m.span.contains(local_now)]

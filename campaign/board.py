@@ -146,6 +146,24 @@ def clusters(store: Store, config: Config, scale: drawing.Scale, *, public: bool
     return out, posts
 
 
+def marks(store: Store, config: Config, start: datetime, end: datetime, *, public: bool = False) -> list[drawing.Mark]:
+    """Each post in [start, end) once per channel, with its state, and (staff) the empty series slots.
+
+    For small windows read whole (the chat's 14 days); the dashboard counts its marks in SQL (``clusters``).
+    """
+    st = state_sql()
+    where = (col(Post.scheduled_at) >= start, col(Post.scheduled_at) < end, *_filters(st, public=public))
+    with store.session() as s:
+        rows = s.execute(sa_select(col(Post.id), col(Post.title), col(Post.channels), col(Post.scheduled_at), st)
+                         .where(*where).order_by(col(Post.scheduled_at), col(Post.key))).all()
+    out = [drawing.Mark(pid, title, lane(config, ch), at, MarkState(state), None if public else f"/posts/{pid}")
+           for pid, title, channels, at, state in rows for ch in channels]
+    if not public:  # staff see what still needs writing; the public sees only what is approved
+        out += [drawing.Mark(0, empty_title(slot), lane(config, ch), slot.at, MarkState.EMPTY)
+                for slot in empty_slots(config, start, end) for ch in slot.series.channels]
+    return out
+
+
 def empty_slots(config: Config, start: datetime, end: datetime) -> list[Slot]:
     """The empty slots of every series in [start, end) (read from config.toml and the series folders)."""
     return [slot for slot in all_slots(config) if slot.empty and start <= slot.at < end]

@@ -76,7 +76,7 @@ REGISTRY: tuple[Command, ...] = (
     Command("today", ("homnay",), args="args.page", paged=True),
     Command("tomorrow", ("ngaymai",), args="args.page", paged=True),
     Command("week", ("tuannay",), args="args.page", paged=True),
-    Command("date", ("lich",), args="args.date_page", paged=True),
+    Command("date", ("lich", "timeline"), args="args.date_page", paged=True),  # no date: a picture
     Command("next", ("tieptheo",)),
     Command("milestones", ("cacmoc",)),
     Command("pending", ("choduyet",), _APPROVER, args="args.page", paged=True),

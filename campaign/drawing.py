@@ -30,6 +30,13 @@ STATES: dict[MarkState, tuple[str, str, str]] = {
 # An empty slot of a series: not a post (no colour of STATES), drawn as a dashed ring ("trống / empty").
 EMPTY = MarkState.EMPTY
 EMPTY_COLOUR = "#8a8a8a"
+
+
+def style(state: MarkState) -> tuple[str, str, str]:
+    """(colour, label vi, label en) of a state, the empty series slot included."""
+    return STATES[state] if state in STATES else (EMPTY_COLOUR, *pair("drawing.state.empty"))
+
+
 PHASE_COLOURS = {"before": "#dbe9f7", "during": "#fde2c4", "after": "#dcefdc"}
 ZOOMS = ("campaign", "month", "week", "day")
 CLUSTER_PX = 5  # marks nearer than this on one lane (same state) are drawn as one, with their count
@@ -149,7 +156,7 @@ def _ticks(start: datetime, end: datetime, tz: tzinfo) -> list[tuple[datetime, s
     out: list[tuple[datetime, str]] = []
     if span <= timedelta(days=1, hours=1):
         t = start.astimezone(tz).replace(minute=0, second=0, microsecond=0)
-        while t <= end:
+        while t < end:  # a tick at ``end`` would put its label past the right edge
             if t >= start and t.hour % 2 == 0:
                 out.append((t, f"{t:%H}:00"))
             t += timedelta(hours=1)
@@ -158,7 +165,7 @@ def _ticks(start: datetime, end: datetime, tz: tzinfo) -> list[tuple[datetime, s
     day = start.astimezone(tz).date()
     while True:
         t = datetime.combine(day, time(0), tz)
-        if t > end:
+        if t >= end:
             break
         if t >= start:
             if step == 1 or step == 7 and day.weekday() == 0:

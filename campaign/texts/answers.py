@@ -6,6 +6,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ans.day": ("🗓 Lịch ngày {day}", "🗓 Schedule for {day}"),
     "ans.week": ("🗓 Lịch từ {start} đến {end}", "🗓 Schedule {start} – {end}"),
     "ans.none": ("Không có bài nào.", "Nothing scheduled."),
+    "ans.more": ("… và {n} bài nữa: xem từng ngày với lich DD/MM", "… and {n} more: see each day with date DD/MM"),
     "ans.next": ("⏭ Sắp tới", "⏭ Coming up"),
     "ans.next_milestone": ("Mốc tiếp theo: {title} ({start}–{end})", "Next milestone: {title} ({start}–{end})"),
     "ans.current_milestone": ("Đang diễn ra: {title} (đến {end})", "Now: {title} (until {end})"),

@@ -9,7 +9,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "chat.next": ("Sau ▶", "Next ▶"),
     "chat.next_page": ("➡ Trang sau: «{call}»", "➡ Next page: “{call}”"),
     # arguments that do not fit
-    "chat.need_date": ("Cần ngày, ví dụ /lich 27/01.", "Give a date, e.g. /date 27/01."),
     "chat.need_reason": ("Cần lý do: tuchoi ID lý do", "A reason is needed: reject ID reason"),
     "chat.need_id": ("Cần số bài (ID), ví dụ /post 12.", "Give the post ID, e.g. /post 12."),
     "chat.not_delivery": ("'{text}' không phải số lượt gửi.", "'{text}' is not a delivery number."),

@@ -73,6 +73,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "drawing.milestones": ("Mốc", "Milestones"),
     "drawing.posts": ("{count} bài", "{count} posts"),
     "drawing.now": ("hôm nay", "now"),
+    # the plan as a picture (campaign.picture): chat caption, HTML page
+    "picture.caption": ("🗓 Lịch {days} ngày {span}: {total} bài — {detail}\nDanh sách chữ: /tuannay, /lich DD/MM",
+                        "🗓 The next {days} days, {span}: {total} posts — {detail}\nAs text: /week, /date DD/MM"),
+    "picture.no_posts": ("chưa có bài nào", "no posts yet"),
+    "picture.window": ("Từ {span}", "From {span}"),
+    "picture.col.at": ("Thời gian", "Time"),
+    "picture.col.number": ("Bài", "Post"),
+    "picture.col.title": ("Tiêu đề", "Title"),
+    "picture.col.channels": ("Kênh", "Channels"),
+    "picture.col.state": ("Trạng thái", "State"),
     # more times
     "time.not_duration": ("'{text}' không phải khoảng thời gian; dùng ví dụ 30m, 2h, 1d, 1d12h",
                           "'{text}' is not a duration; use e.g. 30m, 2h, 1d, 1d12h"),

@@ -36,7 +36,7 @@ def no_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
     ("/tuannay 99999999999999999999999", "Usage: /week [page]"),
     ("/choduyet -5", "Usage: /pending [page]"),
     ("/choduyet 0", "Usage: /pending [page]"),
-    ("/lich 27/01 99999999999", "Usage: /date DD/MM [page]"),
+    ("/lich 27/01 99999999999", "Usage: /date [DD/MM [page]]"),
     ("/homnay 1 2", "Usage: /today [page]"),
     (f"/guilai {HUGE}", f"'{HUGE}' is not a delivery number"),
     ("/boqua ²", "'²' is not a delivery number"),

@@ -292,3 +292,14 @@ async def test_draft_on_zalo_cancelled_by_typing_huy(both: Both) -> None:
     assert "Đã bỏ bài đang soạn" in await both.say("zl_14", "huy", chat="zl_14")
     assert "homnay" in await both.say("zl_14", "xin chào", chat="zl_14")  # back to plain chat: the help
     assert not (both.campaign.content / "inbox").exists()
+
+
+async def test_lich_without_a_date_answers_in_text_on_zalo(both: Both) -> None:
+    """The Zalo Bot sends photos by URL only: the fortnight comes as its counts and a listing instead."""
+    both.campaign.write("a.md", post_text(title="Khai mạc"))
+    await both.engine.resync()
+    await wait_for(lambda: any(t.startswith("📝") for t in both.bot_texts()))
+    answer = await both.say("zl_11", "lich")
+    assert answer.startswith("🗓 Lịch 14 ngày 25/01/2021 – 07/02/2021: 1 bài — 1 chờ duyệt")
+    assert "• 26/01 08:30 Khai mạc — Kênh tỉnh" in answer
+    assert all(m["kind"] == "text" for m in both.bot.sent)
