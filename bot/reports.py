@@ -12,7 +12,7 @@ import io
 import itertools
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from xlsxwriter import Workbook
 
@@ -25,6 +25,9 @@ ROMAN = ("I", "II", "III", "IV", "V")
 TALLY_COLS = ("col.planned", "col.approved", "col.on_time", "col.late", "col.late_worst", "col.missed", "col.failed",
               "col.retracted", "col.corrected", "col.turn_median", "col.turn_worst")
 
+Cell = str | int | float | None  # what a report cell holds: text, a count, a ratio, or nothing
+Row = list[Cell]
+
 
 def _day(d: datetime | None) -> str:
     return f"{d:%d/%m/%Y}" if d else ""
@@ -34,7 +37,7 @@ def _hours(d: timedelta | None) -> float | str:
     return round(d.total_seconds() / 3600, 1) if d is not None else ""
 
 
-def tally_cells(tl: Tally) -> list[Any]:
+def tally_cells(tl: Tally) -> list[Cell]:
     return [tl.planned, tl.approved, tl.on_time, tl.late, int(tl.late_worst.total_seconds() // 60) if tl.late else "",
             tl.missed, tl.failed, tl.retracted, tl.corrected, _hours(tl.turnaround_median), _hours(tl.turnaround_worst)]
 
@@ -45,9 +48,9 @@ def period(report: Report, lang: str) -> str:
     return t("report.period", lang, start=start, end=end)
 
 
-def summary_rows(report: Report, config: Config, lang: str) -> list[list[Any]]:
+def summary_rows(report: Report, config: Config, lang: str) -> list[Row]:
     """The official table: phases numbered I, II, III with their milestones 1, 2, … under each, then the total."""
-    rows: list[list[Any]] = []
+    rows: list[Row] = []
     for i, (phase, tally) in enumerate(report.by_phase.items()):
         rows.append([ROMAN[i], t(f"phase.{phase}", lang), *tally_cells(tally)])
         n = 0
@@ -59,23 +62,23 @@ def summary_rows(report: Report, config: Config, lang: str) -> list[list[Any]]:
     return rows
 
 
-def detail_tables(report: Report, config: Config, lang: str) -> list[tuple[str, list[str], list[list[Any]]]]:
+def detail_tables(report: Report, config: Config, lang: str) -> list[tuple[str, list[str], list[Row]]]:
     """(sheet name, headers, rows) of each detail sheet."""
     h = [t(k, lang) for k in TALLY_COLS]
     titles = {m.id: m.title for m in config.milestones}
     label = {k: c.label for k, c in config.channels.items()}
     phases = {m.id: t(f"phase.{m.phase}", lang) for m in config.milestones}
-    milestones: list[list[Any]] = [[titles.get(mid, t("phase.none", lang)), phases.get(mid, ""), *tally_cells(tl)]
+    milestones: list[Row] = [[titles.get(mid, t("phase.none", lang)), phases.get(mid, ""), *tally_cells(tl)]
                                       for mid, tl in report.by_milestone.items()]
-    channels: list[list[Any]] = [[label.get(k, k), k, *tally_cells(tl)] for k, tl in report.by_channel.items()]
+    channels: list[Row] = [[label.get(k, k), k, *tally_cells(tl)] for k, tl in report.by_channel.items()]
     names = {k: p.name for k, p in config.people.items()}
-    authors: list[list[Any]] = [[names.get(a, a), *tally_cells(tl)] for a, tl in report.by_author.items()]
-    posts: list[list[Any]] = [[p.number, p.key, p.title, _day(p.at), f"{p.at:%H:%M}", titles.get(p.milestone or "", ""),
+    authors: list[Row] = [[names.get(a, a), *tally_cells(tl)] for a, tl in report.by_author.items()]
+    posts: list[Row] = [[p.number, p.key, p.title, _day(p.at), f"{p.at:%H:%M}", titles.get(p.milestone or "", ""),
               ", ".join(label.get(c, c) for c in p.channels), names.get(p.author, p.author), t(f"outcome.{p.outcome}", lang),
               "✓" if p.approved else "", int(p.late.total_seconds() // 60) if p.late else "",
               ", ".join(label.get(c, c) for c in p.failed_channels), "✓" if p.corrected else "", _hours(p.turnaround)]
              for p in report.posts]
-    incidents: list[list[Any]] = [[f"{i.at:%d/%m/%Y %H:%M}", t(f"incident.{i.kind}", lang), i.post_key, i.title,
+    incidents: list[Row] = [[f"{i.at:%d/%m/%Y %H:%M}", t(f"incident.{i.kind}", lang), i.post_key, i.title,
                   label.get(i.channel or "", i.channel or ""), i.detail] for i in report.incidents]
     return [
         (t("sheet.milestones", lang), [t("col.milestone", lang), t("col.phase", lang), *h], milestones),
@@ -91,20 +94,20 @@ def detail_tables(report: Report, config: Config, lang: str) -> list[tuple[str, 
     ]
 
 
-def share_tables(report: Report, config: Config, lang: str) -> list[tuple[str, list[str], list[list[Any]]]]:
+def share_tables(report: Report, config: Config, lang: str) -> list[tuple[str, list[str], list[Row]]]:
     """One table per unit: each post it got a kit for, how many of its members shared it and who."""
     names = {k: p.name for k, p in config.people.items()}
     head = [t(k, lang) for k in ("col.post_no", "col.title", "col.kit_at", "col.shares", "col.members", "col.rate", "col.sharers")]
-    out: list[tuple[str, list[str], list[list[Any]]]] = []
+    out: list[tuple[str, list[str], list[Row]]] = []
     for unit in config.units:
-        rows: list[list[Any]] = [[ln.post_id, ln.title, f"{ln.kit_at.astimezone(config.tz):%H:%M %d/%m/%Y}", len(ln.sharers),
+        rows: list[Row] = [[ln.post_id, ln.title, f"{ln.kit_at.astimezone(config.tz):%H:%M %d/%m/%Y}", len(ln.sharers),
                                   ln.members or "", percent(ln.rate) if ln.members else "",
                                   ", ".join(names.get(p, p) for p in ln.sharers)] for ln in report.shares.get(unit.id, [])]
         out.append((t("sheet.shares", lang, unit=unit.id)[:31], head, rows))
     return out
 
 
-def _widths(headers: list[str], rows: list[list[Any]], at_least: dict[int, int] | None = None) -> dict[int, int]:
+def _widths(headers: list[str], rows: list[Row], at_least: dict[int, int] | None = None) -> dict[int, int]:
     """Each column as wide as its longest value (headers wrap, so they count up to 18 characters); a column at
     a time, so the 140,000 values of the detail sheet are measured in C loops."""
     widths = {c: min(len(text), 18) for c, text in enumerate(headers, 1)}
@@ -115,7 +118,7 @@ def _widths(headers: list[str], rows: list[list[Any]], at_least: dict[int, int] 
     return widths
 
 
-def _sheet(wb: Workbook, fmt: _Formats, name: str, headers: list[str], rows: list[list[Any]], *, top: list[list[Any]] | None = None,
+def _sheet(wb: Workbook, fmt: _Formats, name: str, headers: list[str], rows: list[Row], *, top: list[Row] | None = None,
            boxed: bool = False, at_least: dict[int, int] | None = None) -> None:
     """One sheet: ``top`` lines, the header row, the rows; widths fitted, panes frozen below the header.
     Plain rows go out a row at a time (``write_row``: no object per cell); only the small summary has formats."""
@@ -154,7 +157,7 @@ def write_xlsx(report: Report, config: Config, path: Path | IO[bytes], lang: str
     wb = Workbook(str(path) if isinstance(path, Path) else path, {"in_memory": True, "strings_to_formulas": False,
                                                                   "strings_to_numbers": False, "strings_to_urls": False})
     headers = [t("col.no", lang), t("col.item", lang), *(t(k, lang) for k in TALLY_COLS)]
-    top = [[report.campaign], [t("report.title", lang)], [period(report, lang)],
+    top: list[Row] = [[report.campaign], [t("report.title", lang)], [period(report, lang)],
            [t("report.made", lang, at=f"{report.made_at:%H:%M %d/%m/%Y}", zone=report.zone)], []]
     fmt = _Formats(wb)
     _sheet(wb, fmt, t("sheet.summary", lang), headers, summary_rows(report, config, lang), top=top, boxed=True,
@@ -179,7 +182,7 @@ def write_csv(report: Report, config: Config, lang: str = "vi") -> str:
 
 def write_html(report: Report, config: Config, lang: str = "vi") -> str:
     """One self-contained page (inline style, no network) with every table."""
-    def table(headers: list[str], rows: list[list[Any]]) -> str:
+    def table(headers: list[str], rows: list[Row]) -> str:
         head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
         body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
