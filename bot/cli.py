@@ -51,7 +51,7 @@ from campaign.states import DeliveryState
 from campaign.store.db import Store
 from campaign.store.repo import delivery_counts
 from campaign.sync import sync as run_sync
-from campaign.texts import TEXTS, both, inline, t
+from campaign.texts import TEXTS, both, command_help, inline, t
 from campaign.timeexpr import parse_duration
 from channels.console import ConsoleChannel
 
@@ -81,13 +81,13 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(help=command_help("cli.cmd.loa"))
 def _options(
     config: Annotated[Path | None, typer.Option("--config", "-c", help=inline("cli.opt.config"), envvar="LOA_CONFIG",
                                                 show_default=False)] = None,
     version: Annotated[bool, typer.Option("--version", help=inline("cli.version"), callback=_version, is_eager=True)] = False,
 ) -> None:
-    """Loa — lịch truyền thông chiến dịch cho Telegram và Zalo / campaign communications scheduler."""
+    """The options every command shares (typer calls this before the command)."""
     global _top_config
     _top_config = config  # set on every invocation, so one run's choice never leaks into the next
 
@@ -125,15 +125,9 @@ def _usage(key: str, **kw: Any) -> NoReturn:
 MAX_WARNINGS_SHOWN = 200  # `loa check` stays readable (and fast) however many warnings 10,000 posts bring
 
 
-@app.command()
+@app.command(help=command_help("cli.cmd.check"))
 def check(config: ConfigOpt = None, content: ContentOpt = None) -> None:
-    """Kiểm tra config và mọi bài viết / validate config and every post (exit 1 on errors).
-
-    Cảnh báo giống `loa plan` (kể cả hạn duyệt đã qua, theo kho dữ liệu nếu có) / the same warnings as `loa plan`
-    (an approval deadline passed included, from the store when there is one), and upgraded Telegram groups;
-    chuyên mục còn khung trống, ngày không có bài công khai trong mốc `daily = true` / a series with empty slots,
-    each day of a `daily = true` milestone without a post on a public channel.
-    """
+    """Exit 1 on errors, so CI and an editor hook can stop a bad edit before loa run sees it."""
     cfg = load(config, content)
     scan = scan_content(cfg)
     for p in scan.problems:
@@ -163,7 +157,7 @@ def _counted(counts: tuple[tuple[int, str], ...]) -> str:
     return ", ".join(f"{n} {inline('cli.w.' + word)}" for n, word in counts)
 
 
-@app.command()
+@app.command(help=command_help("cli.cmd.plan"))
 def plan(
     config: ConfigOpt = None,
     content: ContentOpt = None,
@@ -179,18 +173,7 @@ def plan(
     png: Annotated[Path | None, typer.Option("--png", help=inline("cli.opt.png"))] = None,
     html: Annotated[Path | None, typer.Option("--html", help=inline("cli.opt.html"))] = None,
 ) -> None:
-    """Lịch đăng theo thời gian / the timeline in time order: one line per post, approval state, warnings.
-
-    Trạng thái / states: new (chưa nạp vào kho / not synced yet), scheduled (đã lên lịch), held (bị giữ: đến giờ
-    mà chưa đủ duyệt / due but not approved), published (đã đăng), missed (lỡ giờ), withdrawn (đã rút: tệp bị xoá
-    / file removed), retracted (đã thu hồi). Duyệt / approval: pending (chờ duyệt n/m), approved, rejected.
-    Khung trống của chuyên mục / a series' empty slots: "○ … trống / empty" (không tính là bài / not counted as posts).
-    --json: number, key, at, channels (keys), state, approvals, needed, status, warnings, series, empty.
-    --ics FILE: lịch công khai / the public calendar (milestones, approved and published posts);
-    với --person ID: lịch duyệt của người đó / with --person ID: that person's approval deadlines, alarms 1 h before.
-    --svg/--png/--html FILE: dòng thời gian như trang web / the timeline as the dashboard draws it (PNG 1600 px wide,
-    HTML one self-contained file; --from/--to choose the window).
-    """
+    """The one listing, picture and calendar of the timeline; every output reads the same rows (campaign.plan)."""
     cfg = load(config, content)
     start, end = _window(from_, to, cfg)
     _known(channel, cfg.channels, "cli.unknown_channel")
@@ -291,7 +274,7 @@ def _write_ics(cfg: Config, rows: list[PlanRow], path: Path, person: str | None,
     out.print(inline("cli.ics_written", n=events, path=path), markup=False)
 
 
-@app.command()
+@app.command(help=command_help("cli.cmd.report"))
 def report(
     config: ConfigOpt = None,
     content: ContentOpt = None,
@@ -301,8 +284,7 @@ def report(
     output: Annotated[str | None, typer.Option("--output", "-o", help=inline("cli.opt.output"))] = None,
     lang: Annotated[str, typer.Option("--lang", help=inline("cli.opt.lang"))] = "vi",
 ) -> None:
-    """Báo cáo so với kế hoạch / the report against the plan: per phase, milestone, channel and author —
-    planned, approved, on time, late, missed, failed, retracted, corrected; approval turnaround; incidents."""
+    """Writers live in bot/reports.py; the counting in campaign/report.py."""
     from bot.reports import write_csv, write_html, write_xlsx
     from campaign.report import build_report
 
@@ -329,9 +311,9 @@ def report(
     out.print(inline("cli.report_written", posts=len(result.posts), incidents=len(result.incidents), path=target), markup=False)
 
 
-@app.command()
+@app.command(help=command_help("cli.cmd.sync"))
 def sync(config: ConfigOpt = None, content: ContentOpt = None) -> None:
-    """Nạp bài viết vào kho dữ liệu / load content files into the store and print what changed."""
+    """The same sync loa run does at start and on every change in content/."""
     cfg = load(config, content)
     store = open_store(cfg)
     with _busy(inline("cli.syncing")):
@@ -351,7 +333,7 @@ def sync(config: ConfigOpt = None, content: ContentOpt = None) -> None:
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(help=command_help("cli.cmd.run"))
 def run(
     config: ConfigOpt = None,
     content: ContentOpt = None,
@@ -371,15 +353,7 @@ def run(
     approved: Annotated[bool, typer.Option("--approved", help=inline("cli.opt.run_approved"))] = False,
     live_channels: Annotated[bool, typer.Option("--live-channels", help=inline("cli.opt.live_channels"))] = False,
 ) -> None:
-    """Chạy lịch đăng / run: sync, schedule, publish, watch content/, poll relayed feeds (Ctrl-C stops cleanly).
-
-    Exit status 0 only after a clean stop (a signal, or --for elapsed); 1 with a one-line reason when it
-    fails; 2 when another loa run holds the SQLite file; 3 when it stopped to keep delivery exactly-once
-    (database unreachable past record_patience, or the lead lost).
-
-    Diễn tập / rehearsal (--rehearse, docs/operations.md): lịch dời tới ngay sau lúc này, kho riêng, kênh in ra
-    màn hình / the timeline moved to start shortly after now, a separate database, channels on the console.
-    """
+    """The service: bot.app.Runner with the adapters, the web server and the chat bots."""
     from bot.app import Runner, build_adapters, console_channel, facebook_alert, single_runner
     from bot.logs import alerts_on_console, setup_logging
     from campaign.store.leader import AnotherRunner, Leadership
@@ -497,9 +471,9 @@ def _write_pictures(cfg: Config, rows: list[PlanRow], start: datetime | None, en
         err.print(f"PNG: {png} ({picture.PNG_WIDTH} px)", markup=False)
 
 
-@app.command()
+@app.command(help=command_help("cli.cmd.status"))
 def status(config: ConfigOpt = None, content: ContentOpt = None) -> None:
-    """Tiến trình nào đang chạy lịch, và các lượt gửi / which loa run leads, and the deliveries by state."""
+    """Reads the store only: safe next to a running loa run."""
     from bot.app import runners_text
 
     cfg = load(config, content)
@@ -515,7 +489,7 @@ def status(config: ConfigOpt = None, content: ContentOpt = None) -> None:
         out.print(inline("cli.need_admin"), markup=False)
 
 
-@app.command()
+@app.command(help=command_help("cli.cmd.simulate"))
 def simulate(
     config: ConfigOpt = None,
     content: ContentOpt = None,
@@ -524,7 +498,7 @@ def simulate(
     speed: Annotated[float, typer.Option("--speed", help=inline("cli.opt.speed"))] = 0,
     approved: Annotated[bool, typer.Option("--approved", help=inline("cli.opt.approved"))] = False,
 ) -> None:
-    """Chạy thử chiến dịch trên đồng hồ ảo / replay the campaign on a virtual clock (console output, nothing is sent)."""
+    """The real scheduler on a virtual clock (bot.simulation), console only."""
     import logging
 
     from bot.simulation import simulate as run_simulation
@@ -546,7 +520,7 @@ def simulate(
         _fail(exc)
 
 
-@app.command()
+@app.command(help=command_help("cli.cmd.audit"))
 def audit(
     config: ConfigOpt = None,
     content: ContentOpt = None,
@@ -554,7 +528,7 @@ def audit(
     since: Annotated[str | None, typer.Option("--since", help=inline("cli.opt.since"))] = None,
     as_csv: Annotated[bool, typer.Option("--csv", help=inline("cli.opt.csv"))] = False,
 ) -> None:
-    """Nhật ký: ai làm gì, khi nào / the audit trail: who did what, when."""
+    """Reads the audit trail; --csv for a spreadsheet."""
     import csv
 
     from campaign.review import find_post

@@ -16,7 +16,7 @@ import typer
 
 from campaign.config import Config
 from campaign.errors import ChannelError
-from campaign.texts import both, inline, pair
+from campaign.texts import both, command_help, inline, pair
 from channels.facebook import FacebookPageChannel, GraphClient
 
 facebook_app = typer.Typer(help=inline("cli.fb.app") + ".",
@@ -57,15 +57,12 @@ async def check_channels(cfg: Config, env: dict[str, str] | os._Environ[str], on
     return lines, ok
 
 
-@facebook_app.command()
+@facebook_app.command(help=command_help("cli.cmd.facebook_check"))
 def check(
     config: ConfigOpt = Path("config.toml"),
     channel: Annotated[str | None, typer.Option("--channel", help=inline("cli.fb.opt.channel") + ".")] = None,
 ) -> None:
-    """Kiểm tra token Trang và quyền đăng bài / check each fanpage's token, Page and posting permissions.
-
-    Thoát 0 khi mọi fanpage sẵn sàng, 1 nếu không / exit 0 when every fanpage is ready to post, 1 otherwise.
-    """
+    """Calls the Graph API once per fanpage; changes nothing."""
     from bot.cli import load, out
 
     cfg = load(config, None)

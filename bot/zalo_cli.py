@@ -20,7 +20,7 @@ from campaign.clock import SystemClock
 from campaign.config import Config
 from campaign.errors import ChannelError
 from campaign.store import zalo_tokens
-from campaign.texts import inline
+from campaign.texts import command_help, inline
 from channels.zalo.http import ZaloOAClient
 from channels.zalo.tokens import Consent, exchange
 
@@ -36,7 +36,7 @@ def _local(cfg: Config, when: datetime) -> str:
     return f"{when.astimezone(cfg.tz):%d/%m/%Y %H:%M} ({cfg.zone_name})"
 
 
-@zalo_app.command()
+@zalo_app.command(help=command_help("cli.cmd.zalo_login"))
 def login(
     config: ConfigOpt = Path("config.toml"),
     code: Annotated[str | None, typer.Option(
@@ -48,12 +48,7 @@ def login(
     redirect_uri: Annotated[str | None, typer.Option(
         "--redirect-uri", help=inline("cli.zalo.opt.redirect_uri") + ".")] = None,
 ) -> None:
-    """Ủy quyền OA và lưu token vào kho / authorise the OA and store the token pair.
-
-    Không có --code/--refresh-token: in trang cấp quyền của Zalo (PKCE, state), rồi đọc lại địa chỉ Zalo chuyển tới.
-
-    Without --code or --refresh-token: print Zalo's permission page (PKCE, state), then read back the address Zalo redirected to.
-    """
+    """The OA token pair is kept in the store (campaign.store.zalo_tokens), never printed."""
     from bot.cli import err, load, open_store, out
 
     if code is not None and refresh_token is not None:
@@ -107,9 +102,8 @@ def _consent(cfg: Config, app_id: str, redirect_uri: str) -> tuple[str, str]:
         raise typer.Exit(1) from None
 
 
-@zalo_app.command()
+@zalo_app.command(help=command_help("cli.cmd.zalo_status"))
 def status(config: ConfigOpt = Path("config.toml")) -> None:
-    """Hạn và thế hệ của token (không in token) / token expiry and generation (never the tokens)."""
     from bot.cli import load, open_store, out
 
     cfg = load(config, None)

@@ -72,5 +72,12 @@ def pair(key: str, /, **kw: Any) -> tuple[str, str]:
     return t(key, "vi", **vi), t(key, "en", **en)
 
 
+def command_help(key: str, /) -> str:
+    """A command's --help: the first lines side by side ("vi / en", as the command listing shows them), then what
+    each language says more, Vietnamese first."""
+    (vi_head, _, vi_more), (en_head, _, en_more) = (text.partition("\n\n") for text in pair(key))
+    return "\n\n".join(part for part in (f"{vi_head} / {en_head}", vi_more, en_more) if part)
+
+
 def local(when: datetime, tz: tzinfo, fmt: str = "%H:%M %d/%m/%Y") -> str:
     return when.astimezone(tz).strftime(fmt)

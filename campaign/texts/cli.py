@@ -186,4 +186,52 @@ TEXTS: dict[str, tuple[str, str]] = {
     "rehearse.no_dashboard": ("Trang quản lý: tắt (--no-web)", "dashboard: off (--no-web)"),
     "rehearse.signin": ("Đăng nhập một lần ({name}, dùng trong 10 phút): {url}", "one-time sign-in ({name}, within 10 minutes): {url}"),
     "rehearse.left_out": ("{n} bài trước mốc đầu không nằm trong buổi diễn tập", "{n} posts before the first milestone are left out of the rehearsal"),
+    # The commands' --help: first line (the listing's), then what each language says more.
+    "cli.cmd.loa": ("Loa — lịch truyền thông chiến dịch cho Telegram và Zalo", "campaign communications scheduler"),
+    "cli.cmd.check": ("Kiểm tra config và mọi bài viết (thoát 1 khi có lỗi).\n\nCảnh báo giống `loa plan` (kể cả hạn duyệt đã "
+                      "qua, theo kho dữ liệu nếu có), nhóm Telegram đã nâng cấp, chuyên mục còn khung trống, ngày không có "
+                      "bài công khai trong mốc `daily = true`.",
+                      "validate config and every post (exit 1 on errors).\n\nThe same warnings as `loa plan` (an approval "
+                      "deadline passed included, from the store when there is one), upgraded Telegram groups, a series with "
+                      "empty slots, each day of a `daily = true` milestone without a post on a public channel."),
+    "cli.cmd.plan": ("Lịch đăng theo thời gian: mỗi bài một dòng, trạng thái duyệt, cảnh báo.\n\nTrạng thái: new (chưa nạp vào "
+                     "kho), scheduled (đã lên lịch), held (bị giữ: đến giờ mà chưa đủ duyệt), published (đã đăng), missed (lỡ "
+                     "giờ), withdrawn (đã rút: tệp bị xoá), retracted (đã thu hồi). Duyệt: pending (chờ duyệt n/m), approved, "
+                     "rejected. Khung trống của chuyên mục: \"○ … trống\" (không tính là bài). --json: number, key, at, "
+                     "channels, state, approvals, needed, status, warnings, series, empty. --ics FILE: lịch công khai; với "
+                     "--person ID: hạn duyệt của người đó, báo trước 1 giờ. --svg/--png/--html FILE: dòng thời gian như trang "
+                     "web (PNG rộng 1600 px, HTML một tệp tự đủ; --from/--to chọn khoảng).",
+                     "the timeline in time order: one line per post, approval state, warnings.\n\nStates: new (not synced "
+                     "yet), scheduled, held (due but not approved), published, missed, withdrawn (file removed), retracted. "
+                     "Approval: pending (n/m), approved, rejected. A series' empty slots: \"○ … empty\" (not counted as "
+                     "posts). --json: number, key, at, channels, state, approvals, needed, status, warnings, series, empty. "
+                     "--ics FILE: the public calendar; with --person ID: that person's approval deadlines, alarms 1 h before. "
+                     "--svg/--png/--html FILE: the timeline as the dashboard draws it (PNG 1600 px wide, HTML one "
+                     "self-contained file; --from/--to choose the window)."),
+    "cli.cmd.report": ("Báo cáo so với kế hoạch.\n\nTheo giai đoạn, mốc, kênh và người viết: dự kiến, đã duyệt, đúng giờ, muộn, "
+                       "lỡ giờ, lỗi, thu hồi, đính chính; thời gian duyệt; sự cố.",
+                       "the report against the plan.\n\nPer phase, milestone, channel and author: planned, approved, on "
+                       "time, late, missed, failed, retracted, corrected; approval turnaround; incidents."),
+    "cli.cmd.sync": ("Nạp bài viết vào kho dữ liệu và in những gì thay đổi.", "load content files into the store and print what changed."),
+    "cli.cmd.run": ("Chạy lịch đăng: nạp, lên lịch, đăng, theo dõi content/, đọc nguồn tiếp sóng (Ctrl-C dừng gọn).\n\nThoát 0 "
+                    "chỉ khi dừng gọn (tín hiệu, hoặc hết --for); 1 kèm lý do khi hỏng; 2 khi một loa run khác giữ tệp SQLite; "
+                    "3 khi dừng để giữ mỗi bài gửi đúng một lần (mất kết nối kho quá record_patience, hoặc mất quyền dẫn). "
+                    "Diễn tập (--rehearse, docs/operations.md): lịch dời tới ngay sau lúc này, kho riêng, kênh in ra màn hình.",
+                    "run: sync, schedule, publish, watch content/, poll relayed feeds (Ctrl-C stops cleanly).\n\nExit status 0 "
+                    "only after a clean stop (a signal, or --for elapsed); 1 with a one-line reason when it fails; 2 when "
+                    "another loa run holds the SQLite file; 3 when it stopped to keep delivery exactly-once (database "
+                    "unreachable past record_patience, or the lead lost). Rehearsal (--rehearse, docs/operations.md): the "
+                    "timeline moved to start shortly after now, a separate database, channels on the console."),
+    "cli.cmd.status": ("Tiến trình nào đang chạy lịch, và các lượt gửi.", "which loa run leads, and the deliveries by state."),
+    "cli.cmd.simulate": ("Chạy thử chiến dịch trên đồng hồ ảo (in ra màn hình, không gửi gì).",
+                         "replay the campaign on a virtual clock (console output, nothing is sent)."),
+    "cli.cmd.audit": ("Nhật ký: ai làm gì, khi nào.", "the audit trail: who did what, when."),
+    "cli.cmd.zalo_login": ("Ủy quyền OA và lưu token vào kho.\n\nKhông có --code/--refresh-token: in trang cấp quyền của Zalo "
+                           "(PKCE, state), rồi đọc lại địa chỉ Zalo chuyển tới.",
+                           "authorise the OA and store the token pair.\n\nWithout --code or --refresh-token: print Zalo's "
+                           "permission page (PKCE, state), then read back the address Zalo redirected to."),
+    "cli.cmd.zalo_status": ("Hạn và thế hệ của token (không in token).", "token expiry and generation (never the tokens)."),
+    "cli.cmd.facebook_check": ("Kiểm tra token Trang và quyền đăng bài.\n\nThoát 0 khi mọi fanpage sẵn sàng, 1 nếu không.",
+                               "check each fanpage's token, Page and posting permissions.\n\nExit 0 when every fanpage is "
+                               "ready to post, 1 otherwise."),
 }
