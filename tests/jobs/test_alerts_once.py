@@ -32,7 +32,8 @@ async def test_held_post_is_logged_and_alerted_once_per_state(store: Store, tg_c
                 clock.advance(5)
             await settle(engine)
             assert len([m for m in held_lines(caplog) if m.startswith("alert held:")]) == 1
-            assert len([m for m in held_lines(caplog) if m.startswith("sweep: post a held")]) == 1
+            # once, from whichever looked first: the post's own job (due in the past, it runs at once) or the sweep
+            assert len([m for m in held_lines(caplog) if m.startswith(("sweep: post a held", "post a: held"))]) == 1
             assert sum("bị giữ lại" in t for t in texts(tg, ADMIN)) == 1
             caplog.clear()
             publishing.set_paused(store, True, "admin", clock.now())  # a new state: a new line, once
