@@ -62,6 +62,7 @@ if TYPE_CHECKING:  # python-telegram-bot takes a second to import: `loa check` d
 app = typer.Typer(
     help=inline("cli.app") + ".",
     no_args_is_help=True,
+    rich_markup_mode=None,  # help texts are plain: "[people]" and "[web] listen" are config names, not markup
     pretty_exceptions_enable=False,
 )
 out = Console(highlight=False)
