@@ -48,7 +48,8 @@ def _post_line(config: Config, p: Post, *, with_day: bool = False, staff: bool =
     when = f"{at:%d/%m %H:%M}" if with_day else f"{at:%H:%M}"
     extra = f" #{p.id} {STATUS_MARK.get(p.status, '')}{' ' + state if state else ''}" if staff else ""
     labels = ", ".join(config.channels[c].label if c in config.channels else c for c in p.channels)
-    return f"• {when} {p.title} — {labels}{extra}"
+    title = " | ".join(x for x in (kicker_of(p.options), p.title) if x)  # a series item reads as the channels show it
+    return f"• {when} {title} — {labels}{extra}"
 
 
 def _range(store: Store, config: Config, start: datetime, end: datetime | None, viewer: Person | None, *,

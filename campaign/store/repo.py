@@ -63,7 +63,7 @@ def posts_by_key(s: Session) -> dict[str, Post]:
 
 LISTING = typing.cast(tuple[QueryableAttribute[Any], ...], (  # the model's columns, typed as their values by sqlmodel
     Post.id, Post.key, Post.title, Post.scheduled_at, Post.channels, Post.status, Post.content_hash,
-    Post.published_hash, Post.approvals_required, Post.milestone, Post.approved_by, Post.rejected))
+    Post.published_hash, Post.approvals_required, Post.milestone, Post.approved_by, Post.rejected, Post.options))
 
 
 def rowcount(result: Result[Any]) -> int:

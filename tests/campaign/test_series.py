@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from campaign import answers
 from campaign.clock import FakeClock
 from campaign.config import load_config
 from campaign.content import scan_content
@@ -242,6 +243,16 @@ def test_the_payload_shows_the_series_title_before_the_item(store: Store, tmp_pa
         payload = post_payload(repo.post_by_key(s, "series/chao-mung/01-bai"))
     assert payload.plain.startswith("Chào mừng Đại hội XIII của Đảng | Bài 1\n")
     assert payload.meta["title"] == "Chào mừng Đại hội XIII của Đảng | Bài 1"
+
+
+def test_chat_listings_show_the_series_title_before_the_item(store: Store, tmp_path: Path) -> None:
+    """/lich 20/01 lists a series item as readers will see it on the channels, not by its bare file title."""
+    camp = series_campaign(tmp_path, 1)
+    cfg = camp.config()
+    sync(store, cfg, FakeClock(datetime(2021, 1, 10, tzinfo=UTC)))
+    staff = next(p for p in cfg.people.values() if p.is_approver)  # the public sees approved posts only
+    [line] = answers.day(store, cfg, date(2021, 1, 20), "vi", staff).lines
+    assert line.startswith("• 07:00 Chào mừng Đại hội XIII của Đảng | Bài 1 — ")
 
 
 # --- warnings and the plan ------------------------------------------------------------------------
