@@ -29,7 +29,6 @@ from campaign.commands import COMMANDS, Command, fold
 from campaign.config import Config
 from campaign.deliveries import text_payload
 from campaign.errors import Conflict, LoaError
-from campaign.store import repo
 from campaign.store.db import Store
 from campaign.texts import TEXTS, inline, local, t
 from jobs import admin
@@ -401,18 +400,8 @@ async def _drafted(sv: Services, who: Who, prompt: compose.Prompt, *, buttons: b
 
 
 async def _synced(sv: Services, who: Who, path: Path) -> str:
-    rel = path.relative_to(sv.config.content_dir).as_posix()
-    report = await sv.engine.resync()
-    key = rel.removesuffix(".md")
-    with sv.store.session() as s:
-        post = repo.post_by_key(s, key)
-        title, post_id, broken = (post.title, post.id, post.source_error) if post is not None else ("", None, None)
-    problems = [str(p) for p in report.problems if Path(p.path).resolve() == path.resolve()]
-    if problems or broken:
-        return who.t("draft.saved_broken", title=title or rel, path=rel, problems="; ".join(problems) or str(broken))
-    if post_id is None:
-        return who.t("draft.saved_unsynced", title=rel, path=rel)
-    return who.t("draft.saved", id=post_id, title=title, path=rel)
+    report = await sv.engine.resync()  # so the author learns the draft's number at once
+    return compose.saved_text(sv.store, sv.config, path, report.problems, who.lang)
 
 
 async def _shares(c: Call) -> Reply:

@@ -22,7 +22,7 @@ from campaign.commands import fold
 from campaign.config import Config, Person
 from campaign.content import load_post
 from campaign.drafts import Source, front_matter, write_draft
-from campaign.errors import Conflict, TimeExpressionError
+from campaign.errors import Conflict, Problem, TimeExpressionError
 from campaign.render import render_markdown
 from campaign.states import AuditAction, PostState
 from campaign.store import repo
@@ -427,4 +427,20 @@ def free_slots(store: Store, config: Config, now: datetime, count: int = SLOTS) 
             out.append(at)
         at += timedelta(hours=1)
     return tuple(out)
+
+
+def saved_text(store: Store, config: Config, path: Path, problems: list[Problem], lang: str) -> str:
+    """What the author hears once their saved draft was synced: its number, or what keeps it from being a post.
+
+    ``problems``: the sync's problems (those of this file are named)."""
+    rel = path.relative_to(config.content_dir).as_posix()
+    with store.session() as s:
+        post = repo.post_by_key(s, rel.removesuffix(".md"))
+        title, post_id, broken = (post.title, post.id, post.source_error) if post is not None else ("", None, None)
+    mine = [str(p) for p in problems if Path(p.path).resolve() == path.resolve()]
+    if mine or broken:
+        return t("draft.saved_broken", lang, title=title or rel, path=rel, problems="; ".join(mine) or str(broken))
+    if post_id is None:
+        return t("draft.saved_unsynced", lang, title=rel, path=rel)
+    return t("draft.saved", lang, id=post_id, title=title, path=rel)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from campaign.content import scan_content
 from campaign.store.db import Store
 from campaign.store.repo import add_approval, delivery_counts, post_by_key, post_counts
 from tests.conftest import CONFIG, Campaign, post_text
+from tests.test_run import wait_for_line
 
 NOW = datetime(2026, 12, 1, 5, 0, tzinfo=UTC)
 
@@ -83,19 +83,12 @@ def run(campaign: Campaign, *args: str) -> subprocess.Popen[str]:
 
 
 def read_until(proc: subprocess.Popen[str], needle: str, timeout: float) -> list[str]:
-    """Lines up to the one holding ``needle``; fails the test if it does not come within ``timeout`` seconds."""
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if needle in line:
-            return lines
-    proc.kill()
-    raise AssertionError(f"{needle!r} not seen in:\n{''.join(lines)}")
+    """``wait_for_line``, and the process killed when the line does not come (it would run on to --for)."""
+    try:
+        return wait_for_line(proc, needle, timeout)
+    except AssertionError:
+        proc.kill()
+        raise
 
 
 def test_a_post_ten_campaign_minutes_away_goes_out_at_speed_60_on_the_console_not_the_real_store(campaign: Campaign) -> None:
